@@ -1,0 +1,49 @@
+# Wraps CMake. `make demo` and `make check` do everything on a fresh Debian 12 machine.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 30
+
+.PHONY: all deps build demo check check-asan fuzz bench windows clean format
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@echo "== emoguard scan examples/ =="
+	@./$(BUILD)/emoguard scan --lang $${EG_LANG:-en} examples/ ; rc=$$?; \
+	  echo "(exit code $$rc: 0 clean, 1 suspicious, 2 malicious)"; [ $$rc -le 2 ]
+
+check: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+check-asan: deps
+	@CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEG_SANITIZE=ON -DEG_BENCH=OFF >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+fuzz: deps
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEG_FUZZ=ON -DEG_TESTS=OFF -DEG_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@sh scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+bench: build
+	@sh scripts/run-bench.sh $(BUILD)
+
+windows:
+	@sh scripts/deps.sh scripts/debian-packages-windows.txt
+	@$(MAKE) -f scripts/windows.mk
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-win

@@ -1,0 +1,25 @@
+/*
+ * --extract DIR: writes every decoded object of a scan to DIR for analysts. The one place where
+ * emoguard writes analysed content to disk, so it is careful: names are rebuilt from a safe
+ * alphabet (no path separators, no leading dot, no traversal), files are created with
+ * O_EXCL|O_NOFOLLOW and mode 0600, and nothing is ever made executable.
+ */
+#ifndef EG_CLI_EXTRACT_H
+#define EG_CLI_EXTRACT_H
+
+#include "emoguard/emoguard.h"
+
+typedef struct eg_extractor {
+    const char *dir;
+    size_t mail_index;
+} eg_extractor;
+
+/* Creates DIR (0700) if needed; prints the reason and returns -1 on failure. */
+int eg_extract_prepare(const char *dir);
+void eg_extractor_init(eg_extractor *ex, const char *dir, size_t mail_index);
+/* eg_scan_input.on_object callback */
+void eg_extractor_cb(void *ud, const eg_object *obj);
+/* The safe file name for an object: "<mail>-<id>-<safe name>"; out has outsz bytes. */
+void eg_extract_name(size_t mail_index, uint32_t id, const char *name, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * emoguard's entry point: maps the subcommand to its front end. No analysis happens here.
+ */
+#include "cli/cli.h"
+
+#include "emoguard/emoguard.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} eg_command;
+
+static const eg_command commands[] = {
+    {"scan", eg_cmd_scan, "scan mails (.eml, mbox, Maildir, directories, stdin)"},
+    {"rules", eg_cmd_rules, "list the rule table (text or Markdown)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: emoguard COMMAND [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\n'emoguard COMMAND --help' shows a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 3;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("emoguard %s\n", EG_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "emoguard: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 3;
+}

@@ -1,0 +1,67 @@
+/* ASCII-only string helpers; locale-independent on purpose (mail headers are ASCII-cased). */
+#include "core/strutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+
+char *eg_strndup(const char *s, size_t n)
+{
+    char *r = malloc(n + 1);
+    if (!r)
+        return NULL;
+    if (n)
+        memcpy(r, s, n);
+    r[n] = 0;
+    return r;
+}
+
+char *eg_strdup(const char *s) { return s ? eg_strndup(s, strlen(s)) : NULL; }
+
+const char *eg_memmem_ci(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    if (nlen == 0)
+        return hay;
+    if (nlen > hlen)
+        return NULL;
+    char first = lower(needle[0]);
+    for (size_t i = 0; i + nlen <= hlen; i++) {
+        if (lower(hay[i]) != first)
+            continue;
+        size_t j = 1;
+        while (j < nlen && lower(hay[i + j]) == lower(needle[j]))
+            j++;
+        if (j == nlen)
+            return hay + i;
+    }
+    return NULL;
+}
+
+bool eg_has_suffix_ci(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return b <= a && strncasecmp(s + a - b, suffix, b) == 0;
+}
+
+bool eg_has_prefix_ci(const char *s, const char *prefix)
+{
+    return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+void eg_ascii_lower(char *s)
+{
+    for (; *s; s++)
+        *s = lower(*s);
+}
+
+const char *eg_path_ext(const char *name)
+{
+    const char *base = name;
+    for (const char *p = name; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    const char *dot = strrchr(base, '.');
+    return (dot && dot[1]) ? dot + 1 : "";
+}

@@ -1,0 +1,301 @@
+/*
+ * Content-based type detection. Magic numbers first, then light structure checks where a magic
+ * alone lies (a ZIP that is really OOXML, an MZ that has no PE header, text that is a script).
+ * libmagic is deliberately not used here: it misnames exactly the types that matter (.xlsm,
+ * OneNote, GIF+ZIP polyglots), see docs.
+ */
+#include "scan/detect.h"
+
+#include "core/safe.h"
+#include "core/strutil.h"
+
+#include <string.h>
+#include <strings.h>
+
+static bool has(const uint8_t *d, size_t len, size_t off, const void *m, size_t n)
+{
+    return eg_in_bounds(len, off, n) && !memcmp(d + off, m, n);
+}
+
+static const uint8_t CFB_MAGIC[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+static const uint8_t LNK_MAGIC[20] = {0x4C, 0, 0, 0, 0x01, 0x14, 0x02, 0, 0, 0, 0, 0,
+                                      0xC0, 0, 0, 0, 0, 0, 0, 0x46};
+/* {7B5C52E4-D88C-4DA7-AEB1-5378D02996D3}: OneNote section file */
+static const uint8_t ONE_MAGIC[16] = {0xE4, 0x52, 0x5C, 0x7B, 0x8C, 0xD8, 0xA7, 0x4D,
+                                      0xAE, 0xB1, 0x53, 0x78, 0xD0, 0x29, 0x96, 0xD3};
+/* {43FF2FA1-EFD9-4C76-9EE2-10EA5722765F}: OneNote table of contents */
+static const uint8_t ONETOC_MAGIC[16] = {0xA1, 0x2F, 0xFF, 0x43, 0xD9, 0xEF, 0x76, 0x4C,
+                                         0x9E, 0xE2, 0x10, 0xEA, 0x57, 0x22, 0x76, 0x5F};
+
+static eg_type detect_zip(const uint8_t *d, size_t len, const char **detail)
+{
+    const char *hay = (const char *)d;
+    if (!memmem(hay, len, "[Content_Types].xml", 19))
+        return EG_T_ZIP;
+    if (detail) {
+        if (memmem(hay, len, "vbaProject.bin", 14) || memmem(hay, len, "macrosheets/", 12))
+            *detail = "macro-enabled";
+        else if (memmem(hay, len, "word/", 5))
+            *detail = "word";
+        else if (memmem(hay, len, "xl/", 3))
+            *detail = "excel";
+        else if (memmem(hay, len, "ppt/", 4))
+            *detail = "powerpoint";
+    }
+    return EG_T_OOXML;
+}
+
+static eg_type detect_pe(const uint8_t *d, size_t len, const char **detail)
+{
+    if (len >= 0x40) {
+        uint32_t off = eg_rd32le(d + 0x3C);
+        if (has(d, len, off, "PE\0\0", 4)) {
+            if (detail && eg_in_bounds(len, (uint64_t)off + 22, 2))
+                *detail = (eg_rd16le(d + off + 22) & 0x2000) ? "DLL" : "EXE";
+            return EG_T_PE;
+        }
+    }
+    if (detail)
+        *detail = "MZ without PE header";
+    return EG_T_PE;
+}
+
+static bool is_iso(const uint8_t *d, size_t len)
+{
+    static const size_t offs[] = {0x8001, 0x8801, 0x9001};
+    for (size_t i = 0; i < 3; i++)
+        if (has(d, len, offs[i], "CD001", 5))
+            return true;
+    return false;
+}
+
+static eg_type detect_archive(const uint8_t *d, size_t len, const char **detail)
+{
+    static const struct {
+        size_t off;
+        const char *m;
+        size_t n;
+        const char *what;
+    } t[] = {
+        {0, "7z\xBC\xAF\x27\x1C", 6, "7z"},    {0, "Rar!\x1A\x07", 6, "rar"},
+        {0, "\x1F\x8B", 2, "gzip"},            {0, "BZh", 3, "bzip2"},
+        {0, "\xFD" "7zXZ\0", 6, "xz"},         {0, "\x28\xB5\x2F\xFD", 4, "zstd"},
+        {0, "MSCF\0\0\0\0", 8, "cab"},         {257, "ustar", 5, "tar"},
+        {0, "vhdxfile", 8, "vhdx"},            {0, "conectix", 8, "vhd"},
+        {0, "xar!", 4, "xar"},                 {0, "!<arch>\n", 8, "ar"},
+        {0, "\x60\xEA", 2, "arj"},             {2, "-lh", 3, "lzh"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (has(d, len, t[i].off, t[i].m, t[i].n)) {
+            if (detail)
+                *detail = t[i].what;
+            return EG_T_ARCHIVE;
+        }
+    }
+    if (is_iso(d, len)) {
+        if (detail)
+            *detail = "iso9660";
+        return EG_T_ARCHIVE;
+    }
+    if (len >= 512 && d[510] == 0x55 && d[511] == 0xAA &&
+        (has(d, len, 0x36, "FAT", 3) || has(d, len, 0x52, "FAT32", 5))) {
+        if (detail)
+            *detail = "fat disk image";
+        return EG_T_ARCHIVE;
+    }
+    if (len >= 512 && has(d, len, len - 512, "conectix", 8)) { /* fixed VHD: footer at the end */
+        if (detail)
+            *detail = "vhd";
+        return EG_T_ARCHIVE;
+    }
+    return EG_T_UNKNOWN;
+}
+
+static bool is_image(const uint8_t *d, size_t len)
+{
+    return has(d, len, 0, "\x89PNG\r\n\x1A\n", 8) || has(d, len, 0, "\xFF\xD8\xFF", 3) ||
+           has(d, len, 0, "GIF87a", 6) || has(d, len, 0, "GIF89a", 6) ||
+           (has(d, len, 0, "RIFF", 4) && has(d, len, 8, "WEBP", 4)) ||
+           has(d, len, 0, "II*\0", 4) || has(d, len, 0, "MM\0*", 4) ||
+           (has(d, len, 0, "BM", 2) && len > 26 && eg_rd32le(d + 2) == len);
+}
+
+/* Text: no NUL in the first 8 KiB and few control bytes. ESC counts as text (ISO-2022-JP). */
+static bool looks_text(const uint8_t *d, size_t len)
+{
+    size_t n = len < 8192 ? len : 8192, ctl = 0;
+    if (n == 0)
+        return true;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = d[i];
+        if (c == 0)
+            return false;
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != 0x1B && c != '\f')
+            ctl++;
+    }
+    return ctl * 50 < n;
+}
+
+/* Skips a UTF-8/UTF-16 BOM and leading white space. */
+static size_t skip_lead(const uint8_t *d, size_t len)
+{
+    size_t i = has(d, len, 0, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    while (i < len && i < 4096 && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
+        i++;
+    return i;
+}
+
+static bool starts_ci(const uint8_t *d, size_t len, size_t off, const char *s)
+{
+    size_t n = strlen(s);
+    return eg_in_bounds(len, off, n) && !strncasecmp((const char *)d + off, s, n);
+}
+
+/* A mail: the first lines are RFC 5322 header fields, one of them a field every mail has. */
+static bool looks_mail(const uint8_t *d, size_t len)
+{
+    static const char *const key[] = {"from:", "received:", "return-path:", "message-id:",
+                                      "mime-version:", "date:", "subject:", "delivered-to:",
+                                      "to:", "x-", NULL};
+    size_t i = 0, lines = 0, keys = 0;
+    if (has(d, len, 0, "From ", 5)) { /* mbox separator line */
+        while (i < len && d[i] != '\n')
+            i++;
+        i++;
+    }
+    while (i < len && lines < 40) {
+        if (d[i] == '\n' || (d[i] == '\r' && i + 1 < len && d[i + 1] == '\n'))
+            break; /* end of header */
+        if (d[i] != ' ' && d[i] != '\t') {
+            size_t j = i;
+            while (j < len && j - i < 80 && d[j] > ' ' && d[j] < 0x7F && d[j] != ':')
+                j++;
+            if (j >= len || d[j] != ':' || j == i)
+                return false;
+            for (size_t k = 0; key[k]; k++)
+                if (starts_ci(d, len, i, key[k]))
+                    keys++;
+        }
+        while (i < len && d[i] != '\n')
+            i++;
+        i++;
+        lines++;
+    }
+    return keys >= 2 || (keys >= 1 && lines >= 1 && lines < 3 && i >= len);
+}
+
+static const char *const script_ext[] = {"js", "jse", "vbs", "vbe", "wsf", "wsh", "wsc", "sct", "hta",
+                                         "bat", "cmd", "ps1", "psm1", "psd1", "sh", "py", NULL};
+
+static bool ext_in(const char *ext, const char *const *l)
+{
+    for (; *l; l++)
+        if (!strcasecmp(ext, *l))
+            return true;
+    return false;
+}
+
+/* Strong markers of a Windows script in text that is not labelled as one. */
+static bool looks_script(const uint8_t *d, size_t len)
+{
+    size_t n = len < 65536 ? len : 65536;
+    const char *h = (const char *)d;
+    static const char *const m[] = {"#@~^", "WScript.", "CreateObject(", "ActiveXObject",
+                                    "@echo off", "powershell", "Invoke-Expression", "IEX(",
+                                    "<job", "<package>", "<HTA:APPLICATION", "Shell.Application",
+                                    "cmd.exe /c", "cmd /c", NULL};
+    for (size_t i = 0; m[i]; i++)
+        if (eg_memmem_ci(h, n, m[i], strlen(m[i])))
+            return true;
+    return false;
+}
+
+eg_type eg_detect_type(const uint8_t *d, size_t len, const char *name, const char **detail)
+{
+    const char *ignored;
+    if (!detail)
+        detail = &ignored;
+    *detail = NULL;
+    if (!d || len == 0)
+        return EG_T_BINARY;
+    if (has(d, len, 0, CFB_MAGIC, 8))
+        return EG_T_CFB;
+    if (has(d, len, 0, "PK\3\4", 4) || has(d, len, 0, "PK\5\6", 4) || has(d, len, 0, "PK\7\x08", 4))
+        return detect_zip(d, len, detail);
+    if (has(d, len, 0, LNK_MAGIC, 20))
+        return EG_T_LNK;
+    if (has(d, len, 0, ONE_MAGIC, 16) || has(d, len, 0, ONETOC_MAGIC, 16))
+        return EG_T_ONENOTE;
+    if (has(d, len, 0, "MZ", 2))
+        return detect_pe(d, len, detail);
+    if (has(d, len, 0, "\x78\x9F\x3E\x22", 4))
+        return EG_T_TNEF;
+    if (has(d, len, 0, "regf", 4))
+        return EG_T_REGF;
+    if (has(d, len, 0, "{\\rt", 4))
+        return EG_T_RTF;
+    if (memmem(d, len < 1024 ? len : 1024, "%PDF-", 5))
+        return EG_T_PDF;
+    eg_type a = detect_archive(d, len, detail);
+    if (a != EG_T_UNKNOWN)
+        return a;
+    if (is_image(d, len))
+        return EG_T_IMAGE;
+    /* a ZIP with junk in front (GIF+ZIP polyglots): the end of central directory gives it away */
+    size_t tail = len < 65557 ? 0 : len - 65557;
+    if (memmem(d + tail, len - tail, "PK\5\6", 4) && memmem(d, len, "PK\3\4", 4))
+        return detect_zip(d, len, detail);
+    if (!looks_text(d, len))
+        return EG_T_BINARY;
+    size_t i = skip_lead(d, len);
+    const char *ext = name ? eg_path_ext(name) : "";
+    if (ext_in(ext, script_ext) || has(d, len, i, "#@~^", 4))
+        return EG_T_SCRIPT;
+    if (starts_ci(d, len, i, "<!doctype html") || starts_ci(d, len, i, "<html") ||
+        starts_ci(d, len, i, "<head") || starts_ci(d, len, i, "<body") ||
+        starts_ci(d, len, i, "<script") || starts_ci(d, len, i, "<meta") ||
+        (starts_ci(d, len, i, "<!--") && eg_memmem_ci((const char *)d, len < 4096 ? len : 4096, "<html", 5)))
+        return EG_T_HTML;
+    if (looks_mail(d + i, len - i))
+        return EG_T_MAIL;
+    if (starts_ci(d, len, i, "<?xml")) {
+        if (eg_memmem_ci((const char *)d, len < 4096 ? len : 4096, "<html", 5))
+            return EG_T_HTML;
+        if (eg_memmem_ci((const char *)d, len < 4096 ? len : 4096, "<job", 4) ||
+            eg_memmem_ci((const char *)d, len < 4096 ? len : 4096, "<package", 8))
+            return EG_T_SCRIPT;
+        return EG_T_XML;
+    }
+    if (looks_script(d, len))
+        return EG_T_SCRIPT;
+    return EG_T_TEXT;
+}
+
+eg_type eg_detect_type_from_name(const char *name)
+{
+    static const struct {
+        const char *ext;
+        eg_type t;
+    } m[] = {
+        {"doc", EG_T_CFB},     {"xls", EG_T_CFB},     {"ppt", EG_T_CFB},      {"dot", EG_T_CFB},
+        {"xlt", EG_T_CFB},     {"msg", EG_T_CFB},     {"docx", EG_T_OOXML},   {"docm", EG_T_OOXML},
+        {"dotm", EG_T_OOXML},  {"xlsx", EG_T_OOXML},  {"xlsm", EG_T_OOXML},   {"xlsb", EG_T_OOXML},
+        {"xltm", EG_T_OOXML},  {"xlam", EG_T_OOXML},  {"pptx", EG_T_OOXML},   {"pptm", EG_T_OOXML},
+        {"zip", EG_T_ZIP},     {"pdf", EG_T_PDF},     {"rtf", EG_T_RTF},      {"lnk", EG_T_LNK},
+        {"one", EG_T_ONENOTE}, {"exe", EG_T_PE},      {"dll", EG_T_PE},       {"scr", EG_T_PE},
+        {"ocx", EG_T_PE},      {"cpl", EG_T_PE},      {"sys", EG_T_PE},       {"js", EG_T_SCRIPT},
+        {"jse", EG_T_SCRIPT},  {"vbs", EG_T_SCRIPT},  {"vbe", EG_T_SCRIPT},   {"wsf", EG_T_SCRIPT},
+        {"hta", EG_T_SCRIPT},  {"bat", EG_T_SCRIPT},  {"cmd", EG_T_SCRIPT},   {"ps1", EG_T_SCRIPT},
+        {"jpg", EG_T_IMAGE},   {"jpeg", EG_T_IMAGE},  {"png", EG_T_IMAGE},    {"gif", EG_T_IMAGE},
+        {"bmp", EG_T_IMAGE},   {"txt", EG_T_TEXT},    {"csv", EG_T_TEXT},     {"htm", EG_T_HTML},
+        {"html", EG_T_HTML},   {"xml", EG_T_XML},     {"eml", EG_T_MAIL},     {"7z", EG_T_ARCHIVE},
+        {"rar", EG_T_ARCHIVE}, {"gz", EG_T_ARCHIVE},  {"tar", EG_T_ARCHIVE},  {"iso", EG_T_ARCHIVE},
+        {"img", EG_T_ARCHIVE}, {"vhd", EG_T_ARCHIVE}, {"vhdx", EG_T_ARCHIVE}, {"cab", EG_T_ARCHIVE},
+        {"dat", EG_T_UNKNOWN},
+    };
+    const char *ext = name ? eg_path_ext(name) : "";
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+        if (!strcasecmp(ext, m[i].ext))
+            return m[i].t;
+    return EG_T_UNKNOWN;
+}

@@ -1,0 +1,132 @@
+/*
+ * Scoring and decisive combinations (see verdict.h). Combinations look at rule ids by prefix so
+ * that analyzers can add rules without touching this file; only a new kind of combination needs
+ * a line here.
+ */
+#include "verdict/verdict.h"
+
+#include "core/strutil.h"
+#include "verdict/rules.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool rule_has_prefix(int rule, const char *prefix)
+{
+    const eg_rule *r = eg_rule_get(rule);
+    return r && !strncmp(r->id, prefix, strlen(prefix));
+}
+
+/* first finding whose rule id starts with prefix and whose severity is at least min */
+static const eg_finding *find_prefix(const eg_report *r, const char *prefix, eg_severity min)
+{
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const eg_rule *ru = eg_rule_get(r->findings[i].rule);
+        if (rule_has_prefix(r->findings[i].rule, prefix) && ru->severity >= min)
+            return &r->findings[i];
+    }
+    return NULL;
+}
+
+/* true when object id lies inside an object that was decrypted with a password */
+static bool inside_decrypted(const eg_report *r, uint32_t id)
+{
+    for (int32_t cur = (int32_t)id; cur >= 0 && (size_t)cur < r->n_objects;) {
+        const eg_object *o = r->objects[cur];
+        if (o->flags & EG_OBJ_DECRYPTED)
+            return true;
+        cur = o->parent;
+    }
+    return false;
+}
+
+static void add_combo(eg_report *r, eg_rule_id rule, uint32_t object, const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 8;
+    char *ev = malloc(n);
+    if (!ev)
+        return;
+    snprintf(ev, n, "%s + %s", a, b);
+    if (!eg_report_has_finding(r, rule, object, ev))
+        eg_report_add_finding(r, rule, object, ev);
+    else
+        free(ev);
+}
+
+static const char *rule_id(int idx) { return eg_rule_get(idx)->id; }
+
+static void combinations(eg_report *r)
+{
+    /* active content (macro, script, shortcut, executable) that reached the reader through an
+     * archive opened with a password written in the same mail: the Emotet delivery itself */
+    static const char *const active[] = {"VBA.", "XLM.", "LNK.", "ONENOTE.", "SCRIPT.", "PE.", "CMD.", NULL};
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const eg_finding *f = &r->findings[i];
+        const eg_rule *ru = eg_rule_get(f->rule);
+        if (ru->severity < EG_SEV_MEDIUM)
+            continue;
+        for (size_t k = 0; active[k]; k++) {
+            if (rule_has_prefix(f->rule, active[k]) && inside_decrypted(r, f->object)) {
+                add_combo(r, EG_R_COMBO_PASSWORD_ARCHIVE_ACTIVE, f->object, "password archive",
+                          ru->id);
+                break;
+            }
+        }
+    }
+    /* a reply (hijacked thread or not) that brings active content or an encrypted archive */
+    const eg_finding *reply = find_prefix(r, "MAIL.THREAD", EG_SEV_INFO);
+    if (reply) {
+        const eg_finding *act = NULL;
+        for (size_t k = 0; active[k] && !act; k++)
+            act = find_prefix(r, active[k], EG_SEV_MEDIUM);
+        if (!act)
+            act = find_prefix(r, "ZIP.ENCRYPTED", EG_SEV_INFO);
+        if (act)
+            add_combo(r, EG_R_COMBO_REPLY_WITH_PAYLOAD, act->object, rule_id(reply->rule),
+                      rule_id(act->rule));
+    }
+    /* the sender is not who it claims, and the mail carries an encrypted archive or active
+     * content */
+    const eg_finding *spoof = find_prefix(r, "SENDER.", EG_SEV_MEDIUM);
+    if (spoof) {
+        const eg_finding *act = find_prefix(r, "ZIP.ENCRYPTED", EG_SEV_INFO);
+        for (size_t k = 0; active[k] && !act; k++)
+            act = find_prefix(r, active[k], EG_SEV_MEDIUM);
+        if (act)
+            add_combo(r, EG_R_COMBO_SPOOF_WITH_PAYLOAD, act->object, rule_id(spoof->rule),
+                      rule_id(act->rule));
+    }
+}
+
+void eg_verdict_compute(eg_report *r)
+{
+    combinations(r);
+    bool seen[EG_R__COUNT] = {0};
+    int score = 0;
+    eg_severity worst = EG_SEV_INFO;
+    bool limit = false;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        int rule = r->findings[i].rule;
+        const eg_rule *ru = eg_rule_get(rule);
+        if (!ru)
+            continue;
+        if (ru->severity > worst)
+            worst = ru->severity;
+        if (rule_has_prefix(rule, "LIMIT."))
+            limit = true;
+        if (!seen[rule]) {
+            seen[rule] = true;
+            score += ru->score;
+        }
+    }
+    if (score < 0)
+        score = 0;
+    r->score = score;
+    if (score >= EG_SCORE_MALICIOUS || worst >= EG_SEV_CRITICAL)
+        r->verdict = EG_VERDICT_MALICIOUS;
+    else if (score >= EG_SCORE_SUSPICIOUS || worst >= EG_SEV_HIGH || limit)
+        r->verdict = EG_VERDICT_SUSPICIOUS;
+    else
+        r->verdict = EG_VERDICT_CLEAN;
+}
