@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build demo check check-asan fuzz bench windows clean format
+.PHONY: all deps build demo check check-asan fuzz bench windows clean format rules-doc
 
 all: build
 
@@ -41,6 +41,9 @@ bench: build
 windows:
 	@sh scripts/deps.sh scripts/debian-packages-windows.txt
 	@$(MAKE) -f scripts/windows.mk
+
+rules-doc: build
+	@./$(BUILD)/emoguard rules --markdown > docs/rules.md
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

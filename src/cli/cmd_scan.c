@@ -9,12 +9,10 @@
 #include "cli/extract.h"
 #include "cli/inputs.h"
 
-#include "core/log.h"
+#include "core/utf8.h"
 #include "verdict/rules.h"
 
-#include <errno.h>
-#include <langinfo.h>
-#include <locale.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -264,9 +262,19 @@ static void print_error(const scan_args *a, const eg_input_item *it, eg_status s
 {
     const char *why = it->error ? it->error : eg_status_str(st);
     fprintf(stderr, "emoguard scan: %s: %s\n", it->source, why);
-    if (!strcmp(a->format, "json") && !a->quiet)
-        printf("{\"schema_version\":%d,\"source\":\"%s\",\"error\":\"%s\"}\n", EG_JSON_SCHEMA_VERSION,
-               "(see stderr)", "unreadable");
+    if (!strcmp(a->format, "json") && !a->quiet) {
+        char *src = eg_utf8_sanitize(it->source, strlen(it->source), 4096, false);
+        char *w = eg_utf8_sanitize(why, strlen(why), 512, false);
+        json_t *j = json_pack("{s:i, s:s, s:s}", "schema_version", EG_JSON_SCHEMA_VERSION, "source",
+                              src ? src : "?", "error", w ? w : "?");
+        char *line = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        if (line)
+            printf("%s\n", line);
+        free(line);
+        json_decref(j);
+        free(src);
+        free(w);
+    }
 }
 
 static void progress(size_t done, size_t total)

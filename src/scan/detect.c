@@ -239,12 +239,13 @@ eg_type eg_detect_type(const uint8_t *d, size_t len, const char *name, const cha
     eg_type a = detect_archive(d, len, detail);
     if (a != EG_T_UNKNOWN)
         return a;
-    if (is_image(d, len))
-        return EG_T_IMAGE;
-    /* a ZIP with junk in front (GIF+ZIP polyglots): the end of central directory gives it away */
+    /* a ZIP with junk in front (GIF+ZIP polyglots): the end of central directory gives it away;
+     * checked before images because the archive is what an unzip tool will open */
     size_t tail = len < 65557 ? 0 : len - 65557;
     if (memmem(d + tail, len - tail, "PK\5\6", 4) && memmem(d, len, "PK\3\4", 4))
         return detect_zip(d, len, detail);
+    if (is_image(d, len))
+        return EG_T_IMAGE;
     if (!looks_text(d, len))
         return EG_T_BINARY;
     size_t i = skip_lead(d, len);

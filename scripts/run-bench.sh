@@ -1,0 +1,30 @@
+#!/bin/sh
+# Runs every benchmark program built in BUILD (bench_*) and any bench/*.sh script, collecting their
+# Markdown output in BUILD/bench-results.md. Numbers go into docs/performance.md by hand, with the
+# machine they were measured on.
+set -u
+build=${1:-build}
+out="$build/bench-results.md"
+{
+    echo "# Benchmark run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -m)"
+    echo
+} >"$out"
+rc=0
+for b in "$build"/bench_*; do
+    [ -x "$b" ] || continue
+    echo "== $(basename "$b")" >&2
+    if ! "$b" >>"$out"; then
+        echo "FAILED: $b" >&2
+        rc=1
+    fi
+done
+for s in bench/*.sh; do
+    [ -f "$s" ] || continue
+    echo "== $s" >&2
+    if ! sh "$s" "$build" >>"$out"; then
+        echo "FAILED: $s" >&2
+        rc=1
+    fi
+done
+cat "$out"
+exit $rc
