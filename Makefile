@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build demo check check-asan fuzz bench windows clean format rules-doc
+.PHONY: all deps build demo check check-asan fuzz bench windows clean format rules-doc examples
 
 all: build
 
@@ -41,6 +41,9 @@ bench: build
 windows:
 	@sh scripts/deps.sh scripts/debian-packages-windows.txt
 	@$(MAKE) -f scripts/windows.mk
+
+examples: build
+	@./$(BUILD)/eg_make_examples examples
 
 rules-doc: build
 	@./$(BUILD)/emoguard rules --markdown > docs/rules.md

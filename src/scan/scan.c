@@ -507,8 +507,8 @@ static void summarise_passwords(eg_scan *s)
         return;
     eg_buf b;
     eg_buf_init(&b, 2048);
-    for (size_t i = 0; i < s->n_pw && i < 10; i++) {
-        if (s->pw[i].priority >= 100) /* fallback tokens are noise in a summary */
+    for (size_t i = 0; i < s->n_pw && i < 5; i++) {
+        if (s->pw[i].priority >= 90) /* bracketed words and fallback tokens are noise here */
             break;
         eg_buf_printf(&b, "%s%s", i ? ", " : "", s->pw[i].value);
     }

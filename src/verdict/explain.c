@@ -107,15 +107,19 @@ static void tree(eg_explain *e, uint32_t id, eg_buf *prefix, bool last, bool roo
         prefix->data[plen] = 0;
 }
 
+/* What to do: the advice of the most severe rules first, each text once, at most four lines
+ * (a long list is not read). */
 static void advice(eg_explain *e)
 {
     bool shown[EG_R__COUNT] = {0};
     bool any = false;
-    for (size_t i = 0; i < e->r->n_findings; i++) {
+    int lines = 0;
+    for (int sev = EG_SEV_CRITICAL; sev >= EG_SEV_MEDIUM; sev--)
+    for (size_t i = 0; i < e->r->n_findings && lines < 4; i++) {
         int rule = e->r->findings[i].rule;
         const eg_rule *ru = eg_rule_get(rule);
         const char *a = e->lang == EG_LANG_JA ? ru->advice_ja : ru->advice_en;
-        if (shown[rule] || !a || !*a || ru->severity < EG_SEV_MEDIUM)
+        if (shown[rule] || !a || !*a || (int)ru->severity != sev)
             continue;
         bool dup = false; /* many rules share one piece of advice */
         for (int k = 0; k < EG_R__COUNT && !dup; k++) {
@@ -128,6 +132,7 @@ static void advice(eg_explain *e)
         if (!any)
             eg_buf_puts(e->b, e->lang == EG_LANG_JA ? "対処:\n" : "What to do:\n");
         any = true;
+        lines++;
         eg_buf_printf(e->b, "  - %s\n", a);
     }
 }

@@ -29,15 +29,24 @@ static const eg_finding *find_prefix(const eg_report *r, const char *prefix, eg_
     return NULL;
 }
 
-/* true when object id lies inside an object that was decrypted with a password */
-static bool inside_decrypted(const eg_report *r, uint32_t id)
+/* The outermost object that was decrypted with a password and contains object id, or -1. */
+static int32_t decrypted_ancestor(const eg_report *r, uint32_t id)
 {
+    int32_t found = -1;
     for (int32_t cur = (int32_t)id; cur >= 0 && (size_t)cur < r->n_objects;) {
         const eg_object *o = r->objects[cur];
         if (o->flags & EG_OBJ_DECRYPTED)
-            return true;
+            found = cur;
         cur = o->parent;
     }
+    return found;
+}
+
+static bool has_rule_on(const eg_report *r, eg_rule_id rule, uint32_t object)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (r->findings[i].rule == (int)rule && r->findings[i].object == object)
+            return true;
     return false;
 }
 
@@ -61,17 +70,21 @@ static void combinations(eg_report *r)
     /* active content (macro, script, shortcut, executable) that reached the reader through an
      * archive opened with a password written in the same mail: the Emotet delivery itself */
     static const char *const active[] = {"VBA.", "XLM.", "LNK.", "ONENOTE.", "SCRIPT.", "PE.", "CMD.", NULL};
-    for (size_t i = 0; i < r->n_findings; i++) {
+    size_t n = r->n_findings; /* combinations added below are not themselves inputs */
+    for (size_t i = 0; i < n; i++) {
         const eg_finding *f = &r->findings[i];
         const eg_rule *ru = eg_rule_get(f->rule);
         if (ru->severity < EG_SEV_MEDIUM)
             continue;
         for (size_t k = 0; active[k]; k++) {
-            if (rule_has_prefix(f->rule, active[k]) && inside_decrypted(r, f->object)) {
-                add_combo(r, EG_R_COMBO_PASSWORD_ARCHIVE_ACTIVE, f->object, "password archive",
-                          ru->id);
-                break;
-            }
+            if (!rule_has_prefix(f->rule, active[k]))
+                continue;
+            /* one combination per decrypted entry, on the entry, naming the first reason */
+            int32_t anc = decrypted_ancestor(r, f->object);
+            if (anc >= 0 && !has_rule_on(r, EG_R_COMBO_PASSWORD_ARCHIVE_ACTIVE, (uint32_t)anc))
+                add_combo(r, EG_R_COMBO_PASSWORD_ARCHIVE_ACTIVE, (uint32_t)anc,
+                          r->objects[anc]->name, ru->id);
+            break;
         }
     }
     /* a reply (hijacked thread or not) that brings active content or an encrypted archive */
