@@ -27,6 +27,7 @@
 #include "verdict/verdict.h"
 
 #include <gmime/gmime.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,16 +37,19 @@
 #define EG_MAX_IOCS 2000
 #define EG_MAX_PASSWORDS 400
 
-struct eg_scanner {
-    eg_options opt;
-    eg_intel *intel;
-};
-
 typedef struct {
     const void *tag;
     void *data;
     void (*free_fn)(void *);
 } eg_slot;
+
+struct eg_scanner {
+    eg_options opt;
+    eg_intel *intel;
+    pthread_mutex_t shared_mu;
+    eg_slot *shared; /* eg_scan_shared() data */
+    size_t n_shared;
+};
 
 struct eg_scan {
     const eg_scanner *sc;
@@ -91,6 +95,7 @@ eg_status eg_scanner_new(const eg_options *opt, eg_scanner **out, char *err, siz
         free(sc);
         return st;
     }
+    pthread_mutex_init(&sc->shared_mu, NULL);
     *out = sc;
     return EG_OK;
 }
@@ -100,7 +105,38 @@ void eg_scanner_free(eg_scanner *sc)
     if (!sc)
         return;
     eg_intel_free(sc->intel);
+    for (size_t i = 0; i < sc->n_shared; i++)
+        if (sc->shared[i].free_fn)
+            sc->shared[i].free_fn(sc->shared[i].data);
+    free(sc->shared);
+    pthread_mutex_destroy(&sc->shared_mu);
     free(sc);
+}
+
+void *eg_scan_shared(eg_scan *s, const void *tag, eg_status (*create)(const eg_options *opt, void **out),
+                     void (*free_fn)(void *))
+{
+    eg_scanner *sc = (eg_scanner *)s->sc;
+    void *data = NULL;
+    pthread_mutex_lock(&sc->shared_mu);
+    for (size_t i = 0; i < sc->n_shared; i++) {
+        if (sc->shared[i].tag == tag) {
+            data = sc->shared[i].data;
+            goto out;
+        }
+    }
+    eg_slot *n = realloc(sc->shared, (sc->n_shared + 1) * sizeof *n);
+    if (!n)
+        goto out;
+    sc->shared = n;
+    if (create(&sc->opt, &data) != EG_OK || !data) {
+        data = NULL;
+        goto out;
+    }
+    sc->shared[sc->n_shared++] = (eg_slot){tag, data, free_fn};
+out:
+    pthread_mutex_unlock(&sc->shared_mu);
+    return data;
 }
 
 /* ---- accessors for analyzers ------------------------------------------------------------ */

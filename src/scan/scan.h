@@ -89,6 +89,13 @@ bool eg_scan_password_try(eg_scan *s, const eg_object *obj);
 void *eg_scan_get_data(const eg_scan *s, const void *tag);
 eg_status eg_scan_set_data(eg_scan *s, const void *tag, void *data, void (*free_fn)(void *));
 
+/* Data shared by every scan of one scanner, such as lists loaded from files: built once, on
+ * first use, by create() under the scanner's lock; read-only afterwards (threads share it); freed
+ * with the scanner. NULL when create() failed (it is tried again next time). Never for per-mail
+ * state: that goes in eg_scan_set_data(). */
+void *eg_scan_shared(eg_scan *s, const void *tag, eg_status (*create)(const eg_options *opt, void **out),
+                     void (*free_fn)(void *));
+
 /* Object lookup within this scan (parent chain walks, e.g. "is this inside an encrypted zip"). */
 const eg_object *eg_scan_object(const eg_scan *s, uint32_t id);
 
