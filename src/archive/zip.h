@@ -39,6 +39,9 @@ typedef struct eg_zip_entry {
     bool name_mismatch;   /* CD name != local name */
     bool size_mismatch;   /* CD sizes != local sizes (without data descriptor) */
     bool overlaps;        /* data range overlaps another entry's */
+    bool local_bad;       /* no valid local header at local_offset: data cannot be read */
+    bool unicode_extra;   /* name came from the Info-ZIP Unicode path extra (0x7075) */
+    uint16_t mod_time, mod_date; /* DOS time and date (ZipCrypto uses the time with data descriptors) */
 } eg_zip_entry;
 
 typedef struct eg_zip_info {
@@ -48,6 +51,9 @@ typedef struct eg_zip_info {
     bool truncated;          /* central directory cut or missing; entries found by local headers */
     bool entries_capped;     /* more entries than max_entries */
     uint32_t out_of_order;   /* entries whose data lie before a previous entry's */
+    uint32_t overlapping;    /* entries flagged as overlapping */
+    bool cd_encrypted;       /* central directory encryption (bit 13): names are masked */
+    uint64_t declared_entries; /* entry count from the end of central directory record */
     char *comment;
 } eg_zip_info;
 
@@ -67,6 +73,11 @@ typedef struct eg_zip_extract_opts {
     const char *password;     /* NULL for unencrypted entries */
     uint64_t max_out;         /* cap on bytes written to *out; 0 = 64 MiB */
     bool collapse_zero_runs;  /* keep only the first 64 KiB of any zero run; size_true counts all */
+    uint64_t max_count;       /* past max_out, keep inflating only to count size_true up to this
+                               * many bytes in all; 0 = 1 GiB. Beyond it size_true is a lower bound */
+    uint32_t max_ratio;       /* ratio_bomb threshold; 0 = 1000 */
+    bool (*should_stop)(void *ud); /* polled between chunks (time budget); true aborts with EG_ETIME */
+    void *stop_ud;
 } eg_zip_extract_opts;
 
 typedef struct eg_zip_extract_result {
@@ -75,12 +86,22 @@ typedef struct eg_zip_extract_result {
     bool collapsed;      /* zero runs were collapsed */
     bool crc_ok;         /* CRC (or AE-2 HMAC) verified */
     bool ratio_bomb;     /* size_true / csize above 1000 */
+    bool count_capped;   /* stopped counting at max_count: size_true is a lower bound */
+    bool data_cut;       /* the entry's data run past the end of the archive */
+    bool auth_failed;    /* AES: the verifier matched but the HMAC did not (tampering, or 1 in 65536) */
 } eg_zip_extract_result;
 
 /* Extracts one entry into a malloc'd buffer (*out, *outlen; *out may be NULL when empty).
  * EG_EPASSWORD: the password is wrong (check byte, verifier, HMAC or CRC); EG_EUNSUPPORTED:
- * method not handled; EG_EFORMAT: data corrupt; EG_ELIMIT: truncated at max_out (output kept). */
+ * method not handled; EG_EFORMAT: data corrupt; EG_ELIMIT: truncated at max_out (output kept);
+ * EG_ETIME: should_stop said so. An entry that is not encrypted ignores the password.
+ * On EG_EFORMAT *out still holds what was decoded when the key was verified (or there was none). */
 eg_status eg_zip_extract(const eg_zip *z, size_t idx, const eg_zip_extract_opts *o, uint8_t **out,
                          size_t *outlen, eg_zip_extract_result *res);
+
+/* true for methods eg_zip_extract handles (0 stored, 8 deflate) */
+bool eg_zip_method_supported(uint16_t method);
+/* "stored", "deflate", "bzip2", "lzma", ... or "method N" (static or in buf) */
+const char *eg_zip_method_name(uint16_t method, char *buf, size_t bufsz);
 
 #endif
