@@ -1,0 +1,108 @@
+/*
+ * Office documents: OLE2/CFB containers (through libgsf, from memory), VBA projects (the
+ * project's own MS-OVBA decompressor and dir-stream parser), VBA source analysis with static
+ * decoding, Excel 4.0 (XLM) macros from BIFF8 .xls, .xlsm XML and .xlsb BIFF12, OOXML packages
+ * (content types, relationships, remote templates, DDE), Office encryption (detection, and
+ * decryption of ECMA-376 standard and agile encryption with the default or a mail password),
+ * RTF embedded objects and lure text.
+ *
+ * What it deliberately does not do: run or emulate macros (decoding is static: literals, Chr(),
+ * concatenation, StrReverse, Replace on known strings), parse VBA p-code beyond looking for
+ * strings, decrypt the RC4 forms of .doc/.xls (they are reported), or render documents.
+ *
+ * The analyzers follow src/scan/scan.h; the parsers below are pure functions over bytes so the
+ * tests, fuzzers and the benchmark can call them without a scan.
+ */
+#ifndef EG_OFFICE_OFFICE_H
+#define EG_OFFICE_OFFICE_H
+
+#include "core/buf.h"
+#include "scan/scan.h"
+
+/* ---- analyzers (registered in src/scan/dispatch.c) ---- */
+eg_status eg_office_analyze_cfb(eg_scan *s, const eg_object *obj);         /* EG_T_CFB */
+eg_status eg_office_analyze_vba_project(eg_scan *s, const eg_object *obj); /* EG_T_VBA_PROJECT */
+eg_status eg_office_analyze_vba_source(eg_scan *s, const eg_object *obj);  /* EG_T_VBA_SOURCE */
+eg_status eg_office_analyze_biff8(eg_scan *s, const eg_object *obj);       /* EG_T_BIFF8 */
+eg_status eg_office_analyze_xlm(eg_scan *s, const eg_object *obj);         /* EG_T_XLM */
+eg_status eg_office_analyze_ooxml(eg_scan *s, const eg_object *obj);       /* EG_T_OOXML */
+eg_status eg_office_analyze_rtf(eg_scan *s, const eg_object *obj);         /* EG_T_RTF */
+/* Word 2003 XML (EG_T_XML) and ActiveMime blobs from MHT parts (EG_T_BINARY): editdata.mso */
+eg_status eg_office_analyze_xml(eg_scan *s, const eg_object *obj);
+eg_status eg_office_analyze_activemime(eg_scan *s, const eg_object *obj);
+
+/* ---- MS-OVBA ---- */
+/* Decompresses a CompressedContainer (MS-OVBA 2.4.1) appending to out (whose limit caps the
+ * output: EG_ELIMIT keeps the prefix). EG_EFORMAT on a bad signature or chunk. */
+eg_status eg_ovba_decompress(const uint8_t *in, size_t len, eg_buf *out);
+
+typedef struct eg_vba_module {
+    char *name;        /* MODULENAME (project codepage bytes, NUL-terminated) */
+    char *stream_name; /* MODULESTREAMNAME */
+    uint32_t text_offset;
+    bool is_class;     /* document/class module (MODULETYPE 0x0022) */
+} eg_vba_module;
+
+typedef struct eg_vba_dir {
+    uint16_t codepage; /* PROJECTCODEPAGE, 1252 when absent */
+    char *project_name;
+    eg_vba_module *modules;
+    size_t n_modules;
+} eg_vba_dir;
+
+#define EG_VBA_MAX_MODULES 512
+/* Parses a decompressed dir stream (MS-OVBA 2.3.4.2). Tolerant: unknown records are skipped by
+ * their size; EG_EFORMAT only when nothing usable is found. */
+eg_status eg_vba_dir_parse(const uint8_t *dir, size_t len, eg_vba_dir **out);
+void eg_vba_dir_free(eg_vba_dir *d);
+
+/* Converts text in a Windows codepage (932, 1252, 65001 ...) to UTF-8 (invalid bytes become
+ * U+FFFD). Returns a malloc'd NUL-terminated string, or NULL on ENOMEM. */
+char *eg_office_codepage_to_utf8(const uint8_t *in, size_t len, unsigned codepage, size_t *outlen);
+
+/* ---- VBA source analysis (on UTF-8 text) ---- */
+enum {
+    EG_VBA_F_AUTOEXEC = 1u << 0,
+    EG_VBA_F_EXEC = 1u << 1,
+    EG_VBA_F_DOWNLOAD = 1u << 2,
+    EG_VBA_F_OBFUSCATED = 1u << 3,
+    EG_VBA_F_DECLARE = 1u << 4,
+    EG_VBA_F_CREATEOBJECT = 1u << 5
+};
+/* Statically decodes string expressions (literals, Chr/ChrW, &, StrReverse, Replace, simple
+ * variables) line by line; decoded strings are appended to out, one per line. Returns the
+ * number of strings decoded. */
+size_t eg_vba_decode_strings(const char *src, size_t len, eg_buf *out);
+
+/* ---- Excel 4.0 macros ---- */
+/* Each reader appends the readable form (see docs/office.md) to out:
+ *   ' sheet "Macro1" type=macro state=veryHidden
+ *   ' name "Auto_Open" builtin hidden = Macro1!$A$1
+ *   Macro1!A1: =EXEC("calc.exe")
+ * and sets flags. Limits: out's limit and the record count. */
+enum {
+    EG_XLM_F_MACROSHEET = 1u << 0,
+    EG_XLM_F_HIDDEN_MACRO = 1u << 1,
+    EG_XLM_F_VERYHIDDEN_MACRO = 1u << 2,
+    EG_XLM_F_AUTO_OPEN = 1u << 3,
+    EG_XLM_F_HIDDEN_SHEET = 1u << 4, /* a normal worksheet is hidden */
+    EG_XLM_F_ENCRYPTED = 1u << 5,    /* FILEPASS */
+    EG_XLM_F_FORMULAS = 1u << 6      /* at least one macro-sheet formula decoded */
+};
+eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *flags);
+/* Decodes one BIFF8 (biff12=false) or BIFF12 rgce into infix text. */
+eg_status eg_xlm_formula_decode(const uint8_t *rgce, size_t len, bool biff12, eg_buf *out);
+/* A BIFF12 macro sheet part (xl/macrosheets/NAME.bin) named sheet. */
+eg_status eg_biff12_sheet_read(const uint8_t *bin, size_t len, const char *sheet, eg_buf *out,
+                               unsigned *flags);
+/* A SpreadsheetML macro sheet part (xl/macrosheets/NAME.xml). */
+eg_status eg_xlm_xml_sheet_read(const uint8_t *xml, size_t len, const char *sheet, eg_buf *out,
+                                unsigned *flags);
+
+/* ---- lure text ---- */
+enum { EG_LURE_ENABLE = 1u << 0, EG_LURE_TEMPLATES = 1u << 1 };
+/* Searches raw bytes for the lure phrases as ASCII/UTF-8 and as UTF-16LE; returns EG_LURE_* bits
+ * and copies the first phrase found into ev (evsize bytes). */
+unsigned eg_office_lure_scan(const uint8_t *d, size_t len, char *ev, size_t evsize);
+
+#endif

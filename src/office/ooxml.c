@@ -1,0 +1,640 @@
+/*
+ * OOXML packages (.docx .docm .xlsx .xlsm .xlsb .pptm ...) read through the project's ZIP reader:
+ * macro-enabled content types (and a macro-enabled package disguised by a macro-free extension),
+ * vbaProject.bin handed on as EG_T_VBA_PROJECT, Excel 4.0 macro sheets in XML (.xlsm) and BIFF12
+ * (.xlsb) turned into one EG_T_XLM text with the sheet states and defined names, external
+ * relationships (remote templates, linked OLE objects, frames), DDE fields and links, embedded
+ * objects, and lure text in the document's visible strings.
+ *
+ * Parts are inflated with the scan's byte budget; XML is read with expat (which refuses entity
+ * amplification).
+ */
+#include "office/office_int.h"
+#include "office/xlm_int.h"
+
+#include "archive/zip.h"
+#include "core/strutil.h"
+#include "payload/cmdline.h"
+
+#include <expat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PART (64u << 20)
+#define MAX_SHEETS 1024
+
+typedef struct wb_sheet {
+    char name[256];
+    char rid[64];
+    char target[512];
+    int state; /* 0 visible, 1 hidden, 2 veryHidden */
+    bool macro;
+} wb_sheet;
+
+typedef struct ox_ctx {
+    eg_scan *s;
+    const eg_object *obj;
+    eg_zip *z;
+    bool macro_ct, vba, macrosheet;
+    char ev_ct[200];
+    wb_sheet *sheets;
+    size_t nsheets;
+    eg_buf xlm;
+    eg_xlm_names names;
+    unsigned xflags;
+} ox_ctx;
+
+static eg_status read_part(ox_ctx *c, size_t idx, uint8_t **out, size_t *len)
+{
+    uint64_t budget = eg_scan_budget(c->s);
+    eg_zip_extract_opts o = {.max_out = budget < MAX_PART ? budget : MAX_PART, .collapse_zero_runs = true};
+    eg_zip_extract_result r;
+    memset(&r, 0, sizeof r);
+    if (!o.max_out) {
+        eg_scan_charge(c->s, c->obj, 1);
+        return EG_ELIMIT;
+    }
+    *out = NULL;
+    *len = 0;
+    eg_status st = eg_zip_extract(c->z, idx, &o, out, len, &r);
+    if (st == EG_OK || st == EG_ELIMIT) {
+        if (eg_scan_charge(c->s, c->obj, *len) != EG_OK) {
+            free(*out);
+            *out = NULL;
+            return EG_ELIMIT;
+        }
+        if (!*out) { /* empty part */
+            *out = calloc(1, 1);
+            *len = 0;
+            if (!*out)
+                return EG_ENOMEM;
+        }
+        return EG_OK;
+    }
+    /* a corrupt part may still come with the bytes inflated so far: not used, so freed */
+    free(*out);
+    *out = NULL;
+    return st;
+}
+
+static eg_status read_named(ox_ctx *c, const char *name, uint8_t **out, size_t *len)
+{
+    size_t idx;
+    *out = NULL;
+    if (eg_zip_find(c->z, name, &idx) != EG_OK)
+        return EG_ENOTFOUND;
+    return read_part(c, idx, out, len);
+}
+
+/* Runs expat over a part; handlers get ud. */
+static bool xml_parse(const uint8_t *d, size_t len, void *ud, XML_StartElementHandler st, XML_EndElementHandler en,
+                      XML_CharacterDataHandler tx)
+{
+    XML_Parser p = XML_ParserCreate(NULL);
+    if (!p)
+        return false;
+    XML_SetUserData(p, ud);
+    XML_SetElementHandler(p, st, en);
+    if (tx)
+        XML_SetCharacterDataHandler(p, tx);
+    bool ok = true;
+    size_t off = 0;
+    do {
+        size_t n = len - off > (1u << 20) ? (1u << 20) : len - off;
+        if (XML_Parse(p, (const char *)d + off, (int)n, off + n == len) == XML_STATUS_ERROR) {
+            ok = false;
+            break;
+        }
+        off += n;
+    } while (off < len);
+    XML_ParserFree(p);
+    return ok;
+}
+
+static const char *local_name(const char *n)
+{
+    const char *l = strrchr(n, ':');
+    return l ? l + 1 : n;
+}
+
+static const char *attr(const XML_Char **at, const char *name)
+{
+    for (size_t i = 0; at[i] && at[i + 1]; i++, i++)
+        if (!strcmp(local_name(at[i]), name))
+            return at[i + 1];
+    return NULL;
+}
+
+/* ---------------- relationships ---------------- */
+
+typedef struct rels_ud {
+    ox_ctx *c;
+    const char *part;
+    bool workbook;
+} rels_ud;
+
+static void resolve_target(const char *target, char *out, size_t n)
+{
+    if (target[0] == '/')
+        snprintf(out, n, "%s", target + 1);
+    else
+        snprintf(out, n, "xl/%s", target);
+}
+
+static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **at)
+{
+    rels_ud *r = ud;
+    ox_ctx *c = r->c;
+    if (strcmp(local_name(name), "Relationship"))
+        return;
+    const char *type = attr(at, "Type"), *target = attr(at, "Target"), *mode = attr(at, "TargetMode");
+    const char *id = attr(at, "Id");
+    if (!type || !target)
+        return;
+    const char *t = strrchr(type, '/');
+    t = t ? t + 1 : type;
+    if (mode && !strcasecmp(mode, "External")) {
+        eg_scan_iocs_from_text(c->s, c->obj, target, strlen(target));
+        if (!strcmp(t, "attachedTemplate"))
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "%s: %s", r->part, target);
+        else if (!strcmp(t, "oleObject") || !strcmp(t, "frame") || !strcmp(t, "subDocument") ||
+                 !strcmp(t, "externalLinkPath") || !strcmp(t, "package"))
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "%s: %s -> %s", r->part, t, target);
+        return;
+    }
+    if (r->workbook && id) {
+        for (size_t i = 0; i < c->nsheets; i++)
+            if (!strcmp(c->sheets[i].rid, id)) {
+                resolve_target(target, c->sheets[i].target, sizeof c->sheets[i].target);
+                if (!strcmp(t, "xlMacrosheet") || !strcmp(t, "xlIntlMacrosheet") || strstr(target, "macrosheets/"))
+                    c->sheets[i].macro = true;
+            }
+    }
+}
+
+static void do_rels(ox_ctx *c, size_t idx, const char *name, bool workbook)
+{
+    uint8_t *d;
+    size_t len;
+    if (read_part(c, idx, &d, &len) != EG_OK)
+        return;
+    rels_ud r = {c, name, workbook};
+    xml_parse(d, len, &r, rels_start, NULL, NULL);
+    free(d);
+}
+
+/* ---------------- workbook.xml ---------------- */
+
+typedef struct wb_ud {
+    ox_ctx *c;
+    bool in_name;
+    char name[256];
+    bool hidden;
+    eg_buf text;
+} wb_ud;
+
+static int state_of(const char *s)
+{
+    if (!s)
+        return 0;
+    if (!strcmp(s, "veryHidden"))
+        return 2;
+    if (!strcmp(s, "hidden"))
+        return 1;
+    return 0;
+}
+
+static void XMLCALL wb_start(void *ud, const XML_Char *name, const XML_Char **at)
+{
+    wb_ud *w = ud;
+    ox_ctx *c = w->c;
+    const char *l = local_name(name);
+    if (!strcmp(l, "sheet") && c->nsheets < MAX_SHEETS) {
+        wb_sheet *sh = &c->sheets[c->nsheets++];
+        memset(sh, 0, sizeof *sh);
+        const char *n = attr(at, "name"), *id = attr(at, "id");
+        snprintf(sh->name, sizeof sh->name, "%s", n ? n : "?");
+        snprintf(sh->rid, sizeof sh->rid, "%s", id ? id : "");
+        sh->state = state_of(attr(at, "state"));
+    } else if (!strcmp(l, "definedName")) {
+        const char *n = attr(at, "name"), *h = attr(at, "hidden");
+        w->in_name = true;
+        snprintf(w->name, sizeof w->name, "%s", n ? n : "");
+        w->hidden = h && (!strcmp(h, "1") || !strcmp(h, "true"));
+        w->text.len = 0;
+    }
+}
+
+static void XMLCALL wb_text(void *ud, const XML_Char *s, int n)
+{
+    wb_ud *w = ud;
+    if (w->in_name && n > 0)
+        eg_buf_append(&w->text, s, (size_t)n);
+}
+
+static void XMLCALL wb_end(void *ud, const XML_Char *name)
+{
+    wb_ud *w = ud;
+    ox_ctx *c = w->c;
+    if (strcmp(local_name(name), "definedName") || !w->in_name)
+        return;
+    w->in_name = false;
+    eg_xlm_names_add(&c->names, w->name);
+    if (eg_memmem_ci(w->name, strlen(w->name), "auto_open", 9))
+        c->xflags |= EG_XLM_F_AUTO_OPEN;
+    eg_buf_puts(&c->xlm, "' name \"");
+    eg_xlm_put_flat(&c->xlm, w->name, strlen(w->name));
+    eg_buf_printf(&c->xlm, "\"%s = ", w->hidden ? " hidden" : "");
+    eg_xlm_put_flat(&c->xlm, w->text.data ? (const char *)w->text.data : "", w->text.len);
+    eg_buf_putc(&c->xlm, '\n');
+}
+
+static void do_workbook_xml(ox_ctx *c, const uint8_t *d, size_t len)
+{
+    wb_ud w = {.c = c};
+    eg_office_buf_init(&w.text, 1 << 16);
+    xml_parse(d, len, &w, wb_start, wb_end, wb_text);
+    eg_buf_free(&w.text);
+}
+
+/* ---------------- workbook.bin (BIFF12) ---------------- */
+
+static void do_workbook_bin(ox_ctx *c, const uint8_t *d, size_t len)
+{
+    eg_cur cur = eg_cur_make(d, len);
+    unsigned records = 0;
+    while (eg_cur_left(&cur) > 0 && ++records < 1000000) {
+        uint32_t id, size;
+        if (!eg_b12_record(&cur, &id, &size))
+            break;
+        const uint8_t *p = eg_cur_take(&cur, size);
+        if (!p)
+            break;
+        eg_cur rc = eg_cur_make(p, size);
+        if (id == 0x9C && c->nsheets < MAX_SHEETS) { /* BrtBundleSh */
+            wb_sheet *sh = &c->sheets[c->nsheets];
+            memset(sh, 0, sizeof *sh);
+            sh->state = (int)(eg_cur_u32le(&rc) & 3);
+            eg_cur_u32le(&rc);
+            eg_buf rid, nm;
+            eg_office_buf_init(&rid, sizeof sh->rid - 1);
+            eg_office_buf_init(&nm, sizeof sh->name - 1);
+            eg_b12_wstr(&rc, &rid);
+            eg_b12_wstr(&rc, &nm);
+            snprintf(sh->rid, sizeof sh->rid, "%s", rid.data ? (char *)rid.data : "");
+            snprintf(sh->name, sizeof sh->name, "%s", nm.data ? (char *)nm.data : "?");
+            eg_buf_free(&rid);
+            eg_buf_free(&nm);
+            c->nsheets++;
+        } else if (id == 0x16A && !c->names.xti) { /* BrtExternSheet: ixti -> sheet for 3-D references */
+            uint32_t n = eg_cur_u32le(&rc);
+            if (n && n <= 4096 && (c->names.xti = calloc(n, sizeof *c->names.xti))) {
+                c->names.n_xti = n;
+                for (uint32_t i = 0; i < n && !rc.err; i++) {
+                    eg_cur_u32le(&rc);
+                    uint32_t first = eg_cur_u32le(&rc);
+                    eg_cur_u32le(&rc);
+                    if (!rc.err && first < c->nsheets)
+                        c->names.xti[i] = c->sheets[first].name;
+                }
+            }
+        } else if (id == 0x27) { /* BrtName */
+            uint32_t fl = eg_cur_u32le(&rc);
+            eg_cur_u8(&rc);
+            eg_cur_u32le(&rc);
+            eg_buf nm;
+            eg_office_buf_init(&nm, 255);
+            eg_b12_wstr(&rc, &nm);
+            const char *name = nm.data ? (char *)nm.data : "";
+            eg_xlm_names_add(&c->names, name);
+            if (eg_memmem_ci(name, strlen(name), "auto_open", 9))
+                c->xflags |= EG_XLM_F_AUTO_OPEN;
+            eg_buf_puts(&c->xlm, "' name \"");
+            eg_xlm_put_flat(&c->xlm, name, strlen(name));
+            eg_buf_printf(&c->xlm, "\"%s%s = ", (fl & 0x20) ? " builtin" : "", (fl & 1) ? " hidden" : "");
+            uint32_t cce = eg_cur_u32le(&rc);
+            const uint8_t *f = eg_cur_take(&rc, cce);
+            if (f)
+                eg_xlm_decode_ctx(f, cce, true, &c->names, &c->xlm);
+            eg_buf_putc(&c->xlm, '\n');
+            eg_buf_free(&nm);
+        }
+    }
+}
+
+/* ---------------- macro sheets ---------------- */
+
+static void do_sheets(ox_ctx *c)
+{
+    for (size_t i = 0; i < c->nsheets; i++) {
+        wb_sheet *sh = &c->sheets[i];
+        if (!sh->macro) {
+            if (sh->state)
+                eg_scan_finding(c->s, c->obj, EG_R_OFFICE_HIDDEN_SHEET, "sheet \"%s\" (%s)", sh->name,
+                                sh->state == 2 ? "veryHidden" : "hidden");
+            continue;
+        }
+        c->macrosheet = true;
+        eg_buf_puts(&c->xlm, "' sheet \"");
+        eg_xlm_put_flat(&c->xlm, sh->name, strlen(sh->name));
+        eg_buf_printf(&c->xlm, "\" type=macro state=%s\n", sh->state == 2 ? "veryHidden" : sh->state ? "hidden" : "visible");
+    }
+    for (size_t i = 0; i < c->nsheets && !eg_scan_timed_out(c->s, c->obj); i++) {
+        wb_sheet *sh = &c->sheets[i];
+        if (!sh->macro || !sh->target[0])
+            continue;
+        uint8_t *d;
+        size_t len;
+        if (read_named(c, sh->target, &d, &len) != EG_OK)
+            continue;
+        if (eg_has_suffix_ci(sh->target, ".bin"))
+            eg_biff12_sheet_read_ctx(d, len, sh->name, &c->names, &c->xlm, &c->xflags);
+        else
+            eg_xlm_xml_sheet_read(d, len, sh->name, &c->xlm, &c->xflags);
+        free(d);
+    }
+}
+
+/* Macro sheets that no workbook relationship names (a damaged or hand-made package). */
+static void orphan_macrosheet(ox_ctx *c, size_t idx, const char *name)
+{
+    for (size_t i = 0; i < c->nsheets; i++)
+        if (!strcasecmp(c->sheets[i].target, name))
+            return;
+    uint8_t *d;
+    size_t len;
+    if (read_part(c, idx, &d, &len) != EG_OK)
+        return;
+    c->macrosheet = true;
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    eg_buf_printf(&c->xlm, "' sheet \"%s\" type=macro state=unknown\n", base);
+    if (eg_has_suffix_ci(name, ".bin"))
+        eg_biff12_sheet_read_ctx(d, len, base, &c->names, &c->xlm, &c->xflags);
+    else
+        eg_xlm_xml_sheet_read(d, len, base, &c->xlm, &c->xflags);
+    free(d);
+}
+
+/* ---------------- document text: DDE and lures ---------------- */
+
+/* Visible text of an XML part (tags dropped), for lure phrases split over runs. */
+static char *strip_tags(const uint8_t *d, size_t len, size_t *outlen)
+{
+    char *o = malloc(len + 1);
+    if (!o)
+        return NULL;
+    size_t n = 0;
+    bool tag = false;
+    for (size_t i = 0; i < len; i++) {
+        if (d[i] == '<')
+            tag = true;
+        else if (d[i] == '>')
+            tag = false;
+        else if (!tag)
+            o[n++] = (char)d[i];
+    }
+    o[n] = '\0';
+    *outlen = n;
+    return o;
+}
+
+static void check_dde(ox_ctx *c, const char *part, const uint8_t *d, size_t len)
+{
+    const char *t = (const char *)d;
+    if (memmem(t, len, "<ddeLink", 8)) {
+        eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "%s: DDE link", part);
+        return;
+    }
+    const char *p = t;
+    while ((p = memmem(p, (size_t)(t + len - p), "DDE", 3))) {
+        const char *q = p;
+        while (q > t && (q[-1] == ' ' || q[-1] == '\t'))
+            q--;
+        bool start = q > t && (q[-1] == '>' || q[-1] == '"');
+        bool end = p + 3 < t + len && (p[3] == ' ' || !strncmp(p + 3, "AUTO", 4));
+        if (start && end) {
+            size_t n = (size_t)(t + len - p);
+            const char *lt = memchr(p, '<', n);
+            const char *qt = memchr(p, '"', n);
+            const char *e = lt && (!qt || lt < qt) ? lt : qt ? qt : t + len;
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "%s: %.*s", part, (int)(e - p > 200 ? 200 : e - p), p);
+            if (eg_office_looks_like_cmd(p, (size_t)(e - p)))
+                eg_cmdline_analyze(c->s, c->obj, p, (size_t)(e - p), "DDE field");
+            return;
+        }
+        p += 3;
+    }
+}
+
+/* Word runs whose text a reader does not see: white colour, the hidden (vanish) attribute, or a
+ * font under 2 points. Their text is collected; lure phrases are searched in all text anyway. */
+typedef struct hidden_ud {
+    bool in_rpr, hidden, in_t;
+    eg_buf text;
+} hidden_ud;
+
+static void XMLCALL hid_start(void *ud, const XML_Char *name, const XML_Char **at)
+{
+    hidden_ud *h = ud;
+    const char *l = local_name(name);
+    if (!strcmp(l, "r"))
+        h->hidden = false;
+    else if (!strcmp(l, "rPr"))
+        h->in_rpr = true;
+    else if (h->in_rpr && !strcmp(l, "vanish")) {
+        const char *v = attr(at, "val");
+        h->hidden = !v || strcmp(v, "0") != 0;
+    } else if (h->in_rpr && !strcmp(l, "color")) {
+        const char *v = attr(at, "val");
+        if (v && !strcasecmp(v, "FFFFFF"))
+            h->hidden = true;
+    } else if (h->in_rpr && !strcmp(l, "sz")) {
+        const char *v = attr(at, "val");
+        if (v && atoi(v) > 0 && atoi(v) < 4) /* half-points */
+            h->hidden = true;
+    } else if (!strcmp(l, "t"))
+        h->in_t = true;
+}
+
+static void XMLCALL hid_end(void *ud, const XML_Char *name)
+{
+    hidden_ud *h = ud;
+    const char *l = local_name(name);
+    if (!strcmp(l, "rPr"))
+        h->in_rpr = false;
+    else if (!strcmp(l, "t"))
+        h->in_t = false;
+}
+
+static void XMLCALL hid_text(void *ud, const XML_Char *s, int n)
+{
+    hidden_ud *h = ud;
+    if (h->in_t && h->hidden && n > 0)
+        eg_buf_append(&h->text, s, (size_t)n);
+}
+
+static void check_hidden_text(ox_ctx *c, const char *part, const uint8_t *d, size_t len)
+{
+    hidden_ud h = {0};
+    eg_office_buf_init(&h.text, 1u << 20);
+    xml_parse(d, len, &h, hid_start, hid_end, hid_text);
+    if (h.text.len >= 200)
+        eg_scan_finding(c->s, c->obj, EG_R_OFFICE_HIDDEN_TEXT, "%s: %zu bytes of hidden text: %.100s", part, h.text.len,
+                        (const char *)h.text.data);
+    eg_buf_free(&h.text);
+}
+
+static bool is_text_part(const char *n)
+{
+    return !strcasecmp(n, "word/document.xml") || !strcasecmp(n, "xl/sharedStrings.xml") ||
+           (eg_has_prefix_ci(n, "ppt/slides/slide") && eg_has_suffix_ci(n, ".xml")) ||
+           (eg_has_prefix_ci(n, "word/header") && eg_has_suffix_ci(n, ".xml")) ||
+           (eg_has_prefix_ci(n, "word/footer") && eg_has_suffix_ci(n, ".xml"));
+}
+
+static void text_part(ox_ctx *c, size_t idx, const char *name)
+{
+    uint8_t *d;
+    size_t len;
+    if (read_part(c, idx, &d, &len) != EG_OK)
+        return;
+    if (eg_has_prefix_ci(name, "word/")) {
+        check_dde(c, name, d, len);
+        check_hidden_text(c, name, d, len);
+    }
+    size_t tl;
+    char *t = strip_tags(d, len, &tl);
+    if (t) {
+        eg_office_lure_findings(c->s, c->obj, (const uint8_t *)t, tl);
+        free(t);
+    }
+    free(d);
+}
+
+static void child_part(ox_ctx *c, size_t idx, const char *name, eg_type type, const char *detail)
+{
+    uint8_t *d;
+    size_t len;
+    if (read_part(c, idx, &d, &len) != EG_OK)
+        return;
+    eg_child ch = {.name = name, .data = d, .size = len, .owned = true, .type = type, .detail = detail};
+    eg_scan_add_child(c->s, c->obj, &ch, NULL);
+}
+
+static bool macro_free_ext(const char *name)
+{
+    static const char *const ext[] = {"docx", "xlsx", "pptx", "dotx", "xltx", "potx", "ppsx"};
+    const char *e = eg_path_ext(name ? name : "");
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++)
+        if (!strcasecmp(e, ext[i]))
+            return true;
+    return false;
+}
+
+static void walk_entries(ox_ctx *c)
+{
+    size_t n = eg_zip_count(c->z);
+    size_t wb_rels = (size_t)-1;
+    /* first pass: the workbook, so relationships can be mapped to sheets */
+    for (size_t i = 0; i < n; i++) {
+        const eg_zip_entry *e = eg_zip_entry_at(c->z, i);
+        if (!e->name)
+            continue;
+        if (!strcasecmp(e->name, "xl/workbook.xml") || !strcasecmp(e->name, "xl/workbook.bin")) {
+            uint8_t *d;
+            size_t len;
+            if (read_part(c, i, &d, &len) == EG_OK) {
+                if (eg_has_suffix_ci(e->name, ".bin"))
+                    do_workbook_bin(c, d, len);
+                else
+                    do_workbook_xml(c, d, len);
+                free(d);
+            }
+        } else if (!strcasecmp(e->name, "xl/_rels/workbook.xml.rels") || !strcasecmp(e->name, "xl/_rels/workbook.bin.rels"))
+            wb_rels = i;
+    }
+    if (wb_rels != (size_t)-1)
+        do_rels(c, wb_rels, eg_zip_entry_at(c->z, wb_rels)->name, true);
+    for (size_t i = 0; i < n && !eg_scan_timed_out(c->s, c->obj); i++) {
+        const eg_zip_entry *e = eg_zip_entry_at(c->z, i);
+        const char *name = e->name;
+        if (!name || e->is_dir)
+            continue;
+        if (!strcasecmp(name, "[Content_Types].xml")) {
+            uint8_t *d;
+            size_t len;
+            if (read_part(c, i, &d, &len) == EG_OK) {
+                const char *m = eg_memmem_ci((const char *)d, len, "macroEnabled", 12);
+                if (!m)
+                    m = eg_memmem_ci((const char *)d, len, "vbaProject", 10);
+                if (m) {
+                    c->macro_ct = true;
+                    const char *a = m;
+                    while (a > (const char *)d && a[-1] != '"')
+                        a--;
+                    const char *b = memchr(m, '"', len - (size_t)(m - (const char *)d));
+                    snprintf(c->ev_ct, sizeof c->ev_ct, "%.*s", (int)((b ? b : m) - a > 150 ? 150 : (b ? b : m) - a), a);
+                }
+                free(d);
+            }
+        } else if (eg_has_suffix_ci(name, "vbaProject.bin")) {
+            c->vba = true;
+            child_part(c, i, name, EG_T_VBA_PROJECT, "VBA project");
+        } else if (eg_has_suffix_ci(name, ".rels") && i != wb_rels) {
+            do_rels(c, i, name, false);
+        } else if (eg_memmem_ci(name, strlen(name), "/macrosheets/", 13)) {
+            orphan_macrosheet(c, i, name);
+        } else if (eg_memmem_ci(name, strlen(name), "/embeddings/", 12)) {
+            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s (%llu bytes)", name, (unsigned long long)e->usize);
+            child_part(c, i, name, EG_T_UNKNOWN, "embedded object");
+        } else if (eg_has_prefix_ci(name, "xl/externalLinks/") && eg_has_suffix_ci(name, ".xml")) {
+            uint8_t *d;
+            size_t len;
+            if (read_part(c, i, &d, &len) == EG_OK) {
+                check_dde(c, name, d, len);
+                free(d);
+            }
+        } else if (is_text_part(name)) {
+            text_part(c, i, name);
+        }
+    }
+}
+
+eg_status eg_office_analyze_ooxml(eg_scan *s, const eg_object *obj)
+{
+    eg_zip *z = NULL;
+    eg_status st = eg_zip_open(obj->data, (size_t)obj->size, NULL, &z);
+    if (st != EG_OK)
+        return st;
+    ox_ctx *c = calloc(1, sizeof *c);
+    if (!c || !(c->sheets = calloc(MAX_SHEETS, sizeof *c->sheets))) {
+        free(c);
+        eg_zip_free(z);
+        return EG_ENOMEM;
+    }
+    c->s = s;
+    c->obj = obj;
+    c->z = z;
+    eg_office_buf_init(&c->xlm, 16u << 20);
+    walk_entries(c);
+    do_sheets(c);
+    if (c->macro_ct)
+        eg_scan_finding(s, obj, EG_R_OOXML_MACRO_ENABLED, "%s", c->ev_ct);
+    if ((c->macro_ct || c->vba || c->macrosheet) && macro_free_ext(obj->name))
+        eg_scan_finding(s, obj, EG_R_OOXML_MACRO_RENAMED, "%s holds %s", obj->name,
+                        c->vba ? "a VBA project" : c->macrosheet ? "an Excel 4.0 macro sheet" : "a macro-enabled content type");
+    if (c->macrosheet && c->xlm.len) {
+        eg_child ch = {.name = "Excel 4.0 macros", .data = c->xlm.data, .size = c->xlm.len, .type = EG_T_XLM,
+                       .detail = "decoded XLM formulas (OOXML)"};
+        eg_scan_add_child(s, obj, &ch, NULL);
+    }
+    eg_buf_free(&c->xlm);
+    free(c->names.xti);
+    eg_xlm_names_free(&c->names);
+    free(c->sheets);
+    free(c);
+    eg_zip_free(z);
+    return EG_OK;
+}

@@ -1,0 +1,802 @@
+/*
+ * Excel 4.0 (XLM) macros: the BIFF8 workbook reader (.xls), the BIFF8/BIFF12 formula decoder
+ * (Rgce in reverse Polish notation to readable infix text with the function tables), the BIFF12
+ * macro-sheet reader (.xlsb) and the SpreadsheetML macro-sheet reader (.xlsm). Every reader
+ * appends the same readable form (see office.h), which the XLM analyzer (xlm_scan.c) judges.
+ *
+ * Formulas are decoded, never evaluated; SET.NAME/FORMULA writes stay as written text.
+ */
+#include "office/office_int.h"
+#include "office/xlm_ftab.h"
+#include "office/xlm_int.h"
+
+#include "core/safe.h"
+#include "core/utf8.h"
+
+#include <expat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STACK_MAX 128
+#define PIECE_MAX 4096
+#define MAX_RECORDS 2000000u
+
+/* ---------------- helpers ---------------- */
+
+static void col_name(unsigned col, char *out)
+{
+    char tmp[8];
+    int n = 0;
+    col++;
+    while (col && n < 7) {
+        tmp[n++] = (char)('A' + (col - 1) % 26);
+        col = (col - 1) / 26;
+    }
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+}
+
+void eg_xlm_cell_name(unsigned row, unsigned col, char *out, size_t n)
+{
+    char c[8];
+    col_name(col & 0x3FFF, c);
+    snprintf(out, n, "%s%u", c, row + 1);
+}
+
+/* Appends a name or text without line breaks (one formula = one line). */
+void eg_xlm_put_flat(eg_buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        eg_buf_putc(b, (s[i] == '\n' || s[i] == '\r') ? ' ' : (uint8_t)s[i]);
+}
+
+static void put_u16(eg_buf *b, const uint8_t *p, size_t nchars)
+{
+    for (size_t i = 0; i < nchars; i++) {
+        unsigned cp = eg_rd16le(p + 2 * i);
+        if (cp >= 0xD800 && cp < 0xE000)
+            cp = 0xFFFD;
+        if (cp == '\n' || cp == '\r')
+            cp = ' ';
+        char u[4];
+        eg_buf_append(b, u, eg_utf8_encode(cp, u));
+    }
+}
+
+static void put_latin1(eg_buf *b, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned cp = p[i];
+        if (cp == '\n' || cp == '\r')
+            cp = ' ';
+        char u[4];
+        eg_buf_append(b, u, eg_utf8_encode(cp, u));
+    }
+}
+
+/* ---------------- formula decoder ---------------- */
+
+typedef struct piece {
+    char *s;
+    size_t n;
+} piece;
+
+typedef struct fstack {
+    piece p[STACK_MAX];
+    int n;
+} fstack;
+
+static void fs_clear(fstack *f)
+{
+    for (int i = 0; i < f->n; i++)
+        free(f->p[i].s);
+    f->n = 0;
+}
+
+static bool fs_push(fstack *f, eg_buf *b)
+{
+    if (f->n >= STACK_MAX) {
+        eg_buf_free(b);
+        return false;
+    }
+    size_t n;
+    char *s = eg_buf_steal(b, &n);
+    if (!s)
+        return false;
+    f->p[f->n].s = s;
+    f->p[f->n].n = n;
+    f->n++;
+    return true;
+}
+
+static bool fs_push_str(fstack *f, const char *s)
+{
+    eg_buf b;
+    eg_office_buf_init(&b, PIECE_MAX);
+    eg_buf_puts(&b, s);
+    return fs_push(f, &b);
+}
+
+static bool fs_binop(fstack *f, const char *op)
+{
+    if (f->n < 2)
+        return false;
+    piece r = f->p[--f->n], l = f->p[--f->n];
+    eg_buf b;
+    eg_office_buf_init(&b, PIECE_MAX);
+    eg_buf_append(&b, l.s, l.n);
+    eg_buf_puts(&b, op);
+    eg_buf_append(&b, r.s, r.n);
+    free(l.s), free(r.s);
+    return fs_push(f, &b);
+}
+
+static bool fs_call(fstack *f, const char *name, int argc)
+{
+    if (argc < 0 || argc > f->n)
+        return false;
+    eg_buf b;
+    eg_office_buf_init(&b, PIECE_MAX);
+    eg_buf_puts(&b, name);
+    eg_buf_putc(&b, '(');
+    int base = f->n - argc;
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            eg_buf_putc(&b, ',');
+        eg_buf_append(&b, f->p[base + i].s, f->p[base + i].n);
+        free(f->p[base + i].s);
+    }
+    f->n = base;
+    eg_buf_putc(&b, ')');
+    return fs_push(f, &b);
+}
+
+static void fmt_ref(eg_buf *b, uint32_t row, uint16_t col)
+{
+    char c[8];
+    col_name(col & 0x3FFF, c);
+    /* bit 14: column relative, bit 15: row relative */
+    eg_buf_printf(b, "%s%s%s%u", (col & 0x4000) ? "" : "$", c, (col & 0x8000) ? "" : "$", row + 1);
+}
+
+/* "Sheet!" for a 3-D reference when EXTERNSHEET told us the sheet, "[sheet]!" otherwise */
+static void sheet_prefix(eg_buf *b, const eg_xlm_names *names, uint16_t ixti)
+{
+    if (names && ixti < names->n_xti && names->xti[ixti]) {
+        eg_xlm_put_flat(b, names->xti[ixti], strlen(names->xti[ixti]));
+        eg_buf_putc(b, '!');
+    } else
+        eg_buf_puts(b, "[sheet]!");
+}
+
+static const char *fn_name(uint16_t idx, bool cmd, char *tmp, size_t n)
+{
+    if (cmd) {
+        if (idx < sizeof EG_XLM_CETAB / sizeof *EG_XLM_CETAB && EG_XLM_CETAB[idx])
+            return EG_XLM_CETAB[idx];
+        snprintf(tmp, n, "COMMAND#%u", idx);
+        return tmp;
+    }
+    if (idx < sizeof EG_XLM_FTAB / sizeof *EG_XLM_FTAB && EG_XLM_FTAB[idx].name)
+        return EG_XLM_FTAB[idx].name;
+    snprintf(tmp, n, "FUNC#%u", idx);
+    return tmp;
+}
+
+bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_names *names, eg_buf *out)
+{
+    eg_buf_reserve(out, 1);
+    fstack *f = calloc(1, sizeof *f);
+    if (!f)
+        return false;
+    eg_cur c = eg_cur_make(rgce, len);
+    bool ok = true;
+    char tmp[48];
+    while (ok && eg_cur_left(&c) > 0) {
+        uint8_t ptg = eg_cur_u8(&c);
+        uint8_t base = ptg < 0x20 ? ptg : (uint8_t)((ptg & 0x1F) | 0x20);
+        static const char *const ops[] = {NULL, NULL, NULL, "+", "-", "*", "/", "^", "&", "<", "<=", "=", ">=", ">", "<>", " ", ",", ":"};
+        if (ptg >= 0x03 && ptg <= 0x11) {
+            ok = fs_binop(f, ops[ptg]);
+            continue;
+        }
+        eg_buf b;
+        eg_office_buf_init(&b, PIECE_MAX);
+        switch (base) {
+        case 0x01: /* ptgExp: shared formula reference */
+        case 0x02:
+            eg_cur_skip(&c, 4);
+            ok = fs_push_str(f, "<shared>");
+            break;
+        case 0x12: case 0x13: case 0x14: {
+            if (f->n < 1) {
+                ok = false;
+                break;
+            }
+            piece x = f->p[--f->n];
+            eg_buf_puts(&b, ptg == 0x12 ? "+" : ptg == 0x13 ? "-" : "");
+            eg_buf_append(&b, x.s, x.n);
+            if (ptg == 0x14)
+                eg_buf_putc(&b, '%');
+            free(x.s);
+            ok = fs_push(f, &b);
+            break;
+        }
+        case 0x15: {
+            if (f->n < 1) {
+                ok = false;
+                break;
+            }
+            piece x = f->p[--f->n];
+            eg_buf_putc(&b, '(');
+            eg_buf_append(&b, x.s, x.n);
+            eg_buf_putc(&b, ')');
+            free(x.s);
+            ok = fs_push(f, &b);
+            break;
+        }
+        case 0x16:
+            ok = fs_push_str(f, "");
+            break;
+        case 0x17: { /* ptgStr */
+            eg_buf_putc(&b, '"');
+            if (b12) {
+                uint16_t n = eg_cur_u16le(&c);
+                const uint8_t *p = eg_cur_take(&c, (size_t)n * 2);
+                if (p)
+                    put_u16(&b, p, n);
+            } else {
+                uint8_t n = eg_cur_u8(&c), hb = eg_cur_u8(&c);
+                const uint8_t *p = eg_cur_take(&c, (size_t)n * ((hb & 1) ? 2 : 1));
+                if (p) {
+                    if (hb & 1)
+                        put_u16(&b, p, n);
+                    else
+                        put_latin1(&b, p, n);
+                }
+            }
+            eg_buf_putc(&b, '"');
+            ok = !c.err && fs_push(f, &b);
+            break;
+        }
+        case 0x19: { /* ptgAttr */
+            uint8_t t = eg_cur_u8(&c);
+            uint16_t d = eg_cur_u16le(&c);
+            if (t & 0x04)
+                eg_cur_skip(&c, ((size_t)d + 1) * 2);
+            if (t & 0x10)
+                ok = fs_call(f, "SUM", 1);
+            break;
+        }
+        case 0x1C:
+            eg_cur_skip(&c, 1);
+            ok = fs_push_str(f, "#ERR");
+            break;
+        case 0x1D:
+            ok = fs_push_str(f, eg_cur_u8(&c) ? "TRUE" : "FALSE");
+            break;
+        case 0x1E:
+            eg_buf_printf(&b, "%u", eg_cur_u16le(&c));
+            ok = fs_push(f, &b);
+            break;
+        case 0x1F: {
+            const uint8_t *p = eg_cur_take(&c, 8);
+            double d = 0;
+            if (p)
+                memcpy(&d, p, 8);
+            eg_buf_printf(&b, "%.15g", d);
+            ok = fs_push(f, &b);
+            break;
+        }
+        case 0x20:
+            eg_cur_skip(&c, b12 ? 14 : 7);
+            ok = fs_push_str(f, "{array}");
+            break;
+        case 0x21: { /* ptgFunc */
+            uint16_t idx = eg_cur_u16le(&c);
+            int argc = idx < sizeof EG_XLM_FTAB / sizeof *EG_XLM_FTAB && EG_XLM_FTAB[idx].name ? EG_XLM_FTAB[idx].argc : -1;
+            ok = !c.err && fs_call(f, fn_name(idx, false, tmp, sizeof tmp), argc);
+            break;
+        }
+        case 0x22: { /* ptgFuncVar */
+            uint8_t argc = eg_cur_u8(&c);
+            uint16_t tab = eg_cur_u16le(&c);
+            bool cmd = (tab & 0x8000) != 0;
+            int n = argc & 0x7F;
+            if (!cmd && (tab & 0x7FFF) == 255 && n >= 1 && f->n >= n) {
+                /* user-defined / add-in function: the first argument is its name */
+                int base = f->n - n;
+                piece nm = f->p[base];
+                memmove(&f->p[base], &f->p[base + 1], sizeof(piece) * (size_t)(n - 1));
+                f->n--;
+                char name[96];
+                snprintf(name, sizeof name, "%.*s", (int)(nm.n > 90 ? 90 : nm.n), nm.s);
+                free(nm.s);
+                ok = fs_call(f, name, n - 1);
+            } else {
+                ok = !c.err && fs_call(f, fn_name(tab & 0x7FFF, cmd, tmp, sizeof tmp), n);
+            }
+            break;
+        }
+        case 0x23: { /* ptgName */
+            uint32_t idx = eg_cur_u32le(&c);
+            if (!b12)
+                (void)0;
+            if (names && idx >= 1 && idx <= names->n && names->v[idx - 1])
+                eg_buf_puts(&b, names->v[idx - 1]);
+            else
+                eg_buf_printf(&b, "NAME#%u", idx);
+            ok = fs_push(f, &b);
+            break;
+        }
+        case 0x24: case 0x2A: case 0x2C: { /* ptgRef, ptgRefErr, ptgRefN */
+            uint32_t row = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
+            uint16_t col = eg_cur_u16le(&c);
+            if (base == 0x2A)
+                eg_buf_puts(&b, "#REF!");
+            else
+                fmt_ref(&b, row, col);
+            ok = !c.err && fs_push(f, &b);
+            break;
+        }
+        case 0x25: case 0x2B: case 0x2D: { /* ptgArea */
+            uint32_t r1 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
+            uint32_t r2 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
+            uint16_t c1 = eg_cur_u16le(&c), c2 = eg_cur_u16le(&c);
+            if (base == 0x2B)
+                eg_buf_puts(&b, "#REF!");
+            else {
+                fmt_ref(&b, r1, c1);
+                eg_buf_putc(&b, ':');
+                fmt_ref(&b, r2, c2);
+            }
+            ok = !c.err && fs_push(f, &b);
+            break;
+        }
+        case 0x26: case 0x27: case 0x28: /* ptgMemArea/Err/NoMem: sub-expression follows inline */
+            eg_cur_skip(&c, 6);
+            break;
+        case 0x29:
+            eg_cur_skip(&c, 2);
+            break;
+        case 0x39: { /* ptgNameX */
+            eg_cur_u16le(&c);
+            uint32_t idx = eg_cur_u32le(&c);
+            if (names && idx >= 1 && idx <= names->n && names->v[idx - 1])
+                eg_buf_puts(&b, names->v[idx - 1]);
+            else
+                eg_buf_printf(&b, "EXTNAME#%u", idx);
+            ok = !c.err && fs_push(f, &b);
+            break;
+        }
+        case 0x3A: case 0x3C: { /* ptgRef3d */
+            sheet_prefix(&b, names, eg_cur_u16le(&c));
+            uint32_t row = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
+            uint16_t col = eg_cur_u16le(&c);
+            fmt_ref(&b, row, col);
+            ok = !c.err && fs_push(f, &b);
+            break;
+        }
+        case 0x3B: case 0x3D: {
+            sheet_prefix(&b, names, eg_cur_u16le(&c));
+            uint32_t r1 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
+            uint32_t r2 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
+            uint16_t c1 = eg_cur_u16le(&c), c2 = eg_cur_u16le(&c);
+            fmt_ref(&b, r1, c1);
+            eg_buf_putc(&b, ':');
+            fmt_ref(&b, r2, c2);
+            ok = !c.err && fs_push(f, &b);
+            break;
+        }
+        default:
+            ok = false; /* unknown token: the rest cannot be aligned */
+            break;
+        }
+        eg_buf_free(&b);
+        if (c.err)
+            ok = false;
+    }
+    if (f->n >= 1) {
+        for (int i = 0; i < f->n; i++) {
+            if (i)
+                eg_buf_putc(out, ' ');
+            eg_buf_append(out, f->p[i].s, f->p[i].n);
+        }
+    }
+    if (!ok)
+        eg_buf_puts(out, f->n ? " <undecodable>" : "<undecodable>");
+    fs_clear(f);
+    free(f);
+    return ok;
+}
+
+eg_status eg_xlm_formula_decode(const uint8_t *rgce, size_t len, bool biff12, eg_buf *out)
+{
+    return eg_xlm_decode_ctx(rgce, len, biff12, NULL, out) ? EG_OK : EG_EFORMAT;
+}
+
+/* ---------------- BIFF8 workbook ---------------- */
+
+#define MAX_SHEETS 1024
+#define MAX_NAMES 4096
+
+typedef struct b8sheet {
+    uint32_t pos;
+    uint8_t state, type;
+    char name[256];
+} b8sheet;
+
+static const char *state_name(unsigned st) { return st == 1 ? "hidden" : st == 2 ? "veryHidden" : "visible"; }
+
+static const char *type_name(unsigned t) { return t == 1 ? "macro" : t == 2 ? "chart" : t == 6 ? "vbmodule" : "worksheet"; }
+
+/* ShortXLUnicodeString / XLUnicodeStringNoCch into UTF-8 */
+static void b8_string(eg_cur *c, size_t cch, char *out, size_t outsz)
+{
+    uint8_t hb = eg_cur_u8(c);
+    const uint8_t *p = eg_cur_take(c, cch * ((hb & 1) ? 2 : 1));
+    eg_buf b;
+    eg_office_buf_init(&b, outsz - 1);
+    if (p) {
+        if (hb & 1)
+            put_u16(&b, p, cch);
+        else
+            put_latin1(&b, p, cch);
+    }
+    size_t n = b.len < outsz - 1 ? b.len : outsz - 1;
+    if (b.data)
+        memcpy(out, b.data, n);
+    out[n] = '\0';
+    eg_buf_free(&b);
+}
+
+void eg_xlm_names_free(eg_xlm_names *n)
+{
+    for (size_t i = 0; i < n->n; i++)
+        free(n->v[i]);
+    free(n->v);
+    n->v = NULL;
+    n->n = 0;
+}
+
+bool eg_xlm_names_add(eg_xlm_names *n, const char *s)
+{
+    if (n->n >= MAX_NAMES)
+        return false;
+    char **v = realloc(n->v, (n->n + 1) * sizeof *v);
+    if (!v)
+        return false;
+    n->v = v;
+    n->v[n->n] = strdup(s);
+    if (!n->v[n->n])
+        return false;
+    n->n++;
+    return true;
+}
+
+static void b8_name(eg_cur *rc, eg_buf *out, unsigned *flags, eg_xlm_names *names)
+{
+    uint16_t grbit = eg_cur_u16le(rc);
+    eg_cur_u8(rc); /* chKey */
+    uint8_t cch = eg_cur_u8(rc);
+    uint16_t cce = eg_cur_u16le(rc);
+    eg_cur_skip(rc, 2);
+    uint16_t itab = eg_cur_u16le(rc);
+    eg_cur_skip(rc, 4);
+    char name[300];
+    bool builtin = (grbit & 0x0020) != 0;
+    b8_string(rc, cch, name, sizeof name);
+    if (builtin) {
+        static const char *const bn[] = {"Consolidate_Area", "Auto_Open", "Auto_Close", "Extract", "Database",
+                                         "Criteria", "Print_Area", "Print_Titles", "Recorder", "Data_Form",
+                                         "Auto_Activate", "Auto_Deactivate", "Sheet_Title", "_FilterDatabase"};
+        unsigned char k = (unsigned char)name[0];
+        if (k < sizeof bn / sizeof *bn)
+            snprintf(name, sizeof name, "%s", bn[k]);
+    }
+    eg_xlm_names_add(names, name);
+    if (!strncasecmp(name, "auto_open", 9))
+        *flags |= EG_XLM_F_AUTO_OPEN;
+    eg_buf_puts(out, "' name \"");
+    eg_xlm_put_flat(out, name, strlen(name));
+    eg_buf_printf(out, "\"%s%s%s = ", builtin ? " builtin" : "", (grbit & 1) ? " hidden" : "",
+                  (grbit & 0x0008) ? " macro" : "");
+    (void)itab;
+    const uint8_t *f = eg_cur_take(rc, cce);
+    if (f)
+        eg_xlm_decode_ctx(f, cce, false, names, out);
+    eg_buf_putc(out, '\n');
+}
+
+static void b8_formula(eg_cur *rc, const char *sheet, eg_buf *out, const eg_xlm_names *names)
+{
+    uint16_t row = eg_cur_u16le(rc), col = eg_cur_u16le(rc);
+    eg_cur_skip(rc, 2 + 8 + 2 + 4);
+    uint16_t cce = eg_cur_u16le(rc);
+    const uint8_t *f = eg_cur_take(rc, cce);
+    if (!f)
+        return;
+    char cell[24];
+    eg_xlm_cell_name(row, col, cell, sizeof cell);
+    eg_xlm_put_flat(out, sheet, strlen(sheet));
+    eg_buf_printf(out, "!%s: =", cell);
+    eg_xlm_decode_ctx(f, cce, false, names, out);
+    eg_buf_putc(out, '\n');
+}
+
+eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *flags)
+{
+    eg_buf_reserve(out, 1);
+    *flags = 0;
+    b8sheet *sheets = calloc(MAX_SHEETS, sizeof *sheets);
+    if (!sheets)
+        return EG_ENOMEM;
+    size_t nsheets = 0;
+    eg_xlm_names names = {0};
+    eg_cur c = eg_cur_make(wb, len);
+    const b8sheet *cur = NULL; /* the substream we are in; NULL = globals */
+    bool seen_bof = false;
+    unsigned records = 0;
+    eg_status st = EG_OK;
+    while (eg_cur_left(&c) >= 4) {
+        if (++records > MAX_RECORDS) {
+            st = EG_ELIMIT;
+            break;
+        }
+        size_t recpos = c.off;
+        uint16_t type = eg_cur_u16le(&c), rlen = eg_cur_u16le(&c);
+        const uint8_t *d = eg_cur_take(&c, rlen);
+        if (!d)
+            break;
+        eg_cur rc = eg_cur_make(d, rlen);
+        switch (type) {
+        case 0x0809: /* BOF */
+            if (seen_bof) {
+                cur = NULL;
+                for (size_t i = 0; i < nsheets; i++)
+                    if (sheets[i].pos == recpos)
+                        cur = &sheets[i];
+                if (rlen >= 4 && eg_rd16le(d + 2) == 0x0040 && cur && cur->type != 1) {
+                    /* BOF says macro sheet even though BOUNDSHEET did not */
+                    *flags |= EG_XLM_F_MACROSHEET;
+                    ((b8sheet *)cur)->type = 1;
+                }
+            }
+            seen_bof = true;
+            break;
+        case 0x002F: /* FILEPASS: the rest is encrypted */
+            *flags |= EG_XLM_F_ENCRYPTED;
+            goto done;
+        case 0x0085: { /* BOUNDSHEET */
+            if (nsheets >= MAX_SHEETS)
+                break;
+            b8sheet *sh = &sheets[nsheets];
+            sh->pos = eg_cur_u32le(&rc);
+            sh->state = eg_cur_u8(&rc) & 3;
+            sh->type = eg_cur_u8(&rc);
+            uint8_t cch = eg_cur_u8(&rc);
+            b8_string(&rc, cch, sh->name, sizeof sh->name);
+            if (rc.err && !sh->name[0])
+                break;
+            nsheets++;
+            if (sh->type == 1) {
+                *flags |= EG_XLM_F_MACROSHEET;
+                if (sh->state == 1)
+                    *flags |= EG_XLM_F_HIDDEN_MACRO;
+                if (sh->state == 2)
+                    *flags |= EG_XLM_F_VERYHIDDEN_MACRO;
+            } else if (sh->state && sh->type == 0) {
+                *flags |= EG_XLM_F_HIDDEN_SHEET;
+            }
+            eg_buf_puts(out, "' sheet \"");
+            eg_xlm_put_flat(out, sh->name, strlen(sh->name));
+            eg_buf_printf(out, "\" type=%s state=%s\n", type_name(sh->type), state_name(sh->state));
+            break;
+        }
+        case 0x0017: /* EXTERNSHEET: XTI entries, itabFirst names the sheet */
+            if (!cur && !names.xti) {
+                uint16_t n = eg_cur_u16le(&rc);
+                if (n && n <= 4096 && (names.xti = calloc(n, sizeof *names.xti))) {
+                    names.n_xti = n;
+                    for (uint16_t i = 0; i < n && !rc.err; i++) {
+                        eg_cur_u16le(&rc);
+                        uint16_t first = eg_cur_u16le(&rc);
+                        eg_cur_u16le(&rc);
+                        if (!rc.err && first < nsheets)
+                            names.xti[i] = sheets[first].name;
+                    }
+                }
+            }
+            break;
+        case 0x0018: /* NAME (Lbl) */
+            if (!cur)
+                b8_name(&rc, out, flags, &names);
+            break;
+        case 0x0006: /* FORMULA */
+            if (cur && cur->type == 1) {
+                b8_formula(&rc, cur->name, out, &names);
+                *flags |= EG_XLM_F_FORMULAS;
+            }
+            break;
+        default:
+            break;
+        }
+        if (out->limit && out->len >= out->limit) {
+            st = EG_ELIMIT;
+            break;
+        }
+    }
+done:
+    free(names.xti);
+    eg_xlm_names_free(&names);
+    free(sheets);
+    if (!seen_bof)
+        return EG_EFORMAT;
+    return st;
+}
+
+/* ---------------- BIFF12 ---------------- */
+
+bool eg_b12_record(eg_cur *c, uint32_t *id, uint32_t *size)
+{
+    uint8_t b = eg_cur_u8(c);
+    *id = b & 0x7F;
+    if (b & 0x80)
+        *id |= (uint32_t)(eg_cur_u8(c) & 0x7F) << 7;
+    *size = 0;
+    for (int i = 0; i < 4; i++) {
+        uint8_t s = eg_cur_u8(c);
+        *size |= (uint32_t)(s & 0x7F) << (7 * i);
+        if (!(s & 0x80))
+            break;
+    }
+    return !c->err;
+}
+
+/* XLWideString: cch (4 bytes) + UTF-16LE */
+bool eg_b12_wstr(eg_cur *c, eg_buf *b)
+{
+    eg_buf_reserve(b, 1);
+    uint32_t n = eg_cur_u32le(c);
+    if (n == 0xFFFFFFFFu)
+        return true;
+    if (n > 32767) {
+        c->err = true;
+        return false;
+    }
+    const uint8_t *p = eg_cur_take(c, (size_t)n * 2);
+    if (p)
+        put_u16(b, p, n);
+    return p != NULL;
+}
+
+eg_status eg_biff12_sheet_read_ctx(const uint8_t *bin, size_t len, const char *sheet, const eg_xlm_names *names,
+                                   eg_buf *out, unsigned *flags)
+{
+    eg_buf_reserve(out, 1);
+    eg_cur c = eg_cur_make(bin, len);
+    uint32_t row = 0;
+    unsigned records = 0;
+    while (eg_cur_left(&c) > 0) {
+        uint32_t id, size;
+        if (!eg_b12_record(&c, &id, &size) || ++records > MAX_RECORDS)
+            break;
+        const uint8_t *d = eg_cur_take(&c, size);
+        if (!d)
+            return EG_EFORMAT;
+        eg_cur rc = eg_cur_make(d, size);
+        if (id == 0) { /* BrtRowHdr */
+            row = eg_cur_u32le(&rc);
+            continue;
+        }
+        if (id < 8 || id > 11)
+            continue;
+        uint32_t col = eg_cur_u32le(&rc);
+        eg_cur_skip(&rc, 4);
+        if (id == 8) {
+            eg_buf junk;
+            eg_office_buf_init(&junk, 1 << 20);
+            eg_b12_wstr(&rc, &junk);
+            eg_buf_free(&junk);
+        } else
+            eg_cur_skip(&rc, id == 9 ? 8 : 1);
+        eg_cur_skip(&rc, 2);
+        uint32_t cce = eg_cur_u32le(&rc);
+        const uint8_t *f = eg_cur_take(&rc, cce);
+        if (!f)
+            continue;
+        char cell[24];
+        eg_xlm_cell_name(row, col, cell, sizeof cell);
+        eg_xlm_put_flat(out, sheet, strlen(sheet));
+        eg_buf_printf(out, "!%s: =", cell);
+        eg_xlm_decode_ctx(f, cce, true, names, out);
+        eg_buf_putc(out, '\n');
+        *flags |= EG_XLM_F_FORMULAS;
+        if (out->limit && out->len >= out->limit)
+            return EG_ELIMIT;
+    }
+    return EG_OK;
+}
+
+eg_status eg_biff12_sheet_read(const uint8_t *bin, size_t len, const char *sheet, eg_buf *out, unsigned *flags)
+{
+    return eg_biff12_sheet_read_ctx(bin, len, sheet, NULL, out, flags);
+}
+
+/* ---------------- SpreadsheetML macro sheet ---------------- */
+
+typedef struct xml_sheet {
+    eg_buf *out;
+    const char *sheet;
+    unsigned *flags;
+    char cell[24];
+    bool in_f;
+    eg_buf f;
+} xml_sheet;
+
+static void XMLCALL xs_start(void *ud, const XML_Char *name, const XML_Char **at)
+{
+    xml_sheet *x = ud;
+    const char *l = strrchr(name, ':');
+    l = l ? l + 1 : name;
+    if (!strcmp(l, "c")) {
+        x->cell[0] = '\0';
+        for (size_t i = 0; at[i] && at[i + 1]; i += 2)
+            if (!strcmp(at[i], "r"))
+                snprintf(x->cell, sizeof x->cell, "%s", at[i + 1]);
+    } else if (!strcmp(l, "f")) {
+        x->in_f = true;
+        x->f.len = 0;
+    }
+}
+
+static void XMLCALL xs_text(void *ud, const XML_Char *s, int n)
+{
+    xml_sheet *x = ud;
+    if (x->in_f && n > 0)
+        eg_buf_append(&x->f, s, (size_t)n);
+}
+
+static void XMLCALL xs_end(void *ud, const XML_Char *name)
+{
+    xml_sheet *x = ud;
+    const char *l = strrchr(name, ':');
+    l = l ? l + 1 : name;
+    if (strcmp(l, "f") || !x->in_f)
+        return;
+    x->in_f = false;
+    eg_xlm_put_flat(x->out, x->sheet, strlen(x->sheet));
+    eg_buf_printf(x->out, "!%s: =", x->cell[0] ? x->cell : "?");
+    eg_xlm_put_flat(x->out, x->f.data ? (const char *)x->f.data : "", x->f.len);
+    eg_buf_putc(x->out, '\n');
+    *x->flags |= EG_XLM_F_FORMULAS;
+}
+
+eg_status eg_xlm_xml_sheet_read(const uint8_t *xml, size_t len, const char *sheet, eg_buf *out, unsigned *flags)
+{
+    eg_buf_reserve(out, 1);
+    XML_Parser p = XML_ParserCreate(NULL);
+    if (!p)
+        return EG_ENOMEM;
+    xml_sheet x = {.out = out, .sheet = sheet, .flags = flags};
+    eg_office_buf_init(&x.f, 1 << 16);
+    XML_SetUserData(p, &x);
+    XML_SetElementHandler(p, xs_start, xs_end);
+    XML_SetCharacterDataHandler(p, xs_text);
+    eg_status st = EG_OK;
+    size_t off = 0;
+    /* fed in pieces: XML_Parse takes an int length */
+    do {
+        size_t n = len - off > (1u << 20) ? (1u << 20) : len - off;
+        if (XML_Parse(p, (const char *)xml + off, (int)n, off + n == len) == XML_STATUS_ERROR) {
+            st = EG_EFORMAT;
+            break;
+        }
+        off += n;
+    } while (off < len);
+    XML_ParserFree(p);
+    eg_buf_free(&x.f);
+    return st;
+}
