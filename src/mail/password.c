@@ -1,0 +1,489 @@
+/*
+ * Password candidates from mail text (password.h).
+ *
+ * Each line is folded to a narrow form (full-width ASCII -> ASCII) with a map back to the raw
+ * bytes, so labels are found once in the folded text while both the folded and the raw value
+ * can be offered. Work is bounded: the first 1 MiB of text, 8 KiB per line, 64 bytes per value,
+ * a fixed number of fallback tokens.
+ */
+#include "mail/password.h"
+
+#include "core/strutil.h"
+#include "core/utf8.h"
+#include "text/width.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TEXT (1u << 20)
+#define MAX_LINE 8192
+#define MAX_LINES 40000
+#define MAX_VALUE 64
+#define MAX_TOKENS 150
+#define COLON_REACH 40 /* "パスワード(半角英数字):" - how far a separator may follow a label */
+
+typedef struct {
+    char n[MAX_LINE + 1];  /* folded line, case kept */
+    char lc[MAX_LINE + 1]; /* folded and ASCII lower-cased, for label search */
+    size_t map[MAX_LINE + 1];
+    size_t len;
+    const char *raw;
+} nline;
+
+typedef struct {
+    const char *where;
+    bool many_lines;
+    eg_password_fn fn;
+    void *ud;
+    size_t labelled;
+    size_t tokens;
+} ctx;
+
+typedef struct {
+    const char *s;
+    bool ascii; /* needs word boundaries */
+    bool weak;  /* common word or abbreviation: needs a separator before its value */
+} label;
+
+/* Longer variants first where one contains another at the same end. */
+static const label labels[] = {
+    {"解凍パスワード", false, false}, {"暗号化パスワード", false, false}, {"パスワード", false, false},
+    {"ぱすわーど", false, false},     {"ﾊﾟｽﾜｰﾄﾞ", false, false},         {"暗証番号", false, false},
+    {"パスコード", false, false},     {"解凍キー", false, false},         {"解凍用キー", false, false},
+    {"password", true, false},        {"passwort", true, false},          {"passwd", true, false},
+    {"pass word", true, false},       {"passcode", true, true},           {"pass", true, true},
+    {"pwd", true, true},              {"p/w", true, true},                {"pw", true, true},
+    {"kennwort", true, false},        {"mot de passe", true, false},      {"contraseña", true, false},
+    {"contrasena", true, false},      {"senha", true, false},             {"wachtwoord", true, false},
+    {"parola", true, true},           {"lösenord", true, false},          {"hasło", true, false},
+    {"пароль", false, false},         {"密码", false, false},             {"密碼", false, false},
+    {"비밀번호", false, false},
+};
+
+static const char *const opens[] = {"「", "『", "【", "\"", "'", "(", "[", "<", "〈", "《", "{", "〔", NULL};
+static const char *const closes[] = {"」", "』", "】", "\"", "'", ")", "]", ">", "〉", "》", "}", "〕", NULL};
+
+/* ---- lines ----------------------------------------------------------------------------- */
+
+static void fold_line(nline *L, const char *raw, size_t rlen)
+{
+    if (rlen > MAX_LINE)
+        rlen = MAX_LINE;
+    L->raw = raw;
+    size_t i = 0, n = 0;
+    while (i < rlen) {
+        unsigned cp;
+        size_t k = eg_utf8_decode((const unsigned char *)raw + i, rlen - i, &cp);
+        if (k == 0) {
+            L->map[n] = i;
+            L->n[n++] = raw[i++];
+            continue;
+        }
+        unsigned f = eg_width_fold(cp);
+        if (f != cp) {
+            L->map[n] = i;
+            L->n[n++] = (char)f;
+        } else {
+            for (size_t j = 0; j < k; j++) {
+                L->map[n] = i + j;
+                L->n[n++] = raw[i + j];
+            }
+        }
+        i += k;
+    }
+    L->map[n] = i;
+    L->n[n] = 0;
+    L->len = n;
+    for (size_t j = 0; j <= n; j++)
+        L->lc[j] = (char)tolower((unsigned char)L->n[j]);
+}
+
+static bool starts(const char *s, size_t len, size_t p, const char *w)
+{
+    size_t n = strlen(w);
+    return p <= len && n <= len - p && !memcmp(s + p, w, n);
+}
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+static size_t skip_spaces(const nline *L, size_t p)
+{
+    while (p < L->len && is_space(L->n[p]))
+        p++;
+    return p;
+}
+
+static int bracket_open(const nline *L, size_t p)
+{
+    unsigned char c = (unsigned char)L->n[p];
+    if (c != 0xE3 && !strchr("\"'([<{", c))
+        return -1;
+    for (int i = 0; opens[i]; i++)
+        if ((unsigned char)opens[i][0] == c &&
+            (!opens[i][1] || (p + 2 < L->len && opens[i][1] == L->n[p + 1] && opens[i][2] == L->n[p + 2])))
+            return i;
+    return -1;
+}
+
+/* ---- emitting -------------------------------------------------------------------------- */
+
+static bool has_alnum(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (isalnum((unsigned char)s[i]))
+            return true;
+    return false;
+}
+
+static bool all_ascii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+/* Trims trailing punctuation and polite endings, and leading quotes, from [*a, *b). */
+static void trim_value(const nline *L, size_t *a, size_t *b)
+{
+    static const char *const tails[] = {"でございます", "になります", "となります", "です", "。", "、",
+                                        "」", "』", "】", "〉", "》", "〕", "…", NULL};
+    bool changed = true;
+    while (changed && *b > *a) {
+        changed = false;
+        char c = L->n[*b - 1];
+        if (strchr(".,;:!?)]}>\"'([{<", c) && c) {
+            (*b)--;
+            changed = true;
+            continue;
+        }
+        for (int i = 0; tails[i]; i++) {
+            size_t n = strlen(tails[i]);
+            if (*b - *a >= n && !memcmp(L->n + *b - n, tails[i], n)) {
+                *b -= n;
+                changed = true;
+                break;
+            }
+        }
+    }
+    while (*a < *b && strchr("\"'([{<", L->n[*a]) && L->n[*a])
+        (*a)++;
+}
+
+static void emit(ctx *c, const nline *L, size_t a, size_t b, int prio, const char *origin)
+{
+    size_t ua = a, ub = b;
+    trim_value(L, &a, &b);
+    /* "S3cret!": trailing punctuation may belong to the password; offer it after the trimmed form */
+    if (prio < EG_PW_BRACKETED && ub > b && ub - ua <= MAX_VALUE && all_ascii(L->n + ua, ub - ua) &&
+        has_alnum(L->n + ua, ub - ua) && b > a)
+        c->fn(c->ud, L->n + a, ub - a, prio + 3, origin);
+    if (b <= a || b - a > MAX_VALUE || !has_alnum(L->n + a, b - a))
+        return;
+    c->fn(c->ud, L->n + a, b - a, prio, origin);
+    size_t ra = L->map[a], rb = L->map[b];
+    if (rb - ra != b - a || memcmp(L->raw + ra, L->n + a, b - a))
+        c->fn(c->ud, L->raw + ra, rb - ra, prio + 1, origin); /* the form as typed */
+    if (!all_ascii(L->n + a, b - a)) {
+        /* "abc123（半角）" -> also "abc123" */
+        size_t e = a;
+        while (e < b && (unsigned char)L->n[e] < 0x80 && !is_space(L->n[e]))
+            e++;
+        size_t a2 = a, e2 = e;
+        trim_value(L, &a2, &e2);
+        if (e2 > a2 + 2 && has_alnum(L->n + a2, e2 - a2))
+            c->fn(c->ud, L->n + a2, e2 - a2, prio + 2, origin);
+    }
+    if (prio < EG_PW_BRACKETED)
+        c->labelled++;
+}
+
+/* Value at p on a line: bracketed content or the run up to the next space. */
+static bool take_value(const nline *L, size_t p, size_t *a, size_t *b)
+{
+    p = skip_spaces(L, p);
+    if (p >= L->len)
+        return false;
+    int bi = bracket_open(L, p);
+    if (bi >= 0) {
+        size_t s = p + strlen(opens[bi]);
+        const char *e = memmem(L->n + s, L->len - s, closes[bi], strlen(closes[bi]));
+        if (e && (size_t)(e - L->n) > s && (size_t)(e - L->n) - s <= MAX_VALUE) {
+            *a = s;
+            *b = (size_t)(e - L->n);
+            return true;
+        }
+    }
+    size_t e = p;
+    while (e < L->len && !is_space(L->n[e]) && !starts(L->n, L->len, e, "、") &&
+           !starts(L->n, L->len, e, "。"))
+        e++;
+    *a = p;
+    *b = e;
+    return e > p;
+}
+
+static bool decoration_only(const nline *L)
+{
+    for (size_t i = 0; i < L->len; i++) {
+        char c = L->n[i];
+        if (is_space(c) || strchr("-=_*~#", c))
+            continue;
+        if (starts(L->n, L->len, i, "─") || starts(L->n, L->len, i, "━") ||
+            starts(L->n, L->len, i, "ー")) {
+            i += 2;
+            continue;
+        }
+        return false;
+    }
+    return true;
+}
+
+/* ---- labels ---------------------------------------------------------------------------- */
+
+static bool boundary_ok(const nline *L, size_t s, size_t e)
+{
+    if (s > 0 && isalnum((unsigned char)L->lc[s - 1]))
+        return false;
+    return e >= L->len || !isalpha((unsigned char)L->lc[e]);
+}
+
+/* Position after separators, connecting particles and closing brackets following a label. */
+static size_t skip_seps(const nline *L, size_t p)
+{
+    static const char *const seps[] = {":", "=", "-", "|", ">", "→", "は", "】", "」", "』", ")", "]",
+                                       "is ", "ist ", "est ", "es ", "é ", NULL};
+    for (bool again = true; again;) {
+        again = false;
+        p = skip_spaces(L, p);
+        for (int i = 0; seps[i]; i++) {
+            if (starts(L->lc, L->len, p, seps[i])) {
+                p += strlen(seps[i]);
+                again = true;
+                break;
+            }
+        }
+    }
+    return p;
+}
+
+static bool follow_marker(const nline *L, size_t p)
+{
+    static const char *const m[] = {"下記", "以下", "次の", "次に", "below", "follow", "通り", NULL};
+    for (int i = 0; m[i]; i++)
+        if (memmem(L->lc + p, L->len - p, m[i], strlen(m[i])))
+            return true;
+    return false;
+}
+
+static bool ascii_marker_first(const nline *L, size_t p)
+{
+    static const char *const m[] = {"below", "as follow", "follow", "the following", NULL};
+    for (int i = 0; m[i]; i++)
+        if (starts(L->lc, L->len, p, m[i]))
+            return true;
+    return false;
+}
+
+static void on_label(ctx *c, const nline *L, size_t ls, size_t le, bool weak, size_t lineno,
+                     const char *const *lines, const size_t *lens, size_t nlines, nline *next)
+{
+    char lab[96];
+    size_t ra = L->map[ls], rb = L->map[le];
+    int ln = (int)(rb - ra < 60 ? rb - ra : 60);
+    char origin[192];
+    if (c->many_lines)
+        snprintf(origin, sizeof origin, "%s: line %zu (%.*s)", c->where, lineno + 1, ln, L->raw + ra);
+    else
+        snprintf(origin, sizeof origin, "%s (%.*s)", c->where, ln, L->raw + ra);
+    snprintf(lab, sizeof lab, "%.*s", ln, L->raw + ra);
+
+    size_t p = skip_spaces(L, le);
+    /* a separator shortly after the label ("パスワード（半角英数）：") wins, unless a bracketed
+     * value closes before it */
+    size_t lim = le + COLON_REACH < L->len ? le + COLON_REACH : L->len;
+    for (size_t k = le; k < lim; k++) {
+        if (L->n[k] == ':' || L->n[k] == '=') {
+            int bi = bracket_open(L, p);
+            const char *cl = bi >= 0 ? memmem(L->n + p + strlen(opens[bi]), L->len - p - strlen(opens[bi]),
+                                              closes[bi], strlen(closes[bi]))
+                                     : NULL;
+            bool value_first = cl && (size_t)(cl - L->n) > k; /* the ':' is inside 「ab:cd」 */
+            if (!value_first)
+                p = k + 1;
+            break;
+        }
+    }
+    size_t before = p;
+    p = skip_seps(L, p);
+    if (weak && p == before && p == skip_spaces(L, le))
+        return; /* "pass rate": a weak label needs a separator */
+    size_t a, b;
+    if (p < L->len && has_alnum(L->n + p, L->len - p) && !ascii_marker_first(L, p) &&
+        take_value(L, p, &a, &b)) {
+        emit(c, L, a, b, EG_PW_LABELLED, origin);
+        return;
+    }
+    if (p < L->len && !follow_marker(L, p))
+        return; /* "パスワードは別途お送りします": no value here */
+    /* the value on the next non-empty line */
+    for (size_t j = lineno + 1; j < nlines && j <= lineno + 4; j++) {
+        fold_line(next, lines[j], lens[j]);
+        if (next->len == 0 || skip_spaces(next, 0) >= next->len || decoration_only(next))
+            continue;
+        if (take_value(next, 0, &a, &b)) {
+            char o2[256];
+            if (c->many_lines)
+                snprintf(o2, sizeof o2, "%s: line %zu (below %s on line %zu)", c->where, j + 1, lab,
+                         lineno + 1);
+            else
+                snprintf(o2, sizeof o2, "%s (below %s)", c->where, lab);
+            emit(c, next, a, b, EG_PW_NEXT_LINE, o2);
+        }
+        break;
+    }
+}
+
+/* Longest label starting exactly at p (0 when none). One pass over the line: a label is tried
+ * only where its first byte appears. */
+static size_t label_at(const nline *L, size_t p, bool *weak)
+{
+    unsigned char c = (unsigned char)L->lc[p];
+    if ((c < 0x80 && (!c || !strchr("pkmcswlh", c))) || (c >= 0x80 && c < 0xC0))
+        return 0; /* no label starts with another letter or inside a UTF-8 sequence */
+    size_t best = 0;
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        const char *s = labels[i].s;
+        if ((unsigned char)s[0] != c || p + 1 >= L->len || s[1] != L->lc[p + 1])
+            continue;
+        size_t n = strlen(s);
+        if (n > best && starts(L->lc, L->len, p, s) && (!labels[i].ascii || boundary_ok(L, p, p + n))) {
+            best = n;
+            *weak = labels[i].weak;
+        }
+    }
+    return best;
+}
+
+static void scan_labels(ctx *c, nline *L, size_t lineno, const char *const *lines, const size_t *lens,
+                        size_t nlines, nline *next)
+{
+    size_t pos = 0;
+    while (pos < L->len) {
+        bool weak = false;
+        size_t n = label_at(L, pos, &weak);
+        if (!n) {
+            pos++;
+            continue;
+        }
+        on_label(c, L, pos, pos + n, weak, lineno, lines, lens, nlines, next);
+        pos += n;
+    }
+}
+
+/* ---- fallbacks ------------------------------------------------------------------------- */
+
+static void scan_brackets(ctx *c, const nline *L, size_t lineno)
+{
+    char origin[96];
+    snprintf(origin, sizeof origin, "%s: line %zu (in brackets)", c->where, lineno + 1);
+    for (size_t p = 0; p < L->len; p++) {
+        int bi = bracket_open(L, p);
+        if (bi < 0 || bi == 3 || bi == 4) /* plain quotes are too ambiguous to pair */
+            continue;
+        size_t s = p + strlen(opens[bi]);
+        const char *e = memmem(L->n + s, L->len - s, closes[bi], strlen(closes[bi]));
+        if (!e)
+            continue;
+        size_t en = (size_t)(e - L->n);
+        if (en - s >= 3 && en - s <= 32 && all_ascii(L->n + s, en - s) && !memchr(L->n + s, ' ', en - s))
+            emit(c, L, s, en, EG_PW_BRACKETED, origin);
+    }
+}
+
+static bool looks_like_password(const char *s, size_t n)
+{
+    bool digit = false, alpha = false, upper = false, lower = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        digit |= isdigit(ch) != 0;
+        alpha |= isalpha(ch) != 0;
+        upper |= isupper(ch) != 0;
+        lower |= islower(ch) != 0;
+    }
+    return digit || (upper && lower) || n >= 8 || (!alpha && !digit);
+}
+
+static void scan_tokens(ctx *c, const nline *L, size_t lineno)
+{
+    char origin[96];
+    snprintf(origin, sizeof origin, "%s: line %zu (any word)", c->where, lineno + 1);
+    size_t p = 0;
+    while (p < L->len && c->tokens < MAX_TOKENS) {
+        while (p < L->len && ((unsigned char)L->n[p] >= 0x80 || (unsigned char)L->n[p] <= ' '))
+            p++;
+        size_t s = p;
+        while (p < L->len && (unsigned char)L->n[p] > ' ' && (unsigned char)L->n[p] < 0x80)
+            p++;
+        size_t a = s, b = p;
+        trim_value(L, &a, &b);
+        if (b - a < 3 || b - a > 32 || !has_alnum(L->n + a, b - a))
+            continue;
+        if (memmem(L->n + a, b - a, "://", 3) || memchr(L->n + a, '@', b - a) ||
+            eg_memmem_ci(L->n + a, b - a, "www.", 4))
+            continue;
+        int prio = looks_like_password(L->n + a, b - a) ? EG_PW_TOKEN : EG_PW_TOKEN_WEAK;
+        c->fn(c->ud, L->n + a, b - a, prio, origin);
+        c->tokens++;
+    }
+}
+
+/* ---- entry ----------------------------------------------------------------------------- */
+
+size_t eg_password_extract(const char *text, size_t len, const char *where, bool fallback,
+                           eg_password_fn fn, void *ud)
+{
+    if (!text || !fn)
+        return 0;
+    if (len > MAX_TEXT)
+        len = MAX_TEXT;
+    size_t nl = 1;
+    for (size_t i = 0; i < len && nl < MAX_LINES; i++)
+        nl += text[i] == '\n';
+    const char **lines = malloc(nl * sizeof *lines);
+    size_t *lens = malloc(nl * sizeof *lens);
+    nline *L = malloc(2 * sizeof *L);
+    if (!lines || !lens || !L) {
+        free(lines);
+        free(lens);
+        free(L);
+        return 0;
+    }
+    size_t n = 0, s = 0;
+    for (size_t i = 0; i <= len && n < nl; i++) {
+        if (i == len || text[i] == '\n') {
+            size_t e = i;
+            if (e > s && text[e - 1] == '\r')
+                e--;
+            lines[n] = text + s;
+            lens[n++] = e - s;
+            s = i + 1;
+        }
+    }
+    ctx c = {.where = where ? where : "text", .many_lines = n > 1, .fn = fn, .ud = ud};
+    for (size_t i = 0; i < n; i++) {
+        fold_line(&L[0], lines[i], lens[i]);
+        scan_labels(&c, &L[0], i, lines, lens, n, &L[1]);
+        if (fallback) {
+            scan_brackets(&c, &L[0], i);
+            scan_tokens(&c, &L[0], i);
+        }
+    }
+    free(lines);
+    free(lens);
+    free(L);
+    return c.labelled;
+}

@@ -1,0 +1,303 @@
+/* The mail analyzer end to end through the scanner: Japanese charsets, names, nested messages,
+ * uuencode, TNEF, password candidates, and hostile input with bounded memory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/report.h"
+#include "mail_builder.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static const eg_object *find_obj(const eg_report *r, const char *name)
+{
+    for (size_t i = 0; i < eg_report_object_count(r); i++)
+        if (!strcmp(eg_report_object(r, i)->name, name))
+            return eg_report_object(r, i);
+    return NULL;
+}
+
+static const char *evidence(const eg_report *r, const char *rule)
+{
+    int id = eg_rule_find(rule);
+    for (size_t i = 0; i < eg_report_finding_count(r); i++)
+        if (eg_report_finding(r, i)->rule == id)
+            return eg_report_finding(r, i)->evidence ? eg_report_finding(r, i)->evidence : "";
+    return NULL;
+}
+
+/* The text of a child is gone after the scan; capture it through the on_object hook. */
+typedef struct {
+    char name[64];
+    char *text;
+} grab;
+
+static void on_obj(void *ud, const eg_object *o)
+{
+    grab *g = ud;
+    if (!strcmp(o->name, g->name) && !g->text) {
+        g->text = malloc(o->size + 1);
+        memcpy(g->text, o->data, o->size);
+        g->text[o->size] = 0;
+    }
+}
+
+static eg_report *scan_grab(const char *mail, size_t len, grab *g)
+{
+    eg_options opt;
+    eg_options_default(&opt);
+    eg_scanner *sc = NULL;
+    eg_global_init();
+    assert_int_equal(eg_scanner_new(&opt, &sc, NULL, 0), EG_OK);
+    eg_scan_input in = {.source = "test.eml", .data = (const uint8_t *)mail, .len = len,
+                        .on_object = on_obj, .on_object_ud = g};
+    eg_report *r = NULL;
+    assert_int_equal(eg_scanner_scan(sc, &in, &r), EG_OK);
+    eg_scanner_free(sc);
+    return r;
+}
+
+static const char *BODY = "山田様\n\nいつもお世話になっております。㈱テスト商事の鈴木です。\n"
+                          "①請求書を添付いたします。\n\nパスワード：Ｋｙ７７ｚｚ\n\nよろしくお願いいたします。\n";
+
+static void japanese_bodies_in_every_encoding(void **st)
+{
+    (void)st;
+    const eg_mb_charset cs[] = {EG_MB_JIS, EG_MB_SJIS, EG_MB_EUCJP, EG_MB_UTF8, EG_MB_SJIS, EG_MB_UTF8};
+    const eg_mb_cte cte[] = {EG_MB_7BIT, EG_MB_8BIT, EG_MB_B64, EG_MB_QP, EG_MB_QP, EG_MB_B64};
+    for (int i = 0; i < 6; i++) {
+        eg_mb *m = eg_mb_new();
+        eg_mb_header(m, "From", "\"Suzuki\" <suzuki@example.co.jp>");
+        eg_mb_header(m, "To", "yamada@example.jp");
+        eg_mb_header_text(m, "Subject", "請求書①の送付", cs[i], i % 2 ? 'Q' : 'B');
+        eg_mb_text(m, BODY, cs[i], cte[i]);
+        size_t len;
+        char *mail = eg_mb_build(m, &len);
+        grab g = {"body.txt", NULL};
+        eg_report *r = scan_grab(mail, len, &g);
+        assert_non_null(g.text);
+        if (!strstr(g.text, "①請求書") || !strstr(g.text, "㈱テスト"))
+            fail_msg("encoding %d: %s", i, g.text);
+        const char *ev = evidence(r, "MAIL.PASSWORD_IN_TEXT");
+        assert_non_null(ev);
+        assert_non_null(strstr(ev, "Ky77zz"));
+        assert_string_equal(r->passwords_summary ? strstr(r->passwords_summary, "Ky77zz") ? "ok" : r->passwords_summary : "none", "ok");
+        eg_report_free(r);
+        free(g.text);
+        free(mail);
+        eg_mb_free(m);
+    }
+}
+
+static void attachment_names_and_html(void **st)
+{
+    (void)st;
+    const uint8_t data[] = "harmless attachment bytes";
+    eg_mb *m = eg_mb_new();
+    eg_mb_header(m, "From", "a@example.jp");
+    eg_mb_header(m, "Subject", "names");
+    eg_mb_html(m, "<p>パスワードは<b>「Hx55aa」</b>です</p><script>x</script>", EG_MB_SJIS, EG_MB_B64);
+    eg_mb_attach(m, "見積書①_2024.dat", NULL, data, sizeof data - 1, EG_MB_NAME_2231);
+    eg_mb_attach(m, "請求書㈱.dat", NULL, data, sizeof data - 1, EG_MB_NAME_2047);
+    eg_mb_attach(m, "plain.dat", NULL, data, sizeof data - 1, EG_MB_NAME_PLAIN);
+    size_t len;
+    char *mail = eg_mb_build(m, &len);
+    grab g = {"body.html.txt", NULL};
+    eg_report *r = scan_grab(mail, len, &g);
+    const eg_object *a = find_obj(r, "見積書①_2024.dat");
+    assert_non_null(a);
+    assert_int_equal(a->size, sizeof data - 1);
+    assert_int_equal(a->parent, 0);
+    assert_non_null(find_obj(r, "請求書㈱.dat"));
+    assert_non_null(find_obj(r, "plain.dat"));
+    const eg_object *h = find_obj(r, "body.html");
+    assert_non_null(h);
+    assert_int_equal(h->type, EG_T_HTML);
+    assert_non_null(g.text);
+    assert_string_equal(g.text, "パスワードは「Hx55aa」です");
+    assert_non_null(strstr(evidence(r, "MAIL.PASSWORD_IN_TEXT"), "Hx55aa"));
+    eg_report_free(r);
+    free(g.text);
+    free(mail);
+    eg_mb_free(m);
+}
+
+static void nested_message_uuencode_and_tnef(void **st)
+{
+    (void)st;
+    eg_mb *inner = eg_mb_new();
+    eg_mb_header(inner, "From", "inner@example.jp");
+    eg_mb_header_text(inner, "Subject", "転送メール", EG_MB_JIS, 'B');
+    eg_mb_text(inner, "内側の本文", EG_MB_JIS, EG_MB_7BIT);
+    size_t ilen;
+    char *imail = eg_mb_build(inner, &ilen);
+    const uint8_t f1[] = "first file", f2[] = "second";
+    eg_mb_tnef_file tf[2] = {{"報告書①.txt", f1, sizeof f1 - 1}, {"data.bin", f2, sizeof f2 - 1}};
+    size_t tl;
+    uint8_t *tnef = eg_mb_tnef(tf, 2, "TNEF 本文", &tl);
+
+    eg_mb *m = eg_mb_new();
+    eg_mb_header(m, "From", "a@example.jp");
+    eg_mb_header(m, "Subject", "nest");
+    eg_mb_text(m, "see below\nbegin 644 hello.txt\n,:&5L;&\\@=V]R;&0*\n`\nend\n", EG_MB_UTF8, EG_MB_7BIT);
+    char part[8192];
+    snprintf(part, sizeof part, "Content-Type: message/rfc822\n\n%s", imail);
+    eg_mb_part_raw(m, part);
+    eg_mb_attach(m, "winmail.dat", "application/ms-tnef", tnef, tl, EG_MB_NAME_PLAIN);
+    size_t len;
+    char *mail = eg_mb_build(m, &len);
+    grab g = {"hello.txt", NULL};
+    eg_report *r = scan_grab(mail, len, &g);
+    const eg_object *nm = find_obj(r, "転送メール.eml");
+    assert_non_null(nm);
+    assert_int_equal(nm->type, EG_T_MAIL);
+    /* the nested mail was analysed in turn: its body hangs under it */
+    bool inner_body = false;
+    for (size_t i = 0; i < eg_report_object_count(r); i++) {
+        const eg_object *o = eg_report_object(r, i);
+        if (o->parent == (int32_t)nm->id && !strcmp(o->name, "body.txt"))
+            inner_body = true;
+    }
+    assert_true(inner_body);
+    assert_non_null(g.text);
+    assert_string_equal(g.text, "hello world\n");
+    assert_non_null(evidence(r, "MAIL.UUENCODED_ATTACHMENT"));
+    const eg_object *w = find_obj(r, "winmail.dat");
+    assert_non_null(w);
+    assert_int_equal(w->type, EG_T_TNEF);
+    const eg_object *t1 = find_obj(r, "報告書①.txt");
+    assert_non_null(t1);
+    assert_int_equal(t1->parent, (int32_t)w->id);
+    assert_int_equal(t1->size, sizeof f1 - 1);
+    assert_non_null(find_obj(r, "data.bin"));
+    assert_non_null(find_obj(r, "tnef-body.txt"));
+    assert_null(evidence(r, "MAIL.TNEF_MALFORMED"));
+    eg_report_free(r);
+    free(g.text);
+    free(mail);
+    free(imail);
+    free(tnef);
+    eg_mb_free(m);
+    eg_mb_free(inner);
+}
+
+static void related_password_is_reported(void **st)
+{
+    (void)st;
+    const char *mail = "From: a@example.jp\nSubject: x\n\nhello\n";
+    eg_options opt;
+    eg_options_default(&opt);
+    eg_scanner *sc = NULL;
+    eg_global_init();
+    assert_int_equal(eg_scanner_new(&opt, &sc, NULL, 0), EG_OK);
+    const char *pw[] = {"Sep4rate"};
+    eg_scan_input in = {.source = "t.eml", .data = (const uint8_t *)mail, .len = strlen(mail),
+                        .passwords = pw, .n_passwords = 1, .passwords_origin = "separate mail #2"};
+    eg_report *r = NULL;
+    assert_int_equal(eg_scanner_scan(sc, &in, &r), EG_OK);
+    assert_string_equal(evidence(r, "MAIL.PASSWORD_FROM_RELATED"), "separate mail #2");
+    assert_null(evidence(r, "MAIL.PASSWORD_IN_TEXT"));
+    eg_report_free(r);
+    eg_scanner_free(sc);
+}
+
+/* ---- hostile input ----------------------------------------------------------------------- */
+
+static long max_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static void ten_thousand_nested_multiparts(void **st)
+{
+    (void)st;
+    size_t depth = 10000;
+    size_t cap = depth * 90 + 4096, n = 0;
+    char *m = malloc(cap);
+    n += (size_t)sprintf(m + n, "From: a@example.jp\nSubject: deep\nMIME-Version: 1.0\n");
+    for (size_t i = 0; i < depth; i++)
+        n += (size_t)sprintf(m + n, "Content-Type: multipart/mixed; boundary=\"b%zu\"\n\n--b%zu\n", i, i);
+    n += (size_t)sprintf(m + n, "Content-Type: text/plain\n\nleaf\n");
+    clock_t t0 = clock();
+    eg_report *r = eg_test_scan(m, n, NULL);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_true(secs < 20);
+    assert_true(eg_test_has_rule(r, "MAIL.DEEP_NESTING") || eg_test_has_rule(r, "MAIL.MALFORMED"));
+    assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+    eg_report_free(r);
+    free(m);
+}
+
+static void hundred_megabyte_header_line(void **st)
+{
+    (void)st;
+    size_t big = 100u << 20;
+    char *m = malloc(big + 256);
+    size_t n = (size_t)sprintf(m, "From: a@example.jp\nSubject: ");
+    memset(m + n, 'A', big - 1024);
+    n += big - 1024;
+    n += (size_t)sprintf(m + n, "\nTo: b@example.jp\n\nbody パスワード: Zz9911\n");
+    long before = max_rss_kb();
+    eg_report *r = eg_test_scan(m, n, NULL);
+    long grew = max_rss_kb() - before;
+    assert_true(eg_test_has_rule(r, "MAIL.HEADER_TOO_LONG"));
+    assert_true(grew < 200 * 1024); /* KiB: no copy of the long line beyond the cut */
+    const char *ev = evidence(r, "MAIL.PASSWORD_IN_TEXT");
+    assert_non_null(ev); /* the body after the long header is still read */
+    assert_non_null(strstr(ev, "Zz9911"));
+    eg_report_free(r);
+    free(m);
+}
+
+static void unknown_charset_truncated_and_empty(void **st)
+{
+    (void)st;
+    size_t n;
+    uint8_t *sj = eg_mb_encode("パスワード：Ab12cd", EG_MB_SJIS, &n);
+    char m[512];
+    int k = snprintf(m, sizeof m, "From: a@example.jp\nSubject: t\nMIME-Version: 1.0\nContent-Type: text/plain; charset=x-klingon\n\n");
+    memcpy(m + k, sj, n);
+    eg_report *r = eg_test_scan(m, (size_t)k + n, NULL);
+    assert_true(eg_test_has_rule(r, "MAIL.UNKNOWN_CHARSET"));
+    assert_non_null(strstr(evidence(r, "MAIL.PASSWORD_IN_TEXT"), "Ab12cd"));
+    eg_report_free(r);
+    free(sj);
+
+    const char *trunc = "From: a@example.jp\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=zz\n\n"
+                        "--zz\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nQUJD";
+    r = eg_test_scan(trunc, strlen(trunc), NULL);
+    assert_true(eg_test_has_rule(r, "MAIL.MALFORMED"));
+    eg_report_free(r);
+
+    const char *nob = "From: a@example.jp\nMIME-Version: 1.0\nContent-Type: multipart/mixed\n\nno boundary\n";
+    r = eg_test_scan(nob, strlen(nob), NULL);
+    assert_true(eg_test_has_rule(r, "MAIL.MALFORMED"));
+    eg_report_free(r);
+
+    r = eg_test_scan("Subject: \n\n", 11, NULL);
+    assert_non_null(r);
+    eg_report_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(japanese_bodies_in_every_encoding),
+        cmocka_unit_test(attachment_names_and_html),
+        cmocka_unit_test(nested_message_uuencode_and_tnef),
+        cmocka_unit_test(related_password_is_reported),
+        cmocka_unit_test(ten_thousand_nested_multiparts),
+        cmocka_unit_test(hundred_megabyte_header_line),
+        cmocka_unit_test(unknown_charset_truncated_and_empty),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
