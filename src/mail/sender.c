@@ -1,0 +1,1037 @@
+/*
+ * Who sent it: the sender, thread and link checks of sender.h, judged the way a careful reader
+ * would. Each check compares two things (the display name and the address, From and Reply-To,
+ * the quoted correspondent and the real sender, a link's text and its target) and says both in
+ * its evidence. The checks are pure functions of the view and the configuration; only
+ * eg_sender_check talks to the scan.
+ *
+ * Deliberately quiet on bulk mail (List-Id, List-Unsubscribe, Precedence: bulk): mailing lists
+ * rewrite senders and newsletters route every link through a tracker, and neither is what a
+ * hijacked thread looks like.
+ */
+#include "mail/sender.h"
+
+#include "core/log.h"
+#include "core/strutil.h"
+#include "mail/links.h"
+#include "mail/sender_lists.h"
+#include "mail/thread.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef EG_DATA_DIR
+#define EG_DATA_DIR "data"
+#endif
+
+#define MAX_OWN_COMPARE 5000 /* own + partner domains compared for lookalikes */
+#define MAX_PER_RULE 3       /* evidence lines per link rule: the score counts once anyway */
+
+enum { W_ORG = 1, W_PUBLIC = 2 };
+
+typedef struct org_word {
+    int kind;
+    bool suffix; /* "*省": the name ends with it */
+    char *w;
+} org_word;
+
+typedef struct known {
+    eg_name_key key;
+    char *name;
+    char *domain;
+} known;
+
+struct eg_sender_config {
+    eg_domain_set freemail, isp, hosting, shorteners, own, partners;
+    org_word *words;
+    size_t n_words;
+    known *known;
+    size_t n_known, cap_known;
+    char **authserv;
+    size_t n_authserv;
+};
+
+/* ---------------------------------------------------------------- configuration */
+
+static eg_status add_word(eg_sender_config *c, int kind, const char *w, size_t n)
+{
+    if (c->n_words >= 4096 || n == 0 || n > 64)
+        return EG_OK;
+    org_word *nv = realloc(c->words, (c->n_words + 1) * sizeof *nv);
+    if (!nv)
+        return EG_ENOMEM;
+    c->words = nv;
+    org_word *o = &c->words[c->n_words];
+    o->kind = kind;
+    o->suffix = w[0] == '*';
+    o->w = eg_strndup(w + o->suffix, n - o->suffix);
+    if (!o->w)
+        return EG_ENOMEM;
+    c->n_words++;
+    return EG_OK;
+}
+
+/* "org 株式会社" / "public 市役所" / "public *省" lines */
+static eg_status parse_words(eg_sender_config *c, const char *t, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t e = i;
+        while (e < len && t[e] != '\n')
+            e++;
+        size_t a = i;
+        while (a < e && (t[a] == ' ' || t[a] == '\t'))
+            a++;
+        size_t b = a;
+        while (b < e && t[b] != ' ' && t[b] != '\t')
+            b++;
+        int kind = (b - a == 3 && !strncmp(t + a, "org", 3))      ? W_ORG
+                   : (b - a == 6 && !strncmp(t + a, "public", 6)) ? W_PUBLIC
+                                                                  : 0;
+        while (b < e && (t[b] == ' ' || t[b] == '\t'))
+            b++;
+        size_t z = e;
+        while (z > b && (t[z - 1] == ' ' || t[z - 1] == '\r' || t[z - 1] == '\t'))
+            z--;
+        if (kind && z > b && t[a] != '#') {
+            eg_status st = add_word(c, kind, t + b, z - b);
+            if (st != EG_OK)
+                return st;
+        }
+        i = e + 1;
+    }
+    return EG_OK;
+}
+
+static eg_status add_known_one(eg_sender_config *c, const char *name, size_t nlen, const char *dom,
+                               size_t dlen)
+{
+    eg_status st = eg_domain_set_add(&c->partners, dom, dlen);
+    if (st != EG_OK || !nlen)
+        return st;
+    if (c->n_known >= EG_LIST_MAX_ENTRIES)
+        return EG_ELIMIT;
+    if (c->n_known == c->cap_known) {
+        size_t nc = c->cap_known ? c->cap_known * 2 : 32;
+        known *nv = realloc(c->known, nc * sizeof *nv);
+        if (!nv)
+            return EG_ENOMEM;
+        c->known = nv;
+        c->cap_known = nc;
+    }
+    known *k = &c->known[c->n_known];
+    eg_sutil_name_key(name, nlen, &k->key);
+    if (!k->key.ordered[0])
+        return EG_OK;
+    k->name = eg_strndup(name, nlen);
+    k->domain = eg_strndup(dom, dlen);
+    if (!k->name || !k->domain) {
+        free(k->name);
+        free(k->domain);
+        return EG_ENOMEM;
+    }
+    eg_ascii_lower(k->domain);
+    c->n_known++;
+    return EG_OK;
+}
+
+eg_status eg_sender_config_add_known(eg_sender_config *c, const char *t, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t e = i;
+        while (e < len && t[e] != '\n')
+            e++;
+        size_t a = i, z = e;
+        while (a < z && (t[a] == ' ' || t[a] == '\t'))
+            a++;
+        while (z > a && (t[z - 1] == ' ' || t[z - 1] == '\t' || t[z - 1] == '\r'))
+            z--;
+        eg_status st = EG_OK;
+        const char *eq = memchr(t + a, '=', z - a);
+        const char *lt = memchr(t + a, '<', z - a);
+        if (a == z || t[a] == '#') {
+            /* blank or comment */
+        } else if (eq) { /* Name = domain, domain */
+            size_t nl = (size_t)(eq - (t + a));
+            while (nl && (t[a + nl - 1] == ' ' || t[a + nl - 1] == '\t'))
+                nl--;
+            for (size_t p = (size_t)(eq - t) + 1; p < z && st == EG_OK;) {
+                while (p < z && (t[p] == ' ' || t[p] == ',' || t[p] == '\t'))
+                    p++;
+                size_t q = p;
+                while (q < z && t[q] != ' ' && t[q] != ',' && t[q] != '\t')
+                    q++;
+                if (q > p)
+                    st = add_known_one(c, t + a, nl, t + p, q - p);
+                p = q;
+            }
+        } else if (lt) { /* Name <addr> */
+            char addr[EG_ADDR_MAX + 1];
+            size_t as, ae;
+            if (eg_sutil_next_addr(t, z, (size_t)(lt - t), addr, &as, &ae)) {
+                size_t nl = (size_t)(lt - (t + a));
+                while (nl && (t[a + nl - 1] == ' ' || t[a + nl - 1] == '"'))
+                    nl--;
+                size_t s0 = a;
+                while (s0 < a + nl && t[s0] == '"') {
+                    s0++;
+                    nl--;
+                }
+                const char *d = eg_sutil_addr_domain(addr);
+                st = add_known_one(c, t + s0, nl, d, strlen(d));
+            }
+        } else { /* a partner domain */
+            size_t q = a;
+            while (q < z && t[q] != ' ' && t[q] != '\t')
+                q++;
+            st = add_known_one(c, NULL, 0, t + a, q - a);
+        }
+        if (st != EG_OK)
+            return st;
+        i = e + 1;
+    }
+    return EG_OK;
+}
+
+static eg_status load_list(eg_domain_set *set, const char *dir, const char *file, bool explicit_dir,
+                           char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    eg_status st = eg_domain_set_load(set, path);
+    if (st == EG_EIO) {
+        if (explicit_dir) {
+            if (err && errlen)
+                snprintf(err, errlen, "cannot read domain list %s", path);
+            return st;
+        }
+        eg_log(EG_LOG_WARN, "sender: domain list %s not readable; that check runs without it", path);
+        return EG_OK;
+    }
+    return st;
+}
+
+eg_status eg_sender_config_new(const eg_options *opt, eg_sender_config **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    eg_sender_config *c = calloc(1, sizeof *c);
+    if (!c)
+        return EG_ENOMEM;
+    bool explicit_dir = opt && opt->data_dir;
+    const char *dir = explicit_dir ? opt->data_dir : EG_DATA_DIR;
+    eg_status st = load_list(&c->freemail, dir, "freemail.txt", explicit_dir, err, errlen);
+    if (st == EG_OK)
+        st = load_list(&c->isp, dir, "isp-jp.txt", explicit_dir, err, errlen);
+    if (st == EG_OK)
+        st = load_list(&c->hosting, dir, "hosting.txt", explicit_dir, err, errlen);
+    if (st == EG_OK)
+        st = load_list(&c->shorteners, dir, "shorteners.txt", explicit_dir, err, errlen);
+    if (st == EG_OK) {
+        char path[4096], *text = NULL;
+        size_t len = 0;
+        snprintf(path, sizeof path, "%s/org-words.txt", dir);
+        eg_status rs = eg_list_read_file(path, &text, &len);
+        if (rs == EG_OK) {
+            st = parse_words(c, text, len);
+            free(text);
+        } else if (explicit_dir) {
+            if (err && errlen)
+                snprintf(err, errlen, "cannot read %s", path);
+            st = rs;
+        } else {
+            eg_log(EG_LOG_WARN, "sender: %s not readable; organisation names are not judged", path);
+        }
+    }
+    for (size_t i = 0; opt && st == EG_OK && i < opt->n_own_domains; i++)
+        if (opt->own_domains[i])
+            st = eg_domain_set_add(&c->own, opt->own_domains[i], strlen(opt->own_domains[i]));
+    if (st == EG_OK && opt && opt->n_trusted_authserv_ids) {
+        c->authserv = calloc(opt->n_trusted_authserv_ids, sizeof *c->authserv);
+        if (!c->authserv)
+            st = EG_ENOMEM;
+        for (size_t i = 0; st == EG_OK && i < opt->n_trusted_authserv_ids; i++) {
+            if (!opt->trusted_authserv_ids[i])
+                continue;
+            c->authserv[c->n_authserv] = eg_strdup(opt->trusted_authserv_ids[i]);
+            if (!c->authserv[c->n_authserv])
+                st = EG_ENOMEM;
+            else
+                c->n_authserv++;
+        }
+    }
+    if (st == EG_OK && opt && opt->known_correspondents_file) {
+        char *text = NULL;
+        size_t len = 0;
+        st = eg_list_read_file(opt->known_correspondents_file, &text, &len);
+        if (st == EG_OK) {
+            st = eg_sender_config_add_known(c, text, len);
+            free(text);
+        } else if (err && errlen) {
+            snprintf(err, errlen, "cannot read known correspondents file %s",
+                     opt->known_correspondents_file);
+        }
+    }
+    if (st != EG_OK) {
+        eg_sender_config_free(c);
+        return st;
+    }
+    *out = c;
+    return EG_OK;
+}
+
+void eg_sender_config_free(eg_sender_config *c)
+{
+    if (!c)
+        return;
+    eg_domain_set_free(&c->freemail);
+    eg_domain_set_free(&c->isp);
+    eg_domain_set_free(&c->hosting);
+    eg_domain_set_free(&c->shorteners);
+    eg_domain_set_free(&c->own);
+    eg_domain_set_free(&c->partners);
+    for (size_t i = 0; i < c->n_words; i++)
+        free(c->words[i].w);
+    free(c->words);
+    for (size_t i = 0; i < c->n_known; i++) {
+        free(c->known[i].name);
+        free(c->known[i].domain);
+    }
+    free(c->known);
+    for (size_t i = 0; i < c->n_authserv; i++)
+        free(c->authserv[i]);
+    free(c->authserv);
+    free(c);
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+typedef struct ctx {
+    eg_sender_config *c;
+    const eg_mail_view *v;
+    eg_sender_hits *h;
+    const char *from;     /* address or NULL */
+    const char *from_dom; /* "" when none */
+    const char *display;  /* NULL when none */
+    bool bulk;
+    bool own_from;        /* From is one of our own domains */
+    bool partner_from;
+    eg_domain_set rcpt;   /* recipients' own domains (inbound), for lookalikes */
+    const char *body;     /* the text the reader sees */
+    size_t body_len;
+    eg_thread_info ti;
+    eg_links links;
+    unsigned per_rule[EG_R__COUNT];
+} ctx;
+
+static const char *header(const eg_mail_view *v, const char *name, size_t nth)
+{
+    for (size_t i = 0; v->headers && i < v->n_headers; i++)
+        if (v->headers[i].name && !strcasecmp(v->headers[i].name, name) && nth-- == 0)
+            return v->headers[i].value;
+    return NULL;
+}
+
+static eg_status hit(ctx *x, eg_rule_id rule, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static eg_status hit(ctx *x, eg_rule_id rule, const char *fmt, ...)
+{
+    if (x->per_rule[rule] >= MAX_PER_RULE)
+        return EG_OK;
+    char ev[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ev, sizeof ev, fmt, ap);
+    va_end(ap);
+    size_t before = x->h->n;
+    eg_status st = eg_sender_hits_add(x->h, rule, "%s", ev);
+    if (x->h->n > before)
+        x->per_rule[rule]++;
+    return st == EG_ELIMIT ? EG_OK : st;
+}
+
+static bool same_org(const char *a, const char *b) { return a && b && *a && *b && eg_domain_same_org(a, b); }
+
+static const char *category(eg_sender_config *c, const char *dom, const char **which)
+{
+    const char *m;
+    if ((m = eg_domain_set_match(&c->freemail, dom))) {
+        *which = "free mail";
+        return m;
+    }
+    if ((m = eg_domain_set_match(&c->isp, dom))) {
+        *which = "consumer ISP";
+        return m;
+    }
+    if ((m = eg_domain_set_match(&c->hosting, dom))) {
+        *which = "hosting";
+        return m;
+    }
+    *which = NULL;
+    return NULL;
+}
+
+static bool ascii_word_at(const char *s, size_t len, size_t i, size_t n)
+{
+    /* "Co" in "Acme Co., Ltd." but not in "partner.co.jp": a word never starts after a dot, '@',
+     * a hyphen or a digit */
+    bool lb = i == 0 || !((s[i - 1] >= 'a' && s[i - 1] <= 'z') || (s[i - 1] >= 'A' && s[i - 1] <= 'Z') ||
+                          (s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.' || s[i - 1] == '@' ||
+                          s[i - 1] == '-' || s[i - 1] == '_');
+    bool rb = i + n >= len || !((s[i + n] >= 'a' && s[i + n] <= 'z') || (s[i + n] >= 'A' && s[i + n] <= 'Z'));
+    return lb && rb;
+}
+
+/* the organisation word the display name carries: W_PUBLIC beats W_ORG */
+static int org_kind(eg_sender_config *c, const char *name, const char **word, bool *ascii)
+{
+    int best = 0;
+    size_t len = strlen(name);
+    size_t tl = len;
+    while (tl && (name[tl - 1] == ' ' || name[tl - 1] == '"'))
+        tl--;
+    for (size_t i = 0; i < c->n_words; i++) {
+        const org_word *w = &c->words[i];
+        size_t n = strlen(w->w);
+        bool is_ascii = (unsigned char)w->w[0] < 0x80;
+        bool found = false;
+        if (w->suffix) {
+            found = tl > n && !memcmp(name + tl - n, w->w, n);
+        } else if (is_ascii) {
+            for (const char *p = name; (p = eg_memmem_ci(p, len - (size_t)(p - name), w->w, n)); p++)
+                if (ascii_word_at(name, len, (size_t)(p - name), n)) {
+                    found = true;
+                    break;
+                }
+        } else {
+            found = strstr(name, w->w) != NULL;
+        }
+        if (found && w->kind > best) {
+            best = w->kind;
+            *word = w->w;
+            *ascii = is_ascii;
+        }
+    }
+    return best;
+}
+
+/* ---------------------------------------------------------------- display name */
+
+static eg_status check_display(ctx *x)
+{
+    if (!x->display || !*x->display || !x->from)
+        return EG_OK;
+    const char *d = x->display;
+    size_t dl = strlen(d);
+    char addr[EG_ADDR_MAX + 1];
+    size_t as, ae;
+    eg_status st = EG_OK;
+    if (!x->bulk && eg_sutil_next_addr(d, dl, 0, addr, &as, &ae) && strcasecmp(addr, x->from) &&
+        !same_org(eg_sutil_addr_domain(addr), x->from_dom)) {
+        st = hit(x, EG_R_SENDER_DISPLAY_NAME_ADDRESS, "display name \"%.120s\" vs address %s", d, x->from);
+        if (st != EG_OK)
+            return st;
+    }
+    if (x->own_from || x->partner_from || x->bulk)
+        return EG_OK; /* lists put the poster's name in front of the list's address */
+    const char *word = NULL, *cat = NULL;
+    bool ascii = false;
+    int kind = org_kind(x->c, d, &word, &ascii);
+    category(x->c, x->from_dom, &cat);
+    if (kind == W_PUBLIC) {
+        size_t fl = strlen(x->from_dom);
+        bool jp = fl > 3 && !strcmp(x->from_dom + fl - 3, ".jp");
+        bool foreign = !ascii && !jp; /* a Japanese public body writes from a .jp domain */
+        if (cat || foreign)
+            return hit(x, EG_R_SENDER_PUBLIC_BODY_DOMAIN, "name \"%.120s\" (%s) vs address %s (%s)", d,
+                       word, x->from, cat ? cat : "not a .jp domain");
+        return EG_OK;
+    }
+    if (kind == W_ORG && cat) {
+        eg_rule_id r = !strcmp(cat, "hosting") ? EG_R_SENDER_ORG_NAME_HOSTING : EG_R_SENDER_ORG_NAME_FREEMAIL;
+        return hit(x, r, "name \"%.120s\" (%s) vs address %s (%s)", d, word, x->from, cat);
+    }
+    if (kind == W_ORG) {
+        /* a Latin-letter organisation name ("Contoso Bank", "Contoso株式会社"): some word of
+         * it should appear in the domain; names in kanji or kana cannot be compared */
+        char tok[64];
+        bool any = false, seen = false;
+        for (size_t i = 0; i < dl && !seen;) {
+            while (i < dl && !((d[i] >= 'a' && d[i] <= 'z') || (d[i] >= 'A' && d[i] <= 'Z')))
+                i++;
+            size_t j = i;
+            while (j < dl && ((d[j] >= 'a' && d[j] <= 'z') || (d[j] >= 'A' && d[j] <= 'Z')))
+                j++;
+            if (j - i >= 3 && j - i < sizeof tok) {
+                memcpy(tok, d + i, j - i);
+                tok[j - i] = 0;
+                eg_ascii_lower(tok);
+                bool form = false;
+                for (size_t k = 0; k < x->c->n_words; k++)
+                    if (!strcasecmp(x->c->words[k].w, tok) || !strcasecmp(tok, "the") ||
+                        !strcasecmp(tok, "and"))
+                        form = true;
+                if (!form) {
+                    any = true;
+                    if (strstr(x->from_dom, tok))
+                        seen = true;
+                }
+            }
+            i = j;
+        }
+        if (any && !seen)
+            return hit(x, EG_R_SENDER_ORG_NAME_UNRELATED, "name \"%.120s\" vs domain %s", d, x->from_dom);
+    }
+    return EG_OK;
+}
+
+static eg_status check_known(ctx *x)
+{
+    if (!x->display || !x->from || !x->c->n_known)
+        return EG_OK;
+    eg_name_key k;
+    eg_sutil_name_key(x->display, strlen(x->display), &k);
+    const known *match = NULL;
+    for (size_t i = 0; i < x->c->n_known; i++) {
+        if (!eg_sutil_name_equal(&k, &x->c->known[i].key))
+            continue;
+        if (same_org(x->c->known[i].domain, x->from_dom))
+            return EG_OK; /* one of the domains this name uses */
+        if (!match)
+            match = &x->c->known[i];
+    }
+    if (match)
+        return hit(x, EG_R_SENDER_KNOWN_NAME_OTHER_DOMAIN, "name \"%.120s\" usually writes from %s, this mail from %s",
+                   x->display, match->domain, x->from);
+    return EG_OK;
+}
+
+/* a domain that passes for one of ours or a partner's: returns the imitated one */
+static const char *lookalike_of(ctx *x, const char *dom)
+{
+    if (!dom || !*dom)
+        return NULL;
+    eg_domain_set *sets[] = {&x->c->own, &x->rcpt, &x->c->partners};
+    size_t budget = MAX_OWN_COMPARE;
+    for (size_t s = 0; s < 3; s++) {
+        eg_domain_set_finish(sets[s]);
+        if (eg_domain_set_match(sets[s], dom))
+            return NULL; /* it is one of them */
+    }
+    for (size_t s = 0; s < 3; s++)
+        for (size_t i = 0; i < sets[s]->n && budget; i++, budget--)
+            if (eg_domain_lookalike(dom, sets[s]->v[i]))
+                return sets[s]->v[i];
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- headers */
+
+static eg_status check_headers(ctx *x)
+{
+    const eg_mail_view *v = x->v;
+    eg_status st = EG_OK;
+    if (!x->from)
+        return EG_OK;
+    const char *la = lookalike_of(x, x->from_dom);
+    if (la && (st = hit(x, EG_R_SENDER_LOOKALIKE_DOMAIN, "sender domain %s vs %s", x->from_dom, la)))
+        return st;
+    for (size_t i = 0; v->reply_to && i < v->n_reply_to; i++) {
+        const eg_addr *r = &v->reply_to[i];
+        if (!r->addr || !r->domain || same_org(r->domain, x->from_dom) ||
+            eg_domain_set_match(&x->c->own, r->domain) || eg_domain_set_match(&x->c->partners, r->domain))
+            continue; /* replies going to a domain we know are fine */
+        const char *cat = NULL, *fcat = NULL;
+        category(x->c, r->domain, &cat);
+        category(x->c, x->from_dom, &fcat);
+        if (cat && strcmp(cat, "hosting") && !fcat)
+            st = hit(x, EG_R_SENDER_REPLY_TO_FREEMAIL, "From %s vs Reply-To %s (%s)", x->from, r->addr, cat);
+        else if (!x->bulk)
+            st = hit(x, EG_R_SENDER_REPLY_TO_OTHER_DOMAIN, "From %s vs Reply-To %s", x->from, r->addr);
+        if (st != EG_OK)
+            return st;
+    }
+    if (!x->bulk && v->return_path.addr && v->return_path.domain && *v->return_path.domain &&
+        !same_org(v->return_path.domain, x->from_dom) &&
+        (st = hit(x, EG_R_SENDER_RETURN_PATH_OTHER_DOMAIN, "From %s vs envelope sender %s", x->from,
+                  v->return_path.addr)))
+        return st;
+    if (!x->bulk && v->sender.addr && v->sender.domain && !same_org(v->sender.domain, x->from_dom) &&
+        (st = hit(x, EG_R_SENDER_SENDER_HEADER_OTHER_DOMAIN, "From %s vs Sender %s", x->from, v->sender.addr)))
+        return st;
+    /* Message-ID host */
+    const char *mid = v->message_id;
+    const char *at = mid ? strrchr(mid, '@') : NULL;
+    if (at && !x->own_from && !v->outbound) {
+        char host[256];
+        size_t n = strcspn(at + 1, ">");
+        if (n > 0 && n < sizeof host) {
+            memcpy(host, at + 1, n);
+            host[n] = 0;
+            eg_ascii_lower(host);
+            const char *icat = NULL;
+            category(x->c, host, &icat);
+            /* exactly the recipient's domain, as Emotet wrote it; a relay of ours that adds a
+             * missing Message-ID uses its own host name (mx1.example.co.jp) instead */
+            const char *mo = eg_domain_set_match(&x->c->own, host), *mr = eg_domain_set_match(&x->rcpt, host);
+            if (host[0] != '[' && !same_org(host, x->from_dom) &&
+                ((mo && !strcmp(mo, host)) || (mr && !strcmp(mr, host))))
+                st = hit(x, EG_R_SENDER_MESSAGE_ID_RECIPIENT_DOMAIN, "Message-ID host %s vs From %s", host, x->from);
+            else if ((host[0] == '[' || (icat && !strcmp(icat, "consumer ISP"))) && !same_org(host, x->from_dom))
+                st = hit(x, EG_R_SENDER_MESSAGE_ID_FOREIGN_HOST, "Message-ID host %s vs From %s", host, x->from);
+            if (st != EG_OK)
+                return st;
+        }
+    }
+    return EG_OK;
+}
+
+/* result of one method in an Authentication-Results value: "pass", "fail" ... ("" when absent) */
+static void method_result(const char *val, const char *method, char *out, size_t outsz, bool *any_pass)
+{
+    size_t ml = strlen(method);
+    for (const char *p = val; (p = eg_memmem_ci(p, strlen(p), method, ml)); p += ml) {
+        if ((p > val && p[-1] != ' ' && p[-1] != ';' && p[-1] != '\t' && p[-1] != '\n') || p[ml] != '=')
+            continue;
+        const char *r = p + ml + 1;
+        size_t n = 0;
+        while (r[n] && r[n] != ' ' && r[n] != ';' && r[n] != '\t' && r[n] != '(' && n + 1 < outsz)
+            n++;
+        if (!strncasecmp(r, "pass", 4) && n == 4)
+            *any_pass = true;
+        if (!out[0] || strncasecmp(out, "pass", 4)) { /* keep a pass once seen */
+            memcpy(out, r, n);
+            out[n] = 0;
+            eg_ascii_lower(out);
+        }
+    }
+}
+
+static eg_status check_auth(ctx *x)
+{
+    if (!x->c->n_authserv || !x->from)
+        return EG_OK;
+    char spf[16] = "", dkim[16] = "", dmarc[16] = "", arc[16] = "", id[128] = "";
+    bool dkim_pass = false, dummy = false, trusted = false;
+    for (size_t nth = 0; nth < 64; nth++) {
+        const char *val = header(x->v, "Authentication-Results", nth);
+        if (!val)
+            break;
+        while (*val == ' ' || *val == '\t')
+            val++;
+        size_t n = strcspn(val, "; \t");
+        bool ok = false;
+        for (size_t i = 0; i < x->c->n_authserv; i++)
+            if (strlen(x->c->authserv[i]) == n && !strncasecmp(val, x->c->authserv[i], n))
+                ok = true;
+        if (!ok)
+            continue; /* anyone can write this header: only our own servers count */
+        trusted = true;
+        snprintf(id, sizeof id, "%.*s", (int)(n < 100 ? n : 100), val);
+        method_result(val + n, "spf", spf, sizeof spf, &dummy);
+        method_result(val + n, "dkim", dkim, sizeof dkim, &dkim_pass);
+        method_result(val + n, "dmarc", dmarc, sizeof dmarc, &dummy);
+        method_result(val + n, "arc", arc, sizeof arc, &dummy);
+    }
+    if (!trusted)
+        return EG_OK;
+    bool spf_bad = !strcmp(spf, "fail") || !strcmp(spf, "softfail");
+    bool fail = !strcmp(dmarc, "fail") || (spf_bad && !dkim_pass) || (!strcmp(arc, "fail") && !dkim_pass);
+    char summary[128];
+    snprintf(summary, sizeof summary, "spf=%s dkim=%s dmarc=%s%s%s", spf[0] ? spf : "none",
+             dkim_pass ? "pass" : dkim[0] ? dkim : "none", dmarc[0] ? dmarc : "none",
+             arc[0] ? " arc=" : "", arc);
+    if (x->own_from && !x->v->outbound && (fail || (strcmp(spf, "pass") && !dkim_pass)))
+        return hit(x, EG_R_SENDER_OWN_DOMAIN_UNAUTHENTICATED, "From %s (own domain) vs %s: %s", x->from, id, summary);
+    if (fail)
+        return hit(x, EG_R_SENDER_AUTH_FAIL, "From %s vs %s: %s", x->from, id, summary);
+    return EG_OK;
+}
+
+/* ---------------------------------------------------------------- signature */
+
+static bool mail_label(const char *p, size_t n)
+{
+    static const char *const labels[] = {"mail", "e-mail", "email", "e mail", "メール", "eメール",
+                                         "ｅメール", "Ｅメール", "電子メール", "mailto", "ﾒｰﾙ", NULL};
+    while (n && (*p == ' ' || *p == '\t' || *p == '[' || *p == '(' || *p == '<' || *p == '*' ||
+                 !strncmp(p, "\xE3\x80\x80", 3) || !strncmp(p, "■", 3) || !strncmp(p, "●", 3) ||
+                 !strncmp(p, "◆", 3) || !strncmp(p, "【", 3))) {
+        size_t s = ((unsigned char)*p >= 0x80) ? 3 : 1;
+        if (s > n)
+            return false;
+        p += s;
+        n -= s;
+    }
+    for (size_t i = 0; labels[i]; i++) {
+        size_t l = strlen(labels[i]);
+        if (n >= l && !strncasecmp(p, labels[i], l)) {
+            const char *q = p + l;
+            size_t r = n - l;
+            while (r && (*q == ' ' || *q == ']' || *q == ')' || *q == '>' || !strncmp(q, "】", 3))) {
+                size_t s = ((unsigned char)*q >= 0x80) ? 3 : 1;
+                if (s > r)
+                    return false;
+                q += s;
+                r -= s;
+            }
+            return r && (*q == ':' || !strncmp(q, "：", 3) || *q == '@' || *q == '=');
+        }
+    }
+    return false;
+}
+
+static bool separator_line(const char *p, size_t n)
+{
+    while (n && (*p == ' ' || *p == '\t')) {
+        p++;
+        n--;
+    }
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\r'))
+        n--;
+    if (n == 3 && !memcmp(p, "-- ", 3))
+        return true;
+    if (n == 2 && !memcmp(p, "--", 2))
+        return true;
+    if (n < 6)
+        return false;
+    /* a run of one drawing character: ------, ======, ******, ━━━, ───, ＝＝＝, ■■■ */
+    size_t cl = ((unsigned char)p[0] >= 0x80) ? 3 : 1;
+    if (cl == 1 && !strchr("-=*_~+#", p[0]))
+        return false;
+    for (size_t i = 0; i + cl <= n; i += cl)
+        if (memcmp(p + i, p, cl))
+            return false;
+    return n % cl == 0;
+}
+
+/* a line that is only "Name <addr>" or "Name addr" */
+static bool name_addr_line(const char *p, size_t n, size_t as, size_t ae)
+{
+    for (size_t i = ae; i < n; i++)
+        if (p[i] != ' ' && p[i] != '>' && p[i] != ')' && p[i] != ']' && p[i] != '\r')
+            return false;
+    return as > 0 && as < 80;
+}
+
+static eg_status check_signature(ctx *x)
+{
+    if (!x->from || !x->body || x->bulk || x->v->outbound)
+        return EG_OK; /* our own staff's mail names whom it likes */
+    const char *t = x->body;
+    size_t end = x->ti.has_quote ? x->ti.quote_start : x->body_len;
+    bool in_sig = false;
+    for (size_t i = 0; i < end;) {
+        size_t e = i;
+        while (e < end && t[e] != '\n')
+            e++;
+        const char *p = t + i;
+        size_t n = e - i;
+        if (separator_line(p, n))
+            in_sig = true;
+        char addr[EG_ADDR_MAX + 1];
+        size_t as, ae, from = 0;
+        bool label = mail_label(p, n);
+        while (eg_sutil_next_addr(p, n, from, addr, &as, &ae)) {
+            from = ae;
+            bool counts = in_sig || label || name_addr_line(p, n, as, ae);
+            const char *d = eg_sutil_addr_domain(addr);
+            if (!counts || !strcasecmp(addr, x->from) || same_org(d, x->from_dom) ||
+                eg_domain_set_match(&x->c->own, d) || eg_domain_set_match(&x->rcpt, d))
+                continue;
+            eg_status st = hit(x, EG_R_SENDER_SIGNATURE_ADDRESS, "signature address %s vs From %s", addr, x->from);
+            if (st != EG_OK)
+                return st;
+        }
+        i = e + 1;
+    }
+    return EG_OK;
+}
+
+/* ---------------------------------------------------------------- thread */
+
+static bool risky_attachment(const char *name, const char **ext)
+{
+    static const char *const safe[] = {"png", "jpg", "jpeg", "gif", "bmp", "ics", "vcf", "txt", NULL};
+    if (!name)
+        return false;
+    *ext = eg_path_ext(name);
+    for (size_t i = 0; safe[i]; i++)
+        if (!strcasecmp(*ext, safe[i]))
+            return false;
+    return true;
+}
+
+static bool id_in(const char *refs, const char *id)
+{
+    /* compare the bracketed ids: "<a@b>" inside the References list */
+    const char *lt = strchr(id, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+    if (!lt || !gt)
+        return strstr(refs, id) != NULL;
+    return memmem(refs, strlen(refs), lt, (size_t)(gt - lt) + 1) != NULL;
+}
+
+static eg_status check_thread(ctx *x)
+{
+    const eg_mail_view *v = x->v;
+    eg_thread_info *ti = &x->ti;
+    bool reply = ti->n_reply > 0, fwd = ti->n_forward > 0;
+    eg_status st = EG_OK;
+    if (reply || fwd) {
+        st = hit(x, EG_R_THREAD_REPLY, "subject prefix \"%.60s\"; In-Reply-To %s; quoted thread %s", ti->prefix,
+                 v->in_reply_to && *v->in_reply_to ? "present" : "absent", ti->has_quote ? "present" : "absent");
+        if (st != EG_OK)
+            return st;
+        const char *rest = v->subject + ti->subject_rest;
+        bool empty = !*rest;
+        bool to_addr = false;
+        for (size_t i = 0; v->to && i < v->n_to && !empty; i++)
+            if (v->to[i].addr && !strcasecmp(rest, v->to[i].addr))
+                to_addr = true;
+        if (empty || to_addr)
+            st = hit(x, EG_R_THREAD_SUBJECT_ODD, "subject \"%.150s\" vs %s", v->subject,
+                     empty ? "nothing after the prefix" : "the recipient's address");
+        if (st != EG_OK)
+            return st;
+    }
+    bool irt = v->in_reply_to && *v->in_reply_to, refs = v->references && *v->references;
+    if (reply && !irt && !refs && (st = hit(x, EG_R_THREAD_NO_REFERENCES, "subject \"%.150s\" vs no In-Reply-To/References",
+                                            v->subject)))
+        return st;
+    if (irt && refs && !id_in(v->references, v->in_reply_to) &&
+        (st = hit(x, EG_R_THREAD_REFERENCES_MISMATCH, "In-Reply-To %.120s vs References %.150s", v->in_reply_to, v->references)))
+        return st;
+    /* attachments a reply brings into a thread that showed none */
+    if ((reply || (irt && !fwd)) && !ti->quote_attachment) {
+        for (size_t i = 0; v->attachment_names && i < v->n_attachments; i++) {
+            const char *ext = NULL;
+            if (risky_attachment(v->attachment_names[i], &ext)) {
+                st = hit(x, EG_R_THREAD_NEW_ATTACHMENT, "reply brings %.120s vs quoted thread %s", v->attachment_names[i],
+                         ti->has_quote ? "without attachments" : "absent");
+                break;
+            }
+        }
+        if (st != EG_OK)
+            return st;
+    }
+    if (!x->from || !ti->n_parties)
+        return EG_OK;
+    /* a quoted correspondent's name on another address */
+    eg_name_key dk;
+    eg_sutil_name_key(x->display, x->display ? strlen(x->display) : 0, &dk);
+    bool dom_seen = false, any_addr = false;
+    for (size_t i = 0; i < ti->n_parties; i++) {
+        const eg_thread_party *p = &ti->parties[i];
+        if (p->addr) {
+            any_addr = true;
+            if (!strcasecmp(p->addr, x->from) || same_org(eg_sutil_addr_domain(p->addr), x->from_dom))
+                dom_seen = true;
+        }
+    }
+    for (size_t i = 0; i < ti->n_parties && dk.ordered[0] && !dom_seen; i++) {
+        const eg_thread_party *p = &ti->parties[i];
+        if (!p->name || !p->addr)
+            continue;
+        eg_name_key pk;
+        eg_sutil_name_key(p->name, strlen(p->name), &pk);
+        if (eg_sutil_name_equal(&dk, &pk)) {
+            st = hit(x, EG_R_SENDER_QUOTED_NAME_OTHER_ADDRESS, "name \"%.120s\": quoted as %s vs From %s", x->display,
+                     p->addr, x->from);
+            if (st != EG_OK)
+                return st;
+        }
+    }
+    if (reply && any_addr && !dom_seen && !x->own_from && !x->partner_from && !x->bulk) {
+        char list[200] = "";
+        size_t o = 0;
+        for (size_t i = 0, k = 0; i < ti->n_parties && k < 3; i++) {
+            if (!ti->parties[i].addr)
+                continue;
+            int w = snprintf(list + o, sizeof list - o, "%s%s", k ? ", " : "", ti->parties[i].addr);
+            if (w < 0 || (size_t)w >= sizeof list - o)
+                break;
+            o += (size_t)w;
+            k++;
+        }
+        return hit(x, EG_R_SENDER_NOT_IN_THREAD, "From %s vs quoted %s", x->from, list);
+    }
+    return EG_OK;
+}
+
+/* ---------------------------------------------------------------- links and lures */
+
+static eg_status check_links(ctx *x)
+{
+    eg_status st = EG_OK;
+    for (size_t i = 0; i < x->links.n && st == EG_OK; i++) {
+        const eg_link *l = &x->links.v[i];
+        const char *h = l->host;
+        if (!*h)
+            continue;
+        if (eg_link_host_is_ip(h))
+            st = hit(x, EG_R_LINK_IP_HOST, "%.150s (host %s)", l->url, h);
+        if (st == EG_OK && l->port >= 0 && l->port != 80 && l->port != 443)
+            st = hit(x, EG_R_LINK_UNUSUAL_PORT, "%.150s (port %d)", l->url, l->port);
+        if (st == EG_OK && strstr(h, "xn--")) {
+            char uni[1024];
+            if (!eg_domain_to_unicode(h, uni, sizeof uni))
+                snprintf(uni, sizeof uni, "(invalid punycode)");
+            st = hit(x, EG_R_LINK_PUNYCODE, "host %.100s shows as %.100s", h, uni);
+        }
+        const char *la = NULL;
+        if (st == EG_OK && !eg_link_host_is_ip(h) && (la = lookalike_of(x, h)))
+            st = hit(x, EG_R_LINK_LOOKALIKE_DOMAIN, "link host %s vs %s", h, la);
+        const char *ext = eg_link_file_ext(l->url);
+        if (st == EG_OK && ext)
+            st = hit(x, EG_R_LINK_FILE_DOWNLOAD, "%.200s (.%s file)", l->url, ext);
+        const char *sh = eg_domain_set_match(&x->c->shorteners, h);
+        if (st == EG_OK && sh)
+            st = hit(x, EG_R_LINK_SHORTENER, "%.150s (%s)", l->url, sh);
+        char shown[256];
+        if (st == EG_OK && !x->bulk && l->text && eg_link_text_host(l->text, shown, sizeof shown) &&
+            !same_org(shown, h))
+            st = hit(x, EG_R_LINK_TEXT_HREF_MISMATCH, "shows %.120s, goes to %.120s", shown, h);
+    }
+    return st;
+}
+
+static bool has_archive_attachment(const eg_mail_view *v)
+{
+    static const char *const arc[] = {"zip", "7z", "rar", "lzh", "lha", "gz", "tgz", "cab", NULL};
+    for (size_t i = 0; v->attachment_names && i < v->n_attachments; i++) {
+        const char *ext = v->attachment_names[i] ? eg_path_ext(v->attachment_names[i]) : "";
+        for (size_t k = 0; arc[k]; k++)
+            if (!strcasecmp(ext, arc[k]))
+                return true;
+    }
+    return false;
+}
+
+static eg_status check_lures(ctx *x)
+{
+    if (!x->body)
+        return EG_OK;
+    size_t n = x->ti.has_quote ? x->ti.quote_start : x->body_len;
+    bool found[EG_LURE__COUNT];
+    const char *phrase[EG_LURE__COUNT];
+    eg_lure_scan(x->body, n, found, phrase);
+    eg_status st = EG_OK;
+    const char *att = x->v->n_attachments && x->v->attachment_names && x->v->attachment_names[0]
+                          ? x->v->attachment_names[0] : NULL;
+    if (found[EG_LURE_ENABLE_MACRO])
+        st = hit(x, EG_R_LURE_ENABLE_MACRO, "text \"%s\" vs %s%.120s", phrase[EG_LURE_ENABLE_MACRO],
+                 att ? "attachment " : "no attachment", att ? att : "");
+    if (st == EG_OK && found[EG_LURE_ARCHIVE_PASSWORD] && has_archive_attachment(x->v))
+        st = hit(x, EG_R_LURE_ARCHIVE_PASSWORD, "text \"%s\" with an archive attached",
+                 phrase[EG_LURE_ARCHIVE_PASSWORD]);
+    if (st == EG_OK && found[EG_LURE_VIEW_LINK] && x->links.n)
+        st = hit(x, EG_R_LURE_VIEW_DOCUMENT_LINK, "text \"%s\" vs link %.150s", phrase[EG_LURE_VIEW_LINK],
+                 x->links.v[0].url);
+    return st;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static bool is_bulk(const eg_mail_view *v)
+{
+    if (v->list_id && *v->list_id)
+        return true;
+    if (header(v, "List-Id", 0) || header(v, "List-Unsubscribe", 0))
+        return true;
+    const char *prec = header(v, "Precedence", 0);
+    return prec && (eg_memmem_ci(prec, strlen(prec), "bulk", 4) || eg_memmem_ci(prec, strlen(prec), "list", 4));
+}
+
+static eg_status add_rcpts(ctx *x, const eg_addr *a, size_t n)
+{
+    const char *cat;
+    for (size_t i = 0; a && i < n; i++) {
+        if (!a[i].domain || !*a[i].domain || category(x->c, a[i].domain, &cat))
+            continue; /* a free-mail recipient's domain is nobody's own */
+        eg_status st = eg_domain_set_add(&x->rcpt, a[i].domain, strlen(a[i].domain));
+        if (st != EG_OK)
+            return st == EG_ELIMIT ? EG_OK : st;
+    }
+    return EG_OK;
+}
+
+eg_status eg_sender_evaluate(eg_sender_config *c, const eg_mail_view *v, eg_sender_hits *out)
+{
+    if (!c || !v || !out)
+        return EG_EINVAL;
+    ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        return EG_ENOMEM;
+    x->c = c;
+    x->v = v;
+    x->h = out;
+    x->from = v->from.addr && *v->from.addr ? v->from.addr : NULL;
+    x->from_dom = v->from.domain ? v->from.domain : (x->from ? eg_sutil_addr_domain(x->from) : "");
+    x->display = v->from.display && *v->from.display ? v->from.display : NULL;
+    x->bulk = is_bulk(v);
+    x->own_from = *x->from_dom && eg_domain_set_match(&c->own, x->from_dom);
+    x->partner_from = *x->from_dom && eg_domain_set_match(&c->partners, x->from_dom);
+    x->body = v->text && *v->text ? v->text : v->html_text;
+    x->body_len = x->body ? strlen(x->body) : 0;
+    eg_status st = EG_OK;
+    if (!v->outbound) {
+        st = add_rcpts(x, v->to, v->n_to);
+        if (st == EG_OK)
+            st = add_rcpts(x, v->cc, v->n_cc);
+    }
+    if (st == EG_OK) {
+        eg_thread_parse_subject(v->subject, &x->ti);
+        st = eg_thread_parse_body(x->body, x->body_len, &x->ti);
+    }
+    if (st == EG_OK)
+        st = eg_links_collect(x->body, x->body_len, v->html, v->html ? strlen(v->html) : 0, &x->links);
+    if (st == EG_OK)
+        st = check_display(x);
+    if (st == EG_OK)
+        st = check_known(x);
+    if (st == EG_OK)
+        st = check_headers(x);
+    if (st == EG_OK)
+        st = check_auth(x);
+    if (st == EG_OK)
+        st = check_signature(x);
+    if (st == EG_OK)
+        st = check_thread(x);
+    if (st == EG_OK)
+        st = check_links(x);
+    if (st == EG_OK)
+        st = check_lures(x);
+    eg_thread_info_free(&x->ti);
+    eg_links_free(&x->links);
+    eg_domain_set_free(&x->rcpt);
+    free(x);
+    return st;
+}
+
+static void free_config(void *p) { eg_sender_config_free(p); }
+
+static const int config_tag;
+
+void eg_sender_check(eg_scan *s, const eg_object *msg, const eg_mail_view *v)
+{
+    eg_sender_config *c = eg_scan_get_data(s, &config_tag);
+    if (!c) {
+        char err[512] = "";
+        if (eg_sender_config_new(eg_scan_options(s), &c, err, sizeof err) != EG_OK) {
+            eg_log(EG_LOG_WARN, "sender checks skipped: %s", err[0] ? err : "configuration failed");
+            return;
+        }
+        if (eg_scan_set_data(s, &config_tag, c, free_config) != EG_OK) {
+            eg_sender_config_free(c);
+            return;
+        }
+    }
+    if (eg_scan_timed_out(s, msg))
+        return;
+    eg_sender_hits h = {0};
+    eg_status st = eg_sender_evaluate(c, v, &h);
+    for (size_t i = 0; i < h.n; i++)
+        eg_scan_finding(s, msg, h.v[i].rule, "%s", h.v[i].evidence);
+    if (st != EG_OK)
+        eg_log(EG_LOG_WARN, "sender checks incomplete: %s", eg_status_str(st));
+    eg_sender_hits_free(&h);
+}

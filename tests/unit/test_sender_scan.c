@@ -1,0 +1,148 @@
+/*
+ * The sender checks through the whole scanner: generated .eml files go through the mail
+ * analyzer (GMime, RFC 2047 headers) into the view, and the findings land on the message.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "sender_fixtures.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const own[] = {"example.co.jp", NULL};
+static const char *const trusted[] = {"mx.example.co.jp", NULL};
+
+static eg_report *scan(const eg_sf_mail *m)
+{
+    size_t len = 0;
+    char *eml = eg_sf_eml(m, &len);
+    assert_non_null(eml);
+    eg_options o;
+    eg_options_default(&o);
+    o.data_dir = EG_SOURCE_DIR "/data";
+    o.own_domains = own;
+    o.n_own_domains = 1;
+    o.trusted_authserv_ids = trusted;
+    o.n_trusted_authserv_ids = 1;
+    eg_report *r = eg_test_scan_opts(eml, len, &o);
+    free(eml);
+    assert_non_null(r);
+    return r;
+}
+
+static void hijacked_reply_japanese(void **st)
+{
+    (void)st;
+    eg_sf_mail m = {.from = "山田 太郎 <yamada.t@somahospitalar.com.br>", .to = "鈴木 花子 <suzuki@example.co.jp>",
+                    .subject = "RE: RE: 見積書の件", .in_reply_to = "<r1@example.co.jp>",
+                    .text = "早急に確認お願いします。\n\n山田 太郎 <yamada@partner.co.jp>\n\n"
+                            "差出人: 山田 太郎 <yamada@partner.co.jp>\n送信日時: 2022年3月1日 10:00\n"
+                            "宛先: 鈴木 花子 <suzuki@example.co.jp>\n件名: 見積書の件\n\n承知しました。\n",
+                    .attachments = "2022-03-01_1137.xlsm"};
+    eg_report *r = scan(&m);
+    if (!eg_report_has_rule(r, "SENDER.QUOTED_NAME_OTHER_ADDRESS"))
+        eg_test_dump(r);
+    assert_true(eg_report_has_rule(r, "SENDER.QUOTED_NAME_OTHER_ADDRESS"));
+    assert_true(eg_report_has_rule(r, "SENDER.SIGNATURE_ADDRESS"));
+    assert_true(eg_report_has_rule(r, "MAIL.THREAD_NEW_ATTACHMENT"));
+    assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+    /* the evidence names the quoted address and the real sender */
+    bool named = false;
+    for (size_t i = 0; i < eg_report_finding_count(r); i++) {
+        const eg_finding *f = eg_report_finding(r, i);
+        if (!strcmp(eg_rule_get(f->rule)->id, "SENDER.QUOTED_NAME_OTHER_ADDRESS") && f->evidence &&
+            strstr(f->evidence, "yamada@partner.co.jp") && strstr(f->evidence, "yamada.t@somahospitalar.com.br"))
+            named = true;
+    }
+    assert_true(named);
+    eg_report_free(r);
+}
+
+static void hijacked_reply_english_html(void **st)
+{
+    (void)st;
+    eg_sf_mail m = {.from = "Maria Lopes <maria.l@somahospitalar.com.br>", .to = "joe@example.co.jp",
+                    .subject = "Re: Re: Postpone this week's meeting",
+                    .html = "<html><body><p>Re: Postpone this week's meeting</p><br><br>"
+                            "<p>Maria Lopes &lt;maria.lopes@outlook.com&gt;</p><pre><!-- Converted from text/plain format -->\n"
+                            "&gt; On Mon, Aug 31, 2020 at 9:12 AM Maria Lopes &lt;maria.lopes@outlook.com&gt; wrote:\n"
+                            "&gt; Can we postpone the meeting this week?\n</pre></body></html>",
+                    .attachments = "Mes_G697449.doc"};
+    eg_report *r = scan(&m);
+    if (!eg_report_has_rule(r, "SENDER.QUOTED_NAME_OTHER_ADDRESS"))
+        eg_test_dump(r);
+    assert_true(eg_report_has_rule(r, "SENDER.QUOTED_NAME_OTHER_ADDRESS"));
+    assert_true(eg_report_has_rule(r, "THREAD.NO_REFERENCES"));
+    assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+    eg_report_free(r);
+}
+
+static void encoded_display_name_seed_case(void **st)
+{
+    (void)st;
+    eg_sf_mail m = {.from = "サンプル健康保険組合 <info@relay.shared-server.net>", .to = "user@example.co.jp",
+                    .subject = "健康診断のご案内",
+                    .text = "添付をご確認ください。\n━━━━━━━━━━━━━━━━\nサンプル健康保険組合\n"
+                            "メール：kenpo-office@abc.ne.jp\n━━━━━━━━━━━━━━━━\n"};
+    eg_report *r = scan(&m);
+    if (!eg_report_has_rule(r, "SENDER.ORG_NAME_HOSTING"))
+        eg_test_dump(r);
+    assert_true(eg_report_has_rule(r, "SENDER.ORG_NAME_HOSTING"));
+    assert_true(eg_report_has_rule(r, "SENDER.SIGNATURE_ADDRESS"));
+    assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+    eg_report_free(r);
+}
+
+static void genuine_reply_stays_clean(void **st)
+{
+    (void)st;
+    eg_sf_mail m = {.from = "山田 太郎 <yamada@partner.co.jp>", .to = "鈴木 花子 <suzuki@example.co.jp>",
+                    .subject = "RE: 見積書の件", .message_id = "<r2@mx.partner.co.jp>",
+                    .in_reply_to = "<r1@example.co.jp>", .references = "<r1@example.co.jp>",
+                    .text = "鈴木様\n\n承知いたしました。\n\n--\n山田 太郎\nメール：yamada@partner.co.jp\n\n"
+                            "差出人: 鈴木 花子 <suzuki@example.co.jp>\n送信日時: 2022年3月1日 10:00\n"
+                            "宛先: 山田 太郎 <yamada@partner.co.jp>\n件名: 見積書の件\n\nご確認ください。\n",
+                    .headers = "Authentication-Results: mx.example.co.jp; spf=pass smtp.mailfrom=partner.co.jp; "
+                               "dkim=pass header.d=partner.co.jp; dmarc=pass header.from=partner.co.jp"};
+    eg_report *r = scan(&m);
+    if (eg_report_verdict(r) != EG_VERDICT_CLEAN)
+        eg_test_dump(r);
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
+    assert_true(eg_report_has_rule(r, "THREAD.REPLY"));
+    assert_false(eg_report_has_rule(r, "SENDER.NOT_IN_THREAD"));
+    eg_report_free(r);
+}
+
+static void forged_own_domain_with_trusted_results(void **st)
+{
+    (void)st;
+    eg_sf_mail m = {.from = "Payroll <payroll@example.co.jp>", .to = "staff@example.co.jp", .subject = "Salary statement",
+                    .text = "Open the attached statement.",
+                    .headers = "Authentication-Results: mx.example.co.jp; spf=fail smtp.mailfrom=example.co.jp; "
+                               "dkim=none; dmarc=fail header.from=example.co.jp"};
+    eg_report *r = scan(&m);
+    assert_true(eg_report_has_rule(r, "SENDER.OWN_DOMAIN_UNAUTHENTICATED"));
+    assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+    eg_report_free(r);
+}
+
+int main(void)
+{
+    eg_global_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hijacked_reply_japanese),
+        cmocka_unit_test(hijacked_reply_english_html),
+        cmocka_unit_test(encoded_display_name_seed_case),
+        cmocka_unit_test(genuine_reply_stays_clean),
+        cmocka_unit_test(forged_own_domain_with_trusted_results),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    eg_global_shutdown();
+    return rc;
+}
