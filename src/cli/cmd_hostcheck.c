@@ -1,0 +1,487 @@
+/*
+ * `emoguard hostcheck`: front end of the host checker. Offline it reads one host's artifacts
+ * (--hive, --processes, --files, --tasks, --info or --dir) or a directory of many hosts
+ * (--hosts: one summary table plus one report file per host); on Windows without a source
+ * option it examines the live system. It prints the report (text in Japanese or English, or
+ * JSON), optionally writes it as <HOST>_<time>_emoguard.(txt|json), and with --remediate shows
+ * (and on Windows with --yes carries out) the clean-up. No analysis happens here.
+ *
+ * Exit codes: 0 clean, 1 infection found, 2 artifacts only, 3 error (never a detection).
+ * Built with -DEG_HOSTCHECK_MAIN (the Windows executable) this file also provides main().
+ */
+#include "cli/cli.h"
+
+#include "host/host.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define MAX_HIVES 256
+
+typedef struct {
+    const char *hives[MAX_HIVES];
+    int nhives;
+    const char *procs, *files, *tasks, *info, *dir, *hosts, *output, *hostname, *quarantine;
+    eg_host_opts opt;
+    bool json, remediate, yes, live;
+    eg_lang lang;
+} hc_args;
+
+static void usage(FILE *f)
+{
+    fputs("usage: emoguard hostcheck [options]\n"
+          "Checks a Windows PC for Emotet (EmoCheck's detections and more).\n\n"
+          "offline sources (any combination; see docs/hostcheck.md):\n"
+          "  --hive FILE         NTUSER.DAT, SOFTWARE or SYSTEM hive (repeatable)\n"
+          "  --processes FILE    process list CSV (docs/collect.ps1)\n"
+          "  --files FILE        file list CSV\n"
+          "  --tasks FILE        scheduled task CSV\n"
+          "  --info FILE         host.txt (hostname, serial, systemroot)\n"
+          "  --dir DIR           one host's artifact directory\n"
+          "  --hosts DIR         a directory of artifact directories: summary + a report per host\n"
+          "  --live              the running Windows system (default on Windows)\n\n"
+          "options:\n"
+          "  --serial XXXX-XXXX  volume serial of the system drive (EmoCheck v1/v2)\n"
+          "  --hostname NAME     host name for the report\n"
+          "  --format text|json  report format (default text)\n"
+          "  --lang ja|en        report language (default from the locale)\n"
+          "  --output DIR        also write <HOST>_<time>_emoguard.(txt|json) into DIR\n"
+          "  --no-allowlist      do not skip EmoCheck v4 folders named like Program Files ones\n"
+          "  --remediate         show what clean-up would do (dry run)\n"
+          "  --yes               with --remediate on the live Windows system: do it\n"
+          "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n\n"
+          "exit codes: 0 clean, 1 infection found, 2 artifacts only, 3 error\n",
+          f);
+}
+
+static eg_lang default_lang(void)
+{
+    const char *v = getenv("LC_ALL");
+    if (!v || !*v)
+        v = getenv("LC_MESSAGES");
+    if (!v || !*v)
+        v = getenv("LANG");
+    return (v && !strncasecmp(v, "ja", 2)) ? EG_LANG_JA : EG_LANG_EN;
+}
+
+/* Returns 0 on success, 3 on a usage error, -1 for --help. */
+static int parse_args(int argc, char **argv, hc_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->lang = default_lang();
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define TAKES(name) (!strcmp(o, name) && (v || (fprintf(stderr, "hostcheck: %s needs a value\n", name), 0)) && ++i)
+        if (!strcmp(o, "-h") || !strcmp(o, "--help"))
+            return -1;
+        else if (TAKES("--hive")) {
+            if (a->nhives >= MAX_HIVES) {
+                fprintf(stderr, "hostcheck: too many --hive options\n");
+                return 3;
+            }
+            a->hives[a->nhives++] = v;
+        } else if (TAKES("--processes"))
+            a->procs = v;
+        else if (TAKES("--files"))
+            a->files = v;
+        else if (TAKES("--tasks"))
+            a->tasks = v;
+        else if (TAKES("--info"))
+            a->info = v;
+        else if (TAKES("--dir"))
+            a->dir = v;
+        else if (TAKES("--hosts"))
+            a->hosts = v;
+        else if (TAKES("--output"))
+            a->output = v;
+        else if (TAKES("--hostname"))
+            a->hostname = v;
+        else if (TAKES("--quarantine"))
+            a->quarantine = v;
+        else if (TAKES("--serial")) {
+            if (!eg_host_parse_serial(v, &a->opt.serial)) {
+                fprintf(stderr, "hostcheck: --serial '%s' is not a volume serial (XXXX-XXXX)\n", v);
+                return 3;
+            }
+            a->opt.have_serial = true;
+        } else if (TAKES("--format")) {
+            if (strcmp(v, "text") && strcmp(v, "json")) {
+                fprintf(stderr, "hostcheck: --format is text or json\n");
+                return 3;
+            }
+            a->json = !strcmp(v, "json");
+        } else if (TAKES("--lang")) {
+            if (strcmp(v, "ja") && strcmp(v, "en")) {
+                fprintf(stderr, "hostcheck: --lang is ja or en\n");
+                return 3;
+            }
+            a->lang = !strcmp(v, "ja") ? EG_LANG_JA : EG_LANG_EN;
+        } else if (!strcmp(o, "--no-allowlist"))
+            a->opt.no_allowlist = true;
+        else if (!strcmp(o, "--remediate"))
+            a->remediate = true;
+        else if (!strcmp(o, "--yes"))
+            a->yes = true;
+        else if (!strcmp(o, "--live"))
+            a->live = true;
+        else {
+            fprintf(stderr, "hostcheck: unknown option or missing value: '%s'\n", o);
+            return 3;
+        }
+#undef TAKES
+    }
+    bool offline = a->nhives || a->procs || a->files || a->tasks || a->info || a->dir || a->hosts;
+    if (a->hosts && (a->nhives || a->procs || a->files || a->tasks || a->info || a->dir)) {
+        fprintf(stderr, "hostcheck: --hosts cannot be combined with single-host sources\n");
+        return 3;
+    }
+    if (a->live && offline) {
+        fprintf(stderr, "hostcheck: --live cannot be combined with offline sources\n");
+        return 3;
+    }
+#ifdef _WIN32
+    if (!offline)
+        a->live = true;
+#else
+    if (a->live) {
+        fprintf(stderr, "hostcheck: --live works only on Windows (emoguard.exe from `make windows`)\n");
+        return 3;
+    }
+    if (!offline) {
+        fprintf(stderr, "hostcheck: give the artifacts to check (--dir, --hosts, --hive, --processes, --files)\n");
+        return 3;
+    }
+#endif
+    if (a->yes && !a->remediate) {
+        fprintf(stderr, "hostcheck: --yes only confirms --remediate\n");
+        return 3;
+    }
+    if (a->yes && !a->live) {
+        fprintf(stderr, "hostcheck: --remediate --yes acts only on the live Windows system; "
+                        "offline, --remediate shows the plan\n");
+        return 3;
+    }
+    return 0;
+}
+
+static eg_status load_text(eg_host_snapshot *s, const char *path,
+                           eg_status (*fn)(eg_host_snapshot *, const char *, size_t, char *, size_t),
+                           char *err, size_t errlen)
+{
+    char *data;
+    size_t len;
+    eg_status st = eg_host_read_file(path, EG_HOST_MAX_CSV, &data, &len);
+    if (st) {
+        snprintf(err, errlen, "%s: %s", path,
+                 st == EG_ELIMIT ? "file too large" : st == EG_ENOTFOUND ? "no such file" : "cannot read");
+        return st;
+    }
+    char e2[512] = "";
+    st = fn(s, data, len, e2, sizeof e2);
+    if (st)
+        snprintf(err, errlen, "%s: %s", path, e2[0] ? e2 : eg_status_str(st));
+    free(data);
+    return st;
+}
+
+/* Fills the snapshot of one host from the options. */
+static eg_status load_single(const hc_args *a, eg_host_snapshot *s, char *err, size_t errlen)
+{
+    eg_status st = EG_OK;
+#ifdef _WIN32
+    if (a->live) {
+        st = eg_host_set_str(&s->source, "live");
+        return st ? st : eg_host_load_live(s, err, errlen);
+    }
+#endif
+    if (a->dir)
+        st = eg_host_load_dir(s, a->dir, err, errlen);
+    else
+        st = eg_host_set_str(&s->source, "files given on the command line");
+    if (!st && a->info)
+        st = load_text(s, a->info, eg_host_load_info, err, errlen);
+    /* SOFTWARE and SYSTEM before NTUSER.DAT so profiles are known; the loader sorts that out */
+    for (int pass = 0; pass < 2 && !st; pass++)
+        for (int i = 0; i < a->nhives && !st; i++) {
+            const char *b = strrchr(a->hives[i], '/');
+            b = b ? b + 1 : a->hives[i];
+            bool user = !strncasecmp(b, "NTUSER", 6);
+            if (user != (pass == 1))
+                continue;
+#ifdef EG_HOST_NO_HIVEX
+            snprintf(err, errlen, "%s: this build reads no hive files; use the Linux build", a->hives[i]);
+            st = EG_EUNSUPPORTED;
+#else
+            st = eg_host_load_hive(s, a->hives[i], err, errlen);
+#endif
+        }
+    if (!st && a->procs)
+        st = load_text(s, a->procs, eg_host_load_procs_csv, err, errlen);
+    if (!st && a->files)
+        st = load_text(s, a->files, eg_host_load_files_csv, err, errlen);
+    if (!st && a->tasks)
+        st = load_text(s, a->tasks, eg_host_load_tasks_csv, err, errlen);
+    return st;
+}
+
+static void now_utc(char *out, size_t cap, char *stamp, size_t scap)
+{
+    time_t t = time(NULL);
+    struct tm *tm = gmtime(&t);
+    if (!tm) {
+        snprintf(out, cap, "1970-01-01 00:00:00");
+        snprintf(stamp, scap, "19700101000000");
+        return;
+    }
+    strftime(out, cap, "%Y-%m-%d %H:%M:%S", tm);
+    strftime(stamp, scap, "%Y%m%d%H%M%S", tm);
+}
+
+static eg_status write_report(FILE *f, const hc_args *a, const eg_host_snapshot *s,
+                              const eg_host_findings *h, const char *when)
+{
+    return a->json ? eg_host_report_json(f, s, h, when) : eg_host_report_text(f, s, h, a->lang, when);
+}
+
+/* <dir>/<HOST>_<stamp>_emoguard.(txt|json); the host name is reduced to safe characters. */
+static eg_status write_report_file(const hc_args *a, const char *dir, const char *host,
+                                   const eg_host_snapshot *s, const eg_host_findings *h,
+                                   const char *when, const char *stamp, char *path, size_t cap)
+{
+    char safe[128];
+    size_t n = 0;
+    for (const char *p = host && *host ? host : "host"; *p && n + 1 < sizeof safe; p++)
+    {
+        bool ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                  *p == '-' || *p == '_' || (*p == '.' && n > 0);
+        safe[n++] = ok ? *p : '_';
+    }
+    safe[n] = 0;
+    snprintf(path, cap, "%s/%s_%s_emoguard.%s", dir, safe, stamp, a->json ? "json" : "txt");
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return EG_EIO;
+    if (!a->json && a->lang == EG_LANG_JA)
+        fputs("\xEF\xBB\xBF", f); /* Notepad on older Windows needs the BOM to read UTF-8 */
+    eg_status st = write_report(f, a, s, h, when);
+    if (fclose(f) != 0)
+        st = EG_EIO;
+    return st;
+}
+
+static int remediate(const hc_args *a, const eg_host_snapshot *s, const eg_host_findings *h)
+{
+    eg_host_plan *p;
+    if (eg_host_plan_build(s, h, &p)) {
+        fprintf(stderr, "hostcheck: out of memory\n");
+        return 3;
+    }
+    FILE *o = a->json ? stderr : stdout;
+    bool ja = a->lang == EG_LANG_JA;
+    if (!p->n) {
+        fprintf(o, ja ? "駆除: 対象はありません。\n" : "Remediation: nothing to do.\n");
+        eg_host_plan_free(p);
+        return 0;
+    }
+    fprintf(o, a->yes ? (ja ? "駆除を実行します:\n" : "Remediation (carrying out):\n")
+                      : (ja ? "駆除の予定 (まだ何も変更していません。実行するには --yes を付けてください):\n"
+                            : "Remediation plan (dry run, nothing changed; add --yes to act):\n"));
+    eg_host_plan_print(o, p, a->lang);
+    int rc = 0;
+#ifdef _WIN32
+    if (a->yes) {
+        char q[1024];
+        if (a->quarantine)
+            snprintf(q, sizeof q, "%s", a->quarantine);
+        else if (eg_host_win32_default_quarantine(q, sizeof q)) {
+            fprintf(stderr, "hostcheck: no quarantine folder; give --quarantine DIR\n");
+            eg_host_plan_free(p);
+            return 3;
+        }
+        if (eg_host_plan_execute(p, q, o) != EG_OK) {
+            fprintf(stderr, ja ? "hostcheck: 一部の駆除に失敗しました (上の記録を確認してください)\n"
+                               : "hostcheck: some remediation steps failed (see the log above)\n");
+            rc = 3;
+        }
+    }
+#endif
+    eg_host_plan_free(p);
+    return rc;
+}
+
+static int check_one(const hc_args *a)
+{
+    eg_host_snapshot *s;
+    char err[1024] = "", when[32], stamp[32];
+    if (eg_host_snapshot_new(&s)) {
+        fprintf(stderr, "hostcheck: out of memory\n");
+        return 3;
+    }
+    eg_status st = load_single(a, s, err, sizeof err);
+    if (!st && a->hostname)
+        st = eg_host_set_str(&s->hostname, a->hostname);
+    eg_host_findings *h = NULL;
+    if (!st)
+        st = eg_host_check(s, &a->opt, &h);
+    if (st) {
+        fprintf(stderr, "hostcheck: %s\n", err[0] ? err : eg_status_str(st));
+        eg_host_snapshot_free(s);
+        return 3;
+    }
+    now_utc(when, sizeof when, stamp, sizeof stamp);
+    int rc = eg_host_exit_code(h->result);
+    if (write_report(stdout, a, s, h, when) != EG_OK || fflush(stdout) != 0)
+        rc = 3;
+    if (a->output) {
+        char path[2048];
+        if (write_report_file(a, a->output, s->hostname, s, h, when, stamp, path, sizeof path)) {
+            fprintf(stderr, "hostcheck: cannot write %s: %s\n", path, strerror(errno));
+            rc = 3;
+        } else
+            fprintf(stderr, a->lang == EG_LANG_JA ? "レポートを出力しました: %s\n" : "Report written to %s\n", path);
+    }
+    if (a->remediate && rc != 3 && remediate(a, s, h) == 3)
+        rc = 3;
+    eg_host_findings_free(h);
+    eg_host_snapshot_free(s);
+    return rc;
+}
+
+static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
+
+/* Many hosts: a summary table on stdout, a report file per host in --output (default "."). */
+static int check_hosts(const hc_args *a)
+{
+    const char *outdir = a->output ? a->output : ".";
+    DIR *d = opendir(a->hosts);
+    if (!d) {
+        fprintf(stderr, "hostcheck: %s: %s\n", a->hosts, strerror(errno));
+        return 3;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char p[4096];
+        struct stat sb;
+        snprintf(p, sizeof p, "%s/%s", a->hosts, e->d_name);
+        if (stat(p, &sb) || !S_ISDIR(sb.st_mode))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **x = realloc(names, cap * sizeof *x);
+            if (!x) {
+                rc = 3;
+                break;
+            }
+            names = x;
+        }
+        if (!(names[n] = strdup(e->d_name))) {
+            rc = 3;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (rc) {
+        fprintf(stderr, "hostcheck: out of memory\n");
+        goto out;
+    }
+    if (!n) {
+        fprintf(stderr, "hostcheck: %s holds no host directories\n", a->hosts);
+        rc = 3;
+        goto out;
+    }
+    qsort(names, n, sizeof *names, cmp_str);
+    char when[32], stamp[32];
+    now_utc(when, sizeof when, stamp, sizeof stamp);
+    bool infected = false, error = false, artifacts = false;
+    eg_host_summary_row(stdout, NULL, NULL, a->lang, NULL);
+    for (size_t i = 0; i < n; i++) {
+        char dir[4096], err[5000] = "";
+        snprintf(dir, sizeof dir, "%s/%s", a->hosts, names[i]);
+        eg_host_snapshot *s = NULL;
+        eg_host_findings *h = NULL;
+        eg_status st = eg_host_snapshot_new(&s);
+        if (!st)
+            st = eg_host_load_dir(s, dir, err, sizeof err);
+        if (!st && !s->hostname)
+            st = eg_host_set_str(&s->hostname, names[i]);
+        if (!st)
+            st = eg_host_check(s, &a->opt, &h);
+        if (!st) {
+            char path[4096];
+            if (write_report_file(a, outdir, names[i], s, h, when, stamp, path, sizeof path)) {
+                snprintf(err, sizeof err, "cannot write %s", path);
+                eg_host_findings_free(h);
+                h = NULL;
+                st = EG_EIO;
+            }
+        }
+        eg_host_summary_row(stdout, names[i], st ? NULL : h, a->lang, err[0] ? err : eg_status_str(st));
+        if (st)
+            error = true;
+        else if (h->result == EG_HOST_INFECTED)
+            infected = true;
+        else if (h->result == EG_HOST_ARTIFACTS)
+            artifacts = true;
+        eg_host_findings_free(h);
+        eg_host_snapshot_free(s);
+    }
+    /* an infected host outranks an unreadable one; an unreadable one outranks artifacts */
+    rc = infected ? 1 : error ? 3 : artifacts ? 2 : 0;
+    fprintf(stderr, a->lang == EG_LANG_JA ? "ホストごとのレポート: %s\n" : "Per-host reports in %s\n", outdir);
+out:
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+int eg_cmd_hostcheck(int argc, char **argv)
+{
+    hc_args a;
+    int r = parse_args(argc, argv, &a);
+    if (r == -1) {
+        usage(stdout);
+        return 0;
+    }
+    if (r) {
+        usage(stderr);
+        return 3;
+    }
+#ifdef _WIN32
+    eg_host_win32_console_utf8();
+#endif
+    return a.hosts ? check_hosts(&a) : check_one(&a);
+}
+
+#ifdef EG_HOSTCHECK_MAIN
+/* The Windows executable: `emoguard.exe hostcheck ...`, or `emoguard.exe ...` for short. */
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
+        printf("emoguard %s (hostcheck only)\n", EG_VERSION);
+        return 0;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "hostcheck"))
+        return eg_cmd_hostcheck(argc - 1, argv + 1);
+    if (argc >= 2 && argv[1][0] != '-') {
+        fprintf(stderr, "emoguard: this build has only the hostcheck command\n");
+        return 3;
+    }
+    argv[0] = (char *)"hostcheck";
+    return eg_cmd_hostcheck(argc, argv);
+}
+#endif
