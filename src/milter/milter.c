@@ -1,0 +1,780 @@
+/*
+ * The libmilter glue and the daemon's life cycle (see milter.h). Analysis lives in the scanner,
+ * policy in decide.c, parsing in config.c: this file only moves bytes between the MTA and them.
+ *
+ * Threads: libmilter runs one thread per MTA connection and its own listener; smfi_main() runs in
+ * a thread of ours so that the process's main thread, which keeps SIGHUP/SIGTERM/SIGINT unblocked,
+ * receives them (Linux delivers a process signal to the main thread first when it can take it)
+ * and turns them into reloads or smfi_stop() calls through a self-pipe.
+ */
+#include "milter/milter.h"
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/strutil.h"
+#include "milter/config.h"
+#include "milter/decide.h"
+#include "milter/stats.h"
+#include "state/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libmilter/mfapi.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_RCPTS 1000
+#define MAX_OWN_HEADERS 16
+
+/* One configuration and the scanner built from it; refcounted so a reload never frees a scanner
+ * that a running scan still uses. */
+typedef struct gen {
+    eg_milter_config cfg;
+    eg_scanner *sc;
+    int refs;
+} gen;
+
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static gen *g_cur;
+static eg_state *g_state;
+static eg_milter_stats g_stats;
+static sem_t g_slots;
+static pthread_mutex_t g_json_mu = PTHREAD_MUTEX_INITIALIZER;
+static FILE *g_json;
+static int g_pipe[2] = {-1, -1};
+static const char *g_conf_path;
+static bool g_syslog;
+
+static gen *gen_acquire(void)
+{
+    pthread_mutex_lock(&g_mu);
+    gen *g = g_cur;
+    g->refs++;
+    pthread_mutex_unlock(&g_mu);
+    return g;
+}
+
+static void gen_release(gen *g)
+{
+    pthread_mutex_lock(&g_mu);
+    bool last = --g->refs == 0;
+    pthread_mutex_unlock(&g_mu);
+    if (last) {
+        eg_scanner_free(g->sc);
+        eg_milter_config_free(&g->cfg);
+        free(g);
+    }
+}
+
+static eg_status gen_build(const char *path, gen **out, char *err, size_t errlen)
+{
+    gen *g = calloc(1, sizeof *g);
+    if (!g)
+        return EG_ENOMEM;
+    eg_milter_config_init(&g->cfg);
+    eg_status st = path ? eg_milter_config_load(&g->cfg, path, err, errlen) : EG_OK;
+    if (st == EG_OK) {
+        eg_options o;
+        eg_options_default(&o);
+        o.limits.max_input = g->cfg.max_message_size;
+        o.limits.max_cpu_ms = g->cfg.scan_timeout_ms;
+        o.own_domains = (const char *const *)g->cfg.own_domains.v;
+        o.n_own_domains = g->cfg.own_domains.n;
+        o.ioc_files = (const char *const *)g->cfg.ioc_files.v;
+        o.n_ioc_files = g->cfg.ioc_files.n;
+        o.trusted_authserv_ids = (const char *const *)g->cfg.trusted_authserv_ids.v;
+        o.n_trusted_authserv_ids = g->cfg.trusted_authserv_ids.n;
+        o.yara_rules = g->cfg.yara_rules;
+        o.data_dir = g->cfg.data_dir;
+        o.known_correspondents_file = g->cfg.known_correspondents;
+        st = eg_scanner_new(&o, &g->sc, err, errlen);
+    }
+    if (st != EG_OK) {
+        eg_milter_config_free(&g->cfg);
+        free(g);
+        return st;
+    }
+    g->refs = 1;
+    *out = g;
+    return EG_OK;
+}
+
+/* ---- per-connection state ---- */
+
+typedef struct own_hdr {
+    char name[64];
+    int count;
+} own_hdr;
+
+typedef struct conn {
+    char *from, *auth;
+    char *rcpts[MAX_RCPTS];
+    size_t n_rcpts;
+    eg_buf data;
+    bool oversize;
+    char *subject;
+    own_hdr own[MAX_OWN_HEADERS];
+    size_t n_own;
+} conn;
+
+static void msg_reset(conn *c)
+{
+    free(c->from);
+    free(c->auth);
+    for (size_t i = 0; i < c->n_rcpts; i++)
+        free(c->rcpts[i]);
+    eg_buf_free(&c->data);
+    free(c->subject);
+    memset(c, 0, sizeof *c);
+}
+
+static uint64_t cur_max_size(void)
+{
+    pthread_mutex_lock(&g_mu);
+    uint64_t m = g_cur->cfg.max_message_size;
+    pthread_mutex_unlock(&g_mu);
+    return m;
+}
+
+static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+    conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return SMFIS_TEMPFAIL;
+    smfi_setpriv(ctx, c);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+    conn *c = smfi_getpriv(ctx);
+    if (!c)
+        return SMFIS_TEMPFAIL;
+    msg_reset(c);
+    eg_buf_init(&c->data, (size_t)cur_max_size());
+    c->from = eg_strdup(argv && argv[0] ? argv[0] : "");
+    const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+    c->auth = auth && *auth ? eg_strdup(auth) : NULL;
+    return c->from ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+}
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+    conn *c = smfi_getpriv(ctx);
+    if (!c || !argv || !argv[0])
+        return SMFIS_TEMPFAIL;
+    if (c->n_rcpts >= MAX_RCPTS) /* the decision uses the first MAX_RCPTS; delivery is not limited */
+        return SMFIS_CONTINUE;
+    if (!(c->rcpts[c->n_rcpts] = eg_strdup(argv[0])))
+        return SMFIS_TEMPFAIL;
+    c->n_rcpts++;
+    return SMFIS_CONTINUE;
+}
+
+static void append(conn *c, const void *p, size_t n)
+{
+    if (!c->oversize && eg_buf_append(&c->data, p, n) != EG_OK)
+        c->oversize = true;
+}
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+    conn *c = smfi_getpriv(ctx);
+    if (!c)
+        return SMFIS_TEMPFAIL;
+    /* Headers that claim to be ours are removed at the end: a sender must not pre-set a verdict. */
+    if (!strncasecmp(name, "X-Emoguard-", 11)) {
+        size_t i = 0;
+        while (i < c->n_own && strcasecmp(c->own[i].name, name))
+            i++;
+        if (i == c->n_own && c->n_own < MAX_OWN_HEADERS && strlen(name) < sizeof c->own[0].name)
+            snprintf(c->own[c->n_own++].name, sizeof c->own[0].name, "%s", name);
+        if (i < c->n_own)
+            c->own[i].count++;
+    }
+    if (!strcasecmp(name, "Subject") && !c->subject)
+        c->subject = eg_strdup(value);
+    append(c, name, strlen(name));
+    append(c, ": ", 2);
+    append(c, value, strlen(value));
+    append(c, "\r\n", 2);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_eoh(SMFICTX *ctx)
+{
+    conn *c = smfi_getpriv(ctx);
+    if (!c)
+        return SMFIS_TEMPFAIL;
+    append(c, "\r\n", 2);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+    conn *c = smfi_getpriv(ctx);
+    if (!c)
+        return SMFIS_TEMPFAIL;
+    append(c, chunk, len);
+    return SMFIS_CONTINUE;
+}
+
+/* ---- end of message ---- */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void json_str(eg_buf *b, const char *s)
+{
+    eg_buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\')
+            eg_buf_printf(b, "\\%c", *p);
+        else if (*p < 0x20)
+            eg_buf_printf(b, "\\u%04x", *p);
+        else
+            eg_buf_putc(b, *p);
+    }
+    eg_buf_putc(b, '"');
+}
+
+static void json_log(const char *qid, const conn *c, const eg_milter_decision *d, const char *why,
+                     const eg_report *r, double ms)
+{
+    pthread_mutex_lock(&g_json_mu);
+    FILE *f = g_json;
+    if (!f) {
+        pthread_mutex_unlock(&g_json_mu);
+        return;
+    }
+    eg_buf b;
+    eg_buf_init(&b, 16u << 20);
+    char ts[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    eg_buf_printf(&b, "{\"time\":\"%s\",\"queue_id\":", ts);
+    json_str(&b, qid);
+    eg_buf_puts(&b, ",\"from\":");
+    json_str(&b, c->from);
+    eg_buf_puts(&b, ",\"rcpts\":[");
+    for (size_t i = 0; i < c->n_rcpts; i++) {
+        if (i)
+            eg_buf_putc(&b, ',');
+        json_str(&b, c->rcpts[i]);
+    }
+    eg_buf_printf(&b, "],\"outbound\":%s,\"account\":", d->outbound ? "true" : "false");
+    json_str(&b, d->account);
+    eg_buf_printf(&b, ",\"verdict\":\"%s\",\"score\":%d,\"action\":\"%s\",\"rules\":", eg_verdict_str(d->verdict),
+                  d->score, eg_milter_action_str(d->action));
+    json_str(&b, d->reasons);
+    eg_buf_printf(&b, ",\"ms\":%.1f", ms);
+    if (why) {
+        eg_buf_puts(&b, ",\"error\":");
+        json_str(&b, why);
+    }
+    if (d->alert) {
+        eg_buf_puts(&b, ",\"outbound_alert\":");
+        json_str(&b, d->alert_text);
+    }
+    if (d->campaign) {
+        eg_buf_puts(&b, ",\"campaign\":");
+        json_str(&b, d->campaign_text);
+    }
+    char *rj = r ? eg_report_json(r, EG_LANG_EN) : NULL;
+    if (rj) {
+        size_t n = strlen(rj);
+        while (n && (rj[n - 1] == '\n' || rj[n - 1] == '\r'))
+            rj[--n] = 0;
+        eg_buf_puts(&b, ",\"report\":");
+        eg_buf_puts(&b, rj);
+        free(rj);
+    }
+    eg_buf_puts(&b, "}\n");
+    fwrite(b.data, 1, b.len, f);
+    fflush(f);
+    pthread_mutex_unlock(&g_json_mu);
+    eg_buf_free(&b);
+}
+
+/* Headers and the subject tag for a delivered message. */
+static void add_headers(SMFICTX *ctx, conn *c, const eg_milter_config *cfg, const eg_milter_decision *d)
+{
+    for (size_t i = 0; i < c->n_own; i++)
+        for (int k = c->own[i].count; k >= 1; k--)
+            smfi_chgheader(ctx, c->own[i].name, k, NULL);
+    if (cfg->add_headers) {
+        char v[64];
+        smfi_addheader(ctx, "X-Emoguard-Verdict", (char *)eg_verdict_str(d->verdict));
+        snprintf(v, sizeof v, "%d", d->score);
+        smfi_addheader(ctx, "X-Emoguard-Score", v);
+        if (d->reasons[0])
+            smfi_addheader(ctx, "X-Emoguard-Reasons", (char *)d->reasons);
+        if (d->campaign)
+            smfi_addheader(ctx, "X-Emoguard-Campaign", (char *)d->campaign_text);
+    }
+    if (d->alert) { /* the alert is the point of outbound correlation: always visible */
+        char a[900];
+        snprintf(a, sizeof a, "account=%s; probably sending from an infected PC; %s", d->account, d->alert_text);
+        smfi_addheader(ctx, "X-Emoguard-Outbound-Alert", a);
+    }
+    if (d->action == EG_ACT_TAG && cfg->subject_tag) {
+        size_t n = strlen(cfg->subject_tag) + (c->subject ? strlen(c->subject) : 0) + 2;
+        char *s = malloc(n);
+        if (s) {
+            snprintf(s, n, "%s%s%s", cfg->subject_tag, c->subject ? " " : "", c->subject ? c->subject : "");
+            if (c->subject)
+                smfi_chgheader(ctx, "Subject", 1, s);
+            else
+                smfi_addheader(ctx, "Subject", s);
+            free(s);
+        }
+    }
+}
+
+static sfsistat act(SMFICTX *ctx, conn *c, const eg_milter_config *cfg, const eg_milter_decision *d)
+{
+    atomic_fetch_add(&g_stats.actions[d->action], 1);
+    switch (d->action) {
+    case EG_ACT_ACCEPT:
+    case EG_ACT_TAG:
+        add_headers(ctx, c, cfg, d);
+        return SMFIS_ACCEPT;
+    case EG_ACT_HOLD: {
+        add_headers(ctx, c, cfg, d);
+        char why[256];
+        snprintf(why, sizeof why, "emoguard: %s score %d %.180s", eg_verdict_str(d->verdict), d->score,
+                 d->alert ? "outbound alert" : d->reasons);
+        smfi_quarantine(ctx, why);
+        return SMFIS_ACCEPT;
+    }
+    case EG_ACT_TEMPFAIL:
+        smfi_setreply(ctx, "451", "4.7.1", "Message could not be checked now, please try again later");
+        return SMFIS_TEMPFAIL;
+    case EG_ACT_REJECT:
+        if (cfg->reject_text_ja && smfi_setmlreply(ctx, "550", "5.7.1", cfg->reject_text_en, cfg->reject_text_ja,
+                                                   NULL) == MI_SUCCESS)
+            return SMFIS_REJECT;
+        smfi_setreply(ctx, "550", "5.7.1", cfg->reject_text_en);
+        return SMFIS_REJECT;
+    case EG_ACT_DISCARD:
+    default:
+        return SMFIS_DISCARD;
+    }
+}
+
+static void log_line(const char *qid, const conn *c, const eg_milter_decision *d, const char *why, double ms)
+{
+    eg_log(EG_LOG_INFO, "%s: from=%.200s rcpts=%zu%s%s dir=%s verdict=%s score=%d action=%s rules=%s%s%s%s%s%s%s ms=%.1f",
+           qid, c->from ? c->from : "", c->n_rcpts, d->outbound ? " account=" : "", d->outbound ? d->account : "",
+           d->outbound ? "out" : "in", eg_verdict_str(d->verdict), d->score, eg_milter_action_str(d->action),
+           d->reasons[0] ? d->reasons : "-", why ? " error=" : "", why ? why : "", d->campaign ? " campaign=\"" : "",
+           d->campaign ? d->campaign_text : "", d->campaign ? "\"" : "", d->alert ? " OUTBOUND-ALERT" : "", ms);
+    if (d->alert)
+        eg_log(EG_LOG_WARN, "%s: outbound alert: account %s is probably sending from an infected PC (%s); rules=%s",
+               qid, d->account, d->alert_text, d->reasons[0] ? d->reasons : "-");
+}
+
+/* Waits for a scan slot, at most the scan timeout: a backlog is a fail-safe case too. */
+static bool slot_wait(unsigned ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    while (sem_timedwait(&g_slots, &ts) != 0)
+        if (errno != EINTR)
+            return false;
+    return true;
+}
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+    conn *c = smfi_getpriv(ctx);
+    if (!c)
+        return SMFIS_TEMPFAIL;
+    double t0 = now_ms();
+    const char *q = smfi_getsymval(ctx, "i");
+    char qid[64];
+    snprintf(qid, sizeof qid, "%s", q && *q ? q : "NOQUEUE");
+    gen *g = gen_acquire();
+    eg_milter_decision d;
+    memset(&d, 0, sizeof d);
+    const char *why = NULL;
+    eg_report *r = NULL;
+    eg_milter_msg m = {qid, c->from, c->auth, (const char *const *)c->rcpts, c->n_rcpts};
+    if (c->oversize) {
+        why = "message larger than max_message_size";
+        d.action = g->cfg.on_oversize;
+        atomic_fetch_add(&g_stats.oversize, 1);
+    } else if (!slot_wait(g->cfg.scan_timeout_ms)) {
+        why = "no scan slot free within scan_timeout_ms";
+        d.action = g->cfg.on_error;
+        atomic_fetch_add(&g_stats.errors, 1);
+    } else {
+        atomic_fetch_add(&g_stats.scans_running, 1);
+        eg_scan_input in = {0};
+        in.source = qid;
+        in.data = c->data.data ? c->data.data : (const uint8_t *)"";
+        in.len = c->data.len;
+        in.envelope_from = c->from;
+        in.rcpts = (const char *const *)c->rcpts;
+        in.n_rcpts = c->n_rcpts;
+        in.auth_user = c->auth;
+        in.outbound = eg_milter_is_outbound(&g->cfg, &m);
+        double s0 = now_ms();
+        eg_status st = eg_scanner_scan(g->sc, &in, &r);
+        atomic_fetch_add(&g_stats.scan_us_sum, (unsigned long long)((now_ms() - s0) * 1000.0));
+        atomic_fetch_add(&g_stats.scan_count, 1);
+        atomic_fetch_sub(&g_stats.scans_running, 1);
+        sem_post(&g_slots);
+        if (st != EG_OK || !r) {
+            why = eg_status_str(st);
+            d.action = g->cfg.on_error;
+            atomic_fetch_add(&g_stats.errors, 1);
+        } else {
+            eg_milter_decide(&g->cfg, g_state, r, &m, &d);
+            atomic_fetch_add(&g_stats.messages[d.verdict], 1);
+            if (d.outbound)
+                atomic_fetch_add(&g_stats.outbound, 1);
+            if (d.alert)
+                atomic_fetch_add(&g_stats.outbound_alerts, 1);
+            if (d.campaign)
+                atomic_fetch_add(&g_stats.campaign_hits, 1);
+        }
+    }
+    if (why)
+        snprintf(d.reasons, sizeof d.reasons, "-");
+    sfsistat rc = act(ctx, c, &g->cfg, &d);
+    double ms = now_ms() - t0;
+    log_line(qid, c, &d, why, ms);
+    json_log(qid, c, &d, why, r, ms);
+    eg_report_free(r);
+    gen_release(g);
+    msg_reset(c);
+    return rc;
+}
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+    conn *c = smfi_getpriv(ctx);
+    if (c)
+        msg_reset(c);
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+    conn *c = smfi_getpriv(ctx);
+    if (c) {
+        msg_reset(c);
+        free(c);
+        smfi_setpriv(ctx, NULL);
+    }
+    return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc g_desc = {
+    "emoguard", SMFI_VERSION, SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+    cb_connect, NULL, cb_envfrom, cb_envrcpt, cb_header, cb_eoh, cb_body, cb_eom, cb_abort, cb_close,
+    NULL, NULL, NULL,
+};
+
+/* ---- daemon life cycle ---- */
+
+static void syslog_sink(eg_log_level lvl, const char *line) { syslog((int)lvl, "%s", line); }
+
+static eg_log_level level_of(const char *s)
+{
+    if (!strcmp(s, "error"))
+        return EG_LOG_ERR;
+    if (!strcmp(s, "warning"))
+        return EG_LOG_WARN;
+    if (!strcmp(s, "debug"))
+        return EG_LOG_DEBUG;
+    return EG_LOG_INFO;
+}
+
+static void json_reopen(const eg_milter_config *cfg)
+{
+    pthread_mutex_lock(&g_json_mu);
+    if (g_json)
+        fclose(g_json);
+    g_json = NULL;
+    if (cfg->json_log) {
+        int fd = open(cfg->json_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+        g_json = fd >= 0 ? fdopen(fd, "a") : NULL;
+        if (!g_json) {
+            eg_log(EG_LOG_ERR, "json_log %s: %s", cfg->json_log, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+        }
+    }
+    pthread_mutex_unlock(&g_json_mu);
+}
+
+static bool same_str(const char *a, const char *b) { return (!a && !b) || (a && b && !strcmp(a, b)); }
+
+static void reload(void)
+{
+    char err[512] = "";
+    gen *g = NULL;
+    eg_status st = gen_build(g_conf_path, &g, err, sizeof err);
+    if (st != EG_OK) {
+        atomic_fetch_add(&g_stats.reload_failures, 1);
+        eg_log(EG_LOG_ERR, "reload failed, keeping the running configuration: %s", err[0] ? err : eg_status_str(st));
+        return;
+    }
+    pthread_mutex_lock(&g_mu);
+    gen *old = g_cur;
+    g_cur = g;
+    pthread_mutex_unlock(&g_mu);
+    if (!same_str(old->cfg.socket, g->cfg.socket) || !same_str(old->cfg.redis_host, g->cfg.redis_host) ||
+        !same_str(old->cfg.stats_listen, g->cfg.stats_listen) || old->cfg.max_scans != g->cfg.max_scans)
+        eg_log(EG_LOG_WARN, "reload: socket, redis, stats_listen and max_scans changes take effect after a restart");
+    eg_log_set_level(level_of(g->cfg.log_level));
+    json_reopen(&g->cfg);
+    gen_release(old);
+    atomic_fetch_add(&g_stats.reloads, 1);
+    eg_log(EG_LOG_INFO, "configuration reloaded from %s", g_conf_path);
+}
+
+static void on_signal(int sig)
+{
+    char c = sig == SIGHUP ? 'h' : 'q';
+    int e = errno;
+    if (write(g_pipe[1], &c, 1) < 0) { /* nothing else is safe to do here */
+    }
+    errno = e;
+}
+
+static void *milter_thread(void *arg)
+{
+    int *rc = arg;
+    *rc = smfi_main() == MI_SUCCESS ? 0 : 1;
+    char c = 'x';
+    if (write(g_pipe[1], &c, 1) < 0) {
+    }
+    return NULL;
+}
+
+static eg_status open_state(const eg_milter_config *cfg, eg_state **out)
+{
+    eg_state_limits lim;
+    eg_state_limits_default(&lim);
+    lim.max_keys = cfg->state_max_keys;
+    if (!cfg->redis_host)
+        return eg_state_memory_new(&lim, out);
+    eg_state_redis_opts o = {0};
+    char host[256];
+    snprintf(host, sizeof host, "%s", cfg->redis_host);
+    o.port = cfg->redis_port;
+    char *colon = host[0] == '/' ? NULL : strrchr(host, ':');
+    if (colon) {
+        *colon = 0;
+        o.port = atoi(colon + 1);
+    }
+    o.host = host;
+    o.prefix = cfg->redis_prefix;
+    o.password = cfg->redis_password;
+    o.timeout_ms = cfg->redis_timeout_ms;
+    o.retry_s = cfg->redis_retry_s;
+    eg_status st = eg_state_redis_new(&o, &lim, out);
+    if (st == EG_OK && !eg_state_degraded(*out))
+        eg_log(EG_LOG_INFO, "state: redis %s:%d", host, o.port);
+    return st;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: emoguard milter [-c FILE] [-f] [-t]\n"
+               "  -c FILE   configuration (default /etc/emoguard/emoguard.conf)\n"
+               "  -f        stay in the foreground and log to stderr\n"
+               "  -t        check the configuration (and load the scanner), then exit\n"
+               "signals: HUP reloads configuration, rules and IOC feeds; TERM stops gracefully\n");
+}
+
+/* libmilter sends each header change as its own small write; with Nagle's algorithm on, the
+ * second one waits for the MTA's delayed ACK (40 ms on Linux), twice per message. libmilter does
+ * not expose its listening socket, so find it among our descriptors: accepted TCP sockets inherit
+ * TCP_NODELAY from it. */
+static void set_nodelay_on_listeners(void)
+{
+    for (int fd = 3; fd < 1024; fd++) {
+        int v = 0, dom = 0;
+        socklen_t l = sizeof v, dl = sizeof dom;
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) != 0 || !v)
+            continue;
+        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &dl) != 0 || (dom != AF_INET && dom != AF_INET6))
+            continue;
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+}
+
+static int serve(gen *g, bool foreground)
+{
+    const eg_milter_config *cfg = &g->cfg;
+    if (smfi_register(g_desc) != MI_SUCCESS || smfi_setconn(cfg->socket) != MI_SUCCESS ||
+        smfi_settimeout((int)cfg->timeout_s) != MI_SUCCESS) {
+        eg_log(EG_LOG_ERR, "libmilter setup failed for socket %s", cfg->socket);
+        return 1;
+    }
+    if (smfi_opensocket(true) != MI_SUCCESS) { /* true: remove a stale unix socket */
+        eg_log(EG_LOG_ERR, "cannot listen on %s", cfg->socket);
+        return 1;
+    }
+    set_nodelay_on_listeners();
+    if (pipe2(g_pipe, O_CLOEXEC) != 0)
+        return 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &old); /* inherited by the milter threads only */
+    pthread_t th;
+    int mrc = 0;
+    int prc = pthread_create(&th, NULL, milter_thread, &mrc);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (prc)
+        return 1;
+    eg_log(EG_LOG_INFO, "emoguard %s milter listening on %s (state: %s)", EG_VERSION, cfg->socket,
+           eg_state_backend(g_state));
+    bool stopping = false;
+    for (;;) {
+        char c;
+        ssize_t n = read(g_pipe[0], &c, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || c == 'x')
+            break;
+        if (c == 'h')
+            reload();
+        else if (!stopping) {
+            stopping = true;
+            eg_log(EG_LOG_INFO, "stopping: finishing running sessions");
+            smfi_stop();
+        }
+    }
+    pthread_join(th, NULL);
+    (void)foreground;
+    return mrc;
+}
+
+int eg_cmd_milter(int argc, char **argv)
+{
+    const char *conf = "/etc/emoguard/emoguard.conf";
+    bool foreground = false, test = false;
+    int opt;
+    optind = 1;
+    while ((opt = getopt(argc, argv, "c:fth")) != -1) {
+        switch (opt) {
+        case 'c': conf = optarg; break;
+        case 'f': foreground = true; break;
+        case 't': test = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 3;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 3;
+    }
+    g_conf_path = conf;
+    eg_log_set_level(EG_LOG_INFO);
+    if (eg_global_init() != EG_OK) {
+        fprintf(stderr, "emoguard: initialisation failed\n");
+        return 1;
+    }
+    char err[512] = "";
+    gen *g = NULL;
+    eg_status st = gen_build(conf, &g, err, sizeof err);
+    if (st != EG_OK) {
+        fprintf(stderr, "emoguard: %s\n", err[0] ? err : eg_status_str(st));
+        eg_global_shutdown();
+        return 3;
+    }
+    if (test) {
+        printf("emoguard: %s OK\n", conf);
+        gen_release(g);
+        eg_global_shutdown();
+        return 0;
+    }
+    g_syslog = !foreground && !strcmp(g->cfg.log_target, "syslog");
+    if (g_syslog) {
+        openlog("emoguard", LOG_PID | LOG_NDELAY, LOG_MAIL);
+        eg_log_set_sink(syslog_sink);
+    }
+    eg_log_set_level(level_of(g->cfg.log_level));
+    g_cur = g;
+    int rc = 1;
+    eg_stats_server *srv = NULL;
+    if (sem_init(&g_slots, 0, g->cfg.max_scans) != 0 || open_state(&g->cfg, &g_state) != EG_OK) {
+        eg_log(EG_LOG_ERR, "cannot set up scan slots or state store");
+        goto out;
+    }
+    json_reopen(&g->cfg);
+    if (g->cfg.stats_listen &&
+        eg_stats_server_start(g->cfg.stats_listen, &g_stats, g_state, &srv, err, sizeof err) != EG_OK) {
+        eg_log(EG_LOG_ERR, "%s", err);
+        goto out;
+    }
+    if (g->cfg.pid_file) {
+        FILE *pf = fopen(g->cfg.pid_file, "w");
+        if (pf) {
+            fprintf(pf, "%ld\n", (long)getpid());
+            fclose(pf);
+        } else {
+            eg_log(EG_LOG_WARN, "pid_file %s: %s", g->cfg.pid_file, strerror(errno));
+        }
+    }
+    rc = serve(g, foreground);
+    eg_log(EG_LOG_INFO, "stopped");
+    if (g_cur->cfg.pid_file)
+        unlink(g_cur->cfg.pid_file);
+out:
+    eg_stats_server_stop(srv);
+    pthread_mutex_lock(&g_json_mu);
+    if (g_json)
+        fclose(g_json);
+    g_json = NULL;
+    pthread_mutex_unlock(&g_json_mu);
+    eg_state_free(g_state);
+    g_state = NULL;
+    gen_release(g_cur);
+    g_cur = NULL;
+    eg_global_shutdown();
+    if (g_syslog)
+        closelog();
+    return rc;
+}

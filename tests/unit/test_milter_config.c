@@ -1,0 +1,216 @@
+/* The milter configuration parser: defaults, every value type, [domain] overrides, quoting and
+ * comments, error messages with line numbers, limits, and the example file shipped in examples/. */
+#include "../../src/milter/config.c" /* src/milter is linked into the executable only */
+#include "core/buf.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+static eg_status parse(eg_milter_config *c, const char *text, char *err, size_t errlen)
+{
+    eg_milter_config_init(c);
+    return eg_milter_config_parse(c, text, strlen(text), err, errlen);
+}
+
+static void test_defaults(void **unused)
+{
+    eg_milter_config c;
+    char err[256];
+    assert_int_equal(parse(&c, "", err, sizeof err), EG_OK);
+    assert_string_equal(c.socket, "inet:8891@127.0.0.1");
+    assert_int_equal(c.action[EG_VERDICT_CLEAN], EG_ACT_ACCEPT);
+    assert_int_equal(c.action[EG_VERDICT_SUSPICIOUS], EG_ACT_TAG);
+    assert_int_equal(c.action[EG_VERDICT_MALICIOUS], EG_ACT_REJECT);
+    assert_int_equal(c.on_error, EG_ACT_TEMPFAIL); /* fail-safe by default */
+    assert_int_equal(c.on_oversize, EG_ACT_TEMPFAIL);
+    assert_int_equal(c.on_timeout, EG_ACT_TEMPFAIL);
+    assert_true(c.add_headers);
+    assert_null(c.redis_host);
+    assert_null(c.stats_listen);
+    assert_int_equal(c.prefix_macro.n, 2);
+    assert_string_equal(c.prefix_macro.v[0], "VBA.");
+    assert_string_equal(c.prefix_encrypted.v[0], "ZIP.ENCRYPTED");
+    eg_milter_config_free(&c);
+}
+
+static void test_values(void **unused)
+{
+    eg_milter_config c;
+    char err[256];
+    const char *text = "# comment\n"
+                       "socket = unix:/run/emoguard/milter.sock\r\n"
+                       "  action_malicious = HOLD   # trailing comment\n"
+                       "action_suspicious=accept\n"
+                       "max_message_size = 25M\n"
+                       "add_headers = no\n"
+                       "own_domains = example.co.jp, example.com\n"
+                       "own_domains = example.net\n"
+                       "subject_tag = \"[要注意]\"\n"
+                       "reject_text_ja = \"#で始まらない \\\"引用\\\" 文\"\n"
+                       "outbound_rules_macro = VBA.AUTO XLM.\n"
+                       "redis = 127.0.0.1:6380\n"
+                       "campaign_threshold = 5\n"
+                       "stats_listen = 127.0.0.1:9795\n";
+    eg_status st = parse(&c, text, err, sizeof err);
+    /* a non-ASCII subject tag is refused: it would go raw into a header */
+    assert_int_equal(st, EG_EFORMAT);
+    assert_non_null(strstr(err, "line 9"));
+    assert_non_null(strstr(err, "subject_tag"));
+    eg_milter_config_free(&c);
+    char *ok = strdup(text);
+    char *tag = strstr(ok, "[要注意]");
+    memcpy(tag, "[WARN]", 6);
+    memmove(tag + 6, tag + strlen("[要注意]"), strlen(tag + strlen("[要注意]")) + 1);
+    assert_int_equal(parse(&c, ok, err, sizeof err), EG_OK);
+    free(ok);
+    assert_string_equal(c.socket, "unix:/run/emoguard/milter.sock");
+    assert_int_equal(c.action[EG_VERDICT_MALICIOUS], EG_ACT_HOLD);
+    assert_int_equal(c.action[EG_VERDICT_SUSPICIOUS], EG_ACT_ACCEPT);
+    assert_int_equal(c.max_message_size, 25u * 1024 * 1024);
+    assert_false(c.add_headers);
+    assert_int_equal(c.own_domains.n, 3);
+    assert_string_equal(c.own_domains.v[2], "example.net");
+    assert_string_equal(c.subject_tag, "[WARN]");
+    assert_string_equal(c.reject_text_ja, "#で始まらない \"引用\" 文");
+    assert_int_equal(c.prefix_macro.n, 2); /* replaced, not appended */
+    assert_string_equal(c.prefix_macro.v[0], "VBA.AUTO");
+    assert_string_equal(c.redis_host, "127.0.0.1:6380");
+    assert_int_equal(c.campaign_threshold, 5);
+    assert_string_equal(c.stats_listen, "127.0.0.1:9795");
+    eg_milter_config_free(&c);
+}
+
+static void test_errors_name_the_line(void **unused)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"a = 1\n", "line 1: unknown key 'a'"},
+        {"\n\naction_clean = maybe\n", "line 3: action_clean"},
+        {"max_scans = 0\n", "line 1: max_scans"},
+        {"max_scans = 12abc\n", "line 1"},
+        {"timeout = 99999999999999999999999\n", "line 1"},
+        {"add_headers = perhaps\n", "yes or no"},
+        {"socket\n", "expected 'key = value'"},
+        {"[domain ]\n", "bad domain"},
+        {"[zone x]\n", "only [domain NAME]"},
+        {"[domain a.example]\nsocket = x\n", "line 2"},
+        {"[domain a.example]\n[domain A.example]\n", "twice"},
+        {"subject_tag = \"abc\n", "unterminated"},
+        {"max_message_size = 5X\n", "max_message_size"},
+        {"suspicious_score = 90\nmalicious_score = 80\n", "suspicious_score must be below"},
+        {"log = file\n", "log must be"},
+        {"socket =\n", "socket must not be empty"},
+        {"subject_tag = \"a\" b\n", "after the closing quote"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        eg_milter_config c;
+        char err[256];
+        assert_int_not_equal(parse(&c, cases[i].text, err, sizeof err), EG_OK);
+        if (!strstr(err, cases[i].want))
+            fail_msg("case %zu: '%s' does not contain '%s'", i, err, cases[i].want);
+        eg_milter_config_free(&c);
+    }
+}
+
+static void test_limits(void **unused)
+{
+    eg_milter_config c;
+    char err[256];
+    char *line = malloc(EG_MCONF_MAX_LINE + 64);
+    memset(line, 'x', EG_MCONF_MAX_LINE + 10);
+    memcpy(line, "socket = ", 9);
+    line[EG_MCONF_MAX_LINE + 10] = 0;
+    assert_int_equal(parse(&c, line, err, sizeof err), EG_ELIMIT);
+    eg_milter_config_free(&c);
+    free(line);
+    eg_milter_config_init(&c);
+    assert_int_equal(eg_milter_config_parse(&c, "socket = a\0b\n", 13, err, sizeof err), EG_EFORMAT);
+    assert_non_null(strstr(err, "NUL"));
+    eg_milter_config_free(&c);
+    eg_buf b;
+    eg_buf_init(&b, 0);
+    for (int i = 0; i < EG_MCONF_MAX_LIST + 1; i++)
+        eg_buf_printf(&b, "own_domains = d%d.example\n", i);
+    assert_int_equal(parse(&c, (char *)b.data, err, sizeof err), EG_ELIMIT);
+    eg_milter_config_free(&c);
+    eg_buf_free(&b);
+}
+
+static void test_domain_overrides(void **unused)
+{
+    eg_milter_config c;
+    char err[256];
+    const char *text = "action_malicious = reject\naction_suspicious = tag\n"
+                       "[domain @Sales.Example.jp]\naction_malicious = hold\n"
+                       "[domain lab.example.jp]\naction_suspicious = accept\naction_malicious = discard\n";
+    assert_int_equal(parse(&c, text, err, sizeof err), EG_OK);
+    assert_int_equal(c.n_domains, 2);
+    assert_string_equal(c.domains[0].domain, "sales.example.jp");
+    const char *sales[] = {"<a@SALES.example.jp>"};
+    const char *lab[] = {"<b@lab.example.jp>"};
+    const char *other[] = {"<c@other.example>"};
+    const char *mixed[] = {"<a@sales.example.jp>", "<c@other.example>"};
+    assert_int_equal(eg_milter_config_action(&c, EG_VERDICT_MALICIOUS, sales, 1), EG_ACT_HOLD);
+    assert_int_equal(eg_milter_config_action(&c, EG_VERDICT_SUSPICIOUS, sales, 1), EG_ACT_TAG); /* not overridden */
+    assert_int_equal(eg_milter_config_action(&c, EG_VERDICT_SUSPICIOUS, lab, 1), EG_ACT_ACCEPT);
+    assert_int_equal(eg_milter_config_action(&c, EG_VERDICT_MALICIOUS, lab, 1), EG_ACT_DISCARD);
+    assert_int_equal(eg_milter_config_action(&c, EG_VERDICT_MALICIOUS, other, 1), EG_ACT_REJECT);
+    /* several domains: the most drastic action wins */
+    assert_int_equal(eg_milter_config_action(&c, EG_VERDICT_MALICIOUS, mixed, 2), EG_ACT_REJECT);
+    assert_int_equal(eg_milter_config_action(&c, EG_VERDICT_CLEAN, mixed, 2), EG_ACT_ACCEPT);
+    assert_int_equal(eg_milter_config_action(&c, EG_VERDICT_MALICIOUS, NULL, 0), EG_ACT_REJECT);
+    eg_milter_config_free(&c);
+}
+
+static void test_domain_in(void **unused)
+{
+    eg_str_list l = {0};
+    assert_int_equal(list_parse(&l, "example.co.jp, @corp.example"), EG_OK);
+    assert_true(eg_milter_domain_in(&l, "<taro@Example.CO.JP>"));
+    assert_true(eg_milter_domain_in(&l, "x@corp.example"));
+    assert_false(eg_milter_domain_in(&l, "x@sub.example.co.jp"));
+    assert_false(eg_milter_domain_in(&l, "x@example.co.jp.evil"));
+    assert_false(eg_milter_domain_in(&l, NULL));
+    list_free(&l);
+}
+
+static void test_example_file_parses(void **unused)
+{
+    eg_milter_config c;
+    char err[512];
+    eg_milter_config_init(&c);
+    eg_status st = eg_milter_config_load(&c, EG_SOURCE_DIR "/examples/emoguard.conf", err, sizeof err);
+    if (st != EG_OK)
+        fail_msg("%s", err);
+    assert_int_equal(c.on_error, EG_ACT_TEMPFAIL);
+    eg_milter_config_free(&c);
+    eg_milter_config_init(&c);
+    assert_int_equal(eg_milter_config_load(&c, "/nonexistent/emoguard.conf", err, sizeof err), EG_EIO);
+    assert_non_null(strstr(err, "/nonexistent/emoguard.conf"));
+    eg_milter_config_free(&c);
+}
+
+static void test_action_names(void **unused)
+{
+    eg_milter_action a;
+    for (int i = 0; i < EG_ACT__COUNT; i++) {
+        assert_int_equal(eg_milter_action_parse(eg_milter_action_str((eg_milter_action)i), &a), EG_OK);
+        assert_int_equal(a, i);
+    }
+    assert_int_equal(eg_milter_action_parse("quarantine", &a), EG_EFORMAT);
+    assert_string_equal(eg_milter_action_str((eg_milter_action)99), "?");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),          cmocka_unit_test(test_values),
+        cmocka_unit_test(test_errors_name_the_line), cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_domain_overrides),  cmocka_unit_test(test_domain_in),
+        cmocka_unit_test(test_example_file_parses), cmocka_unit_test(test_action_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
