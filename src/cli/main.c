@@ -17,6 +17,9 @@ typedef struct {
 static const eg_command commands[] = {
     {"scan", eg_cmd_scan, "scan mails (.eml, mbox, Maildir, directories, stdin)"},
     {"rules", eg_cmd_rules, "list the rule table (text or Markdown)"},
+    {"milter", eg_cmd_milter, "mail gateway filter (libmilter) for Postfix and Sendmail"},
+    {"intel", eg_cmd_intel, "check IOC feeds and YARA rules, match values, exposure report"},
+    {"hostcheck", eg_cmd_hostcheck, "check a Windows PC (live or from collected artifacts) for Emotet"},
 };
 
 static void usage(FILE *f)
