@@ -55,9 +55,10 @@ static eg_type detect_pe(const uint8_t *d, size_t len, const char **detail)
             return EG_T_PE;
         }
     }
+    /* "MZ" alone starts about one random file in 65,536: without a PE header it is data */
     if (detail)
         *detail = "MZ without PE header";
-    return EG_T_PE;
+    return EG_T_BINARY;
 }
 
 static bool is_iso(const uint8_t *d, size_t len)
