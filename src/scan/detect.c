@@ -45,19 +45,27 @@ static eg_type detect_zip(const uint8_t *d, size_t len, const char **detail)
     return EG_T_OOXML;
 }
 
-static eg_type detect_pe(const uint8_t *d, size_t len, const char **detail)
+static bool ext_in(const char *ext, const char *const *l);
+
+static eg_type detect_pe(const uint8_t *d, size_t len, const char *name, const char **detail)
 {
+    uint32_t off = 0;
     if (len >= 0x40) {
-        uint32_t off = eg_rd32le(d + 0x3C);
+        off = eg_rd32le(d + 0x3C);
         if (has(d, len, off, "PE\0\0", 4)) {
             if (detail && eg_in_bounds(len, (uint64_t)off + 22, 2))
                 *detail = (eg_rd16le(d + off + 22) & 0x2000) ? "DLL" : "EXE";
             return EG_T_PE;
         }
     }
-    /* "MZ" alone starts about one random file in 65,536: without a PE header it is data */
     if (detail)
         *detail = "MZ without PE header";
+    /* "MZ" alone starts one random file in 65,536. Without a PE header it is an executable only
+     * when its name says so (a DOS .com/.exe) or its header points at a plausible PE offset (an
+     * image cut short); otherwise it is data. */
+    static const char *const exe_ext[] = {"exe", "com", "dll", "scr", "ocx", "cpl", "sys", "pif", NULL};
+    if ((name && ext_in(eg_path_ext(name), exe_ext)) || (off >= 0x40 && off < 0x1000 && off % 8 == 0))
+        return EG_T_PE;
     return EG_T_BINARY;
 }
 
@@ -228,7 +236,7 @@ eg_type eg_detect_type(const uint8_t *d, size_t len, const char *name, const cha
     if (has(d, len, 0, ONE_MAGIC, 16) || has(d, len, 0, ONETOC_MAGIC, 16))
         return EG_T_ONENOTE;
     if (has(d, len, 0, "MZ", 2))
-        return detect_pe(d, len, detail);
+        return detect_pe(d, len, name, detail);
     if (has(d, len, 0, "\x78\x9F\x3E\x22", 4))
         return EG_T_TNEF;
     if (has(d, len, 0, "regf", 4))
