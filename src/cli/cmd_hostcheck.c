@@ -63,6 +63,10 @@ static void usage(FILE *f)
 
 static eg_lang default_lang(void)
 {
+#ifdef _WIN32
+    if (!getenv("LANG"))
+        return eg_host_win32_lang_ja() ? EG_LANG_JA : EG_LANG_EN;
+#endif
     const char *v = getenv("LC_ALL");
     if (!v || !*v)
         v = getenv("LC_MESSAGES");

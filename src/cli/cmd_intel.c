@@ -46,16 +46,6 @@ static void usage(FILE *f)
             "          exit 0 none found, 1 accounts found, 3 usage, 4 a feed was refused\n");
 }
 
-static eg_lang lang_from_locale(void)
-{
-    const char *v = getenv("LC_ALL");
-    if (!v || !*v)
-        v = getenv("LC_MESSAGES");
-    if (!v || !*v)
-        v = getenv("LANG");
-    return (v && !strncmp(v, "ja", 2)) ? EG_LANG_JA : EG_LANG_EN;
-}
-
 static void print_diag(void *ud, const char *file, uint32_t line, bool error, const char *msg)
 {
     size_t *errors = ud;
@@ -391,7 +381,7 @@ static int cmd_exposure(int argc, char **argv)
     const char *domains[MAX_ARGS], *feeds[MAX_ARGS];
     size_t nd = 0, nf = 0;
     bool json = false;
-    eg_lang lang = lang_from_locale();
+    eg_lang lang = (eg_cli_lang_is_ja() ? EG_LANG_JA : EG_LANG_EN);
     char *dlist[MAX_ARGS];
     size_t ndl = 0;
     for (int i = 1; i < argc; i++) {

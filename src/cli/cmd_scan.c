@@ -74,16 +74,6 @@ static void usage(FILE *f)
             "exit codes: 0 clean, 1 suspicious, 2 malicious, 3 usage error, 4 input unreadable\n");
 }
 
-static eg_lang lang_from_locale(void)
-{
-    const char *v = getenv("LC_ALL");
-    if (!v || !*v)
-        v = getenv("LC_MESSAGES");
-    if (!v || !*v)
-        v = getenv("LANG");
-    return (v && !strncmp(v, "ja", 2)) ? EG_LANG_JA : EG_LANG_EN;
-}
-
 static int add_list(const char **list, size_t *n, const char *v)
 {
     if (*n >= MAX_LIST) {
@@ -99,7 +89,7 @@ static int parse_args(int argc, char **argv, scan_args *a)
 {
     memset(a, 0, sizeof *a);
     a->format = "text";
-    a->lang = lang_from_locale();
+    a->lang = (eg_cli_lang_is_ja() ? EG_LANG_JA : EG_LANG_EN);
     a->jobs = 1;
     a->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     int i = 1;
