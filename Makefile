@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build demo check check-asan fuzz bench windows clean format rules-doc examples
+.PHONY: all deps deps-test build demo check check-asan fuzz bench windows clean format rules-doc examples
 
 all: build
 
@@ -21,10 +21,14 @@ demo: build
 	@./$(BUILD)/emoguard scan --lang $${EG_LANG:-en} examples/ ; rc=$$?; \
 	  echo "(exit code $$rc: 0 clean, 1 suspicious, 2 malicious)"; [ $$rc -le 2 ]
 
-check: build
+# the test suite also needs mingw-w64 and wine (hostcheck's Windows end-to-end test)
+deps-test: deps
+	@sh scripts/deps.sh scripts/debian-packages-windows.txt
+
+check: deps-test build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-check-asan: deps
+check-asan: deps-test
 	@CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEG_SANITIZE=ON -DEG_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

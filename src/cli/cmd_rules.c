@@ -5,6 +5,9 @@
 #include "cli/cli.h"
 
 #include "emoguard/emoguard.h"
+#ifdef EG_HAVE_HOST
+#include "host/host.h"
+#endif
 
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +46,22 @@ static void markdown(void)
         }
         fputs(" |\n", stdout);
     }
+#ifdef EG_HAVE_HOST
+    printf("\n## hostcheck rules\n\n"
+           "`emoguard hostcheck` reports these (docs/hostcheck.md). *infected*: a running process is "
+           "linked to the artifact; *artifact*: persistence or files without a running process; "
+           "*note*: worth a look, never changes the result.\n\n"
+           "| id | level | English | 日本語 |\n|---|---|---|---|\n");
+    static const char *const lvl[] = {"note", "artifact", "infected"};
+    for (int i = 0; i < EG_HR__COUNT; i++) {
+        const eg_host_rule_info *h = eg_host_rule_get((eg_host_rule)i);
+        printf("| `%s` | %s | ", h->id, lvl[h->level]);
+        md_cell(h->en);
+        fputs(" | ", stdout);
+        md_cell(h->ja);
+        fputs(" |\n", stdout);
+    }
+#endif
 }
 
 int eg_cmd_rules(int argc, char **argv)
