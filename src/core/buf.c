@@ -21,7 +21,7 @@ eg_status eg_buf_reserve(eg_buf *b, size_t extra)
         return EG_ENOMEM;
     if (b->limit && need > b->limit)
         return EG_ELIMIT;
-    if (need <= b->cap)
+    if (need <= b->cap && b->data) /* an empty buffer still gets storage for its NUL */
         return EG_OK;
     size_t ncap = b->cap ? b->cap : 64;
     while (ncap < need) {
@@ -94,14 +94,8 @@ eg_status eg_buf_printf(eg_buf *b, const char *fmt, ...)
 
 char *eg_buf_steal(eg_buf *b, size_t *len)
 {
-    if (!b->data && eg_buf_reserve(b, 0) != EG_OK) {
-        /* reserve(0) on an empty buffer allocates the minimum */
-    }
-    if (!b->data) {
-        b->data = malloc(1);
-        if (!b->data)
-            return NULL;
-    }
+    if (!b->data && eg_buf_reserve(b, 0) != EG_OK)
+        return NULL;
     b->data[b->len] = 0;
     char *r = (char *)b->data;
     if (len)

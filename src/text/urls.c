@@ -39,6 +39,13 @@ static size_t scheme_at(const char *t, size_t len, size_t i, bool *defanged)
     return 0;
 }
 
+/* Is the literal s at t[j] (within len)? t is not NUL-terminated. */
+static bool lit_at(const char *t, size_t len, size_t j, const char *s)
+{
+    size_t n = strlen(s);
+    return j <= len && n <= len - j && !memcmp(t + j, s, n);
+}
+
 /* Copies a URL, re-fanging, into out; returns its end index in t. */
 static size_t take_url(const char *t, size_t len, size_t i, size_t slen, bool defanged, eg_buf *out)
 {
@@ -52,9 +59,14 @@ static size_t take_url(const char *t, size_t len, size_t i, size_t slen, bool de
         eg_buf_append(out, t + i, slen);
     size_t j = i + slen;
     while (j < len && out->len < URL_MAX) {
-        if (!strncmp(t + j, "[.]", 3) || !strncmp(t + j, "(.)", 3) || !strncmp(t + j, "[dot]", 5)) {
+        if (lit_at(t, len, j, "[.]") || lit_at(t, len, j, "(.)")) {
             eg_buf_putc(out, '.');
-            j += t[j + 1] == 'd' ? 5 : 3;
+            j += 3;
+            continue;
+        }
+        if (lit_at(t, len, j, "[dot]")) {
+            eg_buf_putc(out, '.');
+            j += 5;
             continue;
         }
         if (!url_char((unsigned char)t[j]))

@@ -35,7 +35,8 @@ static int32_t decrypted_ancestor(const eg_report *r, uint32_t id)
     int32_t found = -1;
     for (int32_t cur = (int32_t)id; cur >= 0 && (size_t)cur < r->n_objects;) {
         const eg_object *o = r->objects[cur];
-        if (o->flags & EG_OBJ_DECRYPTED)
+        /* Office's built-in default password is not a password someone had to be told */
+        if ((o->flags & EG_OBJ_DECRYPTED) && !(o->password && !strcmp(o->password, "VelvetSweatshop")))
             found = cur;
         cur = o->parent;
     }
@@ -69,7 +70,8 @@ static void combinations(eg_report *r)
 {
     /* active content (macro, script, shortcut, executable) that reached the reader through an
      * archive opened with a password written in the same mail: the Emotet delivery itself */
-    static const char *const active[] = {"VBA.", "XLM.", "LNK.", "ONENOTE.", "SCRIPT.", "PE.", "CMD.", NULL};
+    static const char *const active[] = {"VBA.", "XLM.", "LNK.", "ONENOTE.", "SCRIPT.", "PE.", "CMD.",
+                                         "OFFICE.DDE", "OOXML.REMOTE", "OOXML.EXTERNAL", "RTF.", NULL};
     size_t n = r->n_findings; /* combinations added below are not themselves inputs */
     for (size_t i = 0; i < n; i++) {
         const eg_finding *f = &r->findings[i];

@@ -73,7 +73,10 @@ static void buf_respects_limit_and_keeps_prefix(void **st)
     assert_memory_equal(b.data, "hello worl", 10);
     assert_int_equal(b.data[10], 0);
     eg_buf_free(&b);
-    eg_buf_init(&b, 0);
+    eg_buf_init(&b, 0); /* appending nothing to a new buffer still leaves a valid string */
+    assert_int_equal(eg_buf_append(&b, "", 0), EG_OK);
+    assert_non_null(b.data);
+    assert_int_equal(b.data[0], 0);
     assert_int_equal(eg_buf_printf(&b, "%d-%s", 42, "x"), EG_OK);
     size_t n;
     char *s = eg_buf_steal(&b, &n);
