@@ -56,6 +56,18 @@ static void refangs_defanged_urls(void **st)
     assert_string_equal(s.got[1], "https://a.b/c");
 }
 
+static void defang_marker_cut_at_end_of_text(void **st)
+{
+    (void)st;
+    /* the text is not NUL-terminated: "[." at its very end must not be read past */
+    char t[16];
+    memcpy(t, "http://a.b[.", 12);
+    sink s = {0};
+    eg_urls_extract(t, 12, cb, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.got[0], "http://a.b");
+}
+
 static void address_inside_url_is_not_reported_twice(void **st)
 {
     (void)st;
@@ -76,6 +88,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(finds_urls_ips_and_addresses),
         cmocka_unit_test(refangs_defanged_urls),
+        cmocka_unit_test(defang_marker_cut_at_end_of_text),
         cmocka_unit_test(address_inside_url_is_not_reported_twice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
