@@ -75,7 +75,7 @@ static size_t take_url(const char *t, size_t len, size_t i, size_t slen, bool de
         j++;
     }
     /* trailing punctuation belongs to the sentence, not the URL */
-    while (out->len > 0 && strchr(".,;:!?)]'", out->data[out->len - 1]))
+    while (out->len > 0 && strchr(".,;:!?)]['(", out->data[out->len - 1]))
         out->len--;
     return j;
 }
