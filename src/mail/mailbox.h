@@ -4,7 +4,8 @@
  * (same sender, same recipients, subject or thread link), so that the archive can be opened with
  * the second mail's password and the report can say where it came from.
  *
- * Pure functions over memory; directory walking stays in the front end.
+ * Functions over memory; directory walking stays in the front end. eg_mailbox_link_passwords
+ * parses headers with GMime, so eg_global_init() must have run.
  */
 #ifndef EG_MAIL_MAILBOX_H
 #define EG_MAIL_MAILBOX_H

@@ -106,6 +106,34 @@ static eg_type detect_archive(const uint8_t *d, size_t len, const char **detail)
             *detail = "iso9660";
         return EG_T_ARCHIVE;
     }
+    static const char *const udf[] = {"BEA01", "NSR02", "NSR03"};
+    for (size_t i = 0; i < 3; i++) {
+        if (has(d, len, 0x8001, udf[i], 5)) { /* UDF-only optical image */
+            if (detail)
+                *detail = "udf";
+            return EG_T_ARCHIVE;
+        }
+    }
+    if (len >= 512 && d[510] == 0x55 && d[511] == 0xAA && has(d, len, 3, "NTFS    ", 8)) {
+        if (detail)
+            *detail = "ntfs disk image";
+        return EG_T_ARCHIVE;
+    }
+    /* an MBR: boot signature and at least one partition entry with a known type and sane
+     * status byte; a plain 0x55AA at 510 alone is too weak */
+    if (len >= 1024 && d[510] == 0x55 && d[511] == 0xAA) {
+        for (int p = 0; p < 4; p++) {
+            const uint8_t *e = d + 446 + 16 * p;
+            uint8_t type = e[4];
+            if ((e[0] == 0x00 || e[0] == 0x80) &&
+                (type == 0x07 || type == 0x0B || type == 0x0C || type == 0x0E || type == 0x83) &&
+                eg_rd32le(e + 12) != 0) {
+                if (detail)
+                    *detail = "mbr disk image";
+                return EG_T_ARCHIVE;
+            }
+        }
+    }
     if (len >= 512 && d[510] == 0x55 && d[511] == 0xAA &&
         (has(d, len, 0x36, "FAT", 3) || has(d, len, 0x52, "FAT32", 5))) {
         if (detail)
@@ -165,7 +193,8 @@ static bool looks_mail(const uint8_t *d, size_t len)
 {
     static const char *const key[] = {"from:", "received:", "return-path:", "message-id:",
                                       "mime-version:", "date:", "subject:", "delivered-to:",
-                                      "to:", "x-", NULL};
+                                      "to:", "cc:", "reply-to:", "sender:", "content-type:",
+                                      "in-reply-to:", "references:", "x-", NULL};
     size_t i = 0, lines = 0, keys = 0;
     if (has(d, len, 0, "From ", 5)) { /* mbox separator line */
         while (i < len && d[i] != '\n')

@@ -20,6 +20,7 @@
 #include "core/strutil.h"
 #include "core/utf8.h"
 #include "intel/intel.h"
+#include "payload/payload.h"
 #include "scan/detect.h"
 #include "scan/dispatch.h"
 #include "scan/names.h"
@@ -512,8 +513,12 @@ static void run_analyzer(eg_scan *s, eg_object *o)
 
 static void process(eg_scan *s, eg_object *o)
 {
-    if (o->parent >= 0)
+    if (o->parent >= 0) {
         eg_names_check(s, o);
+        /* padding hides any type (the 2023 .doc padded to 500 MB): checked for every object,
+         * cheaply, from the end */
+        eg_payload_check_padding(s, o, NULL);
+    }
     if (s->sc->intel)
         eg_intel_object(s->sc->intel, s, o);
     if (s->in->on_object)

@@ -51,6 +51,17 @@ static bool has_rule_on(const eg_report *r, eg_rule_id rule, uint32_t object)
     return false;
 }
 
+/* an encrypted archive of any kind (ZIP, 7z, RAR), opened or not */
+static const eg_finding *encrypted_archive(const eg_report *r)
+{
+    const eg_finding *f = find_prefix(r, "ZIP.ENCRYPTED", EG_SEV_INFO);
+    if (!f)
+        f = find_prefix(r, "ARCHIVE.ENCRYPTED", EG_SEV_INFO);
+    if (!f)
+        f = find_prefix(r, "ARCHIVE.NOT_OPENED", EG_SEV_INFO);
+    return f;
+}
+
 static void add_combo(eg_report *r, eg_rule_id rule, uint32_t object, const char *a, const char *b)
 {
     size_t n = strlen(a) + strlen(b) + 8;
@@ -70,8 +81,9 @@ static void combinations(eg_report *r)
 {
     /* active content (macro, script, shortcut, executable) that reached the reader through an
      * archive opened with a password written in the same mail: the Emotet delivery itself */
-    static const char *const active[] = {"VBA.", "XLM.", "LNK.", "ONENOTE.", "SCRIPT.", "PE.", "CMD.",
-                                         "OFFICE.DDE", "OOXML.REMOTE", "OOXML.EXTERNAL", "RTF.", NULL};
+    static const char *const active[] = {"VBA.", "XLM.", "LNK.", "ONE.", "SCRIPT.", "PE.", "CMD.",
+                                         "HTML.SMUGGLING", "OFFICE.DDE", "OOXML.REMOTE",
+                                         "OOXML.EXTERNAL", "RTF.", NULL};
     size_t n = r->n_findings; /* combinations added below are not themselves inputs */
     for (size_t i = 0; i < n; i++) {
         const eg_finding *f = &r->findings[i];
@@ -96,7 +108,7 @@ static void combinations(eg_report *r)
         for (size_t k = 0; active[k] && !act; k++)
             act = find_prefix(r, active[k], EG_SEV_MEDIUM);
         if (!act)
-            act = find_prefix(r, "ZIP.ENCRYPTED", EG_SEV_INFO);
+            act = encrypted_archive(r);
         if (act)
             add_combo(r, EG_R_COMBO_REPLY_WITH_PAYLOAD, act->object, rule_id(reply->rule),
                       rule_id(act->rule));
@@ -105,7 +117,7 @@ static void combinations(eg_report *r)
      * content */
     const eg_finding *spoof = find_prefix(r, "SENDER.", EG_SEV_MEDIUM);
     if (spoof) {
-        const eg_finding *act = find_prefix(r, "ZIP.ENCRYPTED", EG_SEV_INFO);
+        const eg_finding *act = encrypted_archive(r);
         for (size_t k = 0; active[k] && !act; k++)
             act = find_prefix(r, active[k], EG_SEV_MEDIUM);
         if (act)

@@ -79,7 +79,7 @@ static void password_archive_with_active_content_is_malicious(void **st)
     int active = -1;
     for (size_t i = 0; i < eg_rule_count(); i++) {
         const eg_rule *ru = eg_rule_get((int)i);
-        const char *p[] = {"VBA.", "XLM.", "LNK.", "SCRIPT.", "PE.", "CMD.", "ONENOTE."};
+        const char *p[] = {"VBA.", "XLM.", "LNK.", "SCRIPT.", "PE.", "CMD.", "ONE."};
         for (size_t k = 0; k < 7; k++)
             if (!strncmp(ru->id, p[k], strlen(p[k])) && ru->severity >= EG_SEV_MEDIUM &&
                 ru->severity < EG_SEV_CRITICAL && ru->score < EG_SCORE_MALICIOUS)
