@@ -9,6 +9,7 @@
 
 #include "core/strutil.h"
 
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,41 @@ static void try_one(zctx *c, size_t idx, const char *pw, attempt *a)
     a->st = eg_zip_extract(c->z, idx, &o, &a->out, &a->outlen, &a->r);
 }
 
+/* ZipCrypto hashes the password's bytes, and Japanese Windows archivers write them in CP932, so a
+ * non-ASCII candidate is also tried in that encoding. NULL when ASCII or not convertible. */
+static char *cp932_variant(const char *pw)
+{
+    bool ascii = true;
+    for (const unsigned char *q = (const unsigned char *)pw; *q; q++)
+        if (*q >= 0x80)
+            ascii = false;
+    if (ascii)
+        return NULL;
+    iconv_t cd = iconv_open("CP932", "UTF-8");
+    if (cd == (iconv_t)-1)
+        return NULL;
+    size_t il = strlen(pw), ol = il + 1;
+    char *out = calloc(1, ol + 1), *ip = (char *)pw, *op = out;
+    if (out && iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+        free(out);
+        out = NULL;
+    }
+    iconv_close(cd);
+    return out;
+}
+
+/* One candidate: as given, then (ZipCrypto only) in CP932. */
+static void try_candidate(zctx *c, size_t idx, const char *pw, attempt *a)
+{
+    try_one(c, idx, pw, a);
+    if (a->st != EG_EPASSWORD || eg_zip_entry_at(c->z, idx)->enc != EG_ZIP_ENC_ZIPCRYPTO)
+        return;
+    char *alt = cp932_variant(pw);
+    if (alt)
+        try_one(c, idx, alt, a);
+    free(alt);
+}
+
 /* Drives the candidates for an encrypted entry: the password that opened a sibling first, then
  * the list best first. Each try is charged to the scan's password budget. */
 static void try_passwords(zctx *c, size_t idx, attempt *a)
@@ -167,7 +203,7 @@ static void try_passwords(zctx *c, size_t idx, attempt *a)
     if (c->good_pw) {
         if (!eg_scan_password_try(c->s, c->obj))
             return;
-        try_one(c, idx, c->good_pw, a);
+        try_candidate(c, idx, c->good_pw, a);
         if (a->st != EG_EPASSWORD) {
             a->pw = c->good_pw;
             a->origin = c->good_origin;
@@ -182,7 +218,7 @@ static void try_passwords(zctx *c, size_t idx, attempt *a)
             continue;
         if (eg_scan_timed_out(c->s, c->obj) || !eg_scan_password_try(c->s, c->obj))
             return;
-        try_one(c, idx, p->value, a);
+        try_candidate(c, idx, p->value, a);
         if (a->st == EG_ETIME)
             return;
         if (a->st != EG_EPASSWORD || a->r.auth_failed) {

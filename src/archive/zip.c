@@ -36,7 +36,7 @@ static bool sig_at(const uint8_t *d, size_t len, uint64_t off, uint32_t sig)
 
 /* CP932 name bytes to UTF-8 (malloc'd); an undecodable byte becomes '?'. Names are at most
  * 65535 bytes, and a CP932 character never takes more than 3 UTF-8 bytes per input byte. */
-static char *cp932_to_utf8(const uint8_t *p, size_t n)
+static char *cp932_to_utf8(const uint8_t *p, size_t n, size_t *outlen)
 {
     iconv_t cd = iconv_open("UTF-8", "CP932");
     if (cd == (iconv_t)-1)
@@ -61,6 +61,7 @@ static char *cp932_to_utf8(const uint8_t *p, size_t n)
         iconv(cd, NULL, NULL, NULL, NULL);
     }
     *op = 0;
+    *outlen = (size_t)(op - out); /* not strlen: a NUL inside a name must stay visible */
     iconv_close(cd);
     return out;
 }
@@ -71,10 +72,11 @@ static char *decode_name(const uint8_t *p, size_t n, bool utf8_flag)
 {
     if (utf8_flag || eg_utf8_valid((const char *)p, n))
         return eg_utf8_sanitize((const char *)p, n, MAX_NAME_OUT, false);
-    char *u = cp932_to_utf8(p, n);
+    size_t ulen = 0;
+    char *u = cp932_to_utf8(p, n, &ulen);
     if (!u)
         return eg_utf8_sanitize((const char *)p, n, MAX_NAME_OUT, false);
-    char *s = eg_utf8_sanitize(u, strlen(u), MAX_NAME_OUT, false);
+    char *s = eg_utf8_sanitize(u, ulen, MAX_NAME_OUT, false);
     free(u);
     return s;
 }

@@ -81,6 +81,27 @@ static void test_password_option_opens(void **state)
     free(zip);
 }
 
+/* Japanese Windows archivers hash a ZipCrypto password in CP932: "パスワード" as UTF-8 must open it. */
+static void test_zipcrypto_cp932_password(void **state)
+{
+    (void)state;
+    eg_zw *w = eg_zw_new();
+    eg_zw_add(w, &(eg_zw_opts){.name = "memo.txt", .method = 8, .zipcrypto = "\x83p\x83X\x83\x8f\x81[\x83h"},
+              "cp932 password content", 22);
+    size_t len;
+    uint8_t *zip = eg_zw_finish(w, &len);
+    const char *const pws[] = {"パスワード", NULL};
+    eg_report *r = eg_test_scan(zip, len, pws);
+    assert_non_null(r);
+    const eg_object *o = find_obj(r, "memo.txt");
+    assert_non_null(o);
+    assert_true(o->flags & EG_OBJ_DECRYPTED);
+    assert_string_equal(o->password, "パスワード");
+    assert_int_equal(o->size, 22);
+    eg_report_free(r);
+    free(zip);
+}
+
 static void test_not_opened_is_suspicious(void **state)
 {
     (void)state;
@@ -437,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_plain_zip_children),
         cmocka_unit_test(test_password_option_opens),
         cmocka_unit_test(test_not_opened_is_suspicious),
+        cmocka_unit_test(test_zipcrypto_cp932_password),
         cmocka_unit_test(test_password_in_mail_body),
         cmocka_unit_test(test_hostile_findings),
         cmocka_unit_test(test_padded_entry),
