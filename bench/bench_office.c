@@ -136,13 +136,14 @@ int main(int argc, char **argv)
     double t_ovba = now() - t0;
 
     double docs = 2.0 * iters;
-    printf("office: %d documents (%.1f KB .doc with 3 VBA modules, %.1f KB .xls with VBA + 50 XLM formulas)\n",
+    printf("## bench_office\n\n%d documents (%.1f KB .doc with 3 VBA modules, %.1f KB .xls with VBA + 50 XLM formulas)\n\n",
            (int)docs, dlen / 1024.0, xlen / 1024.0);
-    printf("  floor, libgsf reading every stream: %8.0f docs/s (%zu bytes per pass)\n", docs / t_floor, bytes / iters);
-    printf("  emoguard full scan:                  %8.0f docs/s (%d malicious verdicts)\n", docs / t_scan, mal);
-    printf("  ratio scan / floor:                  %8.2fx slower\n", t_scan / t_floor);
-    printf("  MS-OVBA decompression:               %8.1f MB/s (%zu KB source)\n",
+    printf("- floor, libgsf reading every stream: %8.0f docs/s (%zu bytes per pass)\n", docs / t_floor, bytes / iters);
+    printf("- emoguard full scan:                %8.0f docs/s (%d malicious verdicts)\n", docs / t_scan, mal);
+    printf("- ratio scan / floor:                %8.2fx slower\n", t_scan / t_floor);
+    printf("- MS-OVBA decompression:             %8.1f MB/s (%zu KB source)\n",
            (double)big.len * reps / t_ovba / 1e6, big.len / 1024);
+    printf("\n");
     eg_buf_free(&c);
     eg_buf_free(&big);
     free(doc);

@@ -29,12 +29,6 @@ static inline size_t eg_office_cap(eg_scan *s, size_t max)
  * id of the object that holds the project. Returns the updated flags. */
 unsigned eg_office_project_flags(eg_scan *s, uint32_t project_id, unsigned add);
 
-/* Evidence helper: the line around pos in text, cut to a readable length. */
-void eg_office_line_at(const char *text, size_t len, size_t pos, char *out, size_t outsize);
-
-/* Case-insensitive search for a whole word (not inside a longer identifier). */
-const char *eg_office_find_word(const char *hay, size_t hlen, const char *word);
-
 /* Base64 decode (standard alphabet, whitespace skipped); malloc'd, NULL when not base64. */
 uint8_t *eg_office_b64_decode(const char *in, size_t len, size_t *outlen);
 

@@ -1,6 +1,6 @@
 /*
  * Small helpers shared by the office analyzers: per-project fact flags kept in the scan,
- * evidence lines, word search, Base64, and lure-text phrases (ASCII/UTF-8 and UTF-16LE).
+ * Base64, command-like text, and lure-text phrases (ASCII/UTF-8 and UTF-16LE).
  */
 #include "office/office_int.h"
 
@@ -55,47 +55,6 @@ unsigned eg_office_project_flags(eg_scan *s, uint32_t project_id, unsigned add)
     f->flags[f->n] = add;
     f->n++;
     return add;
-}
-
-void eg_office_line_at(const char *text, size_t len, size_t pos, char *out, size_t outsize)
-{
-    if (!outsize)
-        return;
-    if (pos > len)
-        pos = len;
-    size_t a = pos, b = pos;
-    while (a > 0 && text[a - 1] != '\n' && text[a - 1] != '\r')
-        a--;
-    while (b < len && text[b] != '\n' && text[b] != '\r')
-        b++;
-    while (a < b && (text[a] == ' ' || text[a] == '\t'))
-        a++;
-    size_t n = b - a;
-    if (n >= outsize)
-        n = outsize - 1;
-    memcpy(out, text + a, n);
-    out[n] = '\0';
-}
-
-static bool ident_char(unsigned char c) { return isalnum(c) || c == '_'; }
-
-const char *eg_office_find_word(const char *hay, size_t hlen, const char *word)
-{
-    size_t wl = strlen(word);
-    const char *p = hay;
-    size_t left = hlen;
-    while (left >= wl) {
-        const char *m = eg_memmem_ci(p, left, word, wl);
-        if (!m)
-            return NULL;
-        bool before_ok = m == hay || !ident_char((unsigned char)m[-1]);
-        bool after_ok = m + wl == hay + hlen || !ident_char((unsigned char)m[wl]);
-        if (before_ok && after_ok)
-            return m;
-        left -= (size_t)(m - p) + 1;
-        p = m + 1;
-    }
-    return NULL;
 }
 
 static int b64v(unsigned char c)
