@@ -469,6 +469,8 @@ static void decode_layer(cctx *c, const char *b64, size_t len, const char *label
         eg_pl_utf16le_to_utf8(p, n, &txt);
         p = txt.data;
         n = txt.len;
+    } else if (!require_text) {
+        p = NULL; /* -EncodedCommand is always UTF-16LE: anything else is not a command */
     }
     if (p && n && (!require_text || eg_pl_text_percent(p, n) >= 90)) {
         cctx sub = {c->s, c->obj, label, c->depth + 1, c->facts, c->decodes};

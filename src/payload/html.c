@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "core/strutil.h"
 #include "payload/payload_int.h"
+#include "scan/detect.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,10 +182,16 @@ static eg_status blob_literals(hview *v, const char *name)
         eg_buf_free(&joined);
         i = j;
         eg_status st = EG_OK;
-        if (out.len >= 48 && eg_pl_text_percent(out.data, out.len) < 95)
-            st = add_file(v, out.data, out.len, name, "base64 blob in script", true);
-        else if (out.len >= 48 && v->children < MAX_EMBEDDED)
-            eg_scan_iocs_from_text(v->s, v->obj, (const char *)out.data, out.len); /* encoded text: URLs */
+        if (out.len >= 48) {
+            /* what the page would save: binaries and active text (script, HTA, HTML); images and
+             * plain text are page assets, their URLs are still collected */
+            eg_type t = eg_detect_type(out.data, out.len, name[0] == '[' ? NULL : name, NULL);
+            bool text = eg_pl_text_percent(out.data, out.len) >= 95;
+            if (t != EG_T_IMAGE && (!text || t == EG_T_SCRIPT || t == EG_T_HTML))
+                st = add_file(v, out.data, out.len, name, "base64 blob in script", true);
+            else if (text)
+                eg_scan_iocs_from_text(v->s, v->obj, (const char *)out.data, out.len);
+        }
         eg_buf_free(&out);
         if (st != EG_OK)
             return st;

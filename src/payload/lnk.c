@@ -578,8 +578,21 @@ static void report_target(eg_scan *s, const eg_object *obj, const eg_lnk *l, con
     eg_buf b;
     eg_buf_init(&b, 2048);
     eg_buf_printf(&b, "target: %s", target ? target : "(none)");
-    if (l->arguments && *l->arguments)
-        eg_buf_printf(&b, " | arguments: %.400s", l->arguments);
+    if (l->arguments && *l->arguments) {
+        /* blank runs collapsed: padding must not push the arguments out of the evidence */
+        eg_pl_puts(&b, " | arguments: ");
+        size_t shown = 0;
+        const char *a = l->arguments;
+        while (*a == ' ' || *a == '\t' || *a == '\r' || *a == '\n')
+            a++;
+        for (const char *q = a; *q && shown < 400; q++) {
+            bool blank = *q == ' ' || *q == '\t' || *q == '\r' || *q == '\n';
+            if (blank && (q[1] == ' ' || q[1] == '\t' || q[1] == '\r' || q[1] == '\n'))
+                continue;
+            eg_buf_putc(&b, blank ? ' ' : (uint8_t)*q);
+            shown++;
+        }
+    }
     if (l->working_dir && *l->working_dir)
         eg_buf_printf(&b, " | working dir: %.200s", l->working_dir);
     if (l->icon_location && *l->icon_location)

@@ -171,6 +171,10 @@ static void long_batch(void **st)
 static void benign(void **st)
 {
     (void)st;
+    /* a parameter that merely starts with -e is not an encoded command */
+    eg_report *e = scan_cmd("powershell -File build.ps1 -e ReleaseConfiguration");
+    assert_null(evidence_of(e, "CMD.POWERSHELL_ENCODED"));
+    eg_report_free(e);
     eg_report *r = scan_cmd("copy report.xlsx \\\\nas\\share\\\r\necho done\r\nfindstr /i total report.csv");
     for (size_t i = 0; i < eg_report_finding_count(r); i++) {
         const char *id = eg_rule_get(eg_report_finding(r, i)->rule)->id;

