@@ -366,11 +366,33 @@ static char *part_name(GMimeObject *o)
     return n;
 }
 
+/* <meta charset="..."> or <meta http-equiv content="...; charset=..."> in the first 4 KB of an
+ * HTML part, for parts whose Content-Type names no charset (common in Japanese HTML mail). */
+static char *html_meta_charset(const uint8_t *raw, size_t n)
+{
+    size_t k = n < 4096 ? n : 4096;
+    const char *p = eg_memmem_ci((const char *)raw, k, "charset=", 8);
+    if (!p)
+        return NULL;
+    p += 8;
+    const char *end = (const char *)raw + k;
+    while (p < end && (*p == '"' || *p == '\'' || *p == ' '))
+        p++;
+    const char *s = p;
+    while (p < end && p - s < 40 && (isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
+        p++;
+    return p > s ? eg_strndup(s, (size_t)(p - s)) : NULL;
+}
+
 static void text_part(walk_ctx *w, GMimeObject *o, uint8_t *raw, size_t n, bool html)
 {
     /* the label as written: GMime rewrites charset names it does not know */
     const char *ct = eg_mime_raw_header(o, "Content-Type");
     char *cs = ct ? eg_header_param(ct, strlen(ct), "charset", 64, NULL) : NULL;
+    if (html && (!cs || !*cs)) {
+        free(cs);
+        cs = html_meta_charset(raw, n);
+    }
     uint64_t budget = eg_scan_budget(w->s);
     if (budget == 0) { /* 0 would mean "no cap" below: record the limit and stop */
         free(cs);
@@ -578,8 +600,10 @@ eg_status eg_mail_analyze(eg_scan *s, const eg_object *obj)
     size_t n = (size_t)obj->size, cn = 0, longest = 0;
     bool cut = false;
     uint8_t *copy = eg_mime_cut_headers(obj->data, n, &cn, &cut, &longest);
-    if (cut)
+    if (cut && longest > MAX_HDR_LINE)
         eg_scan_finding(s, obj, EG_R_MAIL_HEADER_TOO_LONG, "header line of %zu bytes", longest);
+    else if (cut)
+        eg_scan_finding(s, obj, EG_R_MAIL_HEADER_TOO_LONG, "header block over %u bytes", MAX_HDR_BLOCK);
     GMimeMessage *msg = copy ? parse(s, obj, copy, cn) : parse(s, obj, obj->data, n);
     free(copy);
     if (!msg) {

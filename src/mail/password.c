@@ -219,8 +219,14 @@ static bool take_value(const nline *L, size_t p, size_t *a, size_t *b)
     }
     size_t e = p;
     while (e < L->len && !is_space(L->n[e]) && !starts(L->n, L->len, e, "、") &&
-           !starts(L->n, L->len, e, "。"))
+           !starts(L->n, L->len, e, "。")) {
+        if (L->n[e] == '(' && e > p) { /* "abc123(半角英数字)": a note in brackets ends the value */
+            const char *cl = memchr(L->n + e, ')', L->len - e);
+            if (cl && !all_ascii(L->n + e, (size_t)(cl - (L->n + e))))
+                break;
+        }
         e++;
+    }
     *a = p;
     *b = e;
     return e > p;
@@ -254,7 +260,7 @@ static bool boundary_ok(const nline *L, size_t s, size_t e)
 /* Position after separators, connecting particles and closing brackets following a label. */
 static size_t skip_seps(const nline *L, size_t p)
 {
-    static const char *const seps[] = {":", "=", "-", "|", ">", "→", "は", "】", "」", "』", ")", "]",
+    static const char *const seps[] = {":", "=", "-", "|", ">", "→", "は", "、", ",", "】", "」", "』", ")", "]",
                                        "is ", "ist ", "est ", "es ", "é ", NULL};
     for (bool again = true; again;) {
         again = false;

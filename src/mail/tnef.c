@@ -21,10 +21,12 @@
 #define ATT_ATTACHMENT 0x00069005u
 #define ATT_OEM_CODEPAGE 0x00069007u
 #define ATT_BODY 0x0002800Cu
+#define ATT_MSG_PROPS 0x00069003u
 
 #define PR_ATTACH_DATA 0x3701u
 #define PR_ATTACH_FILENAME 0x3704u
 #define PR_ATTACH_LONG_FILENAME 0x3707u
+#define PR_RTF_COMPRESSED 0x1009u
 
 #define MAX_RECORDS 100000
 #define MAX_PROPS 10000
@@ -116,6 +118,7 @@ static size_t fixed_size(unsigned type)
 
 static void read_props(eg_tnef *t, pending *pd, const uint8_t *p, size_t n, unsigned codepage)
 {
+    /* pd == NULL: the message's own properties, where only the compressed RTF body matters */
     eg_cur c = eg_cur_make(p, n);
     uint32_t count = eg_cur_u32le(&c);
     for (uint32_t i = 0; i < count && i < MAX_PROPS && !c.err; i++) {
@@ -155,6 +158,13 @@ static void read_props(eg_tnef *t, pending *pd, const uint8_t *p, size_t n, unsi
             eg_cur_skip(&c, (4 - vl % 4) % 4);
             if (!v || multi)
                 continue;
+            if (!pd) {
+                if (id == PR_RTF_COMPRESSED && base == 0x0102 && !t->rtf) {
+                    t->rtf = v;
+                    t->rtf_len = vl;
+                }
+                continue;
+            }
             if ((id == PR_ATTACH_LONG_FILENAME || (id == PR_ATTACH_FILENAME && !pd->long_name)) &&
                 (base == 0x001E || base == 0x001F)) {
                 char *nm = decode_name(v, vl, base == 0x001F, codepage);
@@ -172,6 +182,84 @@ static void read_props(eg_tnef *t, pending *pd, const uint8_t *p, size_t n, unsi
     }
     if (c.err)
         set_problem(t, "MAPI property list runs past its record");
+}
+
+/* ---- compressed RTF (MS-OXRTFCP) ------------------------------------------------------ */
+
+static const char RTF_PRELOAD[] =
+    "{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss \\fmodern \\fscript "
+    "\\fdecor MS Sans SerifSymbolArialTimes New RomanCourier{\\colortbl\\red0\\green0\\blue0\r\n\\par "
+    "\\pard\\plain\\f0\\fs20\\b\\i\\u\\tab\\tx";
+
+eg_status eg_tnef_rtf_decompress(const uint8_t *in, size_t len, size_t max_out, uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    eg_cur c = eg_cur_make(in, len);
+    uint32_t comp = eg_cur_u32le(&c), raw = eg_cur_u32le(&c), type = eg_cur_u32le(&c);
+    eg_cur_skip(&c, 4); /* CRC: damage shows as garbage RTF, which the RTF reader copes with */
+    if (c.err)
+        return EG_EFORMAT;
+    size_t end = comp >= 12 && (size_t)comp - 12 <= eg_cur_left(&c) ? 16 + (size_t)comp - 12 : len;
+    size_t cap = raw;
+    if (max_out && cap > max_out)
+        cap = max_out;
+    if (cap > len * 9 + 64) /* one control byte and 16 bytes of references give at most 136 */
+        cap = len * 9 + 64;
+    uint8_t *o = malloc(cap + 1);
+    if (!o)
+        return EG_ENOMEM;
+    size_t n = 0;
+    if (type == 0x414C454Du) { /* "MELA": stored */
+        size_t k = end - 16 < cap ? end - 16 : cap;
+        memcpy(o, in + 16, k);
+        n = k;
+    } else if (type == 0x75465A4Cu) { /* "LZFu" */
+        uint8_t dict[4096];
+        size_t pre = sizeof RTF_PRELOAD - 1;
+        memcpy(dict, RTF_PRELOAD, pre);
+        memset(dict + pre, 0, sizeof dict - pre);
+        unsigned wpos = (unsigned)pre;
+        size_t i = 16;
+        bool done = false;
+        while (i < end && !done && n < cap) {
+            uint8_t ctl = in[i++];
+            for (int bit = 0; bit < 8 && !done && n < cap; bit++) {
+                if (!(ctl & (1u << bit))) {
+                    if (i >= end) {
+                        done = true;
+                        break;
+                    }
+                    o[n++] = dict[wpos] = in[i++];
+                    wpos = (wpos + 1) & 4095u;
+                    continue;
+                }
+                if (i + 1 >= end) {
+                    done = true;
+                    break;
+                }
+                unsigned ref = (unsigned)in[i] << 8 | in[i + 1];
+                i += 2;
+                unsigned off = ref >> 4, cnt = (ref & 15u) + 2;
+                if (off == wpos) {
+                    done = true; /* the end marker */
+                    break;
+                }
+                for (unsigned k = 0; k < cnt && n < cap; k++) {
+                    uint8_t b = dict[(off + k) & 4095u];
+                    o[n++] = dict[wpos] = b;
+                    wpos = (wpos + 1) & 4095u;
+                }
+            }
+        }
+    } else {
+        free(o);
+        return EG_EUNSUPPORTED;
+    }
+    o[n] = 0;
+    *out = o;
+    *out_len = n;
+    return (max_out && raw > max_out) ? EG_ELIMIT : EG_OK;
 }
 
 eg_status eg_tnef_parse(const uint8_t *data, size_t len, size_t max_files, eg_tnef *t)
@@ -232,6 +320,10 @@ eg_status eg_tnef_parse(const uint8_t *data, size_t len, size_t max_files, eg_tn
             pd.open = true;
             read_props(t, &pd, p, n, t->codepage);
             break;
+        case ATT_MSG_PROPS:
+            if (level == 1)
+                read_props(t, NULL, p, n, t->codepage);
+            break;
         default:
             break;
         }
@@ -275,6 +367,26 @@ eg_status eg_mail_analyze_tnef(eg_scan *s, const eg_object *obj)
                 eg_scan_add_child(s, obj, &c, NULL);
             else
                 free(u);
+        }
+    }
+    if (t.rtf && t.rtf_len) {
+        uint8_t *r = NULL;
+        size_t rn = 0;
+        uint64_t budget = eg_scan_budget(s);
+        eg_status rs = budget ? eg_tnef_rtf_decompress(t.rtf, t.rtf_len, (size_t)budget, &r, &rn) : EG_ELIMIT;
+        if (r && rn) {
+            eg_child c = {.name = "tnef-body.rtf", .data = r, .size = rn, .owned = true,
+                          .detail = "TNEF compressed RTF body"};
+            if (rs == EG_ELIMIT)
+                c.flags |= EG_OBJ_TRUNCATED;
+            if (eg_scan_charge(s, obj, rn) == EG_OK)
+                eg_scan_add_child(s, obj, &c, NULL);
+            else
+                free(r);
+        } else {
+            free(r);
+            if (rs == EG_EFORMAT || rs == EG_EUNSUPPORTED)
+                eg_scan_finding(s, obj, EG_R_MAIL_TNEF_MALFORMED, "compressed RTF body unreadable");
         }
     }
     for (size_t i = 0; i < t.n_files; i++) {

@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for the MIME front: the input is scanned as a mail (mail analyzer, its text,
  * HTML, attachments, nested messages, uuencode, TNEF), and also read by the batch-level helpers
- * (mbox split, the pairing summary) and the TNEF reader directly.
+ * (mbox split, the pairing summary), the TNEF reader and the compressed-RTF decoder directly.
  */
 #include "emoguard/emoguard.h"
 #include "mail/brief.h"
@@ -59,6 +59,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (eg_tnef_parse(m, size, 100, &t) == EG_OK)
             eg_tnef_free(&t);
     }
+    uint8_t *rtf = NULL;
+    size_t rn;
+    eg_tnef_rtf_decompress(data, size, 1u << 20, &rtf, &rn);
+    free(rtf);
     free(m);
     return 0;
 }

@@ -207,6 +207,60 @@ static void tnef_reader(void **st)
     free(t);
 }
 
+/* The example of MS-OXRTFCP section 4.1: "{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n" */
+static const uint8_t LZFU[] = {0x2d, 0x00, 0x00, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x4c, 0x5a, 0x46, 0x75, 0xf1, 0xc5,
+                               0xc7, 0xa7, 0x03, 0x00, 0x0a, 0x00, 0x72, 0x63, 0x70, 0x67, 0x31, 0x32, 0x35, 0x42,
+                               0x32, 0x0a, 0xf3, 0x20, 0x68, 0x65, 0x6c, 0x09, 0x00, 0x20, 0x62, 0x77, 0x05, 0xb0,
+                               0x6c, 0x64, 0x7d, 0x0a, 0x80, 0x0f, 0xa0};
+static const char RTF_PLAIN[] = "{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n";
+
+static void tnef_compressed_rtf(void **st)
+{
+    (void)st;
+    uint8_t *o;
+    size_t n;
+    assert_int_equal(eg_tnef_rtf_decompress(LZFU, sizeof LZFU, 0, &o, &n), EG_OK);
+    assert_int_equal(n, strlen(RTF_PLAIN));
+    assert_memory_equal(o, RTF_PLAIN, n);
+    free(o);
+    assert_int_equal(eg_tnef_rtf_decompress(LZFU, sizeof LZFU, 10, &o, &n), EG_ELIMIT);
+    assert_int_equal(n, 10);
+    free(o);
+    for (size_t cut = 0; cut < sizeof LZFU; cut++) { /* truncated: never past the input */
+        eg_status s = eg_tnef_rtf_decompress(LZFU, cut, 0, &o, &n);
+        assert_true(cut < 16 ? s == EG_EFORMAT : (s == EG_OK && n <= strlen(RTF_PLAIN)));
+        free(o);
+    }
+    uint8_t mela[16 + 5] = {17, 0, 0, 0, 5, 0, 0, 0, 'M', 'E', 'L', 'A', 0, 0, 0, 0, '{', '\\', 'r', 't', '}'};
+    assert_int_equal(eg_tnef_rtf_decompress(mela, sizeof mela, 0, &o, &n), EG_OK);
+    assert_int_equal(n, 5);
+    assert_memory_equal(o, "{\\rt}", 5);
+    free(o);
+    mela[8] = 'X';
+    assert_int_equal(eg_tnef_rtf_decompress(mela, sizeof mela, 0, &o, &n), EG_EUNSUPPORTED);
+
+    /* through the scanner: the RTF body becomes a child of winmail.dat */
+    size_t tl;
+    uint8_t *t = eg_mb_tnef_rtf(NULL, 0, NULL, LZFU, sizeof LZFU, &tl);
+    eg_tnef tn;
+    assert_int_equal(eg_tnef_parse(t, tl, 10, &tn), EG_OK);
+    assert_int_equal(tn.rtf_len, sizeof LZFU);
+    eg_tnef_free(&tn);
+    eg_report *r = eg_test_scan(t, tl, NULL);
+    bool found = false;
+    for (size_t i = 0; i < eg_report_object_count(r); i++) {
+        const eg_object *ob = eg_report_object(r, i);
+        if (!strcmp(ob->name, "tnef-body.rtf")) {
+            found = true;
+            assert_int_equal(ob->size, strlen(RTF_PLAIN));
+            assert_int_equal(ob->type, EG_T_RTF);
+        }
+    }
+    assert_true(found);
+    eg_report_free(r);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +268,7 @@ int main(void)
         cmocka_unit_test(maildir_detection),
         cmocka_unit_test(separate_password_mail_is_linked),
         cmocka_unit_test(tnef_reader),
+        cmocka_unit_test(tnef_compressed_rtf),
     };
     eg_global_init(); /* GMime */
     return cmocka_run_group_tests(tests, NULL, NULL);

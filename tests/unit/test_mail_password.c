@@ -80,6 +80,10 @@ static void labelled_same_line(void **st)
         {"暗証番号 8520", "8520"},
         {"パスワード\"quoted9\"", "quoted9"},
         {"P/W:　ZZtop77、よろしくお願いします", "ZZtop77"},
+        {"パスワード：　ａｂｃ１２３４（半角英数字）", "abc1234"},
+        {"※パスワードは、Kq2024 です。", "Kq2024"},
+        {"PW→ Xy12", "Xy12"},
+        {"Password - 4432", "4432"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         found f;
