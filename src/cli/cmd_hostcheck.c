@@ -281,6 +281,19 @@ static eg_status write_report_file(const hc_args *a, const char *dir, const char
     return st;
 }
 
+/* The report folder is created when missing (one level, like EmoCheck's /output). */
+static void ensure_dir(const char *dir)
+{
+    struct stat sb;
+    if (stat(dir, &sb) == 0)
+        return;
+#ifdef _WIN32
+    mkdir(dir);
+#else
+    mkdir(dir, 0755);
+#endif
+}
+
 static int remediate(const hc_args *a, const eg_host_snapshot *s, const eg_host_findings *h)
 {
     eg_host_plan *p;
@@ -346,6 +359,7 @@ static int check_one(const hc_args *a)
         rc = 3;
     if (a->output) {
         char path[2048];
+        ensure_dir(a->output);
         if (write_report_file(a, a->output, s->hostname, s, h, when, stamp, path, sizeof path)) {
             fprintf(stderr, "hostcheck: cannot write %s: %s\n", path, strerror(errno));
             rc = 3;
@@ -365,6 +379,7 @@ static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *
 static int check_hosts(const hc_args *a)
 {
     const char *outdir = a->output ? a->output : ".";
+    ensure_dir(outdir);
     DIR *d = opendir(a->hosts);
     if (!d) {
         fprintf(stderr, "hostcheck: %s: %s\n", a->hosts, strerror(errno));

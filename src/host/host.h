@@ -169,6 +169,7 @@ bool eg_host_parse_serial(const char *s, uint32_t *out);
 eg_status eg_host_load_live(eg_host_snapshot *s, char *err, size_t errlen);
 /* UTF-8 console output and the default quarantine folder (%ProgramData%\emoguard\quarantine). */
 void eg_host_win32_console_utf8(void);
+bool eg_host_win32_lang_ja(void); /* the user's UI language is Japanese */
 eg_status eg_host_win32_default_quarantine(char *out, size_t cap);
 
 /* ---- EmoCheck algorithms ------------------------------------------------------------------ */

@@ -52,6 +52,8 @@ static wchar_t *w16(const char *s)
 
 void eg_host_win32_console_utf8(void) { SetConsoleOutputCP(CP_UTF8); }
 
+bool eg_host_win32_lang_ja(void) { return PRIMARYLANGID(GetUserDefaultUILanguage()) == LANG_JAPANESE; }
+
 eg_status eg_host_win32_default_quarantine(char *out, size_t cap)
 {
     wchar_t pd[MAX_PATH];

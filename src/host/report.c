@@ -330,13 +330,36 @@ eg_status eg_host_report_json(FILE *f, const eg_host_snapshot *s, const eg_host_
     return ferror(f) ? EG_EIO : EG_OK;
 }
 
+/* Prints s padded to width terminal columns (CJK characters take two), left or right aligned. */
+static void pad(FILE *f, const char *s, int width, bool right)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p & 0xC0) != 0x80)
+            w += *p >= 0xE0 ? 2 : 1;
+    if (right)
+        for (int i = w; i < width; i++)
+            fputc(' ', f);
+    fputs(s, f);
+    if (!right)
+        for (int i = w; i < width; i++)
+            fputc(' ', f);
+}
+
 void eg_host_summary_row(FILE *f, const char *name, const eg_host_findings *h, eg_lang lang,
                          const char *error)
 {
     if (!name) {
-        fprintf(f, "%-24s %-10s %8s %9s %5s  %s\n", L(lang, "ホスト", "HOST"), L(lang, "結果", "RESULT"),
-                L(lang, "感染", "INFECTED"), L(lang, "痕跡", "ARTIFACTS"), L(lang, "参考", "NOTES"),
-                L(lang, "最初の検知", "FIRST HIT"));
+        pad(f, L(lang, "ホスト", "HOST"), 24, false);
+        fputc(' ', f);
+        pad(f, L(lang, "結果", "RESULT"), 10, false);
+        fputc(' ', f);
+        pad(f, L(lang, "感染", "INFECTED"), 8, true);
+        fputc(' ', f);
+        pad(f, L(lang, "痕跡", "ARTIFACTS"), 9, true);
+        fputc(' ', f);
+        pad(f, L(lang, "参考", "NOTES"), 5, true);
+        fprintf(f, "  %s\n", L(lang, "最初の検知", "FIRST HIT"));
         return;
     }
     if (!h) {

@@ -103,7 +103,7 @@ static void wine_end_to_end(void **st)
     free(out);
 
     /* 3. the dry run changes nothing */
-    rc = sh_out(&out, "%s timeout 120 wine '%s' hostcheck --remediate 2>/dev/null", env, exe);
+    rc = sh_out(&out, "%s timeout 120 wine '%s' hostcheck --remediate --lang en 2>/dev/null", env, exe);
     assert_int_equal(rc, 1);
     assert_non_null(strstr(out, "dry run, nothing changed"));
     assert_non_null(strstr(out, "delete registry value HKU\\"));
@@ -111,7 +111,7 @@ static void wine_end_to_end(void **st)
     assert_int_equal(sh("%s wine reg query 'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run' /v jbcss.nfg >/dev/null 2>&1", env), 0);
 
     /* 4. acting: kill, delete the value, quarantine the file */
-    rc = sh_out(&out, "%s timeout 120 wine '%s' hostcheck --remediate --yes --quarantine 'C:\\egq' 2>&1", env, exe);
+    rc = sh_out(&out, "%s timeout 120 wine '%s' hostcheck --remediate --yes --lang en --quarantine 'C:\\egq' 2>&1", env, exe);
     if (rc != 1)
         fail_msg("remediation exit %d:\n%s", rc, out ? out : "");
     assert_non_null(strstr(out, "OK     delete registry value"));
