@@ -353,6 +353,8 @@ int main(int argc, char **argv)
         if (rss[i] > maxr)
             maxr = rss[i];
     }
+    if (first < 0 && n_rss) /* a run shorter than 2 s */
+        first = rss[n_rss - 1];
     printf("\nRSS after 2 s: %ld KB, max: %ld KB, last: %ld KB\n", first, maxr, n_rss ? rss[n_rss - 1] : -1L);
     printf("delivered: %d of %d accepted (%s)\n", got, want,
            got == want ? "nothing lost or duplicated" : (got < want ? "MISSING" : "DUPLICATES"));
