@@ -4,6 +4,8 @@
  */
 #include "office/office_int.h"
 
+#include "core/base64.h"
+
 #include "core/strutil.h"
 
 #include <ctype.h>
@@ -57,47 +59,24 @@ unsigned eg_office_project_flags(eg_scan *s, uint32_t project_id, unsigned add)
     return add;
 }
 
-static int b64v(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
 uint8_t *eg_office_b64_decode(const char *in, size_t len, size_t *outlen)
 {
-    uint8_t *out = malloc(len / 4 * 3 + 4);
-    if (!out)
+    /* strict: the whole text must be base64 (XML attributes and MIME bodies are nothing else) */
+    eg_buf b;
+    eg_buf_init(&b, 0);
+    size_t used = 0;
+    if (eg_buf_reserve(&b, len / 4 * 3 + 4) != EG_OK ||
+        eg_base64_decode(in, len, &b, &used) != EG_OK) {
+        eg_buf_free(&b);
         return NULL;
-    size_t n = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (c == '=' || isspace(c))
-            continue;
-        int v = b64v(c);
-        if (v < 0) {
-            free(out);
-            return NULL;
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[n++] = (uint8_t)(acc >> bits);
-        }
     }
-    *outlen = n;
-    return out;
+    while (used < len && (in[used] == '=' || isspace((unsigned char)in[used])))
+        used++;
+    if (used != len) {
+        eg_buf_free(&b);
+        return NULL;
+    }
+    return (uint8_t *)eg_buf_steal(&b, outlen);
 }
 
 bool eg_office_looks_like_cmd(const char *s, size_t len)

@@ -462,7 +462,7 @@ static void decode_layer(cctx *c, const char *b64, size_t len, const char *label
     eg_buf raw, txt;
     eg_buf_init(&raw, CMD_MAX_IN);
     eg_buf_init(&txt, CMD_MAX_IN);
-    eg_pl_b64_decode(b64, len, &raw, NULL);
+    eg_base64_decode(b64, len, &raw, NULL);
     const uint8_t *p = raw.data;
     size_t n = raw.len;
     if (p && n >= 4 && eg_pl_looks_utf16le(p, n)) {

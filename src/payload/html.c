@@ -105,7 +105,7 @@ static eg_status data_uris(hview *v)
         eg_buf out;
         eg_buf_init(&out, eg_pl_out_cap(v->s, HTML_MAX));
         size_t used = 0;
-        eg_pl_b64_decode(v->t + ds, v->n - ds, &out, &used);
+        eg_base64_decode(v->t + ds, v->n - ds, &out, &used);
         at = ds + used;
         if (out.len >= 32) {
             /* the enclosing tag: a download attribute makes the browser save it */
@@ -178,7 +178,7 @@ static eg_status blob_literals(hview *v, const char *name)
         eg_buf out;
         eg_buf_init(&out, eg_pl_out_cap(v->s, HTML_MAX));
         if (joined.data)
-            eg_pl_b64_decode((const char *)joined.data, joined.len, &out, NULL);
+            eg_base64_decode((const char *)joined.data, joined.len, &out, NULL);
         eg_buf_free(&joined);
         i = j;
         eg_status st = EG_OK;

@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "emoguard/emoguard.h"
+#include "core/base64.h"
 #include "scan/scan.h"
 
 #include <stdbool.h>
@@ -21,7 +22,6 @@ eg_status eg_pl_puts(eg_buf *b, const char *s);
 /* Decodes base64 (standard or URL alphabet, white space skipped, padding optional) into out,
  * stopping at the first byte outside the alphabet; *used gets the input bytes consumed.
  * EG_ELIMIT when out's limit is reached (what was decoded stays). */
-eg_status eg_pl_b64_decode(const char *in, size_t len, eg_buf *out, size_t *used);
 
 /* UTF-16LE to UTF-8 (unpaired surrogates become U+FFFD); an odd trailing byte is dropped. */
 eg_status eg_pl_utf16le_to_utf8(const uint8_t *in, size_t len, eg_buf *out);
