@@ -61,10 +61,16 @@ static char *build_hostile(size_t bytes)
 {
     char *t = malloc(bytes + 1);
     size_t o = 0;
-    static const char *const lines[] = {"From: A <a%zu@x%zu.example>\n", "To: b%zu@y%zu.example; c@z.example\n",
-                                        "> On Mon, X <q%zu@w%zu.example> wrote:\n", "━━━━━━\nメール：m%zu@n%zu.ne.jp\n"};
-    for (size_t i = 0; o + 80 < bytes; i++)
-        o += (size_t)snprintf(t + o, bytes - o, lines[i % 4], i, i);
+    for (size_t i = 0; o + 80 < bytes; i++) {
+        int w = 0;
+        switch (i % 4) {
+        case 0: w = snprintf(t + o, bytes - o, "From: A <a%zu@x%zu.example>\n", i, i); break;
+        case 1: w = snprintf(t + o, bytes - o, "To: b%zu@y%zu.example; c@z.example\n", i, i); break;
+        case 2: w = snprintf(t + o, bytes - o, "> On Mon, X <q%zu@w%zu.example> wrote:\n", i, i); break;
+        default: w = snprintf(t + o, bytes - o, "━━━━━━\nメール：m%zu@n%zu.ne.jp\n", i, i); break;
+        }
+        o += (size_t)w;
+    }
     t[o] = 0;
     return t;
 }

@@ -26,7 +26,8 @@
 #define EG_DATA_DIR "data"
 #endif
 
-#define MAX_OWN_COMPARE 5000 /* own + partner domains compared for lookalikes */
+#define MAX_OWN_COMPARE 5000     /* own + partner domains compared for one domain */
+#define MAX_LOOKALIKE_WORK 20000 /* ... and for all domains of one message */
 #define MAX_PER_RULE 3       /* evidence lines per link rule: the score counts once anyway */
 
 enum { W_ORG = 1, W_PUBLIC = 2 };
@@ -322,6 +323,12 @@ typedef struct ctx {
     eg_thread_info ti;
     eg_links links;
     unsigned per_rule[EG_R__COUNT];
+    struct {
+        char host[128];
+        const char *result;
+    } judged[32]; /* lookalike answers per host already judged */
+    size_t n_judged;
+    size_t work;
 } ctx;
 
 static const char *header(const eg_mail_view *v, const char *name, size_t nth)
@@ -505,23 +512,62 @@ static eg_status check_known(ctx *x)
     return EG_OK;
 }
 
-/* a domain that passes for one of ours or a partner's: returns the imitated one */
+/* the display name of a recipient (To/Cc) on the sender's external address: Emotet borrows
+ * the names in the stolen address book, the recipient's own among them */
+static eg_status check_recipient_name(ctx *x)
+{
+    if (!x->display || !x->from || x->bulk || x->v->outbound)
+        return EG_OK;
+    eg_name_key dk;
+    eg_sutil_name_key(x->display, strlen(x->display), &dk);
+    const eg_addr *lists[] = {x->v->to, x->v->cc};
+    size_t counts[] = {x->v->to ? x->v->n_to : 0, x->v->cc ? x->v->n_cc : 0};
+    for (size_t l = 0; l < 2; l++) {
+        for (size_t i = 0; i < counts[l] && i < 256; i++) {
+            const eg_addr *r = &lists[l][i];
+            if (!r->display || !r->addr || !r->domain || same_org(r->domain, x->from_dom))
+                continue;
+            eg_name_key rk;
+            eg_sutil_name_key(r->display, strlen(r->display), &rk);
+            if (eg_sutil_name_equal(&dk, &rk))
+                return hit(x, EG_R_SENDER_RECIPIENT_NAME_OTHER_ADDRESS, "name \"%.120s\": recipient %s vs From %s",
+                           x->display, r->addr, x->from);
+        }
+    }
+    return EG_OK;
+}
+
+/* a domain that passes for one of ours or a partner's: returns the imitated one. Each
+ * host is judged once per message, and the comparisons of one message share
+ * MAX_LOOKALIKE_WORK, so a newsletter with 256 links against a long partner list stays cheap. */
 static const char *lookalike_of(ctx *x, const char *dom)
 {
     if (!dom || !*dom)
         return NULL;
+    for (size_t i = 0; i < x->n_judged; i++)
+        if (!strcmp(x->judged[i].host, dom))
+            return x->judged[i].result;
     eg_domain_set *sets[] = {&x->c->own, &x->rcpt, &x->c->partners};
-    size_t budget = MAX_OWN_COMPARE;
-    for (size_t s = 0; s < 3; s++) {
+    const char *result = NULL;
+    bool member = false;
+    for (size_t s = 0; s < 3 && !member; s++) {
         eg_domain_set_finish(sets[s]);
         if (eg_domain_set_match(sets[s], dom))
-            return NULL; /* it is one of them */
+            member = true; /* it is one of them */
     }
-    for (size_t s = 0; s < 3; s++)
-        for (size_t i = 0; i < sets[s]->n && budget; i++, budget--)
+    size_t budget = MAX_OWN_COMPARE;
+    for (size_t s = 0; s < 3 && !member && !result; s++)
+        for (size_t i = 0; i < sets[s]->n && budget && x->work < MAX_LOOKALIKE_WORK && !result; i++) {
+            budget--;
+            x->work++;
             if (eg_domain_lookalike(dom, sets[s]->v[i]))
-                return sets[s]->v[i];
-    return NULL;
+                result = sets[s]->v[i];
+        }
+    if (x->n_judged < sizeof x->judged / sizeof x->judged[0] && strlen(dom) < sizeof x->judged[0].host) {
+        snprintf(x->judged[x->n_judged].host, sizeof x->judged[0].host, "%s", dom);
+        x->judged[x->n_judged++].result = result;
+    }
+    return result;
 }
 
 /* ---------------------------------------------------------------- headers */
@@ -588,8 +634,8 @@ static eg_status check_headers(ctx *x)
 /* result of one method in an Authentication-Results value: "pass", "fail" ... ("" when absent) */
 static void method_result(const char *val, const char *method, char *out, size_t outsz, bool *any_pass)
 {
-    size_t ml = strlen(method);
-    for (const char *p = val; (p = eg_memmem_ci(p, strlen(p), method, ml)); p += ml) {
+    size_t ml = strlen(method), vl = strlen(val);
+    for (const char *p = val; (p = eg_memmem_ci(p, vl - (size_t)(p - val), method, ml)); p += ml) {
         if ((p > val && p[-1] != ' ' && p[-1] != ';' && p[-1] != '\t' && p[-1] != '\n') || p[ml] != '=')
             continue;
         const char *r = p + ml + 1;
@@ -840,7 +886,9 @@ static eg_status check_thread(ctx *x)
                 return st;
         }
     }
-    if (reply && any_addr && !dom_seen && !x->own_from && !x->partner_from && !x->bulk) {
+    /* the quoted-name finding already says the sender is not in the thread: one signal, one score */
+    if (reply && any_addr && !dom_seen && !x->own_from && !x->partner_from && !x->bulk &&
+        !eg_sender_hits_has(x->h, EG_R_SENDER_QUOTED_NAME_OTHER_ADDRESS)) {
         char list[200] = "";
         size_t o = 0;
         for (size_t i = 0, k = 0; i < ti->n_parties && k < 3; i++) {
@@ -954,7 +1002,36 @@ static eg_status add_rcpts(ctx *x, const eg_addr *a, size_t n)
     return EG_OK;
 }
 
+static eg_status add_env_rcpts(ctx *x, const char *const *rcpts, size_t n)
+{
+    const char *cat;
+    for (size_t i = 0; rcpts && i < n && i < 1000; i++) {
+        const char *at = rcpts[i] ? strrchr(rcpts[i], '@') : NULL;
+        if (!at)
+            continue;
+        char dom[EG_DOMAIN_MAX + 1];
+        size_t dl = strcspn(at + 1, "> \t");
+        if (dl == 0 || dl > EG_DOMAIN_MAX)
+            continue;
+        memcpy(dom, at + 1, dl);
+        dom[dl] = 0;
+        eg_ascii_lower(dom);
+        if (category(x->c, dom, &cat))
+            continue;
+        eg_status st = eg_domain_set_add(&x->rcpt, dom, dl);
+        if (st != EG_OK)
+            return st == EG_ELIMIT ? EG_OK : st;
+    }
+    return EG_OK;
+}
+
 eg_status eg_sender_evaluate(eg_sender_config *c, const eg_mail_view *v, eg_sender_hits *out)
+{
+    return eg_sender_evaluate_rcpts(c, v, NULL, 0, out);
+}
+
+eg_status eg_sender_evaluate_rcpts(eg_sender_config *c, const eg_mail_view *v, const char *const *rcpts,
+                                   size_t n_rcpts, eg_sender_hits *out)
 {
     if (!c || !v || !out)
         return EG_EINVAL;
@@ -977,6 +1054,8 @@ eg_status eg_sender_evaluate(eg_sender_config *c, const eg_mail_view *v, eg_send
         st = add_rcpts(x, v->to, v->n_to);
         if (st == EG_OK)
             st = add_rcpts(x, v->cc, v->n_cc);
+        if (st == EG_OK)
+            st = add_env_rcpts(x, rcpts, n_rcpts);
     }
     if (st == EG_OK) {
         eg_thread_parse_subject(v->subject, &x->ti);
@@ -988,6 +1067,8 @@ eg_status eg_sender_evaluate(eg_sender_config *c, const eg_mail_view *v, eg_send
         st = check_display(x);
     if (st == EG_OK)
         st = check_known(x);
+    if (st == EG_OK)
+        st = check_recipient_name(x);
     if (st == EG_OK)
         st = check_headers(x);
     if (st == EG_OK)
@@ -1027,8 +1108,11 @@ void eg_sender_check(eg_scan *s, const eg_object *msg, const eg_mail_view *v)
     }
     if (eg_scan_timed_out(s, msg))
         return;
+    /* the envelope recipients belong to the top-level message only (Bcc is nowhere else) */
+    const eg_scan_input *in = eg_scan_input_of(s);
+    bool top = msg && msg->parent < 0;
     eg_sender_hits h = {0};
-    eg_status st = eg_sender_evaluate(c, v, &h);
+    eg_status st = eg_sender_evaluate_rcpts(c, v, top && in ? in->rcpts : NULL, top && in ? in->n_rcpts : 0, &h);
     for (size_t i = 0; i < h.n; i++)
         eg_scan_finding(s, msg, h.v[i].rule, "%s", h.v[i].evidence);
     if (st != EG_OK)

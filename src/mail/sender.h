@@ -30,9 +30,14 @@ void eg_sender_config_free(eg_sender_config *c);
 
 /* All checks on one message; hits are appended to out (free with eg_sender_hits_free). */
 eg_status eg_sender_evaluate(eg_sender_config *c, const eg_mail_view *v, eg_sender_hits *out);
+/* The same, with the envelope recipients (SMTP RCPT TO, "user@example.jp" or "<...>") counted
+ * as recipients too: a Bcc'd recipient's domain appears in no header. */
+eg_status eg_sender_evaluate_rcpts(eg_sender_config *c, const eg_mail_view *v, const char *const *rcpts,
+                                   size_t n_rcpts, eg_sender_hits *out);
 
-/* Runs the checks and records each hit with eg_scan_finding on msg. The configuration is loaded
- * once per scan (kept with eg_scan_set_data). */
+/* Runs the checks (with the scan input's envelope recipients for the top-level message) and
+ * records each hit with eg_scan_finding on msg. The configuration is loaded once per scan (kept
+ * with eg_scan_set_data). */
 void eg_sender_check(eg_scan *s, const eg_object *msg, const eg_mail_view *v);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * Fuzz target for the sender checks: the input is split at NUL bytes into the strings of a
  * message view (display name, address, subject, text, html, thread headers, Reply-To, one
- * extra header), and every check runs over it. The configuration (shipped lists, an own domain,
- * a known correspondent, a trusted authserv-id) is loaded once.
+ * Authentication-Results header, an attachment name, a recipient's display name), and every
+ * check runs over it. The configuration (shipped lists, an own domain, a known correspondent, a
+ * trusted authserv-id) is loaded once.
  */
 #include "mail/sender.h"
 
@@ -77,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         v.n_headers = 1;
     }
     char *att = field(&p, end);
+    to.display = field(&p, end);
     if (att) {
         v.attachment_names = &att;
         v.n_attachments = 1;
@@ -98,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(rt.domain);
     free(to.addr);
     free(to.domain);
+    free(to.display);
     free(h.name);
     free(h.value);
     free(att);

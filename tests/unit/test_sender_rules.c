@@ -174,6 +174,42 @@ static void lookalike_domain(void **st)
     expect(&rcpt, "SENDER.LOOKALIKE_DOMAIN", "c0ntoso-corp.com", "contoso-corp.com");
 }
 
+static void recipient_name_other_address(void **st)
+{
+    (void)st;
+    eg_sf_mail ja = {.from = "鈴木 花子 <suzuki.h@somahospitalar.com.br>",
+                     .to = "鈴木 花子 <suzuki@example.co.jp>", .subject = "Re: 資料", .text = "ご確認ください。"};
+    expect(&ja, "SENDER.RECIPIENT_NAME_OTHER_ADDRESS", "suzuki@example.co.jp", "suzuki.h@somahospitalar.com.br");
+    eg_sf_mail en = {.from = "Sato, Jiro <jsato@mail-z.example>",
+                     .to = "team@example.co.jp", .cc = "Jiro Sato <sato@example.co.jp>", .subject = "Form", .text = "x"};
+    expect(&en, "SENDER.RECIPIENT_NAME_OTHER_ADDRESS", "sato@example.co.jp", "jsato@mail-z.example");
+    /* a colleague from the same domain is not */
+    eg_sf_mail ok = {.from = "Jiro Sato <jiro.sato@mail.example.co.jp>", .to = "Jiro Sato <sato@example.co.jp>",
+                     .subject = "note to self", .text = "x"};
+    expect_none(&ok, "SENDER.RECIPIENT_NAME_OTHER_ADDRESS");
+}
+
+static void envelope_recipients_count(void **st)
+{
+    (void)st;
+    /* Bcc: the recipient's domain is only in the envelope */
+    eg_sf_mail m = {.from = "経理 <keiri@fabr1kam-jp.com>", .to = "undisclosed-recipients:;",
+                    .subject = "請求書", .text = "ご確認ください。"};
+    eg_mail_view *v = eg_sf_view(&m);
+    eg_sender_hits h = {0};
+    assert_int_equal(eg_sender_evaluate(cfg, v, &h), EG_OK);
+    assert_null(eg_sf_hit(&h, "SENDER.LOOKALIKE_DOMAIN"));
+    eg_sender_hits_free(&h);
+    const char *rcpts[] = {"<sato@fabrikam-jp.com>", "user@gmail.com"};
+    assert_int_equal(eg_sender_evaluate_rcpts(cfg, v, rcpts, 2, &h), EG_OK);
+    const char *ev = eg_sf_hit(&h, "SENDER.LOOKALIKE_DOMAIN");
+    assert_non_null(ev);
+    assert_non_null(strstr(ev, "fabr1kam-jp.com"));
+    assert_non_null(strstr(ev, "fabrikam-jp.com"));
+    eg_sender_hits_free(&h);
+    eg_sf_view_free(v);
+}
+
 static void known_name_other_domain(void **st)
 {
     (void)st;
@@ -333,6 +369,7 @@ static void not_in_thread_and_quoted_name(void **st)
     eg_sf_mail ja2 = {.from = "山田 太郎 <info@somahospitalar.com.br>", .subject = "RE: 見積書の件",
                       .in_reply_to = "<q1@partner.co.jp>", .text = ja_text};
     expect(&ja2, "SENDER.QUOTED_NAME_OTHER_ADDRESS", "yamada@partner.co.jp", "info@somahospitalar.com.br");
+    expect_none(&ja2, "SENDER.NOT_IN_THREAD"); /* one signal, one score */
     eg_sf_mail en2 = {.from = "Taro Yamada <t.yamada@somahospitalar.com.br>", .subject = "Re: Re: quote",
                       .in_reply_to = "<q2@partner.co.jp>", .text = en_text};
     expect(&en2, "SENDER.QUOTED_NAME_OTHER_ADDRESS", "t.yamada@partner.co.jp", "t.yamada@somahospitalar.com.br");
@@ -561,6 +598,8 @@ int main(void)
         cmocka_unit_test(public_body_domain),
         cmocka_unit_test(org_name_unrelated),
         cmocka_unit_test(lookalike_domain),
+        cmocka_unit_test(recipient_name_other_address),
+        cmocka_unit_test(envelope_recipients_count),
         cmocka_unit_test(known_name_other_domain),
         cmocka_unit_test(own_domain_unauthenticated),
         cmocka_unit_test(auth_fail),

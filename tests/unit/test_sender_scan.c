@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "archive_zipw.h"
 #include "sender_fixtures.h"
 #include "testutil.h"
 
@@ -132,6 +133,55 @@ static void forged_own_domain_with_trusted_results(void **st)
     eg_report_free(r);
 }
 
+/* an AES-256 ZIP holding a harmless text, password "Ab12xy" */
+static uint8_t *password_zip(size_t *len)
+{
+    eg_zw *w = eg_zw_new();
+    eg_zw_opts o = {.name = "見積書.txt", .method = 8, .aes = "Ab12xy", .utf8_flag = true};
+    const char body[] = "見積書の内容です。\n";
+    eg_zw_add(w, &o, body, sizeof body - 1);
+    return eg_zw_finish(w, len);
+}
+
+static bool has_combo(eg_report *r) { return eg_report_has_rule(r, "COMBO.REPLY_WITH_PAYLOAD"); }
+
+/* the verdict's combination: a reply that brings an encrypted archive into a thread that had
+ * none is raised; the same archive in a thread that already exchanged password ZIPs (PPAP) is
+ * not raised by this combination */
+static void reply_bringing_encrypted_archive(void **st)
+{
+    (void)st;
+    size_t zlen = 0;
+    uint8_t *zip = password_zip(&zlen);
+    assert_non_null(zip);
+    eg_sf_mail m = {.from = "山田 太郎 <yamada@partner.co.jp>", .to = "鈴木 花子 <suzuki@example.co.jp>",
+                    .subject = "RE: 打合せの件", .in_reply_to = "<t1@example.co.jp>", .references = "<t1@example.co.jp>",
+                    .text = "ご確認ください。\nパスワード：Ab12xy\n\n"
+                            "差出人: 鈴木 花子 <suzuki@example.co.jp>\n送信日時: 2022年3月1日 10:00\n"
+                            "宛先: 山田 太郎 <yamada@partner.co.jp>\n件名: 打合せの件\n\n来週の打合せ、よろしくお願いします。\n",
+                    .attachments = "2022-03-01_1137.zip", .attachment_data = zip, .attachment_len = zlen};
+    eg_report *r = scan(&m);
+    if (!eg_report_has_rule(r, "ZIP.ENCRYPTED") || !has_combo(r))
+        eg_test_dump(r);
+    assert_true(eg_report_has_rule(r, "ZIP.ENCRYPTED"));
+    assert_true(eg_report_has_rule(r, "MAIL.THREAD_NEW_ATTACHMENT"));
+    assert_true(has_combo(r));
+    assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+    eg_report_free(r);
+
+    /* PPAP thread: the quoted mail already carried a password ZIP */
+    m.text = "再送いたします。\nパスワード：Ab12xy\n\n"
+             "差出人: 鈴木 花子 <suzuki@example.co.jp>\n送信日時: 2022年3月1日 10:00\n"
+             "宛先: 山田 太郎 <yamada@partner.co.jp>\n件名: 打合せの件\n\n"
+             "資料を添付いたします。解凍パスワードは別途お送りします。\n";
+    r = scan(&m);
+    assert_true(eg_report_has_rule(r, "ZIP.ENCRYPTED"));
+    assert_false(eg_report_has_rule(r, "MAIL.THREAD_NEW_ATTACHMENT"));
+    assert_false(has_combo(r));
+    eg_report_free(r);
+    free(zip);
+}
+
 int main(void)
 {
     eg_global_init();
@@ -141,6 +191,7 @@ int main(void)
         cmocka_unit_test(encoded_display_name_seed_case),
         cmocka_unit_test(genuine_reply_stays_clean),
         cmocka_unit_test(forged_own_domain_with_trusted_results),
+        cmocka_unit_test(reply_bringing_encrypted_archive),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     eg_global_shutdown();
