@@ -277,6 +277,10 @@ eg_status eg_sender_config_new(const eg_options *opt, eg_sender_config **out, ch
         eg_sender_config_free(c);
         return st;
     }
+    /* sorted now, so that matching never writes: one configuration serves every thread */
+    eg_domain_set *sets[] = {&c->freemail, &c->isp, &c->hosting, &c->shorteners, &c->own, &c->partners};
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        eg_domain_set_finish(sets[i]);
     *out = c;
     return EG_OK;
 }
@@ -1092,20 +1096,23 @@ static void free_config(void *p) { eg_sender_config_free(p); }
 
 static const int config_tag;
 
+static eg_status create_config(const eg_options *opt, void **out)
+{
+    char err[512] = "";
+    eg_sender_config *c = NULL;
+    eg_status st = eg_sender_config_new(opt, &c, err, sizeof err);
+    if (st != EG_OK)
+        eg_log(EG_LOG_WARN, "sender checks skipped: %s", err[0] ? err : "configuration failed");
+    *out = c;
+    return st;
+}
+
 void eg_sender_check(eg_scan *s, const eg_object *msg, const eg_mail_view *v)
 {
-    eg_sender_config *c = eg_scan_get_data(s, &config_tag);
-    if (!c) {
-        char err[512] = "";
-        if (eg_sender_config_new(eg_scan_options(s), &c, err, sizeof err) != EG_OK) {
-            eg_log(EG_LOG_WARN, "sender checks skipped: %s", err[0] ? err : "configuration failed");
-            return;
-        }
-        if (eg_scan_set_data(s, &config_tag, c, free_config) != EG_OK) {
-            eg_sender_config_free(c);
-            return;
-        }
-    }
+    /* the lists are read from files once per scanner, not once per mail */
+    eg_sender_config *c = eg_scan_shared(s, &config_tag, create_config, free_config);
+    if (!c)
+        return;
     if (eg_scan_timed_out(s, msg))
         return;
     /* the envelope recipients belong to the top-level message only (Bcc is nowhere else) */
