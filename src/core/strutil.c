@@ -20,21 +20,30 @@ char *eg_strndup(const char *s, size_t n)
 
 char *eg_strdup(const char *s) { return s ? eg_strndup(s, strlen(s)) : NULL; }
 
+static inline char upper(char c) { return (c >= 'a' && c <= 'z') ? (char)(c - 32) : c; }
+
+/* Candidates for the first byte are found with memchr (both cases), which is what makes the
+ * search fast on long texts: the byte loop runs only where the first byte matched. */
 const char *eg_memmem_ci(const char *hay, size_t hlen, const char *needle, size_t nlen)
 {
     if (nlen == 0)
         return hay;
     if (nlen > hlen)
         return NULL;
-    char first = lower(needle[0]);
-    for (size_t i = 0; i + nlen <= hlen; i++) {
-        if (lower(hay[i]) != first)
-            continue;
+    char fl = lower(needle[0]), fu = upper(needle[0]);
+    const char *p = hay, *end = hay + (hlen - nlen) + 1; /* one past the last start */
+    while (p < end) {
+        const char *a = memchr(p, fl, (size_t)(end - p));
+        const char *b = fu != fl ? memchr(p, fu, (size_t)((a ? a : end) - p)) : NULL;
+        const char *c = b ? b : a;
+        if (!c)
+            return NULL;
         size_t j = 1;
-        while (j < nlen && lower(hay[i + j]) == lower(needle[j]))
+        while (j < nlen && lower(c[j]) == lower(needle[j]))
             j++;
         if (j == nlen)
-            return hay + i;
+            return c;
+        p = c + 1;
     }
     return NULL;
 }

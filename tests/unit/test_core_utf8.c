@@ -111,6 +111,13 @@ static void strutil_helpers(void **st)
     assert_true(eg_has_suffix_ci("Doc.XLSM", ".xlsm"));
     const char *h = "xxAutoOpenxx";
     assert_ptr_equal(eg_memmem_ci(h, strlen(h), "AUTOOPEN", 8), h + 2);
+    assert_ptr_equal(eg_memmem_ci(h, strlen(h), "openXX", 6), h + 6);   /* at the very end */
+    assert_null(eg_memmem_ci(h, strlen(h), "openxxx", 7));
+    assert_null(eg_memmem_ci(h, 9, "open", 4));                          /* bounded by hlen */
+    const char *mixed = "aAaAab";
+    assert_ptr_equal(eg_memmem_ci(mixed, 6, "AAB", 3), mixed + 3);
+    const char *num = "12-34";
+    assert_ptr_equal(eg_memmem_ci(num, 5, "-3", 2), num + 2); /* non-letters */
 }
 
 int main(void)
