@@ -7,6 +7,8 @@
  */
 #include "text/header.h"
 
+#include "core/base64.h"
+
 #include "core/buf.h"
 #include "text/textbuf.h"
 #include "core/strutil.h"
@@ -32,21 +34,6 @@ static int hexval(int c)
     return -1;
 }
 
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 /* Appends decoded bytes of a B or Q word; returns false when the text was malformed. */
 static bool word_decode(char enc, const char *t, size_t n, eg_buf *b)
 {
@@ -57,7 +44,7 @@ static bool word_decode(char enc, const char *t, size_t n, eg_buf *b)
         for (size_t i = 0; i < n; i++) {
             if (t[i] == '=')
                 break;
-            int v = b64val((unsigned char)t[i]);
+            int v = eg_base64_value((unsigned char)t[i]);
             if (v < 0) {
                 ok = false;
                 continue;
