@@ -550,12 +550,15 @@ static void collect_passwords(walk_ctx *w)
     pw_ctx p = {.s = w->s};
     const eg_mail_view *v = w->v;
     size_t lab = 0;
+    /* every token as a fallback candidate costs most of a plain mail's scan time, and only an
+     * attachment (an archive or a document, perhaps encrypted) can use one */
+    bool fallback = v->n_attachments > 0;
     if (v->subject)
-        lab += eg_password_extract(v->subject, strlen(v->subject), "subject", true, on_password, &p);
+        lab += eg_password_extract(v->subject, strlen(v->subject), "subject", fallback, on_password, &p);
     if (v->text)
-        lab += eg_password_extract(v->text, strlen(v->text), "body", true, on_password, &p);
+        lab += eg_password_extract(v->text, strlen(v->text), "body", fallback, on_password, &p);
     if (v->html_text)
-        lab += eg_password_extract(v->html_text, strlen(v->html_text), "html", true, on_password, &p);
+        lab += eg_password_extract(v->html_text, strlen(v->html_text), "html", fallback, on_password, &p);
     if (lab && p.first[0])
         eg_scan_finding(w->s, w->obj, EG_R_MAIL_PASSWORD_IN_TEXT, "「%s」 %s", p.first, p.first_origin);
     const eg_scan_input *in = eg_scan_input_of(w->s);
