@@ -7,6 +7,7 @@
  * become children that carry only their names and a NOT_OPENED finding.
  */
 #include "archive/archive.h"
+#include "archive/sevenzip.h"
 
 #include "core/strutil.h"
 
@@ -17,6 +18,8 @@
 #include <string.h>
 
 #define LA_BLOCK (64 * 1024)
+/* the 7z header libarchive would decode is at most this big (real ones are kilobytes) */
+#define MAX_7Z_HEADER (64ull << 20)
 #define COUNT_FACTOR 4
 #define MIN_COUNT_BYTES (256ull << 20)
 
@@ -130,6 +133,9 @@ eg_status eg_archive_la_extract(const uint8_t *data, size_t len, const char *nam
         return EG_EINVAL;
     *out = NULL;
     *outlen = 0;
+    eg_status hst = eg_7z_check_header(data, len, MAX_7Z_HEADER, NULL);
+    if (hst != EG_OK)
+        return hst;
     struct archive *a = la_open(data, len, false, password);
     if (!a)
         return EG_EFORMAT;
@@ -274,6 +280,20 @@ eg_status eg_archive_analyze_other(eg_scan *s, const eg_object *obj)
 {
     octx c = {.s = s, .obj = obj};
     bool raw = false;
+    uint64_t declared = 0;
+    eg_status hst = eg_7z_check_header(obj->data, (size_t)obj->size, MAX_7Z_HEADER, &declared);
+    if (hst == EG_EFORMAT) {
+        eg_scan_finding(s, obj, EG_R_ARCHIVE_NOT_READABLE,
+                        "damaged 7z: its header (%llu bytes) lies outside the file",
+                        (unsigned long long)declared);
+        return EG_OK;
+    }
+    if (hst != EG_OK) {
+        eg_scan_finding(s, obj, EG_R_ARCHIVE_NOT_READABLE,
+                        "7z header declares %llu bytes (limit %llu): not handed to the 7z reader",
+                        (unsigned long long)declared, (unsigned long long)MAX_7Z_HEADER);
+        return EG_OK;
+    }
     struct archive *a = la_open(obj->data, obj->size, false, NULL);
     if (!a) {
         /* not an archive format: maybe a single compressed stream */
