@@ -71,9 +71,23 @@ struct eg_scan {
 
 /* ---- global ---------------------------------------------------------------------------- */
 
+/* libgsf and GMime warn on stderr about every damaged structure they meet; for a scanner of
+ * hostile files that is noise in the report and in the milter's log, so their messages go to
+ * the debug log. Damage that matters is reported as findings by the analyzers. */
+static void glib_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer ud)
+{
+    (void)level;
+    (void)ud;
+    eg_log(EG_LOG_DEBUG, "%s: %s", domain ? domain : "glib", msg ? msg : "");
+}
+
 eg_status eg_global_init(void)
 {
     g_mime_init();
+    static const char *const domains[] = {"libgsf", "GMime", "gmime"};
+    for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++)
+        g_log_set_handler(domains[i], G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
+                          glib_log, NULL);
     return EG_OK;
 }
 
