@@ -170,6 +170,7 @@ static const key_def keys[] = {
     {"on_timeout", K_ACTION, F(on_timeout), 0, 0},
     {"max_message_size", K_SIZE, F(max_message_size), 1024, (long long)1 << 40},
     {"scan_timeout_ms", K_UINT, F(scan_timeout_ms), 10, 3600000},
+    {"slot_timeout_ms", K_UINT, F(slot_timeout_ms), 0, 3600000},
     {"add_headers", K_BOOL, F(add_headers), 0, 0},
     {"subject_tag", K_ASCII, F(subject_tag), 0, 0},
     {"reject_text_en", K_ASCII, F(reject_text_en), 0, 0},

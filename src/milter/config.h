@@ -54,11 +54,12 @@ typedef struct eg_milter_config {
     char *pid_file;      /* NULL = none */
     /* policy */
     eg_milter_action action[3]; /* by eg_verdict */
-    eg_milter_action on_error;  /* scan failed, timed out, or no memory */
+    eg_milter_action on_error;  /* scan failed, no memory, or no scan slot within slot_timeout_ms */
     eg_milter_action on_oversize;
     eg_milter_action on_timeout; /* the scan ran out of CPU time (LIMIT.TIME), unless malicious */
     uint64_t max_message_size;
     uint32_t scan_timeout_ms;
+    uint32_t slot_timeout_ms; /* longest wait for a free scan slot; 0 = scan_timeout_ms */
     bool add_headers;
     char *subject_tag;
     char *reject_text_en, *reject_text_ja;

@@ -16,6 +16,16 @@
 #define MAX_CAMPAIGN_ITEMS 16 /* store operations per message stay bounded */
 #define MAX_RCPT_OPS 256
 
+eg_milter_action eg_milter_failure_action(const eg_milter_config *c, eg_milter_failure f)
+{
+    return f == EG_FAIL_OVERSIZE ? c->on_oversize : c->on_error;
+}
+
+unsigned eg_milter_slot_timeout_ms(const eg_milter_config *c)
+{
+    return c->slot_timeout_ms ? c->slot_timeout_ms : c->scan_timeout_ms;
+}
+
 bool eg_milter_is_outbound(const eg_milter_config *c, const eg_milter_msg *m)
 {
     if (!c->outbound_enabled)

@@ -34,6 +34,21 @@ typedef struct eg_milter_decision {
     char campaign_text[256];
 } eg_milter_decision;
 
+/* What went wrong when a message could not be scanned. */
+typedef enum {
+    EG_FAIL_OVERSIZE, /* larger than max_message_size */
+    EG_FAIL_BUFFER,   /* the milter could not keep the message (out of memory) */
+    EG_FAIL_NO_SLOT,  /* no scan slot came free within the slot timeout */
+    EG_FAIL_SCAN      /* eg_scanner_scan() returned an error */
+} eg_milter_failure;
+
+/* The fail-safe action for a failure: on_oversize for an oversize message, on_error for the rest
+ * (both tempfail by default, so the sender retries and nothing passes unseen). */
+eg_milter_action eg_milter_failure_action(const eg_milter_config *c, eg_milter_failure f);
+
+/* How long a message waits for a scan slot: slot_timeout_ms, or scan_timeout_ms when that is 0. */
+unsigned eg_milter_slot_timeout_ms(const eg_milter_config *c);
+
 /* Is this message outbound (authenticated, or from an own domain when so configured)? */
 bool eg_milter_is_outbound(const eg_milter_config *c, const eg_milter_msg *m);
 

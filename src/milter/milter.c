@@ -14,6 +14,7 @@
 #include "core/strutil.h"
 #include "milter/config.h"
 #include "milter/decide.h"
+#include "milter/slots.h"
 #include "milter/stats.h"
 #include "state/state.h"
 
@@ -25,7 +26,6 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +50,7 @@ static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static gen *g_cur;
 static eg_state *g_state;
 static eg_milter_stats g_stats;
-static sem_t g_slots;
+static eg_milter_slots g_slots;
 static pthread_mutex_t g_json_mu = PTHREAD_MUTEX_INITIALIZER;
 static FILE *g_json;
 static int g_pipe[2] = {-1, -1};
@@ -123,7 +123,7 @@ typedef struct conn {
     char *rcpts[MAX_RCPTS];
     size_t n_rcpts;
     eg_buf data;
-    bool oversize;
+    eg_status buf_err; /* first buffering failure: EG_ELIMIT = oversize, anything else = internal */
     char *subject;
     own_hdr own[MAX_OWN_HEADERS];
     size_t n_own;
@@ -183,10 +183,13 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     return SMFIS_CONTINUE;
 }
 
+/* After the first failure nothing more is kept: the message takes a fail-safe action at the end.
+ * Running out of memory is not "oversize": on_oversize may be set to reject, and a 5xx for our
+ * own trouble would lose a legitimate mail. */
 static void append(conn *c, const void *p, size_t n)
 {
-    if (!c->oversize && eg_buf_append(&c->data, p, n) != EG_OK)
-        c->oversize = true;
+    if (c->buf_err == EG_OK)
+        c->buf_err = eg_buf_append(&c->data, p, n);
 }
 
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
@@ -392,23 +395,6 @@ static void log_line(const char *qid, const conn *c, const eg_milter_decision *d
                qid, d->account, d->alert_text, d->reasons[0] ? d->reasons : "-");
 }
 
-/* Waits for a scan slot, at most the scan timeout: a backlog is a fail-safe case too. */
-static bool slot_wait(unsigned ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    while (sem_timedwait(&g_slots, &ts) != 0)
-        if (errno != EINTR)
-            return false;
-    return true;
-}
-
 static sfsistat cb_eom(SMFICTX *ctx)
 {
     conn *c = smfi_getpriv(ctx);
@@ -424,13 +410,17 @@ static sfsistat cb_eom(SMFICTX *ctx)
     const char *why = NULL;
     eg_report *r = NULL;
     eg_milter_msg m = {qid, c->from, c->auth, (const char *const *)c->rcpts, c->n_rcpts};
-    if (c->oversize) {
+    if (c->buf_err == EG_ELIMIT) {
         why = "message larger than max_message_size";
-        d.action = g->cfg.on_oversize;
+        d.action = eg_milter_failure_action(&g->cfg, EG_FAIL_OVERSIZE);
         atomic_fetch_add(&g_stats.oversize, 1);
-    } else if (!slot_wait(g->cfg.scan_timeout_ms)) {
-        why = "no scan slot free within scan_timeout_ms";
-        d.action = g->cfg.on_error;
+    } else if (c->buf_err != EG_OK) {
+        why = c->buf_err == EG_ENOMEM ? "cannot buffer the message: out of memory" : "cannot buffer the message";
+        d.action = eg_milter_failure_action(&g->cfg, EG_FAIL_BUFFER);
+        atomic_fetch_add(&g_stats.errors, 1);
+    } else if (!eg_milter_slots_acquire(&g_slots, eg_milter_slot_timeout_ms(&g->cfg))) {
+        why = "no scan slot free within slot_timeout_ms";
+        d.action = eg_milter_failure_action(&g->cfg, EG_FAIL_NO_SLOT);
         atomic_fetch_add(&g_stats.errors, 1);
     } else {
         atomic_fetch_add(&g_stats.scans_running, 1);
@@ -448,10 +438,10 @@ static sfsistat cb_eom(SMFICTX *ctx)
         atomic_fetch_add(&g_stats.scan_us_sum, (unsigned long long)((now_ms() - s0) * 1000.0));
         atomic_fetch_add(&g_stats.scan_count, 1);
         atomic_fetch_sub(&g_stats.scans_running, 1);
-        sem_post(&g_slots);
+        eg_milter_slots_release(&g_slots);
         if (st != EG_OK || !r) {
-            why = eg_status_str(st);
-            d.action = g->cfg.on_error;
+            why = st != EG_OK ? eg_status_str(st) : "scanner returned no report";
+            d.action = eg_milter_failure_action(&g->cfg, EG_FAIL_SCAN);
             atomic_fetch_add(&g_stats.errors, 1);
         } else {
             eg_milter_decide(&g->cfg, g_state, r, &m, &d);
@@ -739,7 +729,8 @@ int eg_cmd_milter(int argc, char **argv)
     g_cur = g;
     int rc = 1;
     eg_stats_server *srv = NULL;
-    if (sem_init(&g_slots, 0, g->cfg.max_scans) != 0 || open_state(&g->cfg, &g_state) != EG_OK) {
+    bool slots = eg_milter_slots_init(&g_slots, g->cfg.max_scans) == EG_OK;
+    if (!slots || open_state(&g->cfg, &g_state) != EG_OK) {
         eg_log(EG_LOG_ERR, "cannot set up scan slots or state store");
         goto out;
     }
@@ -771,6 +762,8 @@ out:
     pthread_mutex_unlock(&g_json_mu);
     eg_state_free(g_state);
     g_state = NULL;
+    if (slots)
+        eg_milter_slots_destroy(&g_slots);
     gen_release(g_cur);
     g_cur = NULL;
     eg_global_shutdown();
