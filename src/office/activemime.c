@@ -17,8 +17,7 @@
 
 #define AM_MAGIC "ActiveMime"
 
-/* Inflates a zlib stream at d into a malloc'd buffer of at most cap bytes. */
-static eg_status inflate_at(const uint8_t *d, size_t len, size_t cap, uint8_t **out, size_t *outlen)
+eg_status eg_office_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **out, size_t *outlen)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
@@ -67,7 +66,7 @@ static eg_status activemime(eg_scan *s, const eg_object *obj, const uint8_t *d, 
             continue;
         uint8_t *out;
         size_t n;
-        eg_status st = inflate_at(d + cand[k], len - cand[k], cap, &out, &n);
+        eg_status st = eg_office_inflate(d + cand[k], len - cand[k], cap, &out, &n);
         if (st != EG_OK && st != EG_ELIMIT)
             continue;
         if (eg_scan_charge(s, obj, n) != EG_OK) {

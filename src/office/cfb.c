@@ -6,7 +6,9 @@
  * package of an encrypted OOXML file (decrypted when a password opens it), and lure text in the
  * document streams.
  *
- * It does not interpret WordDocument or PowerPoint structures beyond the encryption flag.
+ * It does not interpret WordDocument or PowerPoint structures beyond the encryption flag and the
+ * RC4 header (an RC4-encrypted WordDocument is decrypted for the lure-text search) and the
+ * PowerPoint storages that ppt.c hands on.
  */
 #include "office/office_int.h"
 
@@ -32,6 +34,9 @@ typedef struct cfb_ctx {
     bool objectpool;
     uint8_t *enc_info, *enc_pkg;
     size_t enc_info_len, enc_pkg_len;
+    /* an RC4-encrypted WordDocument and the heads of both table streams, decrypted after the walk */
+    uint8_t *word, *table[2];
+    size_t word_len, table_len[2];
 } cfb_ctx;
 
 /* Reads a whole stream (or its first max bytes when max != 0), capped by the scan budget.
@@ -223,6 +228,12 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
     bool package = !strcmp(name, "Package");
     bool enc_info = depth == 0 && !strcmp(name, "EncryptionInfo");
     bool enc_pkg = depth == 0 && !strcmp(name, "EncryptedPackage");
+    int table = depth == 0 && !strcmp(name, "0Table") ? 0 : depth == 0 && !strcmp(name, "1Table") ? 1 : -1;
+    if (table >= 0 && !c->table[table]) {
+        /* only the encryption header at its start is needed */
+        read_stream_max(c, in, 64u << 10, &c->table[table], &c->table_len[table]);
+        return;
+    }
     if (!(wb || word || ppt || native || package || enc_info || enc_pkg))
         return;
     uint8_t *d;
@@ -240,11 +251,21 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
     }
     if (word) {
         /* FIB base: fEncrypted is bit 8 of the flags word at offset 0x0A */
-        if (len >= 12 && (eg_rd16le(d + 0x0A) & 0x0100))
-            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_ENCRYPTED, "Word binary encryption (RC4/XOR, not decrypted)");
+        uint16_t fl = len >= 68 ? eg_rd16le(d + 0x0A) : 0;
+        if ((fl & 0x0100) && !(fl & 0x8000) && depth == 0 && !c->word) {
+            /* RC4: decrypted once the table stream with the header is known */
+            c->word = d, c->word_len = len;
+            return;
+        }
+        if (fl & 0x0100)
+            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_ENCRYPTED, "%s",
+                            (fl & 0x8000) ? "Word binary encryption (XOR obfuscation, not decrypted)"
+                                          : "Word binary RC4 encryption of an embedded document (not decrypted)");
         eg_office_lure_findings(c->s, c->obj, d, len);
     } else if (ppt) {
         eg_office_lure_findings(c->s, c->obj, d, len);
+        if (depth == 0)
+            eg_office_ppt_objects(c->s, c->obj, d, len);
     } else if (native) {
         handle_ole10native(c, d, len, path);
     } else if (package) {
@@ -331,6 +352,39 @@ static void handle_encryption(cfb_ctx *c)
     }
 }
 
+/* MS-DOC 2.2.6.2/2.2.6.3: the RC4 header is the first lKey bytes of the table stream that
+ * fWhichTblStm names; WordDocument is encrypted from byte 68 in 512-byte blocks. Decrypted, its
+ * text is searched for lure phrases (the VBA storage is never encrypted and is read as usual). */
+static void handle_word_rc4(cfb_ctx *c)
+{
+    uint16_t fl = eg_rd16le(c->word + 0x0A);
+    uint32_t lkey = eg_rd32le(c->word + 0x0E);
+    int t = (fl & 0x0200) ? 1 : 0;
+    eg_office_rc4_hdr h;
+    eg_office_rc4_key k;
+    eg_office_pw pw = {0};
+    eg_status st = EG_EFORMAT;
+    if (c->table[t] && lkey <= c->table_len[t])
+        st = eg_office_rc4_parse(c->table[t], lkey, &h);
+    if (st == EG_OK)
+        st = eg_office_rc4_find_key(c->s, c->obj, &h, &k, &pw);
+    if (st != EG_OK) {
+        eg_scan_finding(c->s, c->obj, EG_R_OFFICE_ENCRYPTED, "Word binary RC4 encryption: %s",
+                        st == EG_EPASSWORD      ? "no candidate password opened it"
+                        : st == EG_EUNSUPPORTED ? "unsupported encryption header"
+                                                : eg_status_str(st));
+        return;
+    }
+    eg_office_rc4_apply(&k, 512, c->word, c->word_len, 68);
+    if (pw.is_default)
+        eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DEFAULT_PASSWORD, "VelvetSweatshop (Word %s)",
+                        h.cryptoapi ? "RC4 CryptoAPI" : "RC4");
+    else
+        eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DECRYPTED, "Word %s, password from %s",
+                        h.cryptoapi ? "RC4 CryptoAPI" : "RC4", pw.origin ? pw.origin : "?");
+    eg_office_lure_findings(c->s, c->obj, c->word, c->word_len);
+}
+
 eg_status eg_office_analyze_cfb(eg_scan *s, const eg_object *obj)
 {
     GsfInput *in = gsf_input_memory_new(obj->data, (gsf_off_t)obj->size, FALSE);
@@ -352,8 +406,13 @@ eg_status eg_office_analyze_cfb(eg_scan *s, const eg_object *obj)
         eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_OBJECT, "ObjectPool (embedded OLE objects)");
     if (c.enc_info && c.enc_pkg)
         handle_encryption(&c);
+    if (c.word)
+        handle_word_rc4(&c);
     free(c.enc_info);
     free(c.enc_pkg);
+    free(c.word);
+    free(c.table[0]);
+    free(c.table[1]);
     g_object_unref(ole);
     g_object_unref(in);
     return EG_OK;

@@ -6,7 +6,8 @@
  * mail opens them. The data-integrity HMAC is not checked: a wrong password is already caught by
  * the verifier, and a tampered package is analysed like any other.
  *
- * The RC4 CryptoAPI and XOR forms of .doc/.xls are only detected (by cfb.c and the BIFF8 reader).
+ * The RC4 forms of .xls are decrypted by rc4.c; XOR obfuscation and the RC4 forms of .doc are only
+ * detected (by cfb.c and the BIFF8 reader).
  */
 #include "office/office_int.h"
 
@@ -127,7 +128,7 @@ static bool crypt_blocks(const EVP_CIPHER *c, const uint8_t *key, const uint8_t 
 }
 
 /* UTF-16LE of a UTF-8 password (BMP only, enough for passwords). */
-static size_t pw_utf16(const char *pw, uint8_t *out, size_t max)
+size_t eg_office_pw_utf16(const char *pw, uint8_t *out, size_t max)
 {
     size_t n = 0;
     const unsigned char *p = (const unsigned char *)pw;
@@ -151,7 +152,7 @@ static bool spin_hash(const EVP_MD *md, const uint8_t *salt, size_t slen, const 
                       unsigned *hl)
 {
     uint8_t u[512];
-    size_t ul = pw_utf16(pw, u, sizeof u);
+    size_t ul = eg_office_pw_utf16(pw, u, sizeof u);
     EVP_MD_CTX *x = EVP_MD_CTX_new();
     if (!x)
         return false;

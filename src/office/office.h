@@ -3,12 +3,14 @@
  * project's own MS-OVBA decompressor and dir-stream parser), VBA source analysis with static
  * decoding, Excel 4.0 (XLM) macros from BIFF8 .xls, .xlsm XML and .xlsb BIFF12, OOXML packages
  * (content types, relationships, remote templates, DDE), Office encryption (detection, and
- * decryption of ECMA-376 standard and agile encryption with the default or a mail password),
- * RTF embedded objects and lure text.
+ * decryption of ECMA-376 standard and agile encryption and of the RC4 / RC4 CryptoAPI encryption
+ * of .xls and .doc, with the default or a mail password), the VBA project and OLE storages kept
+ * in ExOleObjStg records of PowerPoint 97-2003 files, RTF embedded objects and lure text.
  *
  * What it deliberately does not do: run or emulate macros (decoding is static: literals, Chr(),
  * concatenation, StrReverse, Replace on known strings), parse VBA p-code beyond looking for
- * strings, decrypt the RC4 forms of .doc/.xls (they are reported), or render documents.
+ * strings, decrypt XOR obfuscation or RC4-encrypted .ppt (they are reported), or render
+ * documents.
  *
  * The analyzers follow src/scan/scan.h; the parsers below are pure functions over bytes so the
  * tests, fuzzers and the benchmark can call them without a scan.

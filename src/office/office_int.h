@@ -53,4 +53,65 @@ eg_status eg_office_decrypt_with(const uint8_t *info, size_t info_len, const uin
                                  size_t pkg_len, const char *password, size_t max_out, uint8_t **out,
                                  size_t *out_len);
 
+/* Inflates a zlib stream at d into a malloc'd buffer of at most cap bytes (EG_ELIMIT keeps the
+ * prefix; EG_EFORMAT for a broken stream or fewer than 8 bytes out). */
+eg_status eg_office_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **out, size_t *outlen);
+
+/* PowerPoint 97-2003 (ppt.c): the ExOleObjStg records of a "PowerPoint Document" stream, and
+ * which of them the VBAInfoAtom names (vba_off, SIZE_MAX when none). EG_ELIMIT past the record
+ * bound (what was found is kept). */
+#define EG_PPT_MAX_OBJECTS 64
+typedef struct eg_ppt_objects {
+    size_t off[EG_PPT_MAX_OBJECTS]; /* record offsets */
+    size_t n;
+    bool have_vba;
+    uint32_t vba_ref;
+    size_t vba_off;
+    unsigned records;
+    bool encrypted; /* a CryptSession10Container: the presentation is RC4 CryptoAPI encrypted */
+} eg_ppt_objects;
+eg_status eg_office_ppt_find(const uint8_t *d, size_t len, eg_ppt_objects *o);
+/* The storage bytes of the ExOleObjStg record at off: in place, or inflated into *owned (malloc'd,
+ * at most cap bytes) when the record is compressed. */
+eg_status eg_office_ppt_storage(const uint8_t *d, size_t len, size_t off, size_t cap, const uint8_t **stg,
+                                size_t *stg_len, uint8_t **owned);
+/* The analyzer's part: every storage becomes a CFB child of obj (the VBA one named so). */
+void eg_office_ppt_objects(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len);
+
+/* UTF-16LE of a UTF-8 password (BMP only) into out; returns the bytes written. */
+size_t eg_office_pw_utf16(const char *pw, uint8_t *out, size_t max);
+
+/* ---- RC4 of the binary formats (rc4.c): MS-OFFCRYPTO 2.3.5 / 2.3.6 ---- */
+typedef struct eg_office_rc4_hdr {
+    bool cryptoapi; /* 2.3.5 (SHA-1) rather than 2.3.6 (MD5) */
+    unsigned key_bits, key_bytes;
+    const uint8_t *salt, *verifier, *vhash; /* 16, 16, vhash_len bytes, pointing into the input */
+    size_t vhash_len;
+} eg_office_rc4_hdr;
+typedef struct eg_office_rc4_key {
+    bool cryptoapi;
+    unsigned key_bytes;
+    uint8_t base[20]; /* H1 (5 bytes, RC4) or H0 (20 bytes, CryptoAPI) */
+} eg_office_rc4_key;
+/* Parses an RC4 (version 1.1) or RC4 CryptoAPI (2.2/3.2/4.2) encryption header. */
+eg_status eg_office_rc4_parse(const uint8_t *hdr, size_t len, eg_office_rc4_hdr *h);
+/* Derives the key for password and checks it against the verifier: EG_EPASSWORD when wrong. */
+eg_status eg_office_rc4_derive(const eg_office_rc4_hdr *h, const char *password, eg_office_rc4_key *k);
+/* XORs the key stream (re-keyed every block_size bytes of offset) into d[from..len). */
+void eg_office_rc4_apply(const eg_office_rc4_key *k, size_t block_size, uint8_t *d, size_t len, size_t from);
+/* The FILEPASS record of a BIFF8 stream: its offset and the RC4 header it holds. EG_ENOTFOUND
+ * without one, EG_EUNSUPPORTED for XOR obfuscation. */
+eg_status eg_office_xls_filepass(const uint8_t *wb, size_t len, size_t *rec_off, const uint8_t **hdr, size_t *hdr_len);
+/* Decrypts a whole BIFF8 stream with a verified key (*out malloc'd, len bytes, FILEPASS blanked
+ * to record type 0), or with a password (EG_EPASSWORD when it is wrong). */
+eg_status eg_office_xls_decrypt_key(const uint8_t *wb, size_t len, const eg_office_rc4_key *k, uint8_t **out);
+eg_status eg_office_xls_decrypt_with(const uint8_t *wb, size_t len, const char *password, uint8_t **out);
+/* Tries "VelvetSweatshop" then the mail's candidates (each counted against the password budget);
+ * *k is the key that verified, *pw the password. EG_EPASSWORD when none did. */
+eg_status eg_office_rc4_find_key(eg_scan *s, const eg_object *obj, const eg_office_rc4_hdr *h, eg_office_rc4_key *k,
+                                 eg_office_pw *pw);
+/* The BIFF8 analyzer's FILEPASS handling: tries the passwords, adds the decrypted stream as a
+ * BIFF8 child with the findings, or records OFFICE.ENCRYPTED. */
+void eg_office_biff8_decrypt(eg_scan *s, const eg_object *obj);
+
 #endif

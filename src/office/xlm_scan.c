@@ -236,7 +236,7 @@ eg_status eg_office_analyze_biff8(eg_scan *s, const eg_object *obj)
     unsigned flags = 0;
     eg_status st = eg_biff8_read(obj->data, (size_t)obj->size, &out, &flags);
     if (flags & EG_XLM_F_ENCRYPTED)
-        eg_scan_finding(s, obj, EG_R_OFFICE_ENCRYPTED, "FILEPASS: BIFF8 RC4/XOR encryption (not decrypted)");
+        eg_office_biff8_decrypt(s, obj);
     if (flags & EG_XLM_F_HIDDEN_SHEET)
         eg_scan_finding(s, obj, EG_R_OFFICE_HIDDEN_SHEET, "hidden worksheet");
     if ((flags & (EG_XLM_F_MACROSHEET | EG_XLM_F_FORMULAS)) && out.len) {
