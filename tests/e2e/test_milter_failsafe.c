@@ -39,7 +39,6 @@ static int stats1, stats2;
 static pid_t milter1, milter2;
 static char conf1[600], conf2[600], log1[600], log2[600];
 static bool ready;
-static int serial;
 static char *big; /* the 40 MB mail: freed in teardown, also when an assertion fails */
 
 static void write_conf(const char *path, int milter_port, int stats_port, const char *extra)
@@ -130,20 +129,12 @@ static void need(void)
     if (geteuid() != 0)
         skip(); /* a private Postfix needs root: it switches to the postfix user */
     if (!ready) {
-        char cmd[3000];
-        snprintf(cmd, sizeof cmd, "cat '%s' '%s' '%s/maillog' '%s/start.log' 2>/dev/null | tail -40", log1, log2,
-                 pf.dir, pf.dir);
-        if (system(cmd)) {
-        }
+        eg_mh_dump_logs(log1, log2, &pf);
         fail_msg("the test environment (Postfix, milter) did not start");
     }
 }
 
-static const char *token(char *buf, size_t n)
-{
-    snprintf(buf, n, "egfs-%d-%d-%ld", (int)getpid(), ++serial, (long)time(NULL));
-    return buf;
-}
+static const char *token(char *buf, size_t n) { return eg_mh_token(buf, n, "egfs"); }
 
 static char *plain_mail(const char *subject, const char *body)
 {

@@ -31,7 +31,6 @@ static int redis_port, stats1, stats2;
 static pid_t redis, milter1, milter2;
 static char conf1[600], conf2[600], log1[600], log2[600], json1[600];
 static bool ready;
-static int serial;
 
 static void write_conf(const char *path, int milter_port, int stats_port, const char *json, const char *extra)
 {
@@ -124,21 +123,12 @@ static void need(void)
     if (geteuid() != 0)
         skip(); /* a private Postfix needs root: it switches to the postfix user */
     if (!ready) {
-        char cmd[3000];
-        snprintf(cmd, sizeof cmd, "cat '%s' '%s' '%s/maillog' '%s/start.log' 2>/dev/null | tail -40", log1, log2,
-                 pf.dir, pf.dir);
-        if (system(cmd)) {
-        }
+        eg_mh_dump_logs(log1, log2, &pf);
         fail_msg("the test environment (Postfix, redis-server, milter) did not start");
     }
 }
 
-/* A unique token per mail so each test finds its own message. */
-static const char *token(char *buf, size_t n)
-{
-    snprintf(buf, n, "egtok-%d-%d-%ld", (int)getpid(), ++serial, (long)time(NULL));
-    return buf;
-}
+static const char *token(char *buf, size_t n) { return eg_mh_token(buf, n, "egtok"); }
 
 static char *mail(const char *from, const char *to, const char *subject, const char *extra_headers,
                   const char *body)
