@@ -17,8 +17,8 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	@echo "== emoguard scan examples/ =="
-	@./$(BUILD)/emoguard scan --lang $${EG_LANG:-en} examples/ ; rc=$$?; \
+	@echo "== emoguard scan examples/*.eml =="
+	@./$(BUILD)/emoguard scan --lang $${EG_LANG:-en} examples/*.eml ; rc=$$?; \
 	  echo "(exit code $$rc: 0 clean, 1 suspicious, 2 malicious)"; [ $$rc -le 2 ]
 
 # the test suite also needs mingw-w64 and wine (hostcheck's Windows end-to-end test)

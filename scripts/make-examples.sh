@@ -1,7 +1,7 @@
 #!/bin/sh
 # Writes the two hand-made example mails of examples/ (harmless content only):
 #   01-clean-business-ja.eml  an ordinary Japanese business mail (ISO-2022-JP)
-#   02-suspicious-ja.eml      a lure: spoofed display name, Reply-To elsewhere, a password in a
+#   02-lure-script-ja.eml     a lure: spoofed display name, Reply-To elsewhere, a password in a
 #                             Shift_JIS body (with ① and ㈱), and a script disguised as a PDF
 #                             (it only prints a message; it is never run by emoguard)
 # The Emotet-like examples built from harmless parts come from examples/gen/make_examples.c.
@@ -78,5 +78,5 @@ name='請求書_0702.pdf.js'
     printf 'Content-Transfer-Encoding: base64\n\n'
     printf '%s\r\n' "$script" | b64
     printf '\n--=_demo_b1--\n'
-} >"$out/02-suspicious-ja.eml"
-echo "wrote $out/01-clean-business-ja.eml $out/02-suspicious-ja.eml"
+} >"$out/02-lure-script-ja.eml"
+echo "wrote $out/01-clean-business-ja.eml $out/02-lure-script-ja.eml"

@@ -229,7 +229,8 @@ static void walk(eg_inputs *in, const char *dir, int depth, bool maildir)
         char path[4096];
         /* a Maildir's tmp/ holds mails still being delivered */
         bool skip = is_md && !strcmp(names[i], "tmp");
-        int w = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        size_t dl = strlen(dir);
+        int w = snprintf(path, sizeof path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", names[i]);
         free(names[i]);
         if (skip || w < 0 || (size_t)w >= sizeof path)
             continue;
