@@ -43,6 +43,13 @@ eg_status eg_buf_reserve(eg_buf *b, size_t extra)
 
 eg_status eg_buf_append(eg_buf *b, const void *p, size_t n)
 {
+    if (b->data && n <= b->cap - b->len) { /* fits: cap never exceeds limit */
+        if (n)
+            memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = 0;
+        return EG_OK;
+    }
     eg_status st = eg_buf_reserve(b, n);
     if (st == EG_ELIMIT && b->limit > b->len) {
         /* keep the prefix that fits: analysing a cut object beats analysing nothing */
@@ -63,9 +70,20 @@ eg_status eg_buf_append(eg_buf *b, const void *p, size_t n)
     return EG_OK;
 }
 
-eg_status eg_buf_putc(eg_buf *b, uint8_t c) { return eg_buf_append(b, &c, 1); }
+eg_status eg_buf_putc(eg_buf *b, uint8_t c)
+{
+    if (b->data && b->len < b->cap) {
+        b->data[b->len++] = c;
+        b->data[b->len] = 0;
+        return EG_OK;
+    }
+    return eg_buf_append(b, &c, 1);
+}
 
-eg_status eg_buf_puts(eg_buf *b, const char *s) { return eg_buf_append(b, s, strlen(s)); }
+eg_status eg_buf_puts(eg_buf *b, const char *s)
+{
+    return eg_buf_append(b, s, strlen(s));
+}
 
 eg_status eg_buf_vprintf(eg_buf *b, const char *fmt, va_list ap)
 {

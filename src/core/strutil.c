@@ -5,7 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
-static inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+static inline char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
 
 char *eg_strndup(const char *s, size_t n)
 {
@@ -18,18 +21,31 @@ char *eg_strndup(const char *s, size_t n)
     return r;
 }
 
-char *eg_strdup(const char *s) { return s ? eg_strndup(s, strlen(s)) : NULL; }
+char *eg_strdup(const char *s)
+{
+    return s ? eg_strndup(s, strlen(s)) : NULL;
+}
 
-static inline char upper(char c) { return (c >= 'a' && c <= 'z') ? (char)(c - 32) : c; }
+static inline char upper(char c)
+{
+    return (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+}
 
-/* Candidates for the first byte are found with memchr (both cases), which is what makes the
- * search fast on long texts: the byte loop runs only where the first byte matched. */
+/* A needle without ASCII letters ("パスワード", ".7z") matches the same bytes in any case: libc's
+ * memmem is far faster than a first-byte search there, whose first byte (a UTF-8 lead byte) is
+ * everywhere in Japanese text. Otherwise candidates for the first byte are found with memchr
+ * (both cases): the byte loop runs only where the first byte matched. */
 const char *eg_memmem_ci(const char *hay, size_t hlen, const char *needle, size_t nlen)
 {
     if (nlen == 0)
         return hay;
     if (nlen > hlen)
         return NULL;
+    bool letters = false;
+    for (size_t i = 0; i < nlen && !letters; i++)
+        letters = lower(needle[i]) != upper(needle[i]);
+    if (!letters)
+        return memmem(hay, hlen, needle, nlen);
     char fl = lower(needle[0]), fu = upper(needle[0]);
     const char *p = hay, *end = hay + (hlen - nlen) + 1; /* one past the last start */
     while (p < end) {

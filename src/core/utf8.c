@@ -7,47 +7,9 @@
 
 #include "core/buf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-size_t eg_utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
-{
-    if (len == 0)
-        return 0;
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t n;
-    unsigned min;
-    if ((c & 0xE0) == 0xC0) {
-        n = 2;
-        c &= 0x1F;
-        min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3;
-        c &= 0x0F;
-        min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4;
-        c &= 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return n;
-}
 
 size_t eg_utf8_encode(unsigned cp, char *out)
 {
@@ -93,32 +55,53 @@ static bool is_bidi_control(unsigned cp)
            cp == 0x200F || cp == 0x061C;
 }
 
+/* The output is written straight into one allocation sized for the worst case (an invalid
+ * byte grows to 3 bytes, a 3-byte bidi control to 8), capped by max_bytes: this runs on every
+ * string of every report, so it must not cost a buffer call per character. */
 char *eg_utf8_sanitize(const char *s, size_t len, size_t max_bytes, bool keep_newlines)
 {
-    eg_buf b;
-    eg_buf_init(&b, 0);
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     if (!s)
         len = 0;
+    size_t room; /* bytes of output allowed before "..." */
+    if (len > (SIZE_MAX - 16) / 3)
+        return NULL;
+    room = 3 * len;
+    if (max_bytes && room > max_bytes)
+        room = max_bytes;
+    char *out = malloc(room + 4); /* + "..." + NUL */
+    if (!out)
+        return NULL;
     static const char repl[] = "\xEF\xBF\xBD";
-    size_t i = 0;
+    static const char hx[] = "0123456789ABCDEF";
+    size_t i = 0, o = 0;
     bool cut = false;
     while (i < len) {
+        unsigned c = p[i];
+        if (c >= 0x20 && c < 0x7F) { /* the common case */
+            if (o + 1 > room) {
+                cut = true;
+                break;
+            }
+            out[o++] = (char)c;
+            i++;
+            continue;
+        }
         unsigned cp;
         size_t n = eg_utf8_decode(p + i, len - i, &cp);
-        char tmp[16];
+        char tmp[8];
+        const char *src = tmp;
         size_t tl;
         if (!n) {
-            memcpy(tmp, repl, 3);
+            src = repl;
             tl = 3;
             n = 1;
         } else if ((cp < 0x20 && cp != '\t' && !(keep_newlines && cp == '\n')) || cp == 0x7F ||
                    (cp >= 0x80 && cp < 0xA0)) {
-            memcpy(tmp, repl, 3);
+            src = repl;
             tl = 3;
         } else if (is_bidi_control(cp)) {
             /* show, do not obey: <U+202E> */
-            static const char hx[] = "0123456789ABCDEF";
             memcpy(tmp, "<U+", 3);
             tmp[3] = hx[(cp >> 12) & 15];
             tmp[4] = hx[(cp >> 8) & 15];
@@ -127,22 +110,21 @@ char *eg_utf8_sanitize(const char *s, size_t len, size_t max_bytes, bool keep_ne
             tmp[7] = '>';
             tl = 8;
         } else {
-            memcpy(tmp, p + i, n);
+            src = (const char *)p + i;
             tl = n;
         }
-        if (max_bytes && b.len + tl > max_bytes) {
+        if (o + tl > room) {
             cut = true;
             break;
         }
-        if (eg_buf_append(&b, tmp, tl) != EG_OK) {
-            eg_buf_free(&b);
-            return NULL;
-        }
+        memcpy(out + o, src, tl);
+        o += tl;
         i += n;
     }
-    if (cut && eg_buf_puts(&b, "...") != EG_OK) {
-        eg_buf_free(&b);
-        return NULL;
+    if (cut) {
+        memcpy(out + o, "...", 3);
+        o += 3;
     }
-    return eg_buf_steal(&b, NULL);
+    out[o] = 0;
+    return out;
 }

@@ -22,10 +22,15 @@ static eg_status push(eg_links *l, const char *url, size_t ulen, const char *tex
         l->truncated = true;
         return EG_OK;
     }
-    if (!l->v) {
-        l->v = calloc(EG_LINKS_MAX, sizeof *l->v);
-        if (!l->v)
+    if (l->n == l->cap) { /* grows 8, 16 ... EG_LINKS_MAX: most mails have a few links */
+        size_t nc = l->cap ? l->cap * 2 : 8;
+        if (nc > EG_LINKS_MAX)
+            nc = EG_LINKS_MAX;
+        eg_link *nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv)
             return EG_ENOMEM;
+        l->v = nv;
+        l->cap = nc;
     }
     eg_link *k = &l->v[l->n];
     memset(k, 0, sizeof *k);
@@ -64,7 +69,8 @@ static eg_status push(eg_links *l, const char *url, size_t ulen, const char *tex
         if (colon) {
             long port = 0;
             size_t i = 1;
-            while ((size_t)(colon - h) + i < hl && colon[i] >= '0' && colon[i] <= '9' && port < 100000)
+            while ((size_t)(colon - h) + i < hl && colon[i] >= '0' && colon[i] <= '9' &&
+                   port < 100000)
                 port = port * 10 + (colon[i++] - '0');
             if (i > 1)
                 k->port = (int)port;
@@ -97,8 +103,8 @@ static size_t decode_entities(const char *in, size_t n, char *out, size_t outsz)
             static const struct {
                 const char *e;
                 char c;
-            } ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'},
-                        {"&apos;", '\''}, {"&nbsp;", ' '}};
+            } ents[] = {{"&amp;", '&'},  {"&lt;", '<'},    {"&gt;", '>'},
+                        {"&quot;", '"'}, {"&apos;", '\''}, {"&nbsp;", ' '}};
             bool done = false;
             for (size_t k = 0; k < sizeof ents / sizeof ents[0]; k++) {
                 size_t el = strlen(ents[k].e);
@@ -120,9 +126,10 @@ static size_t decode_entities(const char *in, size_t n, char *out, size_t outsz)
                 size_t d0 = j;
                 while (j < n && j - d0 < 7) {
                     char c = in[j];
-                    int v = c >= '0' && c <= '9' ? c - '0'
+                    int v = c >= '0' && c <= '9'          ? c - '0'
                             : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
-                            : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+                            : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                          : -1;
                     if (v < 0)
                         break;
                     cp = cp * (hex ? 16 : 10) + (unsigned)v;
@@ -153,9 +160,9 @@ static bool http_like(const char *u)
 static bool find_href(const char *h, size_t a, size_t e, size_t *vs, size_t *ve)
 {
     for (size_t i = a; i + 5 <= e; i++) {
-        if (strncasecmp(h + i, "href", 4) || (i > a && h[i - 1] != ' ' && h[i - 1] != '\t' &&
-                                              h[i - 1] != '\n' && h[i - 1] != '\r' && h[i - 1] != '"' &&
-                                              h[i - 1] != '\''))
+        if (strncasecmp(h + i, "href", 4) ||
+            (i > a && h[i - 1] != ' ' && h[i - 1] != '\t' && h[i - 1] != '\n' && h[i - 1] != '\r' &&
+             h[i - 1] != '"' && h[i - 1] != '\''))
             continue;
         size_t j = i + 4;
         while (j < e && (h[j] == ' ' || h[j] == '\t' || h[j] == '\n' || h[j] == '\r'))
@@ -320,12 +327,11 @@ bool eg_link_host_is_ip(const char *host)
 
 const char *eg_link_file_ext(const char *url)
 {
-    static const char *const ext[] = {"doc",  "docm", "dot",  "dotm", "xls",  "xlsm", "xlsb",
-                                      "xla",  "xlam", "xll",  "ppt",  "pptm", "zip",  "rar",
-                                      "7z",   "one",  "onepkg", "lnk", "js",  "jse",  "vbs",
-                                      "vbe",  "wsf",  "hta",  "iso",  "img",  "vhd",  "vhdx",
-                                      "exe",  "scr",  "msi",  "bat",  "cmd",  "ps1",  "jar",
-                                      "appinstaller", "msix", "appx", "cab", NULL};
+    static const char *const ext[] = {
+        "doc", "docm", "dot", "dotm", "xls", "xlsm",         "xlsb",   "xla",  "xlam", "xll",
+        "ppt", "pptm", "zip", "rar",  "7z",  "one",          "onepkg", "lnk",  "js",   "jse",
+        "vbs", "vbe",  "wsf", "hta",  "iso", "img",          "vhd",    "vhdx", "exe",  "scr",
+        "msi", "bat",  "cmd", "ps1",  "jar", "appinstaller", "msix",   "appx", "cab",  NULL};
     const char *a = strstr(url, "://");
     if (!a)
         return NULL;
@@ -358,7 +364,8 @@ bool eg_link_text_host(const char *text, char *out, size_t outsz)
     while (*text == ' ' || *text == '<' || *text == '[' || *text == '(')
         text++;
     size_t n = strlen(text);
-    while (n && (text[n - 1] == ' ' || text[n - 1] == '>' || text[n - 1] == ']' || text[n - 1] == ')'))
+    while (n &&
+           (text[n - 1] == ' ' || text[n - 1] == '>' || text[n - 1] == ']' || text[n - 1] == ')'))
         n--;
     if (n == 0 || n > 2048)
         return false;
@@ -395,48 +402,51 @@ bool eg_link_text_host(const char *text, char *out, size_t outsz)
 void eg_lure_scan(const char *text, size_t len, bool found[EG_LURE__COUNT],
                   const char *phrase[EG_LURE__COUNT])
 {
+    /* Each phrase carries a stem it contains; a text without the stem cannot hold the phrase,
+     * so most phrases are never searched for (a handful of stems instead of every phrase). */
     static const struct {
         eg_lure_kind k;
+        const char *stem;
         const char *p;
     } lures[] = {
-        {EG_LURE_ENABLE_MACRO, "コンテンツの有効化"},
-        {EG_LURE_ENABLE_MACRO, "コンテンツを有効"},
-        {EG_LURE_ENABLE_MACRO, "編集を有効"},
-        {EG_LURE_ENABLE_MACRO, "マクロを有効"},
-        {EG_LURE_ENABLE_MACRO, "マクロの有効化"},
-        {EG_LURE_ENABLE_MACRO, "保護ビューを解除"},
-        {EG_LURE_ENABLE_MACRO, "enable content"},
-        {EG_LURE_ENABLE_MACRO, "enable editing"},
-        {EG_LURE_ENABLE_MACRO, "enable macro"},
-        {EG_LURE_ENABLE_MACRO, "enable the macro"},
-        {EG_LURE_ARCHIVE_PASSWORD, "パスワードは以下"},
-        {EG_LURE_ARCHIVE_PASSWORD, "パスワードは下記"},
-        {EG_LURE_ARCHIVE_PASSWORD, "下記のパスワード"},
-        {EG_LURE_ARCHIVE_PASSWORD, "以下のパスワード"},
-        {EG_LURE_ARCHIVE_PASSWORD, "解凍パスワード"},
-        {EG_LURE_ARCHIVE_PASSWORD, "パスワードを入力して"},
-        {EG_LURE_ARCHIVE_PASSWORD, "password below"},
-        {EG_LURE_ARCHIVE_PASSWORD, "password is below"},
-        {EG_LURE_ARCHIVE_PASSWORD, "password to open"},
-        {EG_LURE_ARCHIVE_PASSWORD, "zip password"},
-        {EG_LURE_ARCHIVE_PASSWORD, "archive password"},
-        {EG_LURE_ARCHIVE_PASSWORD, "password for the attach"},
-        {EG_LURE_VIEW_LINK, "下記URLから"},
-        {EG_LURE_VIEW_LINK, "以下のURLから"},
-        {EG_LURE_VIEW_LINK, "下記のURL"},
-        {EG_LURE_VIEW_LINK, "下記リンク"},
-        {EG_LURE_VIEW_LINK, "下記のリンク"},
-        {EG_LURE_VIEW_LINK, "以下のリンク"},
-        {EG_LURE_VIEW_LINK, "こちらからダウンロード"},
-        {EG_LURE_VIEW_LINK, "下記よりダウンロード"},
-        {EG_LURE_VIEW_LINK, "ダウンロードしてご確認"},
-        {EG_LURE_VIEW_LINK, "click here to view"},
-        {EG_LURE_VIEW_LINK, "click the link below"},
-        {EG_LURE_VIEW_LINK, "download the document"},
-        {EG_LURE_VIEW_LINK, "view the document"},
-        {EG_LURE_VIEW_LINK, "download your invoice"},
-        {EG_LURE_VIEW_LINK, "view your invoice"},
-        {EG_LURE_VIEW_LINK, "link below to download"},
+        {EG_LURE_ENABLE_MACRO, "有効", "コンテンツの有効化"},
+        {EG_LURE_ENABLE_MACRO, "有効", "コンテンツを有効"},
+        {EG_LURE_ENABLE_MACRO, "有効", "編集を有効"},
+        {EG_LURE_ENABLE_MACRO, "有効", "マクロを有効"},
+        {EG_LURE_ENABLE_MACRO, "有効", "マクロの有効化"},
+        {EG_LURE_ENABLE_MACRO, "解除", "保護ビューを解除"},
+        {EG_LURE_ENABLE_MACRO, "enable", "enable content"},
+        {EG_LURE_ENABLE_MACRO, "enable", "enable editing"},
+        {EG_LURE_ENABLE_MACRO, "enable", "enable macro"},
+        {EG_LURE_ENABLE_MACRO, "enable", "enable the macro"},
+        {EG_LURE_ARCHIVE_PASSWORD, "パスワード", "パスワードは以下"},
+        {EG_LURE_ARCHIVE_PASSWORD, "パスワード", "パスワードは下記"},
+        {EG_LURE_ARCHIVE_PASSWORD, "パスワード", "下記のパスワード"},
+        {EG_LURE_ARCHIVE_PASSWORD, "パスワード", "以下のパスワード"},
+        {EG_LURE_ARCHIVE_PASSWORD, "パスワード", "解凍パスワード"},
+        {EG_LURE_ARCHIVE_PASSWORD, "パスワード", "パスワードを入力して"},
+        {EG_LURE_ARCHIVE_PASSWORD, "password", "password below"},
+        {EG_LURE_ARCHIVE_PASSWORD, "password", "password is below"},
+        {EG_LURE_ARCHIVE_PASSWORD, "password", "password to open"},
+        {EG_LURE_ARCHIVE_PASSWORD, "password", "zip password"},
+        {EG_LURE_ARCHIVE_PASSWORD, "password", "archive password"},
+        {EG_LURE_ARCHIVE_PASSWORD, "password", "password for the attach"},
+        {EG_LURE_VIEW_LINK, "URL", "下記URLから"},
+        {EG_LURE_VIEW_LINK, "URL", "以下のURLから"},
+        {EG_LURE_VIEW_LINK, "URL", "下記のURL"},
+        {EG_LURE_VIEW_LINK, "リンク", "下記リンク"},
+        {EG_LURE_VIEW_LINK, "リンク", "下記のリンク"},
+        {EG_LURE_VIEW_LINK, "リンク", "以下のリンク"},
+        {EG_LURE_VIEW_LINK, "ダウンロード", "こちらからダウンロード"},
+        {EG_LURE_VIEW_LINK, "ダウンロード", "下記よりダウンロード"},
+        {EG_LURE_VIEW_LINK, "ダウンロード", "ダウンロードしてご確認"},
+        {EG_LURE_VIEW_LINK, "click", "click here to view"},
+        {EG_LURE_VIEW_LINK, "click", "click the link below"},
+        {EG_LURE_VIEW_LINK, "download", "download the document"},
+        {EG_LURE_VIEW_LINK, "view", "view the document"},
+        {EG_LURE_VIEW_LINK, "download", "download your invoice"},
+        {EG_LURE_VIEW_LINK, "view", "view your invoice"},
+        {EG_LURE_VIEW_LINK, "download", "link below to download"},
     };
     for (size_t k = 0; k < EG_LURE__COUNT; k++) {
         found[k] = false;
@@ -446,9 +456,21 @@ void eg_lure_scan(const char *text, size_t len, bool found[EG_LURE__COUNT],
         return;
     if (len > EG_LINKS_MAX_TEXT)
         len = EG_LINKS_MAX_TEXT;
+    const char *absent[16]; /* stems already looked for and not found */
+    size_t n_absent = 0;
     for (size_t i = 0; i < sizeof lures / sizeof lures[0]; i++) {
         if (found[lures[i].k])
             continue;
+        bool gone = false;
+        for (size_t a = 0; a < n_absent && !gone; a++)
+            gone = !strcmp(absent[a], lures[i].stem);
+        if (gone)
+            continue;
+        if (!eg_memmem_ci(text, len, lures[i].stem, strlen(lures[i].stem))) {
+            if (n_absent < sizeof absent / sizeof absent[0])
+                absent[n_absent++] = lures[i].stem;
+            continue;
+        }
         if (eg_memmem_ci(text, len, lures[i].p, strlen(lures[i].p))) {
             found[lures[i].k] = true;
             phrase[lures[i].k] = lures[i].p;

@@ -20,15 +20,15 @@
 #define EG_LINKS_MAX_TEXT (2u << 20)
 
 typedef struct eg_link {
-    char *url;  /* as found (entities decoded), sanitised */
+    char *url;      /* as found (entities decoded), sanitised */
     char host[256]; /* lower-case, without userinfo and port; "" when none */
-    int port;   /* explicit port, -1 when none */
-    char *text; /* visible anchor text (tags dropped, trimmed), NULL for text URLs */
+    int port;       /* explicit port, -1 when none */
+    char *text;     /* visible anchor text (tags dropped, trimmed), NULL for text URLs */
 } eg_link;
 
 typedef struct eg_links {
     eg_link *v;
-    size_t n;
+    size_t n, cap;
     bool truncated;
 } eg_links;
 

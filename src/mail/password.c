@@ -13,6 +13,7 @@
 #include "text/width.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +26,12 @@
 #define MAX_TOKENS 150
 #define COLON_REACH 40 /* "パスワード(半角英数字):" - how far a separator may follow a label */
 
+/* A folded line is never longer than the raw one, so its arrays are sized by the longest line of
+ * the text (at most MAX_LINE), not by MAX_LINE: most mails have short lines. */
 typedef struct {
-    char n[MAX_LINE + 1];  /* folded line, case kept */
-    char lc[MAX_LINE + 1]; /* folded and ASCII lower-cased, for label search */
-    size_t map[MAX_LINE + 1];
+    char *n;       /* folded line, case kept */
+    char *lc;      /* folded and ASCII lower-cased, for label search */
+    uint16_t *map; /* folded offset -> raw offset (MAX_LINE fits) */
     size_t len;
     const char *raw;
 } nline;
@@ -48,57 +51,109 @@ typedef struct {
     bool weak;  /* common word or abbreviation: needs a separator before its value */
 } label;
 
-/* Longer variants first where one contains another at the same end. */
+/* Longer variants first where one contains another at the same end. Labels are matched in the
+ * folded text, so they are written folded: half-width "ｰ" (U+FF70) is "-" there. */
 static const label labels[] = {
-    {"解凍パスワード", false, false}, {"暗号化パスワード", false, false}, {"パスワード", false, false},
-    {"ぱすわーど", false, false},     {"ﾊﾟｽﾜｰﾄﾞ", false, false},         {"暗証番号", false, false},
-    {"パスコード", false, false},     {"解凍キー", false, false},         {"解凍用キー", false, false},
-    {"password", true, false},        {"passwort", true, false},          {"passwd", true, false},
-    {"pass word", true, false},       {"passcode", true, true},           {"pass", true, true},
-    {"pwd", true, true},              {"p/w", true, true},                {"pw", true, true},
-    {"kennwort", true, false},        {"mot de passe", true, false},      {"contraseña", true, false},
-    {"contrasena", true, false},      {"senha", true, false},             {"wachtwoord", true, false},
-    {"parola", true, true},           {"lösenord", true, false},          {"hasło", true, false},
-    {"пароль", false, false},         {"密码", false, false},             {"密碼", false, false},
+    {"解凍パスワード", false, false},
+    {"暗号化パスワード", false, false},
+    {"パスワード", false, false},
+    {"ぱすわーど", false, false},
+    {"ﾊﾟｽﾜ-ﾄﾞ", false, false},
+    {"暗証番号", false, false},
+    {"パスコード", false, false},
+    {"解凍キー", false, false},
+    {"解凍用キー", false, false},
+    {"password", true, false},
+    {"passwort", true, false},
+    {"passwd", true, false},
+    {"pass word", true, false},
+    {"passcode", true, true},
+    {"pass", true, true},
+    {"pwd", true, true},
+    {"p/w", true, true},
+    {"pw", true, true},
+    {"kennwort", true, false},
+    {"mot de passe", true, false},
+    {"contraseña", true, false},
+    {"contrasena", true, false},
+    {"senha", true, false},
+    {"wachtwoord", true, false},
+    {"parola", true, true},
+    {"lösenord", true, false},
+    {"hasło", true, false},
+    {"пароль", false, false},
+    {"Пароль", false, false}, /* only ASCII is case-folded */
+    {"密码", false, false},
+    {"密碼", false, false},
     {"비밀번호", false, false},
 };
 
-static const char *const opens[] = {"「", "『", "【", "\"", "'", "(", "[", "<", "〈", "《", "{", "〔", NULL};
-static const char *const closes[] = {"」", "』", "】", "\"", "'", ")", "]", ">", "〉", "》", "}", "〕", NULL};
+static const char *const opens[] = {"「", "『", "【", "\"", "'",  "(", "[",
+                                    "<",  "〈", "《", "{",  "〔", NULL};
+static const char *const closes[] = {"」", "』", "】", "\"", "'",  ")", "]",
+                                     ">",  "〉", "》", "}",  "〕", NULL};
 
 /* ---- lines ----------------------------------------------------------------------------- */
+
+static inline char ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+/* Bytes of a 3-byte UTF-8 character that eg_width_fold leaves alone, checked without decoding:
+ * kana and kanji (leads E4-EC, EE, and E3 outside U+3000), which is most of a Japanese text. */
+static bool plain_3byte(const unsigned char *s, size_t left)
+{
+    if (left < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+        return false;
+    return (s[0] >= 0xE4 && s[0] <= 0xEC) || s[0] == 0xEE || (s[0] == 0xE3 && s[1] != 0x80);
+}
 
 static void fold_line(nline *L, const char *raw, size_t rlen)
 {
     if (rlen > MAX_LINE)
         rlen = MAX_LINE;
     L->raw = raw;
+    const unsigned char *u = (const unsigned char *)raw;
     size_t i = 0, n = 0;
     while (i < rlen) {
+        if (u[i] < 0x80) {
+            L->map[n] = (uint16_t)i;
+            L->n[n++] = raw[i++];
+            continue;
+        }
+        if (plain_3byte(u + i, rlen - i)) {
+            for (size_t j = 0; j < 3; j++) {
+                L->map[n] = (uint16_t)(i + j);
+                L->n[n++] = raw[i + j];
+            }
+            i += 3;
+            continue;
+        }
         unsigned cp;
-        size_t k = eg_utf8_decode((const unsigned char *)raw + i, rlen - i, &cp);
+        size_t k = eg_utf8_decode(u + i, rlen - i, &cp);
         if (k == 0) {
-            L->map[n] = i;
+            L->map[n] = (uint16_t)i;
             L->n[n++] = raw[i++];
             continue;
         }
         unsigned f = eg_width_fold(cp);
         if (f != cp) {
-            L->map[n] = i;
+            L->map[n] = (uint16_t)i;
             L->n[n++] = (char)f;
         } else {
             for (size_t j = 0; j < k; j++) {
-                L->map[n] = i + j;
+                L->map[n] = (uint16_t)(i + j);
                 L->n[n++] = raw[i + j];
             }
         }
         i += k;
     }
-    L->map[n] = i;
+    L->map[n] = (uint16_t)i;
     L->n[n] = 0;
     L->len = n;
     for (size_t j = 0; j <= n; j++)
-        L->lc[j] = (char)tolower((unsigned char)L->n[j]);
+        L->lc[j] = ascii_lower(L->n[j]);
 }
 
 static bool starts(const char *s, size_t len, size_t p, const char *w)
@@ -107,7 +162,10 @@ static bool starts(const char *s, size_t len, size_t p, const char *w)
     return p <= len && n <= len - p && !memcmp(s + p, w, n);
 }
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 static size_t skip_spaces(const nline *L, size_t p)
 {
@@ -123,7 +181,8 @@ static int bracket_open(const nline *L, size_t p)
         return -1;
     for (int i = 0; opens[i]; i++)
         if ((unsigned char)opens[i][0] == c &&
-            (!opens[i][1] || (p + 2 < L->len && opens[i][1] == L->n[p + 1] && opens[i][2] == L->n[p + 2])))
+            (!opens[i][1] ||
+             (p + 2 < L->len && opens[i][1] == L->n[p + 1] && opens[i][2] == L->n[p + 2])))
             return i;
     return -1;
 }
@@ -149,8 +208,9 @@ static bool all_ascii(const char *s, size_t n)
 /* Trims trailing punctuation and polite endings, and leading quotes, from [*a, *b). */
 static void trim_value(const nline *L, size_t *a, size_t *b)
 {
-    static const char *const tails[] = {"でございます", "になります", "となります", "です", "。", "、",
-                                        "」", "』", "】", "〉", "》", "〕", "…", NULL};
+    static const char *const tails[] = {"でございます", "になります", "となります", "です", "。",
+                                        "、",           "」",         "』",         "】",   "〉",
+                                        "》",           "〕",         "…",          NULL};
     bool changed = true;
     while (changed && *b > *a) {
         changed = false;
@@ -177,7 +237,8 @@ static void emit(ctx *c, const nline *L, size_t a, size_t b, int prio, const cha
 {
     size_t ua = a, ub = b;
     trim_value(L, &a, &b);
-    /* "S3cret!": trailing punctuation may belong to the password; offer it after the trimmed form */
+    /* "S3cret!": trailing punctuation may belong to the password; offer it after the trimmed form
+     */
     if (prio < EG_PW_BRACKETED && ub > b && ub - ua <= MAX_VALUE && all_ascii(L->n + ua, ub - ua) &&
         has_alnum(L->n + ua, ub - ua) && b > a)
         c->fn(c->ud, L->n + a, ub - a, prio + 3, origin);
@@ -260,7 +321,8 @@ static bool boundary_ok(const nline *L, size_t s, size_t e)
 /* Position after separators, connecting particles and closing brackets following a label. */
 static size_t skip_seps(const nline *L, size_t p)
 {
-    static const char *const seps[] = {":", "=", "-", "|", ">", "→", "は", "、", ",", "】", "」", "』", ")", "]",
+    static const char *const seps[] = {":",   "=",    "-",    "|",   ">",  "→", "は",
+                                       "、",  ",",    "】",   "」",  "』", ")", "]",
                                        "is ", "ist ", "est ", "es ", "é ", NULL};
     for (bool again = true; again;) {
         again = false;
@@ -278,7 +340,8 @@ static size_t skip_seps(const nline *L, size_t p)
 
 static bool follow_marker(const nline *L, size_t p)
 {
-    static const char *const m[] = {"下記", "以下", "次の", "次に", "below", "follow", "通り", NULL};
+    static const char *const m[] = {"下記",  "以下",   "次の", "次に",
+                                    "below", "follow", "通り", NULL};
     for (int i = 0; m[i]; i++)
         if (memmem(L->lc + p, L->len - p, m[i], strlen(m[i])))
             return true;
@@ -302,7 +365,8 @@ static void on_label(ctx *c, const nline *L, size_t ls, size_t le, bool weak, si
     int ln = (int)(rb - ra < 60 ? rb - ra : 60);
     char origin[192];
     if (c->many_lines)
-        snprintf(origin, sizeof origin, "%s: line %zu (%.*s)", c->where, lineno + 1, ln, L->raw + ra);
+        snprintf(origin, sizeof origin, "%s: line %zu (%.*s)", c->where, lineno + 1, ln,
+                 L->raw + ra);
     else
         snprintf(origin, sizeof origin, "%s (%.*s)", c->where, ln, L->raw + ra);
     snprintf(lab, sizeof lab, "%.*s", ln, L->raw + ra);
@@ -314,9 +378,10 @@ static void on_label(ctx *c, const nline *L, size_t ls, size_t le, bool weak, si
     for (size_t k = le; k < lim; k++) {
         if (L->n[k] == ':' || L->n[k] == '=') {
             int bi = bracket_open(L, p);
-            const char *cl = bi >= 0 ? memmem(L->n + p + strlen(opens[bi]), L->len - p - strlen(opens[bi]),
-                                              closes[bi], strlen(closes[bi]))
-                                     : NULL;
+            const char *cl =
+                bi >= 0 ? memmem(L->n + p + strlen(opens[bi]), L->len - p - strlen(opens[bi]),
+                                 closes[bi], strlen(closes[bi]))
+                        : NULL;
             bool value_first = cl && (size_t)(cl - L->n) > k; /* the ':' is inside 「ab:cd」 */
             if (!value_first)
                 p = k + 1;
@@ -353,20 +418,79 @@ static void on_label(ctx *c, const nline *L, size_t ls, size_t le, bool weak, si
     }
 }
 
-/* Longest label starting exactly at p (0 when none). One pass over the line: a label is tried
- * only where its first byte appears. */
+/* Labels by their first byte, so that each position of a line tries only the few labels that
+ * can start there (Japanese text would otherwise try all of them at every character). */
+#define N_LABELS (sizeof labels / sizeof labels[0])
+static uint8_t by_first[256][N_LABELS];
+static uint8_t by_first_n[256];
+static pthread_once_t by_first_once = PTHREAD_ONCE_INIT;
+
+static bool start_byte[256]; /* raw bytes that may begin a label, before folding */
+
+static void by_first_init(void)
+{
+    for (size_t i = 0; i < N_LABELS; i++) {
+        unsigned char c = (unsigned char)labels[i].s[0];
+        by_first[c][by_first_n[c]++] = (uint8_t)i;
+        start_byte[c] = true;
+        if (c >= 'a' && c <= 'z')
+            start_byte[c - 32] = true;
+    }
+}
+
+/* Is the first character of some label at u? (u[0] is a byte of start_byte, >= 0x80) */
+static bool label_char_at(const unsigned char *u, size_t left)
+{
+    if (u[0] == 0xEF) { /* a full-width letter folds to ASCII */
+        unsigned cp;
+        size_t cl = eg_utf8_decode(u, left, &cp);
+        unsigned f = cl ? eg_width_fold(cp) : cp;
+        if (cl && f != cp)
+            return f < 0x80 && start_byte[f];
+    }
+    for (size_t k = 0; k < by_first_n[u[0]]; k++) {
+        const char *s = labels[by_first[u[0]][k]].s;
+        /* compare up to the first character's end: a lead byte says how long it is */
+        size_t cl = u[0] >= 0xF0 ? 4 : u[0] >= 0xE0 ? 3 : 2;
+        if (cl <= left && (unsigned char)s[1] == u[1] && (cl < 3 || (unsigned char)s[2] == u[2]) &&
+            !memcmp(s, u, cl))
+            return true;
+    }
+    return false;
+}
+
+/* Can a label start anywhere on this raw line? Folding a line costs far more than this look at
+ * its bytes, and most lines of a Japanese text have no label's first character at all. */
+static bool line_may_have_label(const char *raw, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)raw;
+    if (len > MAX_LINE)
+        len = MAX_LINE;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char b = u[i];
+        if (b == 0xEF || (b >= 0x80 && start_byte[b])) {
+            if (label_char_at(u + i, len - i))
+                return true;
+        } else if (start_byte[b]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Longest label starting exactly at p (0 when none). */
 static size_t label_at(const nline *L, size_t p, bool *weak)
 {
     unsigned char c = (unsigned char)L->lc[p];
-    if ((c < 0x80 && (!c || !strchr("pkmcswlh", c))) || (c >= 0x80 && c < 0xC0))
-        return 0; /* no label starts with another letter or inside a UTF-8 sequence */
     size_t best = 0;
-    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+    for (size_t k = 0; k < by_first_n[c]; k++) {
+        size_t i = by_first[c][k];
         const char *s = labels[i].s;
-        if ((unsigned char)s[0] != c || p + 1 >= L->len || s[1] != L->lc[p + 1])
+        if (p + 1 >= L->len || s[1] != L->lc[p + 1])
             continue;
         size_t n = strlen(s);
-        if (n > best && starts(L->lc, L->len, p, s) && (!labels[i].ascii || boundary_ok(L, p, p + n))) {
+        if (n > best && starts(L->lc, L->len, p, s) &&
+            (!labels[i].ascii || boundary_ok(L, p, p + n))) {
             best = n;
             *weak = labels[i].weak;
         }
@@ -374,8 +498,8 @@ static size_t label_at(const nline *L, size_t p, bool *weak)
     return best;
 }
 
-static void scan_labels(ctx *c, nline *L, size_t lineno, const char *const *lines, const size_t *lens,
-                        size_t nlines, nline *next)
+static void scan_labels(ctx *c, nline *L, size_t lineno, const char *const *lines,
+                        const size_t *lens, size_t nlines, nline *next)
 {
     size_t pos = 0;
     while (pos < L->len) {
@@ -405,7 +529,8 @@ static void scan_brackets(ctx *c, const nline *L, size_t lineno)
         if (!e)
             continue;
         size_t en = (size_t)(e - L->n);
-        if (en - s >= 3 && en - s <= 32 && all_ascii(L->n + s, en - s) && !memchr(L->n + s, ' ', en - s))
+        if (en - s >= 3 && en - s <= 32 && all_ascii(L->n + s, en - s) &&
+            !memchr(L->n + s, ' ', en - s))
             emit(c, L, s, en, EG_PW_BRACKETED, origin);
     }
 }
@@ -454,33 +579,56 @@ size_t eg_password_extract(const char *text, size_t len, const char *where, bool
 {
     if (!text || !fn)
         return 0;
+    pthread_once(&by_first_once, by_first_init);
     if (len > MAX_TEXT)
         len = MAX_TEXT;
     size_t nl = 1;
-    for (size_t i = 0; i < len && nl < MAX_LINES; i++)
-        nl += text[i] == '\n';
+    for (const char *q = text; nl < MAX_LINES && (q = memchr(q, '\n', len - (size_t)(q - text)));
+         q++)
+        nl++;
     const char **lines = malloc(nl * sizeof *lines);
     size_t *lens = malloc(nl * sizeof *lens);
-    nline *L = malloc(2 * sizeof *L);
-    if (!lines || !lens || !L) {
+    if (!lines || !lens) {
         free(lines);
         free(lens);
-        free(L);
         return 0;
     }
-    size_t n = 0, s = 0;
-    for (size_t i = 0; i <= len && n < nl; i++) {
-        if (i == len || text[i] == '\n') {
-            size_t e = i;
-            if (e > s && text[e - 1] == '\r')
-                e--;
-            lines[n] = text + s;
-            lens[n++] = e - s;
-            s = i + 1;
-        }
+    size_t n = 0, s = 0, longest = 0;
+    while (n < nl && s <= len) {
+        const char *nlp = memchr(text + s, '\n', len - s);
+        size_t i = nlp ? (size_t)(nlp - text) : len;
+        size_t e = i;
+        if (e > s && text[e - 1] == '\r')
+            e--;
+        lines[n] = text + s;
+        lens[n++] = e - s;
+        if (e - s > longest)
+            longest = e - s;
+        s = i + 1;
+    }
+    if (longest > MAX_LINE)
+        longest = MAX_LINE;
+    /* two lines (the current one and the one below a label), each n + lc + map */
+    size_t per = (longest + 1) * (2 + sizeof(uint16_t));
+    char *mem = malloc(2 * per);
+    if (!mem) {
+        free(lines);
+        free(lens);
+        return 0;
+    }
+    nline L[2];
+    for (int k = 0; k < 2; k++) {
+        char *base = mem + (size_t)k * per;
+        L[k].map = (uint16_t *)(void *)base; /* first, so it stays 2-byte aligned */
+        L[k].n = base + (longest + 1) * sizeof(uint16_t);
+        L[k].lc = L[k].n + longest + 1;
+        L[k].len = 0;
+        L[k].raw = NULL;
     }
     ctx c = {.where = where ? where : "text", .many_lines = n > 1, .fn = fn, .ud = ud};
     for (size_t i = 0; i < n; i++) {
+        if (!fallback && !line_may_have_label(lines[i], lens[i]))
+            continue;
         fold_line(&L[0], lines[i], lens[i]);
         scan_labels(&c, &L[0], i, lines, lens, n, &L[1]);
         if (fallback) {
@@ -490,6 +638,6 @@ size_t eg_password_extract(const char *text, size_t len, const char *where, bool
     }
     free(lines);
     free(lens);
-    free(L);
+    free(mem);
     return c.labelled;
 }

@@ -28,7 +28,7 @@
 
 #define MAX_OWN_COMPARE 5000     /* own + partner domains compared for one domain */
 #define MAX_LOOKALIKE_WORK 20000 /* ... and for all domains of one message */
-#define MAX_PER_RULE 3       /* evidence lines per link rule: the score counts once anyway */
+#define MAX_PER_RULE 3           /* evidence lines per link rule: the score counts once anyway */
 
 enum { W_ORG = 1, W_PUBLIC = 2 };
 
@@ -207,13 +207,15 @@ static eg_status load_list(eg_domain_set *set, const char *dir, const char *file
                 snprintf(err, errlen, "cannot read domain list %s", path);
             return st;
         }
-        eg_log(EG_LOG_WARN, "sender: domain list %s not readable; that check runs without it", path);
+        eg_log(EG_LOG_WARN, "sender: domain list %s not readable; that check runs without it",
+               path);
         return EG_OK;
     }
     return st;
 }
 
-eg_status eg_sender_config_new(const eg_options *opt, eg_sender_config **out, char *err, size_t errlen)
+eg_status eg_sender_config_new(const eg_options *opt, eg_sender_config **out, char *err,
+                               size_t errlen)
 {
     *out = NULL;
     eg_sender_config *c = calloc(1, sizeof *c);
@@ -278,7 +280,8 @@ eg_status eg_sender_config_new(const eg_options *opt, eg_sender_config **out, ch
         return st;
     }
     /* sorted now, so that matching never writes: one configuration serves every thread */
-    eg_domain_set *sets[] = {&c->freemail, &c->isp, &c->hosting, &c->shorteners, &c->own, &c->partners};
+    eg_domain_set *sets[] = {&c->freemail,   &c->isp, &c->hosting,
+                             &c->shorteners, &c->own, &c->partners};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
         eg_domain_set_finish(sets[i]);
     *out = c;
@@ -319,10 +322,10 @@ typedef struct ctx {
     const char *from_dom; /* "" when none */
     const char *display;  /* NULL when none */
     bool bulk;
-    bool own_from;        /* From is one of our own domains */
+    bool own_from; /* From is one of our own domains */
     bool partner_from;
-    eg_domain_set rcpt;   /* recipients' own domains (inbound), for lookalikes */
-    const char *body;     /* the text the reader sees */
+    eg_domain_set rcpt; /* recipients' own domains (inbound), for lookalikes */
+    const char *body;   /* the text the reader sees */
     size_t body_len;
     eg_thread_info ti;
     eg_links links;
@@ -343,7 +346,8 @@ static const char *header(const eg_mail_view *v, const char *name, size_t nth)
     return NULL;
 }
 
-static eg_status hit(ctx *x, eg_rule_id rule, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static eg_status hit(ctx *x, eg_rule_id rule, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static eg_status hit(ctx *x, eg_rule_id rule, const char *fmt, ...)
 {
     if (x->per_rule[rule] >= MAX_PER_RULE)
@@ -360,7 +364,10 @@ static eg_status hit(ctx *x, eg_rule_id rule, const char *fmt, ...)
     return st == EG_ELIMIT ? EG_OK : st;
 }
 
-static bool same_org(const char *a, const char *b) { return a && b && *a && *b && eg_domain_same_org(a, b); }
+static bool same_org(const char *a, const char *b)
+{
+    return a && b && *a && *b && eg_domain_same_org(a, b);
+}
 
 static const char *category(eg_sender_config *c, const char *dom, const char **which)
 {
@@ -385,10 +392,12 @@ static bool ascii_word_at(const char *s, size_t len, size_t i, size_t n)
 {
     /* "Co" in "Acme Co., Ltd." but not in "partner.co.jp": a word never starts after a dot, '@',
      * a hyphen or a digit */
-    bool lb = i == 0 || !((s[i - 1] >= 'a' && s[i - 1] <= 'z') || (s[i - 1] >= 'A' && s[i - 1] <= 'Z') ||
-                          (s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.' || s[i - 1] == '@' ||
-                          s[i - 1] == '-' || s[i - 1] == '_');
-    bool rb = i + n >= len || !((s[i + n] >= 'a' && s[i + n] <= 'z') || (s[i + n] >= 'A' && s[i + n] <= 'Z'));
+    bool lb =
+        i == 0 || !((s[i - 1] >= 'a' && s[i - 1] <= 'z') || (s[i - 1] >= 'A' && s[i - 1] <= 'Z') ||
+                    (s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.' || s[i - 1] == '@' ||
+                    s[i - 1] == '-' || s[i - 1] == '_');
+    bool rb = i + n >= len ||
+              !((s[i + n] >= 'a' && s[i + n] <= 'z') || (s[i + n] >= 'A' && s[i + n] <= 'Z'));
     return lb && rb;
 }
 
@@ -408,7 +417,8 @@ static int org_kind(eg_sender_config *c, const char *name, const char **word, bo
         if (w->suffix) {
             found = tl > n && !memcmp(name + tl - n, w->w, n);
         } else if (is_ascii) {
-            for (const char *p = name; (p = eg_memmem_ci(p, len - (size_t)(p - name), w->w, n)); p++)
+            for (const char *p = name; (p = eg_memmem_ci(p, len - (size_t)(p - name), w->w, n));
+                 p++)
                 if (ascii_word_at(name, len, (size_t)(p - name), n)) {
                     found = true;
                     break;
@@ -438,7 +448,8 @@ static eg_status check_display(ctx *x)
     eg_status st = EG_OK;
     if (!x->bulk && eg_sutil_next_addr(d, dl, 0, addr, &as, &ae) && strcasecmp(addr, x->from) &&
         !same_org(eg_sutil_addr_domain(addr), x->from_dom)) {
-        st = hit(x, EG_R_SENDER_DISPLAY_NAME_ADDRESS, "display name \"%.120s\" vs address %s", d, x->from);
+        st = hit(x, EG_R_SENDER_DISPLAY_NAME_ADDRESS, "display name \"%.120s\" vs address %s", d,
+                 x->from);
         if (st != EG_OK)
             return st;
     }
@@ -453,12 +464,13 @@ static eg_status check_display(ctx *x)
         bool jp = fl > 3 && !strcmp(x->from_dom + fl - 3, ".jp");
         bool foreign = !ascii && !jp; /* a Japanese public body writes from a .jp domain */
         if (cat || foreign)
-            return hit(x, EG_R_SENDER_PUBLIC_BODY_DOMAIN, "name \"%.120s\" (%s) vs address %s (%s)", d,
-                       word, x->from, cat ? cat : "not a .jp domain");
+            return hit(x, EG_R_SENDER_PUBLIC_BODY_DOMAIN, "name \"%.120s\" (%s) vs address %s (%s)",
+                       d, word, x->from, cat ? cat : "not a .jp domain");
         return EG_OK;
     }
     if (kind == W_ORG && cat) {
-        eg_rule_id r = !strcmp(cat, "hosting") ? EG_R_SENDER_ORG_NAME_HOSTING : EG_R_SENDER_ORG_NAME_FREEMAIL;
+        eg_rule_id r =
+            !strcmp(cat, "hosting") ? EG_R_SENDER_ORG_NAME_HOSTING : EG_R_SENDER_ORG_NAME_FREEMAIL;
         return hit(x, r, "name \"%.120s\" (%s) vs address %s (%s)", d, word, x->from, cat);
     }
     if (kind == W_ORG) {
@@ -490,7 +502,8 @@ static eg_status check_display(ctx *x)
             i = j;
         }
         if (any && !seen)
-            return hit(x, EG_R_SENDER_ORG_NAME_UNRELATED, "name \"%.120s\" vs domain %s", d, x->from_dom);
+            return hit(x, EG_R_SENDER_ORG_NAME_UNRELATED, "name \"%.120s\" vs domain %s", d,
+                       x->from_dom);
     }
     return EG_OK;
 }
@@ -511,8 +524,9 @@ static eg_status check_known(ctx *x)
             match = &x->c->known[i];
     }
     if (match)
-        return hit(x, EG_R_SENDER_KNOWN_NAME_OTHER_DOMAIN, "name \"%.120s\" usually writes from %s, this mail from %s",
-                   x->display, match->domain, x->from);
+        return hit(x, EG_R_SENDER_KNOWN_NAME_OTHER_DOMAIN,
+                   "name \"%.120s\" usually writes from %s, this mail from %s", x->display,
+                   match->domain, x->from);
     return EG_OK;
 }
 
@@ -534,8 +548,9 @@ static eg_status check_recipient_name(ctx *x)
             eg_name_key rk;
             eg_sutil_name_key(r->display, strlen(r->display), &rk);
             if (eg_sutil_name_equal(&dk, &rk))
-                return hit(x, EG_R_SENDER_RECIPIENT_NAME_OTHER_ADDRESS, "name \"%.120s\": recipient %s vs From %s",
-                           x->display, r->addr, x->from);
+                return hit(x, EG_R_SENDER_RECIPIENT_NAME_OTHER_ADDRESS,
+                           "name \"%.120s\": recipient %s vs From %s", x->display, r->addr,
+                           x->from);
         }
     }
     return EG_OK;
@@ -561,13 +576,15 @@ static const char *lookalike_of(ctx *x, const char *dom)
     }
     size_t budget = MAX_OWN_COMPARE;
     for (size_t s = 0; s < 3 && !member && !result; s++)
-        for (size_t i = 0; i < sets[s]->n && budget && x->work < MAX_LOOKALIKE_WORK && !result; i++) {
+        for (size_t i = 0; i < sets[s]->n && budget && x->work < MAX_LOOKALIKE_WORK && !result;
+             i++) {
             budget--;
             x->work++;
             if (eg_domain_lookalike(dom, sets[s]->v[i]))
                 result = sets[s]->v[i];
         }
-    if (x->n_judged < sizeof x->judged / sizeof x->judged[0] && strlen(dom) < sizeof x->judged[0].host) {
+    if (x->n_judged < sizeof x->judged / sizeof x->judged[0] &&
+        strlen(dom) < sizeof x->judged[0].host) {
         snprintf(x->judged[x->n_judged].host, sizeof x->judged[0].host, "%s", dom);
         x->judged[x->n_judged++].result = result;
     }
@@ -583,20 +600,24 @@ static eg_status check_headers(ctx *x)
     if (!x->from)
         return EG_OK;
     const char *la = lookalike_of(x, x->from_dom);
-    if (la && (st = hit(x, EG_R_SENDER_LOOKALIKE_DOMAIN, "sender domain %s vs %s", x->from_dom, la)))
+    if (la &&
+        (st = hit(x, EG_R_SENDER_LOOKALIKE_DOMAIN, "sender domain %s vs %s", x->from_dom, la)))
         return st;
     for (size_t i = 0; v->reply_to && i < v->n_reply_to; i++) {
         const eg_addr *r = &v->reply_to[i];
         if (!r->addr || !r->domain || same_org(r->domain, x->from_dom) ||
-            eg_domain_set_match(&x->c->own, r->domain) || eg_domain_set_match(&x->c->partners, r->domain))
+            eg_domain_set_match(&x->c->own, r->domain) ||
+            eg_domain_set_match(&x->c->partners, r->domain))
             continue; /* replies going to a domain we know are fine */
         const char *cat = NULL, *fcat = NULL;
         category(x->c, r->domain, &cat);
         category(x->c, x->from_dom, &fcat);
         if (cat && strcmp(cat, "hosting") && !fcat)
-            st = hit(x, EG_R_SENDER_REPLY_TO_FREEMAIL, "From %s vs Reply-To %s (%s)", x->from, r->addr, cat);
+            st = hit(x, EG_R_SENDER_REPLY_TO_FREEMAIL, "From %s vs Reply-To %s (%s)", x->from,
+                     r->addr, cat);
         else if (!x->bulk)
-            st = hit(x, EG_R_SENDER_REPLY_TO_OTHER_DOMAIN, "From %s vs Reply-To %s", x->from, r->addr);
+            st = hit(x, EG_R_SENDER_REPLY_TO_OTHER_DOMAIN, "From %s vs Reply-To %s", x->from,
+                     r->addr);
         if (st != EG_OK)
             return st;
     }
@@ -605,8 +626,10 @@ static eg_status check_headers(ctx *x)
         (st = hit(x, EG_R_SENDER_RETURN_PATH_OTHER_DOMAIN, "From %s vs envelope sender %s", x->from,
                   v->return_path.addr)))
         return st;
-    if (!x->bulk && v->sender.addr && v->sender.domain && !same_org(v->sender.domain, x->from_dom) &&
-        (st = hit(x, EG_R_SENDER_SENDER_HEADER_OTHER_DOMAIN, "From %s vs Sender %s", x->from, v->sender.addr)))
+    if (!x->bulk && v->sender.addr && v->sender.domain &&
+        !same_org(v->sender.domain, x->from_dom) &&
+        (st = hit(x, EG_R_SENDER_SENDER_HEADER_OTHER_DOMAIN, "From %s vs Sender %s", x->from,
+                  v->sender.addr)))
         return st;
     /* Message-ID host */
     const char *mid = v->message_id;
@@ -622,12 +645,16 @@ static eg_status check_headers(ctx *x)
             category(x->c, host, &icat);
             /* exactly the recipient's domain, as Emotet wrote it; a relay of ours that adds a
              * missing Message-ID uses its own host name (mx1.example.co.jp) instead */
-            const char *mo = eg_domain_set_match(&x->c->own, host), *mr = eg_domain_set_match(&x->rcpt, host);
+            const char *mo = eg_domain_set_match(&x->c->own, host),
+                       *mr = eg_domain_set_match(&x->rcpt, host);
             if (host[0] != '[' && !same_org(host, x->from_dom) &&
                 ((mo && !strcmp(mo, host)) || (mr && !strcmp(mr, host))))
-                st = hit(x, EG_R_SENDER_MESSAGE_ID_RECIPIENT_DOMAIN, "Message-ID host %s vs From %s", host, x->from);
-            else if ((host[0] == '[' || (icat && !strcmp(icat, "consumer ISP"))) && !same_org(host, x->from_dom))
-                st = hit(x, EG_R_SENDER_MESSAGE_ID_FOREIGN_HOST, "Message-ID host %s vs From %s", host, x->from);
+                st = hit(x, EG_R_SENDER_MESSAGE_ID_RECIPIENT_DOMAIN,
+                         "Message-ID host %s vs From %s", host, x->from);
+            else if ((host[0] == '[' || (icat && !strcmp(icat, "consumer ISP"))) &&
+                     !same_org(host, x->from_dom))
+                st = hit(x, EG_R_SENDER_MESSAGE_ID_FOREIGN_HOST, "Message-ID host %s vs From %s",
+                         host, x->from);
             if (st != EG_OK)
                 return st;
         }
@@ -636,11 +663,13 @@ static eg_status check_headers(ctx *x)
 }
 
 /* result of one method in an Authentication-Results value: "pass", "fail" ... ("" when absent) */
-static void method_result(const char *val, const char *method, char *out, size_t outsz, bool *any_pass)
+static void method_result(const char *val, const char *method, char *out, size_t outsz,
+                          bool *any_pass)
 {
     size_t ml = strlen(method), vl = strlen(val);
     for (const char *p = val; (p = eg_memmem_ci(p, vl - (size_t)(p - val), method, ml)); p += ml) {
-        if ((p > val && p[-1] != ' ' && p[-1] != ';' && p[-1] != '\t' && p[-1] != '\n') || p[ml] != '=')
+        if ((p > val && p[-1] != ' ' && p[-1] != ';' && p[-1] != '\t' && p[-1] != '\n') ||
+            p[ml] != '=')
             continue;
         const char *r = p + ml + 1;
         size_t n = 0;
@@ -685,13 +714,17 @@ static eg_status check_auth(ctx *x)
     if (!trusted)
         return EG_OK;
     bool spf_bad = !strcmp(spf, "fail") || !strcmp(spf, "softfail");
-    bool fail = !strcmp(dmarc, "fail") || (spf_bad && !dkim_pass) || (!strcmp(arc, "fail") && !dkim_pass);
+    bool fail =
+        !strcmp(dmarc, "fail") || (spf_bad && !dkim_pass) || (!strcmp(arc, "fail") && !dkim_pass);
     char summary[128];
     snprintf(summary, sizeof summary, "spf=%s dkim=%s dmarc=%s%s%s", spf[0] ? spf : "none",
-             dkim_pass ? "pass" : dkim[0] ? dkim : "none", dmarc[0] ? dmarc : "none",
-             arc[0] ? " arc=" : "", arc);
+             dkim_pass ? "pass"
+             : dkim[0] ? dkim
+                       : "none",
+             dmarc[0] ? dmarc : "none", arc[0] ? " arc=" : "", arc);
     if (x->own_from && !x->v->outbound && (fail || (strcmp(spf, "pass") && !dkim_pass)))
-        return hit(x, EG_R_SENDER_OWN_DOMAIN_UNAUTHENTICATED, "From %s (own domain) vs %s: %s", x->from, id, summary);
+        return hit(x, EG_R_SENDER_OWN_DOMAIN_UNAUTHENTICATED, "From %s (own domain) vs %s: %s",
+                   x->from, id, summary);
     if (fail)
         return hit(x, EG_R_SENDER_AUTH_FAIL, "From %s vs %s: %s", x->from, id, summary);
     return EG_OK;
@@ -701,8 +734,9 @@ static eg_status check_auth(ctx *x)
 
 static bool mail_label(const char *p, size_t n)
 {
-    static const char *const labels[] = {"mail", "e-mail", "email", "e mail", "メール", "eメール",
-                                         "ｅメール", "Ｅメール", "電子メール", "mailto", "ﾒｰﾙ", NULL};
+    static const char *const labels[] = {"mail",       "e-mail",  "email",    "e mail",
+                                         "メール",     "eメール", "ｅメール", "Ｅメール",
+                                         "電子メール", "mailto",  "ﾒｰﾙ",      NULL};
     while (n && (*p == ' ' || *p == '\t' || *p == '[' || *p == '(' || *p == '<' || *p == '*' ||
                  !strncmp(p, "\xE3\x80\x80", 3) || !strncmp(p, "■", 3) || !strncmp(p, "●", 3) ||
                  !strncmp(p, "◆", 3) || !strncmp(p, "【", 3))) {
@@ -717,7 +751,8 @@ static bool mail_label(const char *p, size_t n)
         if (n >= l && !strncasecmp(p, labels[i], l)) {
             const char *q = p + l;
             size_t r = n - l;
-            while (r && (*q == ' ' || *q == ']' || *q == ')' || *q == '>' || !strncmp(q, "】", 3))) {
+            while (r &&
+                   (*q == ' ' || *q == ']' || *q == ')' || *q == '>' || !strncmp(q, "】", 3))) {
                 size_t s = ((unsigned char)*q >= 0x80) ? 3 : 1;
                 if (s > r)
                     return false;
@@ -778,6 +813,9 @@ static eg_status check_signature(ctx *x)
         size_t n = e - i;
         if (separator_line(p, n))
             in_sig = true;
+        i = e + 1;
+        if (!memchr(p, '@', n)) /* no address on this line: nothing more to look at */
+            continue;
         char addr[EG_ADDR_MAX + 1];
         size_t as, ae, from = 0;
         bool label = mail_label(p, n);
@@ -788,11 +826,11 @@ static eg_status check_signature(ctx *x)
             if (!counts || !strcasecmp(addr, x->from) || same_org(d, x->from_dom) ||
                 eg_domain_set_match(&x->c->own, d) || eg_domain_set_match(&x->rcpt, d))
                 continue;
-            eg_status st = hit(x, EG_R_SENDER_SIGNATURE_ADDRESS, "signature address %s vs From %s", addr, x->from);
+            eg_status st = hit(x, EG_R_SENDER_SIGNATURE_ADDRESS, "signature address %s vs From %s",
+                               addr, x->from);
             if (st != EG_OK)
                 return st;
         }
-        i = e + 1;
     }
     return EG_OK;
 }
@@ -801,7 +839,8 @@ static eg_status check_signature(ctx *x)
 
 static bool risky_attachment(const char *name, const char **ext)
 {
-    static const char *const safe[] = {"png", "jpg", "jpeg", "gif", "bmp", "ics", "vcf", "txt", NULL};
+    static const char *const safe[] = {"png", "jpg", "jpeg", "gif", "bmp",
+                                       "ics", "vcf", "txt",  NULL};
     if (!name)
         return false;
     *ext = eg_path_ext(name);
@@ -827,8 +866,9 @@ static eg_status check_thread(ctx *x)
     bool reply = ti->n_reply > 0, fwd = ti->n_forward > 0;
     eg_status st = EG_OK;
     if (reply || fwd) {
-        st = hit(x, EG_R_THREAD_REPLY, "subject prefix \"%.60s\"; In-Reply-To %s; quoted thread %s", ti->prefix,
-                 v->in_reply_to && *v->in_reply_to ? "present" : "absent", ti->has_quote ? "present" : "absent");
+        st = hit(x, EG_R_THREAD_REPLY, "subject prefix \"%.60s\"; In-Reply-To %s; quoted thread %s",
+                 ti->prefix, v->in_reply_to && *v->in_reply_to ? "present" : "absent",
+                 ti->has_quote ? "present" : "absent");
         if (st != EG_OK)
             return st;
         const char *rest = v->subject + ti->subject_rest;
@@ -844,19 +884,21 @@ static eg_status check_thread(ctx *x)
             return st;
     }
     bool irt = v->in_reply_to && *v->in_reply_to, refs = v->references && *v->references;
-    if (reply && !irt && !refs && (st = hit(x, EG_R_THREAD_NO_REFERENCES, "subject \"%.150s\" vs no In-Reply-To/References",
-                                            v->subject)))
+    if (reply && !irt && !refs &&
+        (st = hit(x, EG_R_THREAD_NO_REFERENCES, "subject \"%.150s\" vs no In-Reply-To/References",
+                  v->subject)))
         return st;
     if (irt && refs && !id_in(v->references, v->in_reply_to) &&
-        (st = hit(x, EG_R_THREAD_REFERENCES_MISMATCH, "In-Reply-To %.120s vs References %.150s", v->in_reply_to, v->references)))
+        (st = hit(x, EG_R_THREAD_REFERENCES_MISMATCH, "In-Reply-To %.120s vs References %.150s",
+                  v->in_reply_to, v->references)))
         return st;
     /* attachments a reply brings into a thread that showed none */
     if ((reply || (irt && !fwd)) && !ti->quote_attachment) {
         for (size_t i = 0; v->attachment_names && i < v->n_attachments; i++) {
             const char *ext = NULL;
             if (risky_attachment(v->attachment_names[i], &ext)) {
-                st = hit(x, EG_R_THREAD_NEW_ATTACHMENT, "reply brings %.120s vs quoted thread %s", v->attachment_names[i],
-                         ti->has_quote ? "without attachments" : "absent");
+                st = hit(x, EG_R_THREAD_NEW_ATTACHMENT, "reply brings %.120s vs quoted thread %s",
+                         v->attachment_names[i], ti->has_quote ? "without attachments" : "absent");
                 break;
             }
         }
@@ -873,7 +915,8 @@ static eg_status check_thread(ctx *x)
         const eg_thread_party *p = &ti->parties[i];
         if (p->addr) {
             any_addr = true;
-            if (!strcasecmp(p->addr, x->from) || same_org(eg_sutil_addr_domain(p->addr), x->from_dom))
+            if (!strcasecmp(p->addr, x->from) ||
+                same_org(eg_sutil_addr_domain(p->addr), x->from_dom))
                 dom_seen = true;
         }
     }
@@ -884,13 +927,14 @@ static eg_status check_thread(ctx *x)
         eg_name_key pk;
         eg_sutil_name_key(p->name, strlen(p->name), &pk);
         if (eg_sutil_name_equal(&dk, &pk)) {
-            st = hit(x, EG_R_SENDER_QUOTED_NAME_OTHER_ADDRESS, "name \"%.120s\": quoted as %s vs From %s", x->display,
-                     p->addr, x->from);
+            st = hit(x, EG_R_SENDER_QUOTED_NAME_OTHER_ADDRESS,
+                     "name \"%.120s\": quoted as %s vs From %s", x->display, p->addr, x->from);
             if (st != EG_OK)
                 return st;
         }
     }
-    /* the quoted-name finding already says the sender is not in the thread: one signal, one score */
+    /* the quoted-name finding already says the sender is not in the thread: one signal, one score
+     */
     if (reply && any_addr && !dom_seen && !x->own_from && !x->partner_from && !x->bulk &&
         !eg_sender_hits_has(x->h, EG_R_SENDER_QUOTED_NAME_OTHER_ADDRESS)) {
         char list[200] = "";
@@ -968,7 +1012,8 @@ static eg_status check_lures(ctx *x)
     eg_lure_scan(x->body, n, found, phrase);
     eg_status st = EG_OK;
     const char *att = x->v->n_attachments && x->v->attachment_names && x->v->attachment_names[0]
-                          ? x->v->attachment_names[0] : NULL;
+                          ? x->v->attachment_names[0]
+                          : NULL;
     if (found[EG_LURE_ENABLE_MACRO])
         st = hit(x, EG_R_LURE_ENABLE_MACRO, "text \"%s\" vs %s%.120s", phrase[EG_LURE_ENABLE_MACRO],
                  att ? "attachment " : "no attachment", att ? att : "");
@@ -976,8 +1021,8 @@ static eg_status check_lures(ctx *x)
         st = hit(x, EG_R_LURE_ARCHIVE_PASSWORD, "text \"%s\" with an archive attached",
                  phrase[EG_LURE_ARCHIVE_PASSWORD]);
     if (st == EG_OK && found[EG_LURE_VIEW_LINK] && x->links.n)
-        st = hit(x, EG_R_LURE_VIEW_DOCUMENT_LINK, "text \"%s\" vs link %.150s", phrase[EG_LURE_VIEW_LINK],
-                 x->links.v[0].url);
+        st = hit(x, EG_R_LURE_VIEW_DOCUMENT_LINK, "text \"%s\" vs link %.150s",
+                 phrase[EG_LURE_VIEW_LINK], x->links.v[0].url);
     return st;
 }
 
@@ -990,7 +1035,8 @@ static bool is_bulk(const eg_mail_view *v)
     if (header(v, "List-Id", 0) || header(v, "List-Unsubscribe", 0))
         return true;
     const char *prec = header(v, "Precedence", 0);
-    return prec && (eg_memmem_ci(prec, strlen(prec), "bulk", 4) || eg_memmem_ci(prec, strlen(prec), "list", 4));
+    return prec && (eg_memmem_ci(prec, strlen(prec), "bulk", 4) ||
+                    eg_memmem_ci(prec, strlen(prec), "list", 4));
 }
 
 static eg_status add_rcpts(ctx *x, const eg_addr *a, size_t n)
@@ -1034,8 +1080,8 @@ eg_status eg_sender_evaluate(eg_sender_config *c, const eg_mail_view *v, eg_send
     return eg_sender_evaluate_rcpts(c, v, NULL, 0, out);
 }
 
-eg_status eg_sender_evaluate_rcpts(eg_sender_config *c, const eg_mail_view *v, const char *const *rcpts,
-                                   size_t n_rcpts, eg_sender_hits *out)
+eg_status eg_sender_evaluate_rcpts(eg_sender_config *c, const eg_mail_view *v,
+                                   const char *const *rcpts, size_t n_rcpts, eg_sender_hits *out)
 {
     if (!c || !v || !out)
         return EG_EINVAL;
@@ -1066,7 +1112,8 @@ eg_status eg_sender_evaluate_rcpts(eg_sender_config *c, const eg_mail_view *v, c
         st = eg_thread_parse_body(x->body, x->body_len, &x->ti);
     }
     if (st == EG_OK)
-        st = eg_links_collect(x->body, x->body_len, v->html, v->html ? strlen(v->html) : 0, &x->links);
+        st = eg_links_collect(x->body, x->body_len, v->html, v->html ? strlen(v->html) : 0,
+                              &x->links);
     if (st == EG_OK)
         st = check_display(x);
     if (st == EG_OK)
@@ -1092,7 +1139,10 @@ eg_status eg_sender_evaluate_rcpts(eg_sender_config *c, const eg_mail_view *v, c
     return st;
 }
 
-static void free_config(void *p) { eg_sender_config_free(p); }
+static void free_config(void *p)
+{
+    eg_sender_config_free(p);
+}
 
 static const int config_tag;
 
@@ -1119,7 +1169,8 @@ void eg_sender_check(eg_scan *s, const eg_object *msg, const eg_mail_view *v)
     const eg_scan_input *in = eg_scan_input_of(s);
     bool top = msg && msg->parent < 0;
     eg_sender_hits h = {0};
-    eg_status st = eg_sender_evaluate_rcpts(c, v, top && in ? in->rcpts : NULL, top && in ? in->n_rcpts : 0, &h);
+    eg_status st = eg_sender_evaluate_rcpts(c, v, top && in ? in->rcpts : NULL,
+                                            top && in ? in->n_rcpts : 0, &h);
     for (size_t i = 0; i < h.n; i++)
         eg_scan_finding(s, msg, h.v[i].rule, "%s", h.v[i].evidence);
     if (st != EG_OK)

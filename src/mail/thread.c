@@ -28,9 +28,9 @@ static size_t match_prefix_word(const char *p, int *kind)
     static const struct {
         const char *w;
         int fwd;
-    } words[] = {{"fwd", 1}, {"fw", 1}, {"re", 0}, {"aw", 0}, {"wg", 1}, {"sv", 0},
-                 {"vs", 0},  {"tr", 1}, {"rv", 1}, {"返信", 0}, {"転送", 1}, {"回复", 0},
-                 {"答复", 0}, {"转发", 1}, {"antw", 0}};
+    } words[] = {{"fwd", 1},  {"fw", 1},   {"re", 0},   {"aw", 0},   {"wg", 1},
+                 {"sv", 0},   {"vs", 0},   {"tr", 1},   {"rv", 1},   {"返信", 0},
+                 {"転送", 1}, {"回复", 0}, {"答复", 0}, {"转发", 1}, {"antw", 0}};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         size_t n = strlen(words[i].w);
         if (strncasecmp(p, words[i].w, n))
@@ -126,15 +126,18 @@ void eg_thread_parse_subject(const char *subject, eg_thread_info *ti)
 /* ---- body ---- */
 
 typedef struct line {
-    size_t start, end;  /* raw line */
-    size_t cstart;      /* content after quote markers */
+    size_t start, end; /* raw line */
+    size_t cstart;     /* content after quote markers */
     unsigned depth;
     int label;
-    size_t vstart;      /* header value start */
+    size_t vstart; /* header value start */
 } line;
 
 static bool ci_starts(const char *p, size_t n, const char *w)
 {
+    /* the first byte decides for almost every line: compare it before calling out */
+    if (!n || ((unsigned char)(p[0] | 0x20) != (unsigned char)(w[0] | 0x20) && p[0] != w[0]))
+        return false;
     size_t l = strlen(w);
     return n >= l && !strncasecmp(p, w, l);
 }
@@ -145,12 +148,12 @@ static int classify_label(const char *p, size_t n, size_t *val)
     static const struct {
         const char *w;
         int cls;
-    } labels[] = {{"from", L_FROM},      {"差出人", L_FROM},  {"送信者", L_FROM},
-                  {"送信元", L_FROM},    {"発信者", L_FROM},  {"to", L_RCPT},
-                  {"cc", L_RCPT},        {"宛先", L_RCPT},    {"ｃｃ", L_RCPT},
-                  {"sent", L_OTHER},     {"date", L_OTHER},   {"subject", L_OTHER},
-                  {"件名", L_OTHER},     {"送信日時", L_OTHER}, {"日付", L_OTHER},
-                  {"日時", L_OTHER},     {"reply-to", L_OTHER}, {"返信先", L_OTHER}};
+    } labels[] = {{"from", L_FROM},   {"差出人", L_FROM},    {"送信者", L_FROM},
+                  {"送信元", L_FROM}, {"発信者", L_FROM},    {"to", L_RCPT},
+                  {"cc", L_RCPT},     {"宛先", L_RCPT},      {"ｃｃ", L_RCPT},
+                  {"sent", L_OTHER},  {"date", L_OTHER},     {"subject", L_OTHER},
+                  {"件名", L_OTHER},  {"送信日時", L_OTHER}, {"日付", L_OTHER},
+                  {"日時", L_OTHER},  {"reply-to", L_OTHER}, {"返信先", L_OTHER}};
     size_t skip = 0;
     while (skip < n && p[skip] == '*') /* *From:* in text made from HTML bold */
         skip++;
@@ -176,14 +179,15 @@ static int classify_label(const char *p, size_t n, size_t *val)
 
 static bool is_marker(const char *p, size_t n)
 {
-    static const char *const m[] = {"original message", "forwarded message",
-                                    "begin forwarded message", "転送メッセージ",
-                                    "転送されたメッセージ", "元のメッセージ", "original-nachricht",
-                                    "メッセージ転送", NULL};
+    static const char *const m[] = {
+        "original message",   "forwarded message",    "begin forwarded message",
+        "転送メッセージ",     "転送されたメッセージ", "元のメッセージ",
+        "original-nachricht", "メッセージ転送",       NULL};
     if (n > 120)
         return false;
     /* every marker says "message" in one language or another: one cheap test per line first */
-    if (!eg_memmem_ci(p, n, "essage", 6) && !eg_memmem_ci(p, n, "メッセージ", strlen("メッセージ")) &&
+    if (!eg_memmem_ci(p, n, "essage", 6) &&
+        !eg_memmem_ci(p, n, "メッセージ", strlen("メッセージ")) &&
         !eg_memmem_ci(p, n, "nachricht", 9))
         return false;
     for (size_t i = 0; m[i]; i++)
@@ -202,12 +206,15 @@ static size_t rtrim(const char *p, size_t n)
 /* attribution line: returns the length of the text before the "wrote:" part, or 0 */
 static size_t wrote_line(const char *p, size_t n)
 {
-    static const char *const ends[] = {"wrote:", "wrote：", "さんは書きました:",
-                                       "さんは書きました：", "は書きました:", "は書きました：",
-                                       "書きました:", "書きました：", "schrieb:", "a écrit :",
-                                       "a écrit:", NULL};
+    static const char *const ends[] = {
+        "wrote:",        "wrote：",        "さんは書きました:", "さんは書きました：",
+        "は書きました:", "は書きました：", "書きました:",       "書きました：",
+        "schrieb:",      "a écrit :",      "a écrit:",          NULL};
     n = rtrim(p, n);
-    if (n > 400)
+    if (n > 400 || n < 2)
+        return 0;
+    /* every ending, and the Gmail form below, ends in ':' or a full-width '：' (EF BC 9A) */
+    if (p[n - 1] != ':' && (unsigned char)p[n - 1] != 0x9A)
         return 0;
     for (size_t i = 0; ends[i]; i++) {
         size_t l = strlen(ends[i]);
@@ -353,8 +360,9 @@ static eg_status wrote_party(eg_thread_info *ti, const char *p, size_t n)
 
 static bool mentions_attachment(const char *p, size_t n)
 {
-    static const char *const w[] = {"添付", "attach", "<<", "≪", ".zip", ".xls", ".doc", ".pdf",
-                                    ".lzh", ".7z", "パスワード", "password", NULL};
+    static const char *const w[] = {"添付",       "attach",   "<<",   "≪",    ".zip",
+                                    ".xls",       ".doc",     ".pdf", ".lzh", ".7z",
+                                    "パスワード", "password", NULL};
     for (size_t i = 0; w[i]; i++)
         if (eg_memmem_ci(p, n, w[i], strlen(w[i])))
             return true;
@@ -401,7 +409,8 @@ eg_status eg_thread_parse_body(const char *text, size_t len, eg_thread_info *ti)
     if (len > EG_THREAD_MAX_TEXT)
         len = EG_THREAD_MAX_TEXT;
     size_t want = 1;
-    for (const char *q = text; want < MAX_LINES && (q = memchr(q, '\n', len - (size_t)(q - text))); q++)
+    for (const char *q = text; want < MAX_LINES && (q = memchr(q, '\n', len - (size_t)(q - text)));
+         q++)
         want++;
     line *ls = malloc(want * sizeof *ls);
     if (!ls)
@@ -409,13 +418,18 @@ eg_status eg_thread_parse_body(const char *text, size_t len, eg_thread_info *ti)
     size_t n = split_lines(text, len, ls, want);
     size_t first = n; /* first line of the quoted thread */
     eg_status st = EG_OK;
+    /* every forward marker says "message" in one language or another: when the whole text never
+     * does, no line needs the per-line marker search */
+    bool markers = eg_memmem_ci(text, len, "essage", 6) ||
+                   memmem(text, len, "メッセージ", strlen("メッセージ")) ||
+                   eg_memmem_ci(text, len, "nachricht", 9);
     for (size_t i = 0; i < n && st == EG_OK; i++) {
         const line *l = &ls[i];
         const char *c = text + l->cstart;
         size_t cn = l->end - l->cstart;
         if (l->depth > 0 && cn > 0 && i < first)
             first = i;
-        if (is_marker(c, cn) && i < first)
+        if (markers && i < first && is_marker(c, cn))
             first = i;
         size_t w = wrote_line(c, cn);
         if (w) {
@@ -450,7 +464,8 @@ eg_status eg_thread_parse_body(const char *text, size_t len, eg_thread_info *ti)
         /* the latest messages of a thread come first; a mention deeper than this says nothing
          * about what this reply brings */
         size_t ql = len - ti->quote_start;
-        ti->quote_attachment = mentions_attachment(text + ti->quote_start, ql > MENTION_SCAN ? MENTION_SCAN : ql);
+        ti->quote_attachment =
+            mentions_attachment(text + ti->quote_start, ql > MENTION_SCAN ? MENTION_SCAN : ql);
     }
     free(ls);
     return st;

@@ -18,8 +18,8 @@ static bool has(const uint8_t *d, size_t len, size_t off, const void *m, size_t 
 }
 
 static const uint8_t CFB_MAGIC[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
-static const uint8_t LNK_MAGIC[20] = {0x4C, 0, 0, 0, 0x01, 0x14, 0x02, 0, 0, 0, 0, 0,
-                                      0xC0, 0, 0, 0, 0, 0, 0, 0x46};
+static const uint8_t LNK_MAGIC[20] = {0x4C, 0, 0,    0, 0x01, 0x14, 0x02, 0, 0, 0,
+                                      0,    0, 0xC0, 0, 0,    0,    0,    0, 0, 0x46};
 /* {7B5C52E4-D88C-4DA7-AEB1-5378D02996D3}: OneNote section file */
 static const uint8_t ONE_MAGIC[16] = {0xE4, 0x52, 0x5C, 0x7B, 0x8C, 0xD8, 0xA7, 0x4D,
                                       0xAE, 0xB1, 0x53, 0x78, 0xD0, 0x29, 0x96, 0xD3};
@@ -63,8 +63,10 @@ static eg_type detect_pe(const uint8_t *d, size_t len, const char *name, const c
     /* "MZ" alone starts one random file in 65,536. Without a PE header it is an executable only
      * when its name says so (a DOS .com/.exe) or its header points at a plausible PE offset (an
      * image cut short); otherwise it is data. */
-    static const char *const exe_ext[] = {"exe", "com", "dll", "scr", "ocx", "cpl", "sys", "pif", NULL};
-    if ((name && ext_in(eg_path_ext(name), exe_ext)) || (off >= 0x40 && off < 0x1000 && off % 8 == 0))
+    static const char *const exe_ext[] = {"exe", "com", "dll", "scr", "ocx",
+                                          "cpl", "sys", "pif", NULL};
+    if ((name && ext_in(eg_path_ext(name), exe_ext)) ||
+        (off >= 0x40 && off < 0x1000 && off % 8 == 0))
         return EG_T_PE;
     return EG_T_BINARY;
 }
@@ -86,13 +88,23 @@ static eg_type detect_archive(const uint8_t *d, size_t len, const char **detail)
         size_t n;
         const char *what;
     } t[] = {
-        {0, "7z\xBC\xAF\x27\x1C", 6, "7z"},    {0, "Rar!\x1A\x07", 6, "rar"},
-        {0, "\x1F\x8B", 2, "gzip"},            {0, "BZh", 3, "bzip2"},
-        {0, "\xFD" "7zXZ\0", 6, "xz"},         {0, "\x28\xB5\x2F\xFD", 4, "zstd"},
-        {0, "MSCF\0\0\0\0", 8, "cab"},         {257, "ustar", 5, "tar"},
-        {0, "vhdxfile", 8, "vhdx"},            {0, "conectix", 8, "vhd"},
-        {0, "xar!", 4, "xar"},                 {0, "!<arch>\n", 8, "ar"},
-        {0, "\x60\xEA", 2, "arj"},             {2, "-lh", 3, "lzh"},
+        {0, "7z\xBC\xAF\x27\x1C", 6, "7z"},
+        {0, "Rar!\x1A\x07", 6, "rar"},
+        {0, "\x1F\x8B", 2, "gzip"},
+        {0, "BZh", 3, "bzip2"},
+        {0,
+         "\xFD"
+         "7zXZ\0",
+         6, "xz"},
+        {0, "\x28\xB5\x2F\xFD", 4, "zstd"},
+        {0, "MSCF\0\0\0\0", 8, "cab"},
+        {257, "ustar", 5, "tar"},
+        {0, "vhdxfile", 8, "vhdx"},
+        {0, "conectix", 8, "vhd"},
+        {0, "xar!", 4, "xar"},
+        {0, "!<arch>\n", 8, "ar"},
+        {0, "\x60\xEA", 2, "arj"},
+        {2, "-lh", 3, "lzh"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         if (has(d, len, t[i].off, t[i].m, t[i].n)) {
@@ -152,8 +164,8 @@ static bool is_image(const uint8_t *d, size_t len)
 {
     return has(d, len, 0, "\x89PNG\r\n\x1A\n", 8) || has(d, len, 0, "\xFF\xD8\xFF", 3) ||
            has(d, len, 0, "GIF87a", 6) || has(d, len, 0, "GIF89a", 6) ||
-           (has(d, len, 0, "RIFF", 4) && has(d, len, 8, "WEBP", 4)) ||
-           has(d, len, 0, "II*\0", 4) || has(d, len, 0, "MM\0*", 4) ||
+           (has(d, len, 0, "RIFF", 4) && has(d, len, 8, "WEBP", 4)) || has(d, len, 0, "II*\0", 4) ||
+           has(d, len, 0, "MM\0*", 4) ||
            (has(d, len, 0, "BM", 2) && len > 26 && eg_rd32le(d + 2) == len);
 }
 
@@ -184,6 +196,8 @@ static size_t skip_lead(const uint8_t *d, size_t len)
 
 static bool starts_ci(const uint8_t *d, size_t len, size_t off, const char *s)
 {
+    if (off >= len || (d[off] | 0x20) != (s[0] | 0x20)) /* the first byte decides most calls */
+        return false;
     size_t n = strlen(s);
     return eg_in_bounds(len, off, n) && !strncasecmp((const char *)d + off, s, n);
 }
@@ -191,10 +205,11 @@ static bool starts_ci(const uint8_t *d, size_t len, size_t off, const char *s)
 /* A mail: the first lines are RFC 5322 header fields, one of them a field every mail has. */
 static bool looks_mail(const uint8_t *d, size_t len)
 {
-    static const char *const key[] = {"from:", "received:", "return-path:", "message-id:",
-                                      "mime-version:", "date:", "subject:", "delivered-to:",
-                                      "to:", "cc:", "reply-to:", "sender:", "content-type:",
-                                      "in-reply-to:", "references:", "x-", NULL};
+    static const char *const key[] = {
+        "from:",     "received:", "return-path:",  "message-id:",  "mime-version:",
+        "date:",     "subject:",  "delivered-to:", "to:",          "cc:",
+        "reply-to:", "sender:",   "content-type:", "in-reply-to:", "references:",
+        "x-",        NULL};
     size_t i = 0, lines = 0, keys = 0;
     if (has(d, len, 0, "From ", 5)) { /* mbox separator line */
         while (i < len && d[i] != '\n')
@@ -222,8 +237,9 @@ static bool looks_mail(const uint8_t *d, size_t len)
     return keys >= 2 || (keys >= 1 && lines >= 1 && lines < 3 && i >= len);
 }
 
-static const char *const script_ext[] = {"js", "jse", "vbs", "vbe", "wsf", "wsh", "wsc", "sct", "hta",
-                                         "bat", "cmd", "ps1", "psm1", "psd1", "sh", "py", NULL};
+static const char *const script_ext[] = {"js",   "jse",  "vbs", "vbe", "wsf", "wsh",
+                                         "wsc",  "sct",  "hta", "bat", "cmd", "ps1",
+                                         "psm1", "psd1", "sh",  "py",  NULL};
 
 static bool ext_in(const char *ext, const char *const *l)
 {
@@ -238,10 +254,21 @@ static bool looks_script(const uint8_t *d, size_t len)
 {
     size_t n = len < 65536 ? len : 65536;
     const char *h = (const char *)d;
-    static const char *const m[] = {"#@~^", "WScript.", "CreateObject(", "ActiveXObject",
-                                    "@echo off", "powershell", "Invoke-Expression", "IEX(",
-                                    "<job", "<package>", "<HTA:APPLICATION", "Shell.Application",
-                                    "cmd.exe /c", "cmd /c", NULL};
+    static const char *const m[] = {"#@~^",
+                                    "WScript.",
+                                    "CreateObject(",
+                                    "ActiveXObject",
+                                    "@echo off",
+                                    "powershell",
+                                    "Invoke-Expression",
+                                    "IEX(",
+                                    "<job",
+                                    "<package>",
+                                    "<HTA:APPLICATION",
+                                    "Shell.Application",
+                                    "cmd.exe /c",
+                                    "cmd /c",
+                                    NULL};
     for (size_t i = 0; m[i]; i++)
         if (eg_memmem_ci(h, n, m[i], strlen(m[i])))
             return true;
@@ -293,7 +320,8 @@ eg_type eg_detect_type(const uint8_t *d, size_t len, const char *name, const cha
     if (starts_ci(d, len, i, "<!doctype html") || starts_ci(d, len, i, "<html") ||
         starts_ci(d, len, i, "<head") || starts_ci(d, len, i, "<body") ||
         starts_ci(d, len, i, "<script") || starts_ci(d, len, i, "<meta") ||
-        (starts_ci(d, len, i, "<!--") && eg_memmem_ci((const char *)d, len < 4096 ? len : 4096, "<html", 5)))
+        (starts_ci(d, len, i, "<!--") &&
+         eg_memmem_ci((const char *)d, len < 4096 ? len : 4096, "<html", 5)))
         return EG_T_HTML;
     if (looks_mail(d + i, len - i))
         return EG_T_MAIL;

@@ -62,6 +62,7 @@ struct eg_scan {
     uint64_t total_bytes;
     uint32_t pw_tries;
     struct timespec cpu_start;
+    struct timespec wall_start;
     bool timed_out, hit_depth, hit_objects, hit_bytes, hit_pw, hit_findings, hit_iocs;
     eg_password *pw;
     size_t n_pw, cap_pw;
@@ -91,7 +92,10 @@ eg_status eg_global_init(void)
     return EG_OK;
 }
 
-void eg_global_shutdown(void) { g_mime_shutdown(); }
+void eg_global_shutdown(void)
+{
+    g_mime_shutdown();
+}
 
 /* ---- scanner --------------------------------------------------------------------------- */
 
@@ -128,7 +132,8 @@ void eg_scanner_free(eg_scanner *sc)
     free(sc);
 }
 
-void *eg_scan_shared(eg_scan *s, const void *tag, eg_status (*create)(const eg_options *opt, void **out),
+void *eg_scan_shared(eg_scan *s, const void *tag,
+                     eg_status (*create)(const eg_options *opt, void **out),
                      void (*free_fn)(void *))
 {
     eg_scanner *sc = (eg_scanner *)s->sc;
@@ -156,20 +161,33 @@ out:
 
 /* ---- accessors for analyzers ------------------------------------------------------------ */
 
-const eg_limits *eg_scan_limits(const eg_scan *s) { return s->lim; }
-const eg_options *eg_scan_options(const eg_scan *s) { return &s->sc->opt; }
-const eg_scan_input *eg_scan_input_of(const eg_scan *s) { return s->in; }
+const eg_limits *eg_scan_limits(const eg_scan *s)
+{
+    return s->lim;
+}
+const eg_options *eg_scan_options(const eg_scan *s)
+{
+    return &s->sc->opt;
+}
+const eg_scan_input *eg_scan_input_of(const eg_scan *s)
+{
+    return s->in;
+}
 
 const eg_object *eg_scan_object(const eg_scan *s, uint32_t id)
 {
     return id < s->r->n_objects ? s->r->objects[id] : NULL;
 }
 
-static uint32_t obj_id(const eg_object *o) { return o ? o->id : 0; }
+static uint32_t obj_id(const eg_object *o)
+{
+    return o ? o->id : 0;
+}
 
 /* ---- findings -------------------------------------------------------------------------- */
 
-void eg_scan_vfinding(eg_scan *s, const eg_object *obj, eg_rule_id rule, const char *fmt, va_list ap)
+void eg_scan_vfinding(eg_scan *s, const eg_object *obj, eg_rule_id rule, const char *fmt,
+                      va_list ap)
 {
     if ((int)rule < 0 || rule >= EG_R__COUNT)
         return;
@@ -250,7 +268,8 @@ void eg_scan_iocs_from_text(eg_scan *s, const eg_object *obj, const char *text, 
 
 /* ---- budgets --------------------------------------------------------------------------- */
 
-static void limit_once(eg_scan *s, bool *flag, const eg_object *obj, eg_rule_id rule, const char *ev)
+static void limit_once(eg_scan *s, bool *flag, const eg_object *obj, eg_rule_id rule,
+                       const char *ev)
 {
     if (*flag)
         return;
@@ -287,10 +306,19 @@ static uint64_t cpu_ms_since(const struct timespec *t0)
     return ms < 0 ? 0 : (uint64_t)ms;
 }
 
+/* A thread's CPU time is a system call on Linux, the monotonic clock is not; and a scan cannot
+ * have used more CPU time than wall time since it began. So the CPU clock is read only once the
+ * wall clock says the limit might be reached: parsers call this in their loops. */
 bool eg_scan_timed_out(eg_scan *s, const eg_object *obj)
 {
     if (s->timed_out)
         return true;
+    struct timespec w;
+    clock_gettime(CLOCK_MONOTONIC, &w);
+    int64_t wall_ms = (int64_t)(w.tv_sec - s->wall_start.tv_sec) * 1000 +
+                      (w.tv_nsec - s->wall_start.tv_nsec) / 1000000;
+    if (wall_ms <= (int64_t)s->lim->max_cpu_ms)
+        return false;
     if (cpu_ms_since(&s->cpu_start) <= s->lim->max_cpu_ms)
         return false;
     char ev[64];
@@ -301,7 +329,8 @@ bool eg_scan_timed_out(eg_scan *s, const eg_object *obj)
 
 /* ---- passwords ------------------------------------------------------------------------- */
 
-void eg_scan_add_password(eg_scan *s, const char *value, size_t len, int priority, const char *origin)
+void eg_scan_add_password(eg_scan *s, const char *value, size_t len, int priority,
+                          const char *origin)
 {
     if (len == 0 || len > 256 || s->n_pw >= EG_MAX_PASSWORDS)
         return;
@@ -341,7 +370,10 @@ void eg_scan_add_password(eg_scan *s, const char *value, size_t len, int priorit
     s->n_pw++;
 }
 
-size_t eg_scan_password_count(const eg_scan *s) { return s->n_pw; }
+size_t eg_scan_password_count(const eg_scan *s)
+{
+    return s->n_pw;
+}
 
 const eg_password *eg_scan_password_at(const eg_scan *s, size_t i)
 {
@@ -427,7 +459,8 @@ static eg_object *new_object(eg_scan *s, const eg_child *c, int32_t parent, uint
     if (c->password)
         o->password = eg_utf8_sanitize(c->password, strlen(c->password), 512, false);
     if (c->password_origin)
-        o->password_origin = eg_utf8_sanitize(c->password_origin, strlen(c->password_origin), 512, false);
+        o->password_origin =
+            eg_utf8_sanitize(c->password_origin, strlen(c->password_origin), 512, false);
     const char *detail = c->detail;
     o->type = c->type;
     if (o->type == EG_T_UNKNOWN)
@@ -442,7 +475,8 @@ static eg_object *new_object(eg_scan *s, const eg_child *c, int32_t parent, uint
     return o;
 }
 
-eg_status eg_scan_add_child(eg_scan *s, const eg_object *parent, const eg_child *c, uint32_t *child_id)
+eg_status eg_scan_add_child(eg_scan *s, const eg_object *parent, const eg_child *c,
+                            uint32_t *child_id)
 {
     uint8_t *owned = c->owned ? (uint8_t *)c->data : NULL;
     eg_status st = EG_ELIMIT;
@@ -511,8 +545,7 @@ static void run_analyzer(eg_scan *s, eg_object *o)
     switch (st) {
     case EG_OK:
     case EG_ELIMIT: /* the limit was recorded where it was hit */
-    case EG_ETIME:
-        break;
+    case EG_ETIME: break;
     case EG_EFORMAT:
     case EG_EUNSUPPORTED:
         eg_scan_finding(s, o, EG_R_PARSE_ERROR, "%s analyzer: %s", aname, eg_status_str(st));
@@ -594,6 +627,7 @@ eg_status eg_scanner_scan(eg_scanner *sc, const eg_scan_input *in, eg_report **o
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &s.cpu_start);
     struct timespec wall0, wall1;
     clock_gettime(CLOCK_MONOTONIC, &wall0);
+    s.wall_start = wall0;
     s.r = eg_report_new(in->source);
     if (!s.r)
         return EG_ENOMEM;
@@ -605,8 +639,11 @@ eg_status eg_scanner_scan(eg_scanner *sc, const eg_scan_input *in, eg_report **o
         len = (size_t)s.lim->max_input;
     const char *root_name = in->source ? in->source : "-";
     const char *slash = strrchr(root_name, '/');
-    eg_child root = {.name = slash ? slash + 1 : root_name, .data = in->data, .size = len,
-                     .owned = false, .size_true = in->len};
+    eg_child root = {.name = slash ? slash + 1 : root_name,
+                     .data = in->data,
+                     .size = len,
+                     .owned = false,
+                     .size_true = in->len};
     /* the root is borrowed from the caller: no copy, no budget charge */
     eg_object *o = new_object(&s, &root, -1, 0);
     if (!o || eg_report_add_object(s.r, o) != EG_OK) {
@@ -635,8 +672,8 @@ eg_status eg_scanner_scan(eg_scanner *sc, const eg_scan_input *in, eg_report **o
         s.r->objects[i]->data = NULL; /* the bytes die with the scan */
     scan_free_state(&s);
     clock_gettime(CLOCK_MONOTONIC, &wall1);
-    s.r->elapsed_ms = (double)(wall1.tv_sec - wall0.tv_sec) * 1e3 +
-                      (double)(wall1.tv_nsec - wall0.tv_nsec) / 1e6;
+    s.r->elapsed_ms =
+        (double)(wall1.tv_sec - wall0.tv_sec) * 1e3 + (double)(wall1.tv_nsec - wall0.tv_nsec) / 1e6;
     *out = s.r;
     return EG_OK;
 }

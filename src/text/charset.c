@@ -36,22 +36,28 @@ static bool label_in(const char *l, const char *const *list)
 
 const char *eg_charset_canonical(const char *label, char *buf, size_t bufsz)
 {
-    static const char *const sjis[] = {"shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji",
-                                       "csshiftjis", "windows-31j", "cp932", "ms932", "x-ms-cp932",
-                                       "ibm-943", "s-jis", "shiftjis", "x-shift-jis", "sjis-win",
-                                       "sjis-open", NULL};
-    static const char *const euc[] = {"euc-jp", "eucjp", "x-euc-jp", "euc-jp-ms", "eucjp-ms",
-                                      "cseucpkdfmtjapanese", "ujis", "x-euc", "eucjp-win", NULL};
-    static const char *const jis[] = {"iso-2022-jp", "csiso2022jp", "iso-2022-jp-1", "iso-2022-jp-2",
-                                      "iso-2022-jp-3", "iso-2022-jp-ms", "jis", "x-jis", "iso2022jp",
-                                      "cp50220", "cp50221", "cp50222", "csiso2022jp2", NULL};
-    static const char *const utf8[] = {"utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8", NULL};
-    static const char *const ascii[] = {"us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us", "us",
-                                        "iso-ir-6", "cp367", NULL};
-    static const char *const latin1[] = {"iso-8859-1", "latin1", "iso8859-1", "l1", "iso_8859-1",
-                                         "cp819", NULL};
-    static const char *const none[] = {"unknown-8bit", "x-unknown", "default", "8bit", "unknown",
-                                       "x-user-defined", NULL};
+    static const char *const sjis[] = {
+        "shift_jis",   "shift-jis",   "sjis",     "x-sjis",     "ms_kanji", "csshiftjis",
+        "windows-31j", "cp932",       "ms932",    "x-ms-cp932", "ibm-943",  "s-jis",
+        "shiftjis",    "x-shift-jis", "sjis-win", "sjis-open",  NULL};
+    static const char *const euc[] = {
+        "euc-jp", "eucjp", "x-euc-jp",  "euc-jp-ms", "eucjp-ms", "cseucpkdfmtjapanese",
+        "ujis",   "x-euc", "eucjp-win", NULL};
+    static const char *const jis[] = {"iso-2022-jp",   "csiso2022jp",
+                                      "iso-2022-jp-1", "iso-2022-jp-2",
+                                      "iso-2022-jp-3", "iso-2022-jp-ms",
+                                      "jis",           "x-jis",
+                                      "iso2022jp",     "cp50220",
+                                      "cp50221",       "cp50222",
+                                      "csiso2022jp2",  NULL};
+    static const char *const utf8[] = {"utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8",
+                                       NULL};
+    static const char *const ascii[] = {"us-ascii", "ascii",    "ansi_x3.4-1968", "iso646-us",
+                                        "us",       "iso-ir-6", "cp367",          NULL};
+    static const char *const latin1[] = {"iso-8859-1", "latin1", "iso8859-1", "l1",
+                                         "iso_8859-1", "cp819",  NULL};
+    static const char *const none[] = {"unknown-8bit", "x-unknown",      "default", "8bit",
+                                       "unknown",      "x-user-defined", NULL};
     if (!label)
         return NULL;
     char l[64];
@@ -95,8 +101,10 @@ const char *eg_charset_canonical(const char *label, char *buf, size_t bufsz)
 bool eg_charset_has_jis_escape(const uint8_t *in, size_t len)
 {
     for (size_t i = 0; i + 2 < len; i++) {
-        if (in[i] != 0x1B)
-            continue;
+        const uint8_t *e = memchr(in + i, 0x1B, len - 2 - i);
+        if (!e)
+            return false;
+        i = (size_t)(e - in);
         if (in[i + 1] == '$' && (in[i + 2] == 'B' || in[i + 2] == '@' || in[i + 2] == '('))
             return true;
         if (in[i + 1] == '(' && in[i + 2] == 'I')
@@ -150,7 +158,8 @@ static guess_score score_euc(const uint8_t *p, size_t n)
             i++;
             continue;
         }
-        if (b == 0x8F && i + 2 < n && t >= 0xA1 && t <= 0xFE && p[i + 2] >= 0xA1 && p[i + 2] <= 0xFE) {
+        if (b == 0x8F && i + 2 < n && t >= 0xA1 && t <= 0xFE && p[i + 2] >= 0xA1 &&
+            p[i + 2] <= 0xFE) {
             g.score += 2;
             i += 2;
             continue;
@@ -461,8 +470,9 @@ static iconv_t g_pins[9];
 static void pin_modules(void)
 {
     /* GMime's own header decoding opens the plain Japanese converters too */
-    static const char *const cs[] = {"CP932",     "EUC-JP-MS",   "WINDOWS-1252", "UTF-16LE", "ISO-8859-1",
-                                     "SHIFT_JIS", "ISO-2022-JP", "EUC-JP",       "UTF-7"};
+    static const char *const cs[] = {"CP932",       "EUC-JP-MS",  "WINDOWS-1252",
+                                     "UTF-16LE",    "ISO-8859-1", "SHIFT_JIS",
+                                     "ISO-2022-JP", "EUC-JP",     "UTF-7"};
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
         g_pins[i] = iconv_open("UTF-8", cs[i]);
 }
@@ -516,7 +526,8 @@ eg_status eg_charset_to_utf8(const char *label, const uint8_t *in, size_t len, s
     if (!cs) {
         info->guessed = true;
         cs = eg_charset_guess(in, len);
-    } else if (strcmp(cs, "ISO-2022-JP") && eg_charset_has_jis_escape(in, win) && all_7bit(in, win)) {
+    } else if (strcmp(cs, "ISO-2022-JP") && eg_charset_has_jis_escape(in, win) &&
+               all_7bit(in, win)) {
         info->guessed = true; /* the label lies: the bytes are ISO-2022-JP */
         cs = "ISO-2022-JP";
     } else if (!strcmp(cs, "US-ASCII") && !all_7bit(in, win)) {
@@ -532,8 +543,9 @@ eg_status eg_charset_to_utf8(const char *label, const uint8_t *in, size_t len, s
         info->guessed = true;
         cs = eg_charset_guess(in, len);
     }
-    static const char *const known[] = {"UTF-8", "US-ASCII", "ISO-2022-JP", "CP932", "EUC-JP-MS",
-                                        "WINDOWS-1252", "GB18030", "CP949", NULL};
+    static const char *const known[] = {"UTF-8",   "US-ASCII",  "ISO-2022-JP",
+                                        "CP932",   "EUC-JP-MS", "WINDOWS-1252",
+                                        "GB18030", "CP949",     NULL};
     info->used = "other";
     for (size_t i = 0; known[i]; i++)
         if (!strcmp(cs, known[i]))

@@ -27,8 +27,11 @@ static size_t scheme_at(const char *t, size_t len, size_t i, bool *defanged)
     static const struct {
         const char *s;
         bool def;
-    } sch[] = {{"https://", false}, {"http://", false}, {"ftp://", false},
-               {"hxxps://", true},  {"hxxp://", true},  {"hxxps[:]//", true}, {"hxxp[:]//", true}};
+    } sch[] = {{"https://", false}, {"http://", false},   {"ftp://", false},  {"hxxps://", true},
+               {"hxxp://", true},   {"hxxps[:]//", true}, {"hxxp[:]//", true}};
+    /* every scheme's second letter is t or x ("http", "ftp", "hxxp") */
+    if (i + 1 >= len || ((t[i + 1] | 0x20) != 't' && (t[i + 1] | 0x20) != 'x'))
+        return 0;
     for (size_t k = 0; k < sizeof sch / sizeof sch[0]; k++) {
         size_t n = strlen(sch[k].s);
         if (i + n <= len && !strncasecmp(t + i, sch[k].s, n)) {
@@ -50,9 +53,10 @@ static bool lit_at(const char *t, size_t len, size_t j, const char *s)
 static size_t take_url(const char *t, size_t len, size_t i, size_t slen, bool defanged, eg_buf *out)
 {
     out->len = 0;
-    const char *scheme = (t[i + 3] == 'p' || t[i + 3] == 'P') && (t[i + 4] == 's' || t[i + 4] == 'S')
-                             ? "https://"
-                             : (t[i] == 'f' || t[i] == 'F') ? "ftp://" : "http://";
+    const char *scheme =
+        (t[i + 3] == 'p' || t[i + 3] == 'P') && (t[i + 4] == 's' || t[i + 4] == 'S') ? "https://"
+        : (t[i] == 'f' || t[i] == 'F')                                               ? "ftp://"
+                                                                                     : "http://";
     if (defanged || slen != strlen(scheme))
         eg_buf_puts(out, scheme);
     else
@@ -109,7 +113,8 @@ static size_t ip_at(const char *t, size_t len, size_t i, bool *port)
             j++;
         }
     }
-    if (j < len && (isalnum((unsigned char)t[j]) || (t[j] == '.' && j + 1 < len && isdigit((unsigned char)t[j + 1]))))
+    if (j < len && (isalnum((unsigned char)t[j]) ||
+                    (t[j] == '.' && j + 1 < len && isdigit((unsigned char)t[j + 1]))))
         return 0;
     *port = false;
     if (j + 1 < len && t[j] == ':' && isdigit((unsigned char)t[j + 1])) {
@@ -126,8 +131,14 @@ static size_t ip_at(const char *t, size_t len, size_t i, bool *port)
     return j;
 }
 
-static bool local_char(unsigned char c) { return isalnum(c) || strchr("._%+-!#$&'*/=?^`{|}~", c); }
-static bool dom_char(unsigned char c) { return isalnum(c) || c == '-' || c == '.'; }
+static bool local_char(unsigned char c)
+{
+    return isalnum(c) || strchr("._%+-!#$&'*/=?^`{|}~", c);
+}
+static bool dom_char(unsigned char c)
+{
+    return isalnum(c) || c == '-' || c == '.';
+}
 
 /* mail address around the '@' at i; sets [*s, *e) */
 static bool addr_at(const char *t, size_t len, size_t i, size_t lo, size_t *s, size_t *e)
@@ -152,15 +163,30 @@ static bool addr_at(const char *t, size_t len, size_t i, size_t lo, size_t *s, s
     return true;
 }
 
+/* Bytes where an indicator can start or hinge: a scheme's first letter, a digit, '@'. */
+static const bool cand[256] = {
+    ['h'] = true, ['H'] = true, ['f'] = true, ['F'] = true, ['@'] = true,
+    ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true,
+    ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
+};
+
 size_t eg_urls_extract(const char *t, size_t len,
-                       bool (*cb)(void *ud, eg_ioc_kind kind, const char *value, size_t vlen), void *ud)
+                       bool (*cb)(void *ud, eg_ioc_kind kind, const char *value, size_t vlen),
+                       void *ud)
 {
     eg_buf u;
     eg_buf_init(&u, URL_MAX + 16);
     size_t count = 0, lo = 0; /* lo: nothing before it may be reused (inside a URL) */
     for (size_t i = 0; i < len; i++) {
+        /* most bytes cannot start anything: skip them with one table lookup each */
+        while (i < len && !cand[(unsigned char)t[i]])
+            i++;
+        if (i >= len)
+            break;
         bool def, port;
-        size_t sl = (t[i] == 'h' || t[i] == 'H' || t[i] == 'f' || t[i] == 'F') ? scheme_at(t, len, i, &def) : 0;
+        size_t sl = (t[i] == 'h' || t[i] == 'H' || t[i] == 'f' || t[i] == 'F')
+                        ? scheme_at(t, len, i, &def)
+                        : 0;
         if (sl) {
             size_t end = take_url(t, len, i, sl, def, &u);
             if (u.len > sl + 1) {

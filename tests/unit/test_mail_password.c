@@ -84,6 +84,14 @@ static void labelled_same_line(void **st)
         {"※パスワードは、Kq2024 です。", "Kq2024"},
         {"PW→ Xy12", "Xy12"},
         {"Password - 4432", "4432"},
+        {"ﾊﾟｽﾜｰﾄﾞ: Hk55aa", "Hk55aa"},
+        {"ＰＡＳＳＷＯＲＤ：Qz9911", "Qz9911"},
+        {"Пароль: zx81ab", "zx81ab"},
+        {"密码：mm7788", "mm7788"},
+        /* the label on a later line of a Japanese paragraph whose other lines hold no label */
+        {"いつもお世話になっております。\n添付の資料をご確認ください。\nパスワード：Lq4410\n以上で"
+         "す。",
+         "Lq4410"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         found f;
@@ -171,15 +179,16 @@ static void fb_cb(void *ud, const char *v, size_t n, int prio, const char *origi
 static void fallback_tokens(void **st)
 {
     (void)st;
-    const char *text = "ご確認ください。請求番号 INV8812 です。https://example.jp/x と info@example.jp は除外。"
-                       "「zq81」 hello";
+    const char *text =
+        "ご確認ください。請求番号 INV8812 です。https://example.jp/x と info@example.jp は除外。"
+        "「zq81」 hello";
     fb f = {0};
     size_t lab = eg_password_extract(text, strlen(text), "body", true, fb_cb, &f);
     assert_int_equal(lab, 0);
     assert_true(f.saw_invoice);
     assert_int_equal(f.bracketed, 1);
     assert_int_equal(f.weak, 1); /* hello */
-    assert_int_equal(f.n, 4); /* INV8812, zq81 bracketed and as a token, hello */
+    assert_int_equal(f.n, 4);    /* INV8812, zq81 bracketed and as a token, hello */
 }
 
 static void bounded_on_huge_input(void **st)
