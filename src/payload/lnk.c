@@ -2,11 +2,12 @@
  * Windows shortcuts (MS-SHLLINK). Our own parser, because the shell item names of the target ID
  * list are what a shortcut without LinkInfo runs, and no Debian library reads them. Parsed: the
  * header and flags, LinkTargetIDList with the names of root, volume, file-entry (incl. the
- * 0xBEEF0004 long name) and network items, LinkInfo (volume, local base path, network share,
- * suffix), StringData, ExtraData blocks (environment, icon environment, tracker machine id,
- * special and known folder, darwin, shim, property store strings, Vista ID list) and the end of
- * the link: whatever follows it is appended data, which becomes a child object (the 2022 Emotet
- * shortcut carried its VBS there and pulled it out with findstr).
+ * 0xBEEF0004 long name), network, URI (0x61: the URL a shortcut opens) and Control Panel (0x71)
+ * items, LinkInfo (volume, local base path, network share, suffix), StringData, ExtraData
+ * blocks (environment, icon environment, tracker machine id, special and known folder, darwin,
+ * shim, property store strings, Vista ID list) and the end of the link: whatever follows it is
+ * appended data, which becomes a child object (the 2022 Emotet shortcut carried its VBS there
+ * and pulled it out with findstr).
  *
  * The command the shortcut runs (target + arguments) goes to the command-line analyser.
  * Not done: console, codepage and serialized-property type details beyond their strings.
@@ -82,19 +83,33 @@ static char *str_at(const uint8_t *base, size_t len, uint64_t off, bool unicode)
 
 /* ---- shell items ---- */
 
+/* Root folder and Control Panel item CLSIDs; cpl marks the Control Panel and its items (a
+ * shortcut to one runs a control panel applet, not a file). */
 static const struct {
     const char *guid, *name;
+    bool cpl;
 } known_guids[] = {
-    {"20D04FE0-3AEA-1069-A2D8-08002B30309D", "My Computer"},
-    {"450D8FBA-AD25-11D0-98A8-0800361B1103", "My Documents"},
-    {"208D2C60-3AEA-1069-A2D7-08002B30309D", "My Network Places"},
-    {"F02C1A0D-BE21-4350-88B0-7367FC96EF3C", "Network"},
-    {"59031A47-3F72-44A7-89C5-5595FE6B30EE", "Users"},
-    {"21EC2020-3AEA-1069-A2DD-08002B30309D", "Control Panel"},
-    {"26EE0668-A00A-44D7-9371-BEB064C98683", "Control Panel"},
-    {"645FF040-5081-101B-9F08-00AA002F954E", "Recycle Bin"},
-    {"031E4825-7B94-4DC3-B131-E946B44C8DD5", "Libraries"},
-    {"679F85CB-0220-4080-B29B-5540CC05AAB6", "Quick Access"},
+    {"20D04FE0-3AEA-1069-A2D8-08002B30309D", "My Computer", false},
+    {"450D8FBA-AD25-11D0-98A8-0800361B1103", "My Documents", false},
+    {"208D2C60-3AEA-1069-A2D7-08002B30309D", "My Network Places", false},
+    {"F02C1A0D-BE21-4350-88B0-7367FC96EF3C", "Network", false},
+    {"59031A47-3F72-44A7-89C5-5595FE6B30EE", "Users", false},
+    {"645FF040-5081-101B-9F08-00AA002F954E", "Recycle Bin", false},
+    {"031E4825-7B94-4DC3-B131-E946B44C8DD5", "Libraries", false},
+    {"679F85CB-0220-4080-B29B-5540CC05AAB6", "Quick Access", false},
+    {"871C5380-42A0-1069-A2EA-08002B30309D", "Internet", false},
+    {"21EC2020-3AEA-1069-A2DD-08002B30309D", "Control Panel", true},
+    {"26EE0668-A00A-44D7-9371-BEB064C98683", "Control Panel", true},
+    {"ED7BA470-8E54-465E-825C-99712043E01C", "All Tasks", true},
+    {"2227A280-3AEA-1069-A2DE-08002B30309D", "Printers", true},
+    {"7007ACC7-3202-11D1-AAD2-00805FC1270E", "Network Connections", true},
+    {"8E908FC9-BECC-40F6-915B-F4CA0E70D03D", "Network and Sharing Center", true},
+    {"BB06C0E4-D293-4F75-8A90-CB05B6477EEE", "System", true},
+    {"7B81BE6A-CE2B-4676-A29E-EB907A5126C5", "Programs and Features", true},
+    {"60632754-C523-4B62-B45C-4172DA012619", "User Accounts", true},
+    {"ED834ED6-4B5A-4BFE-8F11-A626DCB6A921", "Personalization", true},
+    {"D20EA4E1-3957-11D2-A40B-0C5020524153", "Administrative Tools", true},
+    {"4026492F-2F69-46B8-B9BF-5654FC07E423", "Windows Firewall", true},
 };
 
 static void guid_str(const uint8_t *g, char out[37])
@@ -103,11 +118,14 @@ static void guid_str(const uint8_t *g, char out[37])
              eg_rd16le(g + 6), g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 
-static const char *guid_name(const char *g)
+static const char *guid_name(const char *g, bool *cpl)
 {
     for (size_t i = 0; i < sizeof known_guids / sizeof known_guids[0]; i++)
-        if (!strcmp(g, known_guids[i].guid))
+        if (!strcmp(g, known_guids[i].guid)) {
+            if (cpl)
+                *cpl = known_guids[i].cpl;
             return known_guids[i].name;
+        }
     return NULL;
 }
 
@@ -168,17 +186,81 @@ static char *file_entry_name(const uint8_t *d, size_t n)
     return primary;
 }
 
-static char *item_name(const uint8_t *d, size_t n)
+/* What an ID list yields besides the path: the URI and the Control Panel items. */
+typedef struct {
+    char *uri;
+    eg_buf cpl;
+} idl_extra;
+
+/* A URI is a scheme and a colon (http:, https:, ftp:, file:, search-ms: ...) or a UNC path. */
+static bool uri_like(const char *u)
+{
+    if (u && u[0] == '\\' && u[1] == '\\')
+        return true;
+    size_t i = 0;
+    while (u && ((u[i] >= 'a' && u[i] <= 'z') || (u[i] >= 'A' && u[i] <= 'Z') || (i && u[i] >= '0' && u[i] <= '9') ||
+                 (i && (u[i] == '-' || u[i] == '+' || u[i] == '.'))))
+        i++;
+    return i >= 2 && u[i] == ':' && u[i + 1];
+}
+
+/* URI shell item (0x61), d at the class byte: flags (0x80: strings are UTF-16), the size of the
+ * optional data counting its own two bytes (0: none), the data (times and up to three strings,
+ * of FTP browsing), zero bytes, then the URI. */
+static char *uri_item(const uint8_t *d, size_t n)
+{
+    if (n < 5)
+        return NULL;
+    bool uni = d[1] & 0x80;
+    size_t dsz = eg_rd16le(d + 2), at = dsz ? 2 + dsz : 4;
+    while (at < n && d[at] == 0)
+        at++;
+    if (at >= n)
+        return NULL;
+    char *u = uni ? utf16_str(d + at, n - at) : ansi_str(d + at, n - at);
+    if (!uri_like(u)) {
+        free(u);
+        return NULL;
+    }
+    return u;
+}
+
+static void note_cpl(idl_extra *x, const char *g, const char *nm)
+{
+    if (!x)
+        return;
+    if (x->cpl.len)
+        eg_pl_puts(&x->cpl, "; ");
+    eg_buf_printf(&x->cpl, "{%s}%s%s", g, nm ? " " : "", nm ? nm : "");
+}
+
+static char *item_name(const uint8_t *d, size_t n, idl_extra *x)
 {
     if (n < 1)
         return NULL;
     uint8_t cls = d[0];
-    char g[37], buf[80];
+    char g[37], buf[96];
     if (cls == 0x1F && n >= 18) {
         guid_str(d + 2, g);
-        const char *nm = guid_name(g);
+        bool cpl = false;
+        const char *nm = guid_name(g, &cpl);
+        if (cpl)
+            note_cpl(x, g, nm);
         snprintf(buf, sizeof buf, "::{%s}%s%s", g, nm ? " " : "", nm ? nm : "");
         return eg_strdup(nm && !strcmp(nm, "My Computer") ? "" : buf);
+    }
+    if (cls == 0x61) {
+        char *u = uri_item(d, n);
+        if (u && x && !x->uri)
+            x->uri = eg_strdup(u);
+        return u ? u : eg_strdup("[URI shell item]");
+    }
+    if (cls == 0x71 && n >= 28) {
+        guid_str(d + 12, g);
+        const char *nm = guid_name(g, NULL);
+        note_cpl(x, g, nm);
+        snprintf(buf, sizeof buf, "::{%s}%s%s", g, nm ? " " : "", nm ? nm : "");
+        return eg_strdup(buf);
     }
     if ((cls & 0x70) == 0x20 && n >= 2)
         return ansi_str(d + 1, n - 1 < 20 ? n - 1 : 20);
@@ -200,7 +282,7 @@ static void append_component(eg_buf *path, const char *name)
 }
 
 /* Walks an IDList (the part after IDListSize); returns the joined names. */
-static char *idlist_path(const uint8_t *p, size_t n, uint32_t *n_items, unsigned *problems)
+static char *idlist_path(const uint8_t *p, size_t n, uint32_t *n_items, unsigned *problems, idl_extra *x)
 {
     eg_buf path;
     eg_buf_init(&path, LNK_MAX_PATH);
@@ -219,7 +301,7 @@ static char *idlist_path(const uint8_t *p, size_t n, uint32_t *n_items, unsigned
             break;
         }
         const uint8_t *d = eg_cur_take(&c, sz - 2u);
-        char *nm = item_name(d, sz - 2u);
+        char *nm = item_name(d, sz - 2u, x);
         append_component(&path, nm);
         free(nm);
         items++;
@@ -366,13 +448,18 @@ static void parse_block(eg_lnk *l, uint32_t sig, const uint8_t *b, size_t size)
     case 0xA000000A: /* VistaAndAboveIDListDataBlock */
         if (size > 8) {
             uint32_t items = 0;
-            set_once(&l->vista_idlist_path, idlist_path(b + 8, size - 8, &items, &l->problems));
+            idl_extra x = {.uri = NULL};
+            eg_buf_init(&x.cpl, 4096);
+            set_once(&l->vista_idlist_path, idlist_path(b + 8, size - 8, &items, &l->problems, &x));
+            set_once(&l->uri, x.uri); /* when the target ID list has none */
+            size_t cl;
+            set_once(&l->control_panel, eg_buf_steal(&x.cpl, &cl));
         }
         return;
     case 0xA000000B: /* KnownFolderDataBlock */
         if (size >= 0x1C) {
             guid_str(b + 8, g);
-            const char *nm = guid_name(g);
+            const char *nm = guid_name(g, NULL);
             char buf[80];
             snprintf(buf, sizeof buf, "{%s}%s%s", g, nm ? " " : "", nm ? nm : "");
             set_once(&l->known_folder, eg_strdup(buf));
@@ -413,7 +500,8 @@ void eg_lnk_free(eg_lnk *l)
     char **all[] = {&l->idlist_path, &l->local_base_path, &l->common_path_suffix, &l->net_name, &l->device_name,
                     &l->volume_label, &l->name, &l->relative_path, &l->working_dir, &l->arguments,
                     &l->icon_location, &l->env_target, &l->icon_env_target, &l->darwin_id, &l->machine_id,
-                    &l->shim_layer, &l->known_folder, &l->property_strings, &l->vista_idlist_path};
+                    &l->shim_layer, &l->known_folder, &l->property_strings, &l->vista_idlist_path, &l->uri,
+                    &l->control_panel};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(*all[i]);
     free(l);
@@ -444,7 +532,16 @@ eg_status eg_lnk_parse(const uint8_t *p, size_t len, eg_lnk **out)
             l->problems++;
             goto done;
         }
-        l->idlist_path = idlist_path(p + off, isz, &l->n_items, &l->problems);
+        idl_extra x = {.uri = NULL};
+        eg_buf_init(&x.cpl, 4096);
+        l->idlist_path = idlist_path(p + off, isz, &l->n_items, &l->problems, &x);
+        l->uri = x.uri;
+        size_t cl;
+        l->control_panel = eg_buf_steal(&x.cpl, &cl);
+        if (l->control_panel && !*l->control_panel) {
+            free(l->control_panel);
+            l->control_panel = NULL;
+        }
         off += isz;
     }
     if ((l->flags & F_LINKINFO) && !(l->flags & F_FORCE_NO_LINKINFO)) {
@@ -518,6 +615,8 @@ const char *eg_lnk_target(const eg_lnk *l, char **tofree)
             snprintf(*tofree, n, "%s\\%s", l->net_name, l->common_path_suffix ? l->common_path_suffix : "");
         return *tofree;
     }
+    if (l->uri && *l->uri)
+        return l->uri; /* the ID list's path would be "::{Internet}\\<URI>" */
     if (l->idlist_path && *l->idlist_path)
         return l->idlist_path;
     if (l->vista_idlist_path && *l->vista_idlist_path)
@@ -577,7 +676,7 @@ static void report_target(eg_scan *s, const eg_object *obj, const eg_lnk *l, con
 {
     eg_buf b;
     eg_buf_init(&b, 2048);
-    eg_buf_printf(&b, "target: %s", target ? target : "(none)");
+    eg_buf_printf(&b, "target: %s%s", target ? target : "(none)", target && target == l->uri ? " (URI shell item)" : "");
     if (l->arguments && *l->arguments) {
         /* blank runs collapsed: padding must not push the arguments out of the evidence */
         eg_pl_puts(&b, " | arguments: ");
@@ -593,6 +692,10 @@ static void report_target(eg_scan *s, const eg_object *obj, const eg_lnk *l, con
             shown++;
         }
     }
+    if (l->uri && *l->uri && l->uri != target)
+        eg_buf_printf(&b, " | URI: %.400s", l->uri);
+    if (l->control_panel && *l->control_panel)
+        eg_buf_printf(&b, " | control panel: %.300s", l->control_panel);
     if (l->working_dir && *l->working_dir)
         eg_buf_printf(&b, " | working dir: %.200s", l->working_dir);
     if (l->icon_location && *l->icon_location)
@@ -675,6 +778,8 @@ eg_status eg_payload_analyze_lnk(eg_scan *s, const eg_object *obj)
         eg_scan_finding(s, obj, EG_R_LNK_MALFORMED, "%u structure(s) cut short or inconsistent", l->problems);
     iocs_of(s, obj, l->arguments);
     iocs_of(s, obj, target);
+    if (l->uri != target)
+        iocs_of(s, obj, l->uri);
     iocs_of(s, obj, l->property_strings);
     iocs_of(s, obj, l->working_dir);
     add_appended(s, obj, l);

@@ -3,14 +3,17 @@
  * FileDataStoreObject structures: header GUID {BDE316E7-2665-4511-A4C4-8D4D0B7A9EAC}, a 64-bit
  * length, 12 reserved bytes, the file's bytes, padding to 8 bytes and the footer GUID
  * {71FBA722-0F79-4A0B-BB13-899256426B24}. We find them by their header GUID wherever they sit,
- * check the length and the footer, and hand each file on as a child.
+ * check the length and the footer, and hand each file on as a child: a file the revision store
+ * does not reference is still analysed.
  *
- * The names of embedded files are property strings (EmbeddedFileName) in the revision store.
- * Rather than walk the whole file node tree, we collect the UTF-16 strings of the section that
- * look like file names and give each embedded file the name whose extension fits its content
- * (a <job> gets the .wsf name, an MZ image the .exe/.dll name), else the next unused one. This
- * may mis-pair names when a section holds several files of the same kind; contents are never
- * mixed up. Page text is searched for the "double click to view" lure.
+ * Names come from the revision store (onestore.c): the embedded file node's EmbeddedFileName,
+ * paired with the FileDataStoreObject its EmbeddedFileContainer references. Only when the store
+ * cannot be walked (damaged, cut short, over a limit), or for a file it does not reference, do
+ * we guess: the UTF-16 strings of the section that look like file names are collected and each
+ * such file gets the unused name whose extension fits its content (a <job> gets the .wsf name,
+ * an MZ image the .exe/.dll name), else none. A guess can swap names between files of the same
+ * kind (contents are never mixed up); the evidence says which names were guessed and why.
+ * Page text is searched for the "double click to view" lure.
  *
  * .onepkg (a CAB of sections) is read by the archive module; its sections come back here.
  */
@@ -198,16 +201,66 @@ static bool has_lure(const uint8_t *p, size_t n, char *which, size_t cap)
     return false;
 }
 
+/* A name from the revision store takes its place among the guesses too, so that no other file
+ * is given it by a guess. */
+static void mark_used(names *nm, const char *name)
+{
+    for (size_t i = 0; i < nm->n; i++)
+        if (!nm->used[i] && !strcmp(nm->v[i], name)) {
+            nm->used[i] = true;
+            return;
+        }
+}
+
+/* The name of the file at offset off and, in note, where it came from. */
+static const char *name_for(const eg_one_map *map, names *nm, size_t off, const uint8_t *d, size_t dlen,
+                            char *note, size_t cap)
+{
+    const eg_one_ref *r = eg_one_map_find(map, off);
+    note[0] = 0;
+    if (r && r->name) {
+        /* pairs read before a damaged part of the store are still right */
+        snprintf(note, cap, ", name from the revision store%s%s%s", map->walked ? "" : " (which is damaged: ",
+                 map->walked ? "" : map->why, map->walked ? "" : ")");
+        return r->name;
+    }
+    if (r && map->walked) { /* declared without a name (a picture): nothing to guess */
+        snprintf(note, cap, ", %s in the revision store%s%.16s%s",
+                 r->jcid == 0x00080039u ? "a picture" : "no name", r->ext ? " (stored as " : "", r->ext ? r->ext : "",
+                 r->ext ? ")" : "");
+        return NULL;
+    }
+    const char *g = pick_name(nm, d, dlen);
+    if (!g) {
+        if (map->walked)
+            snprintf(note, cap, ", not referenced by the revision store");
+        else
+            snprintf(note, cap, ", no name (revision store not readable: %s)", map->why);
+        return NULL;
+    }
+    if (map->walked)
+        snprintf(note, cap, ", not referenced by the revision store: name guessed by file type");
+    else
+        snprintf(note, cap, ", name guessed by file type (revision store not readable: %s)", map->why);
+    return g;
+}
+
 eg_status eg_payload_analyze_onenote(eg_scan *s, const eg_object *obj)
 {
     const uint8_t *p = obj->data;
     size_t n = (size_t)obj->size;
     if (!p || n < 16)
         return EG_EFORMAT;
+    eg_one_map map;
+    eg_status st = eg_one_store_map(s, obj, &map);
+    if (st != EG_OK)
+        return st;
     names nm = {.n = 0};
     collect_names(p, n, &nm, s, obj);
+    for (size_t i = 0; i < map.n; i++)
+        if (map.v[i].name)
+            mark_used(&nm, map.v[i].name);
     int files = 0, active = 0;
-    eg_status st = EG_OK;
     for (size_t at = 0; at + 16 <= n && files < ONE_MAX_FILES;) {
         const uint8_t *h = memmem(p + at, n - at, FDSO_HEADER, 16);
         if (!h)
@@ -233,14 +286,15 @@ eg_status eg_payload_analyze_onenote(eg_scan *s, const eg_object *obj)
                             off, (unsigned long long)cb, dlen);
         }
         files++;
-        const char *name = pick_name(&nm, p + data, dlen);
+        char note[192];
+        const char *name = name_for(&map, &nm, off, p + data, dlen, note, sizeof note);
         char fallback[64];
         if (!name) {
             snprintf(fallback, sizeof fallback, "[OneNote embedded file %d]", files);
             name = fallback;
         }
         const char *kind = active_kind(name == fallback ? NULL : name, p + data, dlen);
-        eg_scan_finding(s, obj, EG_R_ONE_EMBEDDED_FILE, "\"%s\", %zu bytes", name, dlen);
+        eg_scan_finding(s, obj, EG_R_ONE_EMBEDDED_FILE, "\"%s\", %zu bytes%s", name, dlen, note);
         if (kind) {
             active++;
             eg_scan_finding(s, obj, EG_R_ONE_EMBEDDED_ACTIVE, "%s \"%s\" (%zu bytes)", kind, name, dlen);
@@ -261,5 +315,6 @@ eg_status eg_payload_analyze_onenote(eg_scan *s, const eg_object *obj)
         eg_scan_finding(s, obj, EG_R_ONE_LURE, "page text: \"%s\"%s", lure,
                         active ? " next to an embedded file that runs" : "");
     names_free(&nm);
+    eg_one_map_free(&map);
     return st == EG_ELIMIT ? EG_OK : st;
 }

@@ -4,14 +4,17 @@
  *   LNK      Windows shortcuts (MS-SHLLINK): target ID list with shell item names, LinkInfo,
  *            strings, extra data blocks, and data appended after the link (a child object).
  *            The arguments go to the command-line analyser (cmdline.h).
- *   ONENOTE  .one/.onepkg: embedded files (FileDataStoreObject) become children, named where the
- *            section holds the name; the "double click to view" lure is reported.
+ *   ONENOTE  .one/.onepkg: embedded files (FileDataStoreObject) become children, named from the
+ *            revision store (EmbeddedFileName of the node whose container references the data),
+ *            guessed by file type only when the store cannot be walked (the evidence says so);
+ *            the "double click to view" lure is reported.
  *   SCRIPT   js/jse/vbs/vbe/wsf/hta/bat/cmd/ps1: classified by content, VBE/JSE decoded (the
  *            decoded script is a child), downloaders and executors found, command strings handed
  *            to the command-line analyser.
  *   HTML     HTML smuggling (data: URIs and base64 blobs handed to a download); the smuggled file
  *            is a child. URLs of the page become IOCs.
- *   PE       MZ/PE summary: DLL or EXE, machine, exports, signed or not; content after the image
+ *   PE       MZ/PE summary: DLL or EXE, machine, exports, whether a signature is present (it is
+ *            never verified: no Authenticode check); content after the image
  *            (overlay) and zero padding are measured.
  * Padding (documents and executables inflated past 100 MB) is checked for every object these
  * analyzers see and by eg_payload_analyze_padding for the others (CFB, OOXML, PDF, binary).
@@ -44,6 +47,8 @@ typedef struct eg_lnk {
     char *name, *relative_path, *working_dir, *arguments, *icon_location; /* StringData */
     char *env_target, *icon_env_target, *darwin_id, *machine_id, *shim_layer; /* ExtraData */
     char *known_folder, *property_strings, *vista_idlist_path;
+    char *uri;            /* URI shell item (0x61) of the target ID list: what the link opens */
+    char *control_panel;  /* Control Panel CLSIDs of the ID list (root and 0x71 items), "; "-joined */
     uint32_t special_folder_id;
     uint32_t n_items;     /* shell items in the target ID list */
     size_t link_end;      /* first byte after the link: appended data starts here */

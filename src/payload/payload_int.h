@@ -55,4 +55,26 @@ size_t eg_pl_out_cap(const eg_scan *s, size_t max);
 
 void eg_pl_script_checks(eg_scan *s, const eg_object *obj, const char *t, size_t n);
 
+/* OneNote revision store (onestore.c): which FileDataStoreObject (by offset in the section)
+ * carries which EmbeddedFileName, read from the file node lists. */
+typedef struct eg_one_ref {
+    uint64_t stp;  /* offset of the FileDataStoreObject */
+    char *name;    /* EmbeddedFileName of the node that holds it (UTF-8), NULL when none does */
+    char *ext;     /* extension stored with the file data declaration, NULL when absent */
+    uint32_t jcid; /* 0x00080036 embedded file, 0x00080039 picture; 0 when not declared */
+} eg_one_ref;
+
+typedef struct eg_one_map {
+    eg_one_ref *v;
+    size_t n, names; /* entries, entries with a name */
+    bool walked;     /* every list was read to its end */
+    char why[128];   /* when !walked: where the walk stopped (what was read before is kept) */
+} eg_one_map;
+
+/* Walks the section's revision store. EG_OK with walked false when the store is damaged or
+ * exceeds a limit; EG_ENOMEM only when nothing could be allocated. */
+eg_status eg_one_store_map(eg_scan *s, const eg_object *obj, eg_one_map *out);
+const eg_one_ref *eg_one_map_find(const eg_one_map *m, uint64_t stp);
+void eg_one_map_free(eg_one_map *m);
+
 #endif

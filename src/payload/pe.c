@@ -1,7 +1,8 @@
 /*
  * Windows executables (MZ/PE). A short summary for the report: EXE or DLL, machine, build time,
- * exported names (DllRegisterServer is what regsvr32 calls), signed or not (a certificate table is
- * present; the signature is not verified), data after the image. An executable in a mail is
+ * exported names (DllRegisterServer is what regsvr32 calls), whether a signature is present (a
+ * certificate table; the Authenticode signature is not verified, and the summary says so), data
+ * after the image. An executable in a mail is
  * reported, more so when its name hides what it is (a DLL called .ocx, .dat, .ooccxx or .jpg).
  * Zero padding after the image is measured by the padding check.
  *
@@ -200,6 +201,11 @@ eg_status eg_payload_analyze_pe(eg_scan *s, const eg_object *obj)
     bool regsvr = false;
     uint32_t nexp = exports(&pe, obj->data, len, &ex, dllname, sizeof dllname, &regsvr);
     bool cert = pe.cert_size >= 8 && eg_in_bounds(len, pe.cert_off, pe.cert_size);
+    /* Only the presence of a certificate table is known: Authenticode is not checked, so a
+     * forged, expired or copied signature reads the same. The summary says so in words. */
+    const char *sig = cert              ? "signature present, not verified"
+                      : pe.cert_size    ? "signature directory points outside the file"
+                                        : "unsigned";
     char when[32] = "?";
     time_t t = (time_t)pe.timestamp;
     struct tm tmv;
@@ -207,7 +213,7 @@ eg_status eg_payload_analyze_pe(eg_scan *s, const eg_object *obj)
         strftime(when, sizeof when, "%Y-%m-%d", &tmv);
     eg_scan_finding(s, obj, EG_R_PE_EXECUTABLE, "%s %s%s, built %s, %s%s%s%s%s%s", pe.dll ? "DLL" : "EXE",
                     machine_name(pe.machine), pe.clr_size ? " .NET" : "", when,
-                    cert ? "signed (not verified)" : "unsigned", nexp ? ", exports: " : "",
+                    sig, nexp ? ", exports: " : "",
                     ex.data ? (const char *)ex.data : "", dllname[0] ? " (internal name " : "", dllname,
                     dllname[0] ? ")" : "");
     eg_buf_free(&ex);

@@ -348,6 +348,159 @@ static void truncation(void **st)
     free(p);
 }
 
+/* ---- URI and Control Panel shell items ---- */
+
+static const uint8_t CPL_SYSTEM[16] = {0xE4, 0xC0, 0x06, 0xBB, 0x93, 0xD2, 0x75, 0x4F,
+                                       0x8A, 0x90, 0xCB, 0x05, 0xB6, 0x47, 0x7E, 0xEE};
+
+static bool has_ioc(const eg_report *r, const char *value)
+{
+    for (size_t i = 0; i < eg_report_ioc_count(r); i++)
+        if (!strcmp(eg_report_ioc(r, i)->value, value))
+            return true;
+    return false;
+}
+
+/* A shortcut whose ID list is "Internet" and a URI item: the URI (UTF-16 or ANSI, with or
+ * without the item's optional data) is the target, is shown, and becomes an indicator. */
+static void uri_item(void **st)
+{
+    (void)st;
+    const char *url = "http://uri.example.test/invoice/view.hta";
+    for (int v = 0; v < 4; v++) {
+        eg_test_lnk t = {.uri = url, .uri_ansi = v & 1, .uri_with_data = v & 2};
+        size_t n;
+        uint8_t *p = eg_test_lnk_build(&t, &n);
+        eg_lnk *l = NULL;
+        assert_int_equal(eg_lnk_parse(p, n, &l), EG_OK);
+        assert_int_equal(l->problems, 0);
+        assert_int_equal(l->n_items, 2);
+        assert_non_null(l->uri);
+        assert_string_equal(l->uri, url);
+        char *tf;
+        assert_string_equal(eg_lnk_target(l, &tf), url);
+        free(tf);
+        assert_non_null(strstr(l->idlist_path, "Internet"));
+        assert_null(l->control_panel);
+        eg_lnk_free(l);
+        eg_report *r = eg_test_scan(p, n, NULL);
+        const char *ev = evidence_of(r, "LNK.TARGET");
+        assert_non_null(ev);
+        assert_non_null(strstr(ev, "target: http://uri.example.test/invoice/view.hta (URI shell item)"));
+        assert_true(eg_test_has_rule(r, "LNK.REMOTE_TARGET"));
+        assert_true(has_ioc(r, url));
+        eg_report_free(r);
+        /* every prefix */
+        for (size_t k = 76; k < n; k++) {
+            l = NULL;
+            assert_int_equal(eg_lnk_parse(p, k, &l), EG_OK);
+            assert_true(l->problems > 0);
+            assert_true(l->link_end <= k);
+            eg_lnk_free(l);
+        }
+        free(p);
+    }
+}
+
+/* A URI item whose string is not a URI (garbage after the data) is shown by type only. */
+static void uri_item_not_a_uri(void **st)
+{
+    (void)st;
+    eg_test_lnk t = {.uri = "not a uri at all", .uri_ansi = true};
+    size_t n;
+    uint8_t *p = eg_test_lnk_build(&t, &n);
+    eg_lnk *l = NULL;
+    assert_int_equal(eg_lnk_parse(p, n, &l), EG_OK);
+    assert_null(l->uri);
+    assert_non_null(strstr(l->idlist_path, "[URI shell item]"));
+    eg_lnk_free(l);
+    free(p);
+}
+
+static void control_panel_item(void **st)
+{
+    (void)st;
+    eg_test_lnk t = {.control_panel_item = CPL_SYSTEM, .arguments = "/name Microsoft.System"};
+    size_t n;
+    uint8_t *p = eg_test_lnk_build(&t, &n);
+    eg_lnk *l = NULL;
+    assert_int_equal(eg_lnk_parse(p, n, &l), EG_OK);
+    assert_int_equal(l->problems, 0);
+    assert_non_null(l->control_panel);
+    assert_string_equal(l->control_panel, "{21EC2020-3AEA-1069-A2DD-08002B30309D} Control Panel; "
+                                          "{BB06C0E4-D293-4F75-8A90-CB05B6477EEE} System");
+    assert_non_null(strstr(l->idlist_path, "::{BB06C0E4-D293-4F75-8A90-CB05B6477EEE} System"));
+    assert_null(l->uri);
+    eg_lnk_free(l);
+    eg_report *r = eg_test_scan(p, n, NULL);
+    const char *ev = evidence_of(r, "LNK.TARGET");
+    assert_non_null(ev);
+    assert_non_null(strstr(ev, "| control panel: {21EC2020-3AEA-1069-A2DD-08002B30309D} Control Panel; "
+                               "{BB06C0E4-D293-4F75-8A90-CB05B6477EEE} System"));
+    eg_report_free(r);
+    free(p);
+}
+
+/* lnkinfo names the item types and the root folder CLSID; ours must agree. */
+static void lnkinfo_shell_items(void **st)
+{
+    (void)st;
+    if (!eg_test_have("lnkinfo")) {
+        fprintf(stderr, "lnkinfo (liblnk-utils) not installed: oracle skipped\n");
+        skip();
+    }
+    char *dir = eg_test_tmpdir("lnkitems");
+    assert_non_null(dir);
+    const eg_test_lnk specs[] = {
+        {.uri = "https://uri.example.test/a"},
+        {.uri = "https://uri.example.test/b", .uri_ansi = true, .uri_with_data = true},
+        {.control_panel_item = CPL_SYSTEM},
+    };
+    const char *types[] = {"URI", "URI", "Control panel"};
+    const char *roots[] = {"871c5380-42a0-1069-a2ea-08002b30309d", "871c5380-42a0-1069-a2ea-08002b30309d",
+                           "21ec2020-3aea-1069-a2dd-08002b30309d"};
+    for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
+        size_t n;
+        uint8_t *p = eg_test_lnk_build(&specs[k], &n);
+        char path[4096], cmd[4200];
+        snprintf(path, sizeof path, "%s/i%zu.lnk", dir, k);
+        assert_int_equal(eg_test_write_file(path, p, n), 0);
+        snprintf(cmd, sizeof cmd, "lnkinfo '%s'", path);
+        char *out = NULL;
+        size_t ol = 0;
+        assert_int_equal(eg_test_run(cmd, &out, &ol), 0);
+        eg_lnk *l = NULL;
+        assert_int_equal(eg_lnk_parse(p, n, &l), EG_OK);
+        char *cnt = lnkinfo_field(out, "Number of items");
+        assert_non_null(cnt);
+        assert_int_equal(atoi(cnt), (int)l->n_items);
+        free(cnt);
+        char *root = lnkinfo_field(out, "Shell folder identifier");
+        assert_non_null(root);
+        assert_string_equal(root, roots[k]);
+        /* ours shows the same CLSID (upper case) at the start of the path */
+        char upper[64];
+        snprintf(upper, sizeof upper, "::{%s}", root);
+        for (char *q = upper; *q; q++)
+            if (*q >= 'a' && *q <= 'f')
+                *q = (char)(*q - 32);
+        assert_non_null(strstr(l->idlist_path, upper));
+        free(root);
+        const char *second = strstr(out, "Shell item: 2");
+        assert_non_null(second);
+        char *type = lnkinfo_field(second, "Item type");
+        assert_non_null(type);
+        assert_string_equal(type, types[k]);
+        free(type);
+        assert_true(k < 2 ? l->uri != NULL : l->control_panel != NULL);
+        eg_lnk_free(l);
+        free(out);
+        free(p);
+    }
+    eg_test_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +509,8 @@ int main(void)
         cmocka_unit_test(lnkinfo_oracle),   cmocka_unit_test(emotet_findstr),
         cmocka_unit_test(powershell_downloader), cmocka_unit_test(padded_encoded_args),
         cmocka_unit_test(benign_shortcut),  cmocka_unit_test(truncation),
+        cmocka_unit_test(uri_item),         cmocka_unit_test(uri_item_not_a_uri),
+        cmocka_unit_test(control_panel_item), cmocka_unit_test(lnkinfo_shell_items),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,10 +59,22 @@ static void exe_summary(void **st)
     size_t n;
     uint8_t *p = eg_test_pe_build(&spec, &n);
     eg_report *r = scan_named(p, n, "setup.exe");
-    expect(r, "PE.EXECUTABLE", "EXE x86, built 2023-03-07, signed (not verified)");
+    expect(r, "PE.EXECUTABLE", "EXE x86, built 2023-03-07, signature present, not verified");
     assert_null(evidence_of(r, "PE.DISGUISED"));
     assert_null(evidence_of(r, "PE.OVERLAY"));
     eg_report_free(r);
+    /* the certificate table cut off: not called signed */
+    r = scan_named(p, n - 8, "setup.exe");
+    expect(r, "PE.EXECUTABLE", "signature directory points outside the file");
+    eg_report_free(r);
+    /* no certificate table at all */
+    eg_test_pe plain = {.signed_image = false};
+    size_t pn;
+    uint8_t *pp = eg_test_pe_build(&plain, &pn);
+    r = scan_named(pp, pn, "setup.exe");
+    expect(r, "PE.EXECUTABLE", "EXE x86, built 2023-03-07, unsigned");
+    eg_report_free(r);
+    free(pp);
     free(p);
 }
 
