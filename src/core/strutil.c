@@ -31,35 +31,57 @@ static inline char upper(char c)
     return (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
 }
 
+/* Exact search: libc's memmem where there is one (glibc's is fast); the Windows build's C
+ * library has none, so there a memchr-driven loop does it. */
+static const char *find_bytes(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+#if defined(__GLIBC__)
+    return memmem(hay, hlen, needle, nlen);
+#else
+    const char *end = hay + (hlen - nlen) + 1; /* nlen <= hlen here */
+    for (const char *p = hay; p < end; p++) {
+        p = memchr(p, needle[0], (size_t)(end - p));
+        if (!p)
+            return NULL;
+        if (!memcmp(p, needle, nlen))
+            return p;
+    }
+    return NULL;
+#endif
+}
+
 /* A needle without ASCII letters ("パスワード", ".7z") matches the same bytes in any case: libc's
  * memmem is far faster than a first-byte search there, whose first byte (a UTF-8 lead byte) is
- * everywhere in Japanese text. Otherwise candidates for the first byte are found with memchr
- * (both cases): the byte loop runs only where the first byte matched. */
+ * everywhere in Japanese text. Otherwise the candidates for the first byte are found with memchr,
+ * one pointer per case; each pointer only moves forward, so the search stays linear in the
+ * haystack (times the needle's length) even when one case of the first letter is everywhere and
+ * the other nowhere. */
 const char *eg_memmem_ci(const char *hay, size_t hlen, const char *needle, size_t nlen)
 {
     if (nlen == 0)
         return hay;
-    if (nlen > hlen)
+    if (!hay || nlen > hlen)
         return NULL;
     bool letters = false;
     for (size_t i = 0; i < nlen && !letters; i++)
         letters = lower(needle[i]) != upper(needle[i]);
     if (!letters)
-        return memmem(hay, hlen, needle, nlen);
+        return find_bytes(hay, hlen, needle, nlen);
     char fl = lower(needle[0]), fu = upper(needle[0]);
-    const char *p = hay, *end = hay + (hlen - nlen) + 1; /* one past the last start */
-    while (p < end) {
-        const char *a = memchr(p, fl, (size_t)(end - p));
-        const char *b = fu != fl ? memchr(p, fu, (size_t)((a ? a : end) - p)) : NULL;
-        const char *c = b ? b : a;
-        if (!c)
-            return NULL;
+    const char *end = hay + (hlen - nlen) + 1; /* one past the last start */
+    const char *a = memchr(hay, fl, (size_t)(end - hay));
+    const char *b = fu != fl ? memchr(hay, fu, (size_t)(end - hay)) : NULL;
+    while (a || b) {
+        const char *c = !a ? b : !b ? a : a < b ? a : b;
         size_t j = 1;
         while (j < nlen && lower(c[j]) == lower(needle[j]))
             j++;
         if (j == nlen)
             return c;
-        p = c + 1;
+        if (c == a)
+            a = c + 1 < end ? memchr(c + 1, fl, (size_t)(end - c - 1)) : NULL;
+        else
+            b = c + 1 < end ? memchr(c + 1, fu, (size_t)(end - c - 1)) : NULL;
     }
     return NULL;
 }
