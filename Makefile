@@ -21,9 +21,11 @@ demo: build
 	@./$(BUILD)/emoguard scan --lang $${EG_LANG:-en} examples/*.eml ; rc=$$?; \
 	  echo "(exit code $$rc: 0 clean, 1 suspicious, 2 malicious)"; [ $$rc -le 2 ]
 
-# the test suite also needs mingw-w64 and wine (hostcheck's Windows end-to-end test)
+# the test suite also needs mingw-w64 and wine (hostcheck's Windows end-to-end test) and
+# LibreOffice Calc (a benign .xls made by another program than ours)
 deps-test: deps
 	@sh scripts/deps.sh scripts/debian-packages-windows.txt
+	@sh scripts/deps.sh scripts/debian-packages-test.txt
 
 check: deps-test build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
