@@ -8,9 +8,9 @@
  * in ExOleObjStg records of PowerPoint 97-2003 files, RTF embedded objects and lure text.
  *
  * What it deliberately does not do: run or emulate macros (decoding is static: literals, Chr(),
- * concatenation, StrReverse, Replace on known strings), parse VBA p-code beyond looking for
- * strings, decrypt XOR obfuscation or RC4-encrypted .ppt (they are reported), or render
- * documents.
+ * concatenation, StrReverse, Replace on known strings, XOR with literal keys; XLM is followed
+ * only as far as constants allow), parse VBA p-code beyond looking for strings, decrypt the XOR
+ * obfuscation of .xls/.doc files or RC4-encrypted .ppt (they are reported), or render documents.
  *
  * The analyzers follow src/scan/scan.h; the parsers below are pure functions over bytes so the
  * tests, fuzzers and the benchmark can call them without a scan.
@@ -42,7 +42,7 @@ typedef struct eg_vba_module {
     char *name;        /* MODULENAME (project codepage bytes, NUL-terminated) */
     char *stream_name; /* MODULESTREAMNAME */
     uint32_t text_offset;
-    bool is_class;     /* document/class module (MODULETYPE 0x0022) */
+    bool is_class; /* document/class module (MODULETYPE 0x0022) */
 } eg_vba_module;
 
 typedef struct eg_vba_dir {
@@ -76,12 +76,21 @@ enum {
  * number of strings decoded. */
 size_t eg_vba_decode_strings(const char *src, size_t len, eg_buf *out);
 
+/* Decodes XOR-encoded strings whose data (Array(...) of numbers, a hex or number-list string, or
+ * a plain string) and key (a number or a key string) are both literals in the module and used by
+ * its XOR code (see vba_xor.c); loops are not run, a data/key pair is kept when it gives readable
+ * text. Each decoded string is appended to out, one per line, and its key to keys (may be NULL),
+ * one per line in the same order. Returns the number of strings decoded. */
+size_t eg_vba_xor_decode(const char *src, size_t len, eg_buf *out, eg_buf *keys);
+
 /* ---- Excel 4.0 macros ---- */
 /* Each reader appends the readable form (see docs/office.md) to out:
  *   ' sheet "Macro1" type=macro state=veryHidden
  *   ' name "Auto_Open" builtin hidden = Macro1!$A$1
  *   Macro1!A1: =EXEC("calc.exe")
- * and sets flags. Limits: out's limit and the record count. */
+ *   Macro1!B1: "text"          (cell constants: strings with quotes doubled, numbers, TRUE/FALSE)
+ * and sets flags. Limits: out's limit, the record count and 65 536 constants per .xls workbook
+ * (per sheet part in .xlsm/.xlsb). */
 enum {
     EG_XLM_F_MACROSHEET = 1u << 0,
     EG_XLM_F_HIDDEN_MACRO = 1u << 1,
@@ -100,6 +109,24 @@ eg_status eg_biff12_sheet_read(const uint8_t *bin, size_t len, const char *sheet
 /* A SpreadsheetML macro sheet part (xl/macrosheets/NAME.xml). */
 eg_status eg_xlm_xml_sheet_read(const uint8_t *xml, size_t len, const char *sheet, eg_buf *out,
                                 unsigned *flags);
+
+/* Static resolution of the readable XLM text above: the macro is followed from its Auto_Open
+ * cells (then every cell not reached) the way Excel would run it, keeping what SET.NAME,
+ * SET.VALUE, FORMULA, FORMULA.FILL and FORMULA.ARRAY write, as far as values are computable from
+ * constants (CHAR, &, MID/LEFT/RIGHT/LEN, arithmetic, cell constants, written values, defined
+ * names). Nothing else is evaluated and nothing is guessed. fn is called for each result:
+ *   EG_XLM_RES_NAME   where = the name,  text = the computed string SET.NAME gave it
+ *   EG_XLM_RES_WRITE  where = the cell,  text = the computed formula or value written there
+ *   EG_XLM_RES_CALL   where = the cell,  text = EXEC/CALL/REGISTER/... rebuilt with computed
+ * arguments EG_XLM_RES_ARG    where = the cell,  text = one computed string argument of such a call
+ * Bounded by steps, cell executions, cells, names, string length (32767) and stop (called now
+ * and then; true ends the run with EG_ETIME). EG_ELIMIT when a bound ended it (results so far
+ * were reported). */
+typedef enum { EG_XLM_RES_NAME, EG_XLM_RES_WRITE, EG_XLM_RES_CALL, EG_XLM_RES_ARG } eg_xlm_res_kind;
+typedef void (*eg_xlm_res_fn)(void *ud, eg_xlm_res_kind kind, const char *where, const char *text,
+                              size_t len);
+eg_status eg_xlm_resolve(const char *xlm, size_t len, eg_xlm_res_fn fn, void *ud,
+                         bool (*stop)(void *), void *stop_ud);
 
 /* ---- lure text ---- */
 enum { EG_LURE_ENABLE = 1u << 0, EG_LURE_TEMPLATES = 1u << 1 };

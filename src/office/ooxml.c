@@ -4,7 +4,8 @@
  * vbaProject.bin handed on as EG_T_VBA_PROJECT, Excel 4.0 macro sheets in XML (.xlsm) and BIFF12
  * (.xlsb) turned into one EG_T_XLM text with the sheet states and defined names, external
  * relationships (remote templates, linked OLE objects, frames), DDE fields and links, embedded
- * objects, and lure text in the document's visible strings.
+ * objects, lure text in the document's strings, and worksheet text hidden by white or tiny fonts
+ * or in hidden rows and columns.
  *
  * Parts are inflated with the scan's byte budget; XML is read with expat (which refuses entity
  * amplification).
@@ -48,7 +49,8 @@ typedef struct ox_ctx {
 static eg_status read_part(ox_ctx *c, size_t idx, uint8_t **out, size_t *len)
 {
     uint64_t budget = eg_scan_budget(c->s);
-    eg_zip_extract_opts o = {.max_out = budget < MAX_PART ? budget : MAX_PART, .collapse_zero_runs = true};
+    eg_zip_extract_opts o = {.max_out = budget < MAX_PART ? budget : MAX_PART,
+                             .collapse_zero_runs = true};
     eg_zip_extract_result r;
     memset(&r, 0, sizeof r);
     if (!o.max_out) {
@@ -88,8 +90,8 @@ static eg_status read_named(ox_ctx *c, const char *name, uint8_t **out, size_t *
 }
 
 /* Runs expat over a part; handlers get ud. */
-static bool xml_parse(const uint8_t *d, size_t len, void *ud, XML_StartElementHandler st, XML_EndElementHandler en,
-                      XML_CharacterDataHandler tx)
+static bool xml_parse(const uint8_t *d, size_t len, void *ud, XML_StartElementHandler st,
+                      XML_EndElementHandler en, XML_CharacterDataHandler tx)
 {
     XML_Parser p = XML_ParserCreate(NULL);
     if (!p)
@@ -148,7 +150,8 @@ static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **
     ox_ctx *c = r->c;
     if (strcmp(local_name(name), "Relationship"))
         return;
-    const char *type = attr(at, "Type"), *target = attr(at, "Target"), *mode = attr(at, "TargetMode");
+    const char *type = attr(at, "Type"), *target = attr(at, "Target"),
+               *mode = attr(at, "TargetMode");
     const char *id = attr(at, "Id");
     if (!type || !target)
         return;
@@ -160,14 +163,16 @@ static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **
             eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "%s: %s", r->part, target);
         else if (!strcmp(t, "oleObject") || !strcmp(t, "frame") || !strcmp(t, "subDocument") ||
                  !strcmp(t, "externalLinkPath") || !strcmp(t, "package"))
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "%s: %s -> %s", r->part, t, target);
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "%s: %s -> %s", r->part, t,
+                            target);
         return;
     }
     if (r->workbook && id) {
         for (size_t i = 0; i < c->nsheets; i++)
             if (!strcmp(c->sheets[i].rid, id)) {
                 resolve_target(target, c->sheets[i].target, sizeof c->sheets[i].target);
-                if (!strcmp(t, "xlMacrosheet") || !strcmp(t, "xlIntlMacrosheet") || strstr(target, "macrosheets/"))
+                if (!strcmp(t, "xlMacrosheet") || !strcmp(t, "xlIntlMacrosheet") ||
+                    strstr(target, "macrosheets/"))
                     c->sheets[i].macro = true;
             }
     }
@@ -287,7 +292,8 @@ static void do_workbook_bin(ox_ctx *c, const uint8_t *d, size_t len)
             eg_buf_free(&rid);
             eg_buf_free(&nm);
             c->nsheets++;
-        } else if (id == 0x16A && !c->names.xti) { /* BrtExternSheet: ixti -> sheet for 3-D references */
+        } else if (id == 0x16A &&
+                   !c->names.xti) { /* BrtExternSheet: ixti -> sheet for 3-D references */
             uint32_t n = eg_cur_u32le(&rc);
             if (n && n <= 4096 && (c->names.xti = calloc(n, sizeof *c->names.xti))) {
                 c->names.n_xti = n;
@@ -312,7 +318,8 @@ static void do_workbook_bin(ox_ctx *c, const uint8_t *d, size_t len)
                 c->xflags |= EG_XLM_F_AUTO_OPEN;
             eg_buf_puts(&c->xlm, "' name \"");
             eg_xlm_put_flat(&c->xlm, name, strlen(name));
-            eg_buf_printf(&c->xlm, "\"%s%s = ", (fl & 0x20) ? " builtin" : "", (fl & 1) ? " hidden" : "");
+            eg_buf_printf(&c->xlm, "\"%s%s = ", (fl & 0x20) ? " builtin" : "",
+                          (fl & 1) ? " hidden" : "");
             uint32_t cce = eg_cur_u32le(&rc);
             const uint8_t *f = eg_cur_take(&rc, cce);
             if (f)
@@ -320,6 +327,85 @@ static void do_workbook_bin(ox_ctx *c, const uint8_t *d, size_t len)
             eg_buf_putc(&c->xlm, '\n');
             eg_buf_free(&nm);
         }
+    }
+}
+
+/* ---------------- shared strings (constants of macro sheets) ---------------- */
+
+typedef struct sst_ud {
+    eg_xlm_sst *t;
+    bool in_si, in_t, in_rph;
+    eg_buf cur;
+} sst_ud;
+
+static void XMLCALL sst_start(void *ud, const XML_Char *name, const XML_Char **at)
+{
+    sst_ud *u = ud;
+    const char *l = local_name(name);
+    (void)at;
+    if (!strcmp(l, "si")) {
+        u->in_si = true;
+        u->cur.len = 0;
+    } else if (!strcmp(l, "rPh"))
+        u->in_rph = true;
+    else if (!strcmp(l, "t") && u->in_si && !u->in_rph)
+        u->in_t = true;
+}
+
+static void XMLCALL sst_end(void *ud, const XML_Char *name)
+{
+    sst_ud *u = ud;
+    const char *l = local_name(name);
+    if (!strcmp(l, "t"))
+        u->in_t = false;
+    else if (!strcmp(l, "rPh"))
+        u->in_rph = false;
+    else if (!strcmp(l, "si") && u->in_si) {
+        u->in_si = false;
+        eg_xlm_sst_add(u->t, u->cur.data ? (const char *)u->cur.data : "", u->cur.len);
+    }
+}
+
+static void XMLCALL sst_text(void *ud, const XML_Char *s, int n)
+{
+    sst_ud *u = ud;
+    if (u->in_t && n > 0)
+        eg_buf_append(&u->cur, s, (size_t)n);
+}
+
+static void load_shared_strings(ox_ctx *c)
+{
+    uint8_t *d;
+    size_t len;
+    if (read_named(c, "xl/sharedStrings.xml", &d, &len) == EG_OK) {
+        sst_ud u = {.t = &c->names.sst};
+        eg_office_buf_init(&u.cur, 1u << 17);
+        xml_parse(d, len, &u, sst_start, sst_end, sst_text);
+        eg_buf_free(&u.cur);
+        free(d);
+    } else if (read_named(c, "xl/sharedStrings.bin", &d, &len) == EG_OK) {
+        eg_cur cur = eg_cur_make(d, len);
+        unsigned records = 0;
+        eg_buf t;
+        eg_office_buf_init(&t, 1u << 17);
+        while (eg_cur_left(&cur) > 0 && ++records < 2000000 && !eg_scan_timed_out(c->s, c->obj)) {
+            uint32_t id, size;
+            if (!eg_b12_record(&cur, &id, &size))
+                break;
+            const uint8_t *p = eg_cur_take(&cur, size);
+            if (!p)
+                break;
+            if (id != 0x13) /* BrtSSTItem: RichStr = flags, XLWideString, ... */
+                continue;
+            eg_cur rc = eg_cur_make(p, size);
+            eg_cur_u8(&rc);
+            t.len = 0;
+            eg_b12_wstr(&rc, &t);
+            if (!eg_xlm_sst_add(&c->names.sst, t.data ? (const char *)t.data : "", t.len))
+                break;
+        }
+        eg_buf_free(&t);
+        free(d);
     }
 }
 
@@ -331,14 +417,17 @@ static void do_sheets(ox_ctx *c)
         wb_sheet *sh = &c->sheets[i];
         if (!sh->macro) {
             if (sh->state)
-                eg_scan_finding(c->s, c->obj, EG_R_OFFICE_HIDDEN_SHEET, "sheet \"%s\" (%s)", sh->name,
-                                sh->state == 2 ? "veryHidden" : "hidden");
+                eg_scan_finding(c->s, c->obj, EG_R_OFFICE_HIDDEN_SHEET, "sheet \"%s\" (%s)",
+                                sh->name, sh->state == 2 ? "veryHidden" : "hidden");
             continue;
         }
         c->macrosheet = true;
         eg_buf_puts(&c->xlm, "' sheet \"");
         eg_xlm_put_flat(&c->xlm, sh->name, strlen(sh->name));
-        eg_buf_printf(&c->xlm, "\" type=macro state=%s\n", sh->state == 2 ? "veryHidden" : sh->state ? "hidden" : "visible");
+        eg_buf_printf(&c->xlm, "\" type=macro state=%s\n",
+                      sh->state == 2 ? "veryHidden"
+                      : sh->state    ? "hidden"
+                                     : "visible");
     }
     for (size_t i = 0; i < c->nsheets && !eg_scan_timed_out(c->s, c->obj); i++) {
         wb_sheet *sh = &c->sheets[i];
@@ -351,7 +440,23 @@ static void do_sheets(ox_ctx *c)
         if (eg_has_suffix_ci(sh->target, ".bin"))
             eg_biff12_sheet_read_ctx(d, len, sh->name, &c->names, &c->xlm, &c->xflags);
         else
-            eg_xlm_xml_sheet_read(d, len, sh->name, &c->xlm, &c->xflags);
+            eg_xlm_xml_sheet_read_ctx(d, len, sh->name, &c->names, &c->xlm, &c->xflags);
+        free(d);
+    }
+    /* next to a macro sheet, the constants of the worksheets, which the macro may read */
+    size_t done = 0;
+    for (size_t i = 0;
+         c->macrosheet && i < c->nsheets && done < 64 && !eg_scan_timed_out(c->s, c->obj); i++) {
+        wb_sheet *sh = &c->sheets[i];
+        uint8_t *d;
+        size_t len;
+        if (sh->macro || !sh->target[0] || read_named(c, sh->target, &d, &len) != EG_OK)
+            continue;
+        done++;
+        if (eg_has_suffix_ci(sh->target, ".bin"))
+            eg_biff12_sheet_consts(d, len, sh->name, &c->names, &c->xlm);
+        else
+            eg_xlm_xml_sheet_consts(d, len, sh->name, &c->names, &c->xlm);
         free(d);
     }
 }
@@ -373,7 +478,7 @@ static void orphan_macrosheet(ox_ctx *c, size_t idx, const char *name)
     if (eg_has_suffix_ci(name, ".bin"))
         eg_biff12_sheet_read_ctx(d, len, base, &c->names, &c->xlm, &c->xflags);
     else
-        eg_xlm_xml_sheet_read(d, len, base, &c->xlm, &c->xflags);
+        eg_xlm_xml_sheet_read_ctx(d, len, base, &c->names, &c->xlm, &c->xflags);
     free(d);
 }
 
@@ -419,7 +524,8 @@ static void check_dde(ox_ctx *c, const char *part, const uint8_t *d, size_t len)
             const char *lt = memchr(p, '<', n);
             const char *qt = memchr(p, '"', n);
             const char *e = lt && (!qt || lt < qt) ? lt : qt ? qt : t + len;
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "%s: %.*s", part, (int)(e - p > 200 ? 200 : e - p), p);
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "%s: %.*s", part,
+                            (int)(e - p > 200 ? 200 : e - p), p);
             if (eg_office_looks_like_cmd(p, (size_t)(e - p)))
                 eg_cmdline_analyze(c->s, c->obj, p, (size_t)(e - p), "DDE field");
             return;
@@ -481,9 +587,249 @@ static void check_hidden_text(ox_ctx *c, const char *part, const uint8_t *d, siz
     eg_office_buf_init(&h.text, 1u << 20);
     xml_parse(d, len, &h, hid_start, hid_end, hid_text);
     if (h.text.len >= 200)
-        eg_scan_finding(c->s, c->obj, EG_R_OFFICE_HIDDEN_TEXT, "%s: %zu bytes of hidden text: %.100s", part, h.text.len,
+        eg_scan_finding(c->s, c->obj, EG_R_OFFICE_HIDDEN_TEXT,
+                        "%s: %zu bytes of hidden text: %.100s", part, h.text.len,
                         (const char *)h.text.data);
     eg_buf_free(&h.text);
+}
+
+/* ---- Excel: cell text a reader does not see ----
+ * A cell style (xl/styles.xml cellXfs) whose font is white (rgb FFFFFF, theme 0, palette 1/9) on a
+ * cell without a coloured fill, or under 3 points, hides the cell's text; so do hidden rows and
+ * columns of a worksheet. The text of such cells is collected per workbook. */
+
+#define XL_MAX_STYLES 65536
+#define XL_MAX_FONTS 4096
+#define XL_MAX_HIDDEN_COLS 256
+
+typedef struct xl_styles {
+    uint8_t font_hidden[XL_MAX_FONTS]; /* 1 white, 2 tiny */
+    uint8_t fill_colored[XL_MAX_FONTS];
+    size_t nfonts, nfills;
+    uint8_t *xf; /* per cellXfs entry: 0 visible, 1 white, 2 tiny */
+    size_t nxf;
+    int in; /* 1 fonts, 2 fills, 3 cellXfs */
+    bool in_font;
+} xl_styles;
+
+static bool white_color(const XML_Char **at)
+{
+    const char *rgb = attr(at, "rgb"), *theme = attr(at, "theme"), *ix = attr(at, "indexed");
+    if (rgb) {
+        size_t n = strlen(rgb);
+        return n >= 6 && !strcasecmp(rgb + n - 6, "FFFFFF");
+    }
+    if (theme)
+        return !strcmp(theme, "0");
+    if (ix)
+        return !strcmp(ix, "1") || !strcmp(ix, "9");
+    return false;
+}
+
+static void XMLCALL sty_start(void *ud, const XML_Char *name, const XML_Char **at)
+{
+    xl_styles *y = ud;
+    const char *l = local_name(name);
+    if (!strcmp(l, "fonts"))
+        y->in = 1;
+    else if (!strcmp(l, "fills"))
+        y->in = 2;
+    else if (!strcmp(l, "cellXfs"))
+        y->in = 3;
+    else if (y->in == 1 && !strcmp(l, "font") && y->nfonts < XL_MAX_FONTS) {
+        y->font_hidden[y->nfonts++] = 0;
+        y->in_font = true;
+    } else if (y->in == 1 && y->in_font && y->nfonts) {
+        if (!strcmp(l, "color") && white_color(at))
+            y->font_hidden[y->nfonts - 1] |= 1;
+        else if (!strcmp(l, "sz")) {
+            const char *v = attr(at, "val");
+            if (v && atof(v) > 0 && atof(v) < 3)
+                y->font_hidden[y->nfonts - 1] |= 2;
+        }
+    } else if (y->in == 2 && !strcmp(l, "fill") && y->nfills < XL_MAX_FONTS)
+        y->fill_colored[y->nfills++] = 0;
+    else if (y->in == 2 && y->nfills && !strcmp(l, "patternFill")) {
+        const char *t = attr(at, "patternType");
+        if (t && strcmp(t, "none") && strcmp(t, "gray125"))
+            y->fill_colored[y->nfills - 1] = 1; /* until its colour says white */
+    } else if (y->in == 2 && y->nfills && !strcmp(l, "fgColor") && white_color(at))
+        y->fill_colored[y->nfills - 1] = 0;
+    else if (y->in == 2 && y->nfills && !strcmp(l, "gradientFill"))
+        y->fill_colored[y->nfills - 1] = 1;
+    else if (y->in == 3 && !strcmp(l, "xf") && y->nxf < XL_MAX_STYLES) {
+        const char *f = attr(at, "fontId"), *fl = attr(at, "fillId");
+        size_t font = f ? strtoul(f, NULL, 10) : 0, fill = fl ? strtoul(fl, NULL, 10) : 0;
+        uint8_t h = font < y->nfonts ? y->font_hidden[font] : 0;
+        if ((h & 1) && fill < y->nfills && y->fill_colored[fill])
+            h &= (uint8_t)~1u; /* white on a coloured fill is readable */
+        y->xf[y->nxf++] = h;
+    }
+}
+
+static void XMLCALL sty_end(void *ud, const XML_Char *name)
+{
+    xl_styles *y = ud;
+    const char *l = local_name(name);
+    if (!strcmp(l, "fonts") || !strcmp(l, "fills") || !strcmp(l, "cellXfs"))
+        y->in = 0;
+    else if (!strcmp(l, "font"))
+        y->in_font = false;
+}
+
+typedef struct xl_sheet {
+    const xl_styles *y;
+    const eg_xlm_sst *sst;
+    eg_buf *styled, *layout; /* text hidden by its style / by a hidden row or column */
+    uint32_t hcol_min[XL_MAX_HIDDEN_COLS], hcol_max[XL_MAX_HIDDEN_COLS];
+    size_t nhcols;
+    bool row_hidden, in_v, in_is, in_t, in_rph;
+    uint8_t style;
+    bool col_hidden;
+    char type[16];
+    eg_buf v;
+} xl_sheet;
+
+static void XMLCALL xs2_start(void *ud, const XML_Char *name, const XML_Char **at)
+{
+    xl_sheet *x = ud;
+    const char *l = local_name(name);
+    if (!strcmp(l, "row")) {
+        const char *h = attr(at, "hidden");
+        x->row_hidden = h && (!strcmp(h, "1") || !strcmp(h, "true"));
+    } else if (!strcmp(l, "col") && x->nhcols < XL_MAX_HIDDEN_COLS) {
+        const char *h = attr(at, "hidden"), *mn = attr(at, "min"), *mx = attr(at, "max");
+        if (h && (!strcmp(h, "1") || !strcmp(h, "true")) && mn && mx) {
+            x->hcol_min[x->nhcols] = (uint32_t)strtoul(mn, NULL, 10);
+            x->hcol_max[x->nhcols++] = (uint32_t)strtoul(mx, NULL, 10);
+        }
+    } else if (!strcmp(l, "c")) {
+        const char *sa = attr(at, "s"), *t = attr(at, "t"), *r = attr(at, "r");
+        size_t si = sa ? strtoul(sa, NULL, 10) : 0;
+        x->style = si < x->y->nxf ? x->y->xf[si] : 0;
+        snprintf(x->type, sizeof x->type, "%s", t ? t : "");
+        x->col_hidden = false;
+        unsigned row, col;
+        if (r && x->nhcols && eg_xlm_a1(r, &row, &col))
+            for (size_t i = 0; i < x->nhcols; i++)
+                x->col_hidden |= col + 1 >= x->hcol_min[i] && col + 1 <= x->hcol_max[i];
+        x->v.len = 0;
+    } else if (!strcmp(l, "v"))
+        x->in_v = true;
+    else if (!strcmp(l, "is"))
+        x->in_is = true;
+    else if (!strcmp(l, "rPh"))
+        x->in_rph = true;
+    else if (!strcmp(l, "t") && x->in_is)
+        x->in_t = true;
+}
+
+static void XMLCALL xs2_text(void *ud, const XML_Char *s, int n)
+{
+    xl_sheet *x = ud;
+    if (n > 0 && (x->in_v || (x->in_t && !x->in_rph)))
+        eg_buf_append(&x->v, s, (size_t)n);
+}
+
+static void XMLCALL xs2_end(void *ud, const XML_Char *name)
+{
+    xl_sheet *x = ud;
+    const char *l = local_name(name);
+    if (!strcmp(l, "v"))
+        x->in_v = false;
+    else if (!strcmp(l, "is"))
+        x->in_is = false;
+    else if (!strcmp(l, "rPh"))
+        x->in_rph = false;
+    else if (!strcmp(l, "t"))
+        x->in_t = false;
+    else if (!strcmp(l, "row"))
+        x->row_hidden = false;
+    else if (!strcmp(l, "c") && x->v.len && (x->style || x->row_hidden || x->col_hidden)) {
+        const char *text = (const char *)x->v.data;
+        size_t n = x->v.len;
+        if (!strcmp(x->type, "s")) {
+            char *e;
+            unsigned long i = strtoul(text, &e, 10);
+            text = e != text ? eg_xlm_sst_get(x->sst, i, &n) : NULL;
+        } else if (strcmp(x->type, "inlineStr") && strcmp(x->type, "str"))
+            text = NULL; /* numbers and booleans hide nothing worth reading */
+        if (text && n) {
+            eg_buf *b = x->style ? x->styled : x->layout;
+            eg_buf_append(b, text, n);
+            eg_buf_putc(b, '\n');
+        }
+    }
+}
+
+static void excel_hidden_text(ox_ctx *c)
+{
+    xl_styles *y = calloc(1, sizeof *y);
+    if (!y || !(y->xf = calloc(XL_MAX_STYLES, 1))) {
+        free(y);
+        return;
+    }
+    uint8_t *d;
+    size_t len;
+    if (read_named(c, "xl/styles.xml", &d, &len) == EG_OK) {
+        xml_parse(d, len, y, sty_start, sty_end, NULL);
+        free(d);
+    }
+    if (!c->names.sst.n)
+        load_shared_strings(c);
+    eg_buf styled, layout;
+    eg_office_buf_init(&styled, 1u << 20);
+    eg_office_buf_init(&layout, 1u << 20);
+    size_t n = eg_zip_count(c->z), sheets = 0;
+    for (size_t i = 0; i < n && sheets < 64 && !eg_scan_timed_out(c->s, c->obj); i++) {
+        const eg_zip_entry *e = eg_zip_entry_at(c->z, i);
+        if (!e->name || !eg_has_prefix_ci(e->name, "xl/worksheets/") ||
+            !eg_has_suffix_ci(e->name, ".xml") || strchr(e->name + 14, '/'))
+            continue;
+        if (read_part(c, i, &d, &len) != EG_OK)
+            continue;
+        sheets++;
+        xl_sheet x = {.y = y, .sst = &c->names.sst, .styled = &styled, .layout = &layout};
+        eg_office_buf_init(&x.v, 1u << 17);
+        xml_parse(d, len, &x, xs2_start, xs2_end, xs2_text);
+        eg_buf_free(&x.v);
+        free(d);
+    }
+    /* white or tiny text in quantity, or any hidden text that lures, runs or links */
+    const eg_buf *bufs[2] = {&styled, &layout};
+    for (int k = 0; k < 2; k++) {
+        const eg_buf *b = bufs[k];
+        if (!b->len)
+            continue;
+        const char *t = (const char *)b->data;
+        char ev[128];
+        bool lure = eg_office_lure_scan(b->data, b->len, ev, sizeof ev) != 0;
+        bool cmd = eg_office_looks_like_cmd(t, b->len);
+        bool url = eg_memmem_ci(t, b->len, "http://", 7) || eg_memmem_ci(t, b->len, "https://", 8);
+        if ((k == 0 && b->len >= 200) || lure || cmd || url) {
+            char ex[104];
+            size_t m = b->len < 100 ? b->len : 100;
+            for (size_t j = 0; j < m; j++)
+                ex[j] = t[j] == '\n' ? ' ' : t[j];
+            ex[m] = '\0';
+            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_HIDDEN_TEXT,
+                            "%zu bytes of worksheet text %s: %s", b->len,
+                            k == 0 ? "in white or tiny fonts" : "in hidden rows or columns", ex);
+        }
+        eg_office_lure_findings(c->s, c->obj, b->data, b->len);
+        eg_scan_iocs_from_text(c->s, c->obj, t, b->len);
+        for (size_t a = 0; cmd && a < b->len;) { /* one cell per line */
+            const char *e = memchr(t + a, '\n', b->len - a);
+            size_t ln = e ? (size_t)(e - (t + a)) : b->len - a;
+            if (eg_office_looks_like_cmd(t + a, ln))
+                eg_cmdline_analyze(c->s, c->obj, t + a, ln, "hidden worksheet text");
+            a += ln + 1;
+        }
+    }
+    eg_buf_free(&styled);
+    eg_buf_free(&layout);
+    free(y->xf);
+    free(y);
 }
 
 static bool is_text_part(const char *n)
@@ -519,7 +865,8 @@ static void child_part(ox_ctx *c, size_t idx, const char *name, eg_type type, co
     size_t len;
     if (read_part(c, idx, &d, &len) != EG_OK)
         return;
-    eg_child ch = {.name = name, .data = d, .size = len, .owned = true, .type = type, .detail = detail};
+    eg_child ch = {
+        .name = name, .data = d, .size = len, .owned = true, .type = type, .detail = detail};
     eg_scan_add_child(c->s, c->obj, &ch, NULL);
 }
 
@@ -552,11 +899,19 @@ static void walk_entries(ox_ctx *c)
                     do_workbook_xml(c, d, len);
                 free(d);
             }
-        } else if (!strcasecmp(e->name, "xl/_rels/workbook.xml.rels") || !strcasecmp(e->name, "xl/_rels/workbook.bin.rels"))
+        } else if (!strcasecmp(e->name, "xl/_rels/workbook.xml.rels") ||
+                   !strcasecmp(e->name, "xl/_rels/workbook.bin.rels"))
             wb_rels = i;
     }
     if (wb_rels != (size_t)-1)
         do_rels(c, wb_rels, eg_zip_entry_at(c->z, wb_rels)->name, true);
+    for (size_t i = 0; i < n; i++) {
+        const eg_zip_entry *e = eg_zip_entry_at(c->z, i);
+        if (e->name && eg_memmem_ci(e->name, strlen(e->name), "/macrosheets/", 13)) {
+            load_shared_strings(c);
+            break;
+        }
+    }
     for (size_t i = 0; i < n && !eg_scan_timed_out(c->s, c->obj); i++) {
         const eg_zip_entry *e = eg_zip_entry_at(c->z, i);
         const char *name = e->name;
@@ -575,7 +930,8 @@ static void walk_entries(ox_ctx *c)
                     while (a > (const char *)d && a[-1] != '"')
                         a--;
                     const char *b = memchr(m, '"', len - (size_t)(m - (const char *)d));
-                    snprintf(c->ev_ct, sizeof c->ev_ct, "%.*s", (int)((b ? b : m) - a > 150 ? 150 : (b ? b : m) - a), a);
+                    snprintf(c->ev_ct, sizeof c->ev_ct, "%.*s",
+                             (int)((b ? b : m) - a > 150 ? 150 : (b ? b : m) - a), a);
                 }
                 free(d);
             }
@@ -587,7 +943,8 @@ static void walk_entries(ox_ctx *c)
         } else if (eg_memmem_ci(name, strlen(name), "/macrosheets/", 13)) {
             orphan_macrosheet(c, i, name);
         } else if (eg_memmem_ci(name, strlen(name), "/embeddings/", 12)) {
-            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s (%llu bytes)", name, (unsigned long long)e->usize);
+            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s (%llu bytes)", name,
+                            (unsigned long long)e->usize);
             child_part(c, i, name, EG_T_UNKNOWN, "embedded object");
         } else if (eg_has_prefix_ci(name, "xl/externalLinks/") && eg_has_suffix_ci(name, ".xml")) {
             uint8_t *d;
@@ -620,13 +977,20 @@ eg_status eg_office_analyze_ooxml(eg_scan *s, const eg_object *obj)
     eg_office_buf_init(&c->xlm, 16u << 20);
     walk_entries(c);
     do_sheets(c);
+    if (eg_zip_find(z, "xl/styles.xml", &(size_t){0}) == EG_OK || c->nsheets)
+        excel_hidden_text(c);
     if (c->macro_ct)
         eg_scan_finding(s, obj, EG_R_OOXML_MACRO_ENABLED, "%s", c->ev_ct);
     if ((c->macro_ct || c->vba || c->macrosheet) && macro_free_ext(obj->name))
         eg_scan_finding(s, obj, EG_R_OOXML_MACRO_RENAMED, "%s holds %s", obj->name,
-                        c->vba ? "a VBA project" : c->macrosheet ? "an Excel 4.0 macro sheet" : "a macro-enabled content type");
+                        c->vba          ? "a VBA project"
+                        : c->macrosheet ? "an Excel 4.0 macro sheet"
+                                        : "a macro-enabled content type");
     if (c->macrosheet && c->xlm.len) {
-        eg_child ch = {.name = "Excel 4.0 macros", .data = c->xlm.data, .size = c->xlm.len, .type = EG_T_XLM,
+        eg_child ch = {.name = "Excel 4.0 macros",
+                       .data = c->xlm.data,
+                       .size = c->xlm.len,
+                       .type = EG_T_XLM,
                        .detail = "decoded XLM formulas (OOXML)"};
         eg_scan_add_child(s, obj, &ch, NULL);
     }

@@ -82,14 +82,17 @@ static size_t tokenize(const char *line, size_t len, tok *t, size_t max, char *a
             k->k = T_STR;
             k->p = arena + start;
             k->n = a - start;
-        } else if (isdigit(c) || (c == '&' && i + 1 < len && (line[i + 1] == 'H' || line[i + 1] == 'h'))) {
+        } else if (isdigit(c) ||
+                   (c == '&' && i + 1 < len && (line[i + 1] == 'H' || line[i + 1] == 'h'))) {
             size_t s = i;
             if (c == '&') {
                 i += 2;
                 unsigned long v = 0;
                 while (i < len && isxdigit((unsigned char)line[i]) && i - s < 18)
-                    v = v * 16 + (unsigned long)(isdigit((unsigned char)line[i]) ? line[i] - '0'
-                                                                               : (tolower((unsigned char)line[i]) - 'a' + 10)),
+                    v = v * 16 +
+                        (unsigned long)(isdigit((unsigned char)line[i])
+                                            ? line[i] - '0'
+                                            : (tolower((unsigned char)line[i]) - 'a' + 10)),
                     i++;
                 k->num = (double)v;
             } else {
@@ -107,8 +110,8 @@ static size_t tokenize(const char *line, size_t len, tok *t, size_t max, char *a
             k->n = i - s;
         } else if (isalpha(c) || c == '_' || c >= 0x80) {
             size_t s = i;
-            while (i < len && (isalnum((unsigned char)line[i]) || line[i] == '_' || line[i] == '.' ||
-                               (unsigned char)line[i] >= 0x80))
+            while (i < len && (isalnum((unsigned char)line[i]) || line[i] == '_' ||
+                               line[i] == '.' || (unsigned char)line[i] >= 0x80))
                 i++;
             if (i < len && line[i] == '$')
                 i++;
@@ -132,7 +135,10 @@ static bool tok_is(const tok *t, const char *s)
     return t->n == n && !strncasecmp(t->p, s, n);
 }
 
-static bool op_is(const tok *t, char c) { return t->k == T_OP && t->p[0] == c; }
+static bool op_is(const tok *t, char c)
+{
+    return t->k == T_OP && t->p[0] == c;
+}
 
 /* ---------------- evaluator ---------------- */
 
@@ -292,12 +298,14 @@ static bool parse_term(ev *e, strv *out)
                 e->interesting++;
             }
             free(a[0].p), free(a[1].p), free(a[2].p);
-        } else if (tok_is(t, "lcase") || tok_is(t, "ucase") || tok_is(t, "lcase$") || tok_is(t, "ucase$")) {
+        } else if (tok_is(t, "lcase") || tok_is(t, "ucase") || tok_is(t, "lcase$") ||
+                   tok_is(t, "ucase$")) {
             strv a = {0};
             bool up = tolower((unsigned char)t->p[0]) == 'u';
             if ((ok = call_args(e, &a, 1))) {
                 for (size_t k = 0; k < a.n; k++)
-                    a.p[k] = (char)(up ? toupper((unsigned char)a.p[k]) : tolower((unsigned char)a.p[k]));
+                    a.p[k] = (char)(up ? toupper((unsigned char)a.p[k])
+                                       : tolower((unsigned char)a.p[k]));
                 ok = sv_append(out, a.p ? a.p : "", a.n);
             }
             free(a.p);
@@ -375,9 +383,11 @@ static void decode_line(decoder *d, const char *line, size_t len)
     }
     /* anywhere else: the longest decodable expression starting at each literal or Chr() */
     for (size_t k = 0; k < n; k++) {
-        if (!(toks[k].k == T_STR || (toks[k].k == T_ID && (tok_is(&toks[k], "chr") || tok_is(&toks[k], "chrw") ||
-                                                             tok_is(&toks[k], "strreverse") ||
-                                                             tok_is(&toks[k], "replace") || find_var(d, toks[k].p, toks[k].n)))))
+        if (!(toks[k].k == T_STR ||
+              (toks[k].k == T_ID &&
+               (tok_is(&toks[k], "chr") || tok_is(&toks[k], "chrw") ||
+                tok_is(&toks[k], "strreverse") || tok_is(&toks[k], "replace") ||
+                find_var(d, toks[k].p, toks[k].n)))))
             continue;
         ev e = {toks, n, k, d, 0, 0};
         strv v = {0};
@@ -456,30 +466,58 @@ size_t eg_vba_decode_strings(const char *src, size_t len, eg_buf *out)
 
 /* ---------------- keyword analysis ---------------- */
 
-static const char *const AUTOEXEC_NAMES[] = {
-    "autoopen",       "autoclose",       "autoexec",       "autonew",           "autoexit",
-    "auto_open",      "auto_close",      "document_open",  "document_close",    "document_new",
-    "workbook_open",  "workbook_close",  "workbook_activate", "workbook_beforeclose",
-    "document_contentcontrolonenter", "presentation_open", "app_documentopen", "app_workbookopen"};
-static const char *const AUTOEXEC_SUFFIXES[] = {"_layout", "_painted", "_click", "_change", "_gotfocus",
-                                                "_resize", "_mousemove", "_initialize", "_activate"};
+static const char *const AUTOEXEC_NAMES[] = {"autoopen",
+                                             "autoclose",
+                                             "autoexec",
+                                             "autonew",
+                                             "autoexit",
+                                             "auto_open",
+                                             "auto_close",
+                                             "document_open",
+                                             "document_close",
+                                             "document_new",
+                                             "workbook_open",
+                                             "workbook_close",
+                                             "workbook_activate",
+                                             "workbook_beforeclose",
+                                             "document_contentcontrolonenter",
+                                             "presentation_open",
+                                             "app_documentopen",
+                                             "app_workbookopen"};
+static const char *const AUTOEXEC_SUFFIXES[] = {"_layout",    "_painted",    "_click",
+                                                "_change",    "_gotfocus",   "_resize",
+                                                "_mousemove", "_initialize", "_activate"};
 
 static const char *const EXEC_WORDS[] = {
-    "shell", "wscript.shell", "shell.application", "shellexecute", "shellexecutea", "win32_process",
-    "winmgmts", "powershell", "callbyname", "executeexcel4macro", "macscript", "createprocess",
-    "createprocessa", "winexec", "mshta", "regsvr32", "rundll32"};
-static const char *const DOWNLOAD_WORDS[] = {
-    "urldownloadtofile", "urldownloadtofilea", "msxml2.xmlhttp", "microsoft.xmlhttp", "xmlhttp",
-    "serverxmlhttp", "winhttp.winhttprequest", "winhttprequest", "adodb.stream", "savetofile",
-    "downloadfile", "downloadstring", "internetexplorer.application", "invoke-webrequest",
-    "bitsadmin", "net.webclient", "internetopenurla", "internetreadfile"};
+    "shell",         "wscript.shell", "shell.application", "shellexecute", "shellexecutea",
+    "win32_process", "winmgmts",      "powershell",        "callbyname",   "executeexcel4macro",
+    "macscript",     "createprocess", "createprocessa",    "winexec",      "mshta",
+    "regsvr32",      "rundll32"};
+static const char *const DOWNLOAD_WORDS[] = {"urldownloadtofile",
+                                             "urldownloadtofilea",
+                                             "msxml2.xmlhttp",
+                                             "microsoft.xmlhttp",
+                                             "xmlhttp",
+                                             "serverxmlhttp",
+                                             "winhttp.winhttprequest",
+                                             "winhttprequest",
+                                             "adodb.stream",
+                                             "savetofile",
+                                             "downloadfile",
+                                             "downloadstring",
+                                             "internetexplorer.application",
+                                             "invoke-webrequest",
+                                             "bitsadmin",
+                                             "net.webclient",
+                                             "internetopenurla",
+                                             "internetreadfile"};
 
 typedef struct scan_ctx {
     eg_scan *s;
     const eg_object *obj;
     unsigned flags;
     size_t n_chr, n_replace, n_concat;
-    bool strrev, long_b64, long_hex;
+    bool strrev, long_b64, long_hex, xor_chr;
     char ev_auto[200], ev_exec[200], ev_dl[200], ev_decl[200], ev_create[200], ev_obf[200];
 } scan_ctx;
 
@@ -517,7 +555,8 @@ static bool line_declares_auto(const char *l, size_t n, char *name, size_t names
         if (!strcmp(name, AUTOEXEC_NAMES[i]))
             return true;
     for (size_t i = 0; i < sizeof AUTOEXEC_SUFFIXES / sizeof *AUTOEXEC_SUFFIXES; i++)
-        if (eg_has_suffix_ci(name, AUTOEXEC_SUFFIXES[i]) && strlen(name) > strlen(AUTOEXEC_SUFFIXES[i]))
+        if (eg_has_suffix_ci(name, AUTOEXEC_SUFFIXES[i]) &&
+            strlen(name) > strlen(AUTOEXEC_SUFFIXES[i]))
             return true;
     return false;
 }
@@ -568,8 +607,8 @@ static char *lower_copy(const char *l, size_t n)
 /* lc: lower-case text */
 static bool is_exec(const char *lc, size_t n)
 {
-    return any_word(lc, n, EXEC_WORDS, sizeof EXEC_WORDS / sizeof *EXEC_WORDS) || memmem(lc, n, "cmd /c", 6) ||
-           memmem(lc, n, "cmd.exe", 7) || memmem(lc, n, "cmd /k", 6);
+    return any_word(lc, n, EXEC_WORDS, sizeof EXEC_WORDS / sizeof *EXEC_WORDS) ||
+           memmem(lc, n, "cmd /c", 6) || memmem(lc, n, "cmd.exe", 7) || memmem(lc, n, "cmd /k", 6);
 }
 
 static void check_literals(scan_ctx *c, const char *l, size_t n)
@@ -627,7 +666,8 @@ static void analyze_cb(void *ud, const char *l, size_t n, size_t lineno, size_t 
     (void)off;
     while (n && (*l == ' ' || *l == '\t'))
         l++, n--;
-    if (!n || *l == '\'' || (n >= 4 && !strncasecmp(l, "rem ", 4)) || (n >= 10 && !strncasecmp(l, "attribute ", 10)))
+    if (!n || *l == '\'' || (n >= 4 && !strncasecmp(l, "rem ", 4)) ||
+        (n >= 10 && !strncasecmp(l, "attribute ", 10)))
         return;
     char name[80];
     if (line_declares_auto(l, n, name, sizeof name)) {
@@ -653,7 +693,8 @@ static void analyze_cb(void *ud, const char *l, size_t n, size_t lineno, size_t 
         c->flags |= EG_VBA_F_CREATEOBJECT;
         keep(c->ev_create, sizeof c->ev_create, lineno, l, n);
     }
-    size_t chr = count_lc(lc, n, "chr(") + count_lc(lc, n, "chrw(") + count_lc(lc, n, "chr$(") + count_lc(lc, n, "chrb(");
+    size_t chr = count_lc(lc, n, "chr(") + count_lc(lc, n, "chrw(") + count_lc(lc, n, "chr$(") +
+                 count_lc(lc, n, "chrb(");
     c->n_chr += chr;
     if (chr >= 5)
         keep(c->ev_obf, sizeof c->ev_obf, lineno, l, n);
@@ -662,6 +703,10 @@ static void analyze_cb(void *ud, const char *l, size_t n, size_t lineno, size_t 
         keep(c->ev_obf, sizeof c->ev_obf, lineno, l, n);
     }
     c->n_replace += count_lc(lc, n, "replace(");
+    if (find_word_lc(lc, n, "xor") && (memmem(lc, n, "chr", 3) || memmem(lc, n, "asc", 3))) {
+        c->xor_chr = true; /* characters computed with XOR */
+        keep(c->ev_obf, sizeof c->ev_obf, lineno, l, n);
+    }
     free(lc);
     check_literals(c, l, n);
 }
@@ -687,7 +732,8 @@ static void analyze_decoded(scan_ctx *c, const char *dec, size_t len)
         if (is_exec(lc, n)) {
             c->flags |= EG_VBA_F_EXEC;
             if (!c->ev_exec[0])
-                snprintf(c->ev_exec, sizeof c->ev_exec, "decoded: %.*s", (int)(n > 160 ? 160 : n), l);
+                snprintf(c->ev_exec, sizeof c->ev_exec, "decoded: %.*s", (int)(n > 160 ? 160 : n),
+                         l);
         }
         bool dl = any_word(lc, n, DOWNLOAD_WORDS, sizeof DOWNLOAD_WORDS / sizeof *DOWNLOAD_WORDS);
         free(lc);
@@ -698,6 +744,22 @@ static void analyze_decoded(scan_ctx *c, const char *dec, size_t len)
         }
         if (eg_office_looks_like_cmd(l, n))
             eg_cmdline_analyze(c->s, c->obj, l, n, "VBA decoded string");
+    }
+}
+
+/* One finding per XOR-decoded string (the first eight), naming the key that opened it. */
+static void report_xor(scan_ctx *c, const char *dec, size_t dlen, const char *keys, size_t klen)
+{
+    size_t i = 0, j = 0, shown = 0;
+    while (i < dlen && j < klen && shown < 8) {
+        const char *d = dec + i, *de = memchr(d, '\n', dlen - i);
+        const char *k = keys + j, *ke = memchr(k, '\n', klen - j);
+        size_t dn = de ? (size_t)(de - d) : dlen - i, kn = ke ? (size_t)(ke - k) : klen - j;
+        eg_scan_finding(c->s, c->obj, EG_R_VBA_DECODED, "XOR key %.*s: %.*s",
+                        (int)(kn > 70 ? 70 : kn), k, (int)(dn > 200 ? 200 : dn), d);
+        i += dn + 1;
+        j += kn + 1;
+        shown++;
     }
 }
 
@@ -748,22 +810,38 @@ eg_status eg_office_analyze_vba_source(eg_scan *s, const eg_object *obj)
 
     eg_buf dec;
     eg_office_buf_init(&dec, eg_office_cap(s, 4u << 20));
+    /* XOR-decoded strings first, so the per-module cap on shown strings does not hide them */
+    eg_buf keys;
+    eg_office_buf_init(&keys, 1u << 20);
+    size_t nxor = eg_vba_xor_decode(src, len, &dec, &keys);
+    report_xor(c, (const char *)dec.data, dec.len, (const char *)keys.data, keys.len);
+    eg_buf_free(&keys);
     size_t ndec = eg_vba_decode_strings(src, len, &dec);
     decode_b64_literals(src, len, &dec);
     if (dec.len) {
         analyze_decoded(c, (const char *)dec.data, dec.len);
         eg_scan_iocs_from_text(s, obj, (const char *)dec.data, dec.len);
-        eg_child ch = {.name = "decoded strings", .data = dec.data, .size = dec.len, .type = EG_T_TEXT,
+        eg_child ch = {.name = "decoded strings",
+                       .data = dec.data,
+                       .size = dec.len,
+                       .type = EG_T_TEXT,
                        .detail = "statically decoded VBA strings"};
         eg_scan_add_child(s, obj, &ch, NULL);
     }
     eg_buf_free(&dec);
 
-    if (c->n_chr >= 10 || c->strrev || c->n_replace >= 3 || c->long_b64 || c->long_hex || ndec >= 5) {
+    if (c->n_chr >= 10 || c->strrev || c->n_replace >= 3 || c->long_b64 || c->long_hex ||
+        ndec >= 5 || nxor || c->xor_chr) {
         c->flags |= EG_VBA_F_OBFUSCATED;
-        eg_scan_finding(s, obj, EG_R_VBA_OBFUSCATION, "%zu Chr() calls, %zu Replace(), StrReverse: %s, long Base64/hex: %s%s%s",
-                        c->n_chr, c->n_replace, c->strrev ? "yes" : "no", (c->long_b64 || c->long_hex) ? "yes" : "no",
-                        c->ev_obf[0] ? "; " : "", c->ev_obf);
+        eg_scan_finding(
+            s, obj, EG_R_VBA_OBFUSCATION,
+            "%zu Chr() calls, %zu Replace(), StrReverse: %s, long Base64/hex: %s, XOR: %s%s%s",
+            c->n_chr, c->n_replace, c->strrev ? "yes" : "no",
+            (c->long_b64 || c->long_hex) ? "yes" : "no",
+            nxor         ? "decoded"
+            : c->xor_chr ? "yes"
+                         : "no",
+            c->ev_obf[0] ? "; " : "", c->ev_obf);
     }
     if (c->flags & EG_VBA_F_AUTOEXEC)
         eg_scan_finding(s, obj, EG_R_VBA_AUTOEXEC, "%s", c->ev_auto);
@@ -782,7 +860,9 @@ eg_status eg_office_analyze_vba_source(eg_scan *s, const eg_object *obj)
     if ((all & EG_VBA_F_AUTOEXEC) && (all & (EG_VBA_F_EXEC | EG_VBA_F_DOWNLOAD)))
         eg_scan_finding(s, obj, EG_R_VBA_AUTOEXEC_EXECUTION, "%s%s%s",
                         c->ev_auto[0] ? c->ev_auto : "auto-exec in another module", " / ",
-                        c->ev_exec[0] ? c->ev_exec : c->ev_dl[0] ? c->ev_dl : "execution in another module");
+                        c->ev_exec[0] ? c->ev_exec
+                        : c->ev_dl[0] ? c->ev_dl
+                                      : "execution in another module");
     free(c);
     return EG_OK;
 }

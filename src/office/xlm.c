@@ -4,7 +4,9 @@
  * macro-sheet reader (.xlsb) and the SpreadsheetML macro-sheet reader (.xlsm). Every reader
  * appends the same readable form (see office.h), which the XLM analyzer (xlm_scan.c) judges.
  *
- * Formulas are decoded, never evaluated; SET.NAME/FORMULA writes stay as written text.
+ * Formulas are decoded here, never evaluated; cell constants of macro sheets are written too (and,
+ * in a .xls that has a macro sheet, those of its worksheets) so that xlm_eval.c can follow what
+ * SET.NAME / FORMULA write.
  */
 #include "office/office_int.h"
 #include "office/xlm_ftab.h"
@@ -13,6 +15,7 @@
 #include "core/safe.h"
 #include "core/utf8.h"
 
+#include <ctype.h>
 #include <expat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +48,23 @@ void eg_xlm_cell_name(unsigned row, unsigned col, char *out, size_t n)
     snprintf(out, n, "%s%u", c, row + 1);
 }
 
+/* "B12" -> row 11, column 1 (an A1 cell name as SpreadsheetML writes it in c/@r). */
+bool eg_xlm_a1(const char *s, unsigned *row, unsigned *col)
+{
+    unsigned c = 0, r = 0;
+    size_t i = 0;
+    while (isalpha((unsigned char)s[i]) && i < 3)
+        c = c * 26 + (unsigned)(toupper((unsigned char)s[i++]) - 'A' + 1);
+    size_t d = i;
+    while (isdigit((unsigned char)s[i]) && i - d < 7)
+        r = r * 10 + (unsigned)(s[i++] - '0');
+    if (!c || i == d || s[i] || !r)
+        return false;
+    *row = r - 1;
+    *col = c - 1;
+    return true;
+}
+
 /* Appends a name or text without line breaks (one formula = one line). */
 void eg_xlm_put_flat(eg_buf *b, const char *s, size_t n)
 {
@@ -52,7 +72,9 @@ void eg_xlm_put_flat(eg_buf *b, const char *s, size_t n)
         eg_buf_putc(b, (s[i] == '\n' || s[i] == '\r') ? ' ' : (uint8_t)s[i]);
 }
 
-static void put_u16(eg_buf *b, const uint8_t *p, size_t nchars)
+/* UTF-16LE / Latin-1 text into UTF-8 on one line; inside a formula string literal (quoted) a
+ * quote is doubled as Excel writes it, so the text can be read back unambiguously. */
+static void put_u16q(eg_buf *b, const uint8_t *p, size_t nchars, bool quoted)
 {
     for (size_t i = 0; i < nchars; i++) {
         unsigned cp = eg_rd16le(p + 2 * i);
@@ -60,20 +82,123 @@ static void put_u16(eg_buf *b, const uint8_t *p, size_t nchars)
             cp = 0xFFFD;
         if (cp == '\n' || cp == '\r')
             cp = ' ';
+        if (quoted && cp == '"')
+            eg_buf_putc(b, '"');
         char u[4];
         eg_buf_append(b, u, eg_utf8_encode(cp, u));
     }
 }
 
-static void put_latin1(eg_buf *b, const uint8_t *p, size_t n)
+static void put_latin1q(eg_buf *b, const uint8_t *p, size_t n, bool quoted)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned cp = p[i];
         if (cp == '\n' || cp == '\r')
             cp = ' ';
+        if (quoted && cp == '"')
+            eg_buf_putc(b, '"');
         char u[4];
         eg_buf_append(b, u, eg_utf8_encode(cp, u));
     }
+}
+
+static void put_u16(eg_buf *b, const uint8_t *p, size_t nchars)
+{
+    put_u16q(b, p, nchars, false);
+}
+
+static void put_latin1(eg_buf *b, const uint8_t *p, size_t n)
+{
+    put_latin1q(b, p, n, false);
+}
+
+static void const_prefix(eg_buf *b, const char *sheet, unsigned row, unsigned col)
+{
+    char cell[24];
+    eg_xlm_cell_name(row, col, cell, sizeof cell);
+    eg_xlm_put_flat(b, sheet, strlen(sheet));
+    eg_buf_printf(b, "!%s: ", cell);
+}
+
+void eg_xlm_put_const_str(eg_buf *b, const char *sheet, unsigned row, unsigned col, const char *s,
+                          size_t n)
+{
+    const_prefix(b, sheet, row, col);
+    eg_buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            eg_buf_putc(b, '"');
+        eg_buf_putc(b, (s[i] == '\n' || s[i] == '\r') ? ' ' : (uint8_t)s[i]);
+    }
+    eg_buf_puts(b, "\"\n");
+}
+
+void eg_xlm_put_const_num(eg_buf *b, const char *sheet, unsigned row, unsigned col, double d)
+{
+    const_prefix(b, sheet, row, col);
+    if (d != d)
+        d = 0;
+    eg_buf_printf(b, "%.15g\n", d);
+}
+
+void eg_xlm_put_const_bool(eg_buf *b, const char *sheet, unsigned row, unsigned col, bool v)
+{
+    const_prefix(b, sheet, row, col);
+    eg_buf_puts(b, v ? "TRUE\n" : "FALSE\n");
+}
+
+/* RkNumber (MS-XLS 2.5.217): 30 bits of an integer or of a double's high word, maybe / 100. */
+double eg_xlm_rk(uint32_t rk)
+{
+    double d;
+    if (rk & 2)
+        d = (double)((int32_t)rk >> 2);
+    else {
+        uint64_t bits = (uint64_t)(rk & 0xFFFFFFFCu) << 32;
+        memcpy(&d, &bits, 8);
+    }
+    return (rk & 1) ? d / 100 : d;
+}
+
+/* ---------------- shared strings ---------------- */
+
+bool eg_xlm_sst_add(eg_xlm_sst *t, const char *s, size_t n)
+{
+    if (t->n >= (1u << 20))
+        return false;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        size_t *o = realloc(t->off, cap * sizeof *o);
+        if (!o)
+            return false;
+        t->off = o;
+        t->cap = cap;
+    }
+    if (!t->text.limit)
+        eg_office_buf_init(&t->text, 16u << 20);
+    size_t at = t->text.len;
+    if (eg_buf_append(&t->text, s, n) != EG_OK) {
+        t->text.len = at;
+        return false;
+    }
+    t->off[t->n++] = at;
+    return true;
+}
+
+const char *eg_xlm_sst_get(const eg_xlm_sst *t, size_t i, size_t *n)
+{
+    if (i >= t->n || !t->text.data)
+        return NULL;
+    size_t end = i + 1 < t->n ? t->off[i + 1] : t->text.len;
+    *n = end - t->off[i];
+    return (const char *)t->text.data + t->off[i];
+}
+
+void eg_xlm_sst_free(eg_xlm_sst *t)
+{
+    eg_buf_free(&t->text);
+    free(t->off);
+    memset(t, 0, sizeof *t);
 }
 
 /* ---------------- formula decoder ---------------- */
@@ -165,7 +290,22 @@ static void fmt_ref(eg_buf *b, uint32_t row, uint16_t col)
 static void sheet_prefix(eg_buf *b, const eg_xlm_names *names, uint16_t ixti)
 {
     if (names && ixti < names->n_xti && names->xti[ixti]) {
-        eg_xlm_put_flat(b, names->xti[ixti], strlen(names->xti[ixti]));
+        const char *nm = names->xti[ixti];
+        bool plain = nm[0] && !isdigit((unsigned char)nm[0]);
+        for (const char *q = nm; *q && plain; q++)
+            plain =
+                isalnum((unsigned char)*q) || *q == '_' || *q == '.' || (unsigned char)*q >= 0x80;
+        if (plain)
+            eg_xlm_put_flat(b, nm, strlen(nm));
+        else { /* 'Macro 1'!A1, as Excel writes it */
+            eg_buf_putc(b, '\'');
+            for (const char *q = nm; *q; q++) {
+                if (*q == '\'')
+                    eg_buf_putc(b, '\'');
+                eg_buf_putc(b, (*q == '\n' || *q == '\r') ? ' ' : (uint8_t)*q);
+            }
+            eg_buf_putc(b, '\'');
+        }
         eg_buf_putc(b, '!');
     } else
         eg_buf_puts(b, "[sheet]!");
@@ -185,7 +325,8 @@ static const char *fn_name(uint16_t idx, bool cmd, char *tmp, size_t n)
     return tmp;
 }
 
-bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_names *names, eg_buf *out)
+bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_names *names,
+                       eg_buf *out)
 {
     eg_buf_reserve(out, 1);
     fstack *f = calloc(1, sizeof *f);
@@ -197,7 +338,8 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
     while (ok && eg_cur_left(&c) > 0) {
         uint8_t ptg = eg_cur_u8(&c);
         uint8_t base = ptg < 0x20 ? ptg : (uint8_t)((ptg & 0x1F) | 0x20);
-        static const char *const ops[] = {NULL, NULL, NULL, "+", "-", "*", "/", "^", "&", "<", "<=", "=", ">=", ">", "<>", " ", ",", ":"};
+        static const char *const ops[] = {NULL, NULL, NULL, "+",  "-", "*",  "/", "^", "&",
+                                          "<",  "<=", "=",  ">=", ">", "<>", " ", ",", ":"};
         if (ptg >= 0x03 && ptg <= 0x11) {
             ok = fs_binop(f, ops[ptg]);
             continue;
@@ -210,7 +352,9 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
             eg_cur_skip(&c, 4);
             ok = fs_push_str(f, "<shared>");
             break;
-        case 0x12: case 0x13: case 0x14: {
+        case 0x12:
+        case 0x13:
+        case 0x14: {
             if (f->n < 1) {
                 ok = false;
                 break;
@@ -237,24 +381,22 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
             ok = fs_push(f, &b);
             break;
         }
-        case 0x16:
-            ok = fs_push_str(f, "");
-            break;
+        case 0x16: ok = fs_push_str(f, ""); break;
         case 0x17: { /* ptgStr */
             eg_buf_putc(&b, '"');
             if (b12) {
                 uint16_t n = eg_cur_u16le(&c);
                 const uint8_t *p = eg_cur_take(&c, (size_t)n * 2);
                 if (p)
-                    put_u16(&b, p, n);
+                    put_u16q(&b, p, n, true);
             } else {
                 uint8_t n = eg_cur_u8(&c), hb = eg_cur_u8(&c);
                 const uint8_t *p = eg_cur_take(&c, (size_t)n * ((hb & 1) ? 2 : 1));
                 if (p) {
                     if (hb & 1)
-                        put_u16(&b, p, n);
+                        put_u16q(&b, p, n, true);
                     else
-                        put_latin1(&b, p, n);
+                        put_latin1q(&b, p, n, true);
                 }
             }
             eg_buf_putc(&b, '"');
@@ -274,9 +416,7 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
             eg_cur_skip(&c, 1);
             ok = fs_push_str(f, "#ERR");
             break;
-        case 0x1D:
-            ok = fs_push_str(f, eg_cur_u8(&c) ? "TRUE" : "FALSE");
-            break;
+        case 0x1D: ok = fs_push_str(f, eg_cur_u8(&c) ? "TRUE" : "FALSE"); break;
         case 0x1E:
             eg_buf_printf(&b, "%u", eg_cur_u16le(&c));
             ok = fs_push(f, &b);
@@ -296,7 +436,9 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
             break;
         case 0x21: { /* ptgFunc */
             uint16_t idx = eg_cur_u16le(&c);
-            int argc = idx < sizeof EG_XLM_FTAB / sizeof *EG_XLM_FTAB && EG_XLM_FTAB[idx].name ? EG_XLM_FTAB[idx].argc : -1;
+            int argc = idx < sizeof EG_XLM_FTAB / sizeof *EG_XLM_FTAB && EG_XLM_FTAB[idx].name
+                           ? EG_XLM_FTAB[idx].argc
+                           : -1;
             ok = !c.err && fs_call(f, fn_name(idx, false, tmp, sizeof tmp), argc);
             break;
         }
@@ -331,7 +473,9 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
             ok = fs_push(f, &b);
             break;
         }
-        case 0x24: case 0x2A: case 0x2C: { /* ptgRef, ptgRefErr, ptgRefN */
+        case 0x24:
+        case 0x2A:
+        case 0x2C: { /* ptgRef, ptgRefErr, ptgRefN */
             uint32_t row = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
             uint16_t col = eg_cur_u16le(&c);
             if (base == 0x2A)
@@ -341,7 +485,9 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
             ok = !c.err && fs_push(f, &b);
             break;
         }
-        case 0x25: case 0x2B: case 0x2D: { /* ptgArea */
+        case 0x25:
+        case 0x2B:
+        case 0x2D: { /* ptgArea */
             uint32_t r1 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
             uint32_t r2 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
             uint16_t c1 = eg_cur_u16le(&c), c2 = eg_cur_u16le(&c);
@@ -355,12 +501,12 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
             ok = !c.err && fs_push(f, &b);
             break;
         }
-        case 0x26: case 0x27: case 0x28: /* ptgMemArea/Err/NoMem: sub-expression follows inline */
+        case 0x26:
+        case 0x27:
+        case 0x28: /* ptgMemArea/Err/NoMem: sub-expression follows inline */
             eg_cur_skip(&c, 6);
             break;
-        case 0x29:
-            eg_cur_skip(&c, 2);
-            break;
+        case 0x29: eg_cur_skip(&c, 2); break;
         case 0x39: { /* ptgNameX */
             eg_cur_u16le(&c);
             uint32_t idx = eg_cur_u32le(&c);
@@ -371,7 +517,8 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
             ok = !c.err && fs_push(f, &b);
             break;
         }
-        case 0x3A: case 0x3C: { /* ptgRef3d */
+        case 0x3A:
+        case 0x3C: { /* ptgRef3d */
             sheet_prefix(&b, names, eg_cur_u16le(&c));
             uint32_t row = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
             uint16_t col = eg_cur_u16le(&c);
@@ -379,7 +526,8 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
             ok = !c.err && fs_push(f, &b);
             break;
         }
-        case 0x3B: case 0x3D: {
+        case 0x3B:
+        case 0x3D: {
             sheet_prefix(&b, names, eg_cur_u16le(&c));
             uint32_t r1 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
             uint32_t r2 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
@@ -428,9 +576,15 @@ typedef struct b8sheet {
     char name[256];
 } b8sheet;
 
-static const char *state_name(unsigned st) { return st == 1 ? "hidden" : st == 2 ? "veryHidden" : "visible"; }
+static const char *state_name(unsigned st)
+{
+    return st == 1 ? "hidden" : st == 2 ? "veryHidden" : "visible";
+}
 
-static const char *type_name(unsigned t) { return t == 1 ? "macro" : t == 2 ? "chart" : t == 6 ? "vbmodule" : "worksheet"; }
+static const char *type_name(unsigned t)
+{
+    return t == 1 ? "macro" : t == 2 ? "chart" : t == 6 ? "vbmodule" : "worksheet";
+}
 
 /* ShortXLUnicodeString / XLUnicodeStringNoCch into UTF-8 */
 static void b8_string(eg_cur *c, size_t cch, char *out, size_t outsz)
@@ -454,6 +608,7 @@ static void b8_string(eg_cur *c, size_t cch, char *out, size_t outsz)
 
 void eg_xlm_names_free(eg_xlm_names *n)
 {
+    eg_xlm_sst_free(&n->sst);
     for (size_t i = 0; i < n->n; i++)
         free(n->v[i]);
     free(n->v);
@@ -489,9 +644,10 @@ static void b8_name(eg_cur *rc, eg_buf *out, unsigned *flags, eg_xlm_names *name
     bool builtin = (grbit & 0x0020) != 0;
     b8_string(rc, cch, name, sizeof name);
     if (builtin) {
-        static const char *const bn[] = {"Consolidate_Area", "Auto_Open", "Auto_Close", "Extract", "Database",
-                                         "Criteria", "Print_Area", "Print_Titles", "Recorder", "Data_Form",
-                                         "Auto_Activate", "Auto_Deactivate", "Sheet_Title", "_FilterDatabase"};
+        static const char *const bn[] = {
+            "Consolidate_Area", "Auto_Open",       "Auto_Close",   "Extract",        "Database",
+            "Criteria",         "Print_Area",      "Print_Titles", "Recorder",       "Data_Form",
+            "Auto_Activate",    "Auto_Deactivate", "Sheet_Title",  "_FilterDatabase"};
         unsigned char k = (unsigned char)name[0];
         if (k < sizeof bn / sizeof *bn)
             snprintf(name, sizeof name, "%s", bn[k]);
@@ -526,6 +682,191 @@ static void b8_formula(eg_cur *rc, const char *sheet, eg_buf *out, const eg_xlm_
     eg_buf_putc(out, '\n');
 }
 
+/* SST (MS-XLS 2.4.265) and its CONTINUE records. A string's characters may go on in the next
+ * record, which then starts with a new fHighByte byte; headers, formatting runs and phonetic data
+ * simply go on. */
+#define MAX_SEGS 8192
+#define MAX_CONSTS 65536u
+
+typedef struct segs {
+    const uint8_t *p[MAX_SEGS];
+    size_t len[MAX_SEGS];
+    size_t n, i, off;
+} segs;
+
+static bool sg_avail(segs *g)
+{
+    while (g->i < g->n && g->off >= g->len[g->i]) {
+        g->i++;
+        g->off = 0;
+    }
+    return g->i < g->n;
+}
+
+static bool sg_bytes(segs *g, uint8_t *out, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (!sg_avail(g))
+            return false;
+        out[k] = g->p[g->i][g->off++];
+    }
+    return true;
+}
+
+static bool sg_skip(segs *g, size_t n)
+{
+    while (n) {
+        if (!sg_avail(g))
+            return false;
+        size_t k = g->len[g->i] - g->off;
+        if (k > n)
+            k = n;
+        g->off += k;
+        n -= k;
+    }
+    return true;
+}
+
+static void b8_sst_string(segs *g, eg_buf *s, size_t cch, bool hb)
+{
+    size_t left = cch;
+    while (left && g->i < g->n) {
+        if (g->off >= g->len[g->i]) { /* continued in the next record, behind a new flag byte */
+            g->i++;
+            g->off = 0;
+            if (g->i >= g->n || !g->len[g->i])
+                return;
+            hb = g->p[g->i][g->off++] & 1;
+            continue;
+        }
+        size_t cs = hb ? 2 : 1, avail = (g->len[g->i] - g->off) / cs;
+        if (!avail) { /* half a character: malformed, go on with the next record */
+            g->off = g->len[g->i];
+            continue;
+        }
+        size_t k = left < avail ? left : avail;
+        if (hb)
+            put_u16(s, g->p[g->i] + g->off, k);
+        else
+            put_latin1(s, g->p[g->i] + g->off, k);
+        g->off += k * cs;
+        left -= k;
+    }
+}
+
+static void b8_sst(segs *g, eg_xlm_sst *t)
+{
+    uint8_t h[8];
+    if (!sg_bytes(g, h, 8))
+        return;
+    uint32_t unique = eg_rd32le(h + 4);
+    eg_buf s;
+    eg_office_buf_init(&s, 1u << 17);
+    for (uint32_t i = 0; i < unique && i < (1u << 20); i++) {
+        uint8_t hd[3], x[4];
+        if (!sg_bytes(g, hd, 3))
+            break;
+        size_t cch = eg_rd16le(hd), runs = 0, ext = 0;
+        if ((hd[2] & 0x08) && sg_bytes(g, x, 2))
+            runs = eg_rd16le(x);
+        if ((hd[2] & 0x04) && sg_bytes(g, x, 4))
+            ext = eg_rd32le(x);
+        s.len = 0;
+        b8_sst_string(g, &s, cch, hd[2] & 1);
+        if (!eg_xlm_sst_add(t, s.data ? (const char *)s.data : "", s.len))
+            break;
+        if (!sg_skip(g, runs * 4 + ext))
+            break;
+    }
+    eg_buf_free(&s);
+}
+
+/* The SST record at d and the CONTINUE records that follow it in the stream at next. */
+static void b8_read_sst(const uint8_t *d, size_t rlen, const uint8_t *wb, size_t len, size_t next,
+                        eg_xlm_sst *t)
+{
+    segs *g = calloc(1, sizeof *g);
+    if (!g)
+        return;
+    g->p[0] = d;
+    g->len[0] = rlen;
+    g->n = 1;
+    while (g->n < MAX_SEGS && next + 4 <= len && eg_rd16le(wb + next) == 0x003C) {
+        size_t n = eg_rd16le(wb + next + 2);
+        if (n > len - next - 4)
+            break;
+        g->p[g->n] = wb + next + 4;
+        g->len[g->n++] = n;
+        next += 4 + n;
+    }
+    b8_sst(g, t);
+    free(g);
+}
+
+/* A constant cell of a sheet (LABELSST, LABEL, NUMBER, RK, MULRK, BOOLERR). */
+static void b8_const(uint16_t type, eg_cur *rc, const char *sheet, const eg_xlm_sst *sst,
+                     eg_buf *out, unsigned *n)
+{
+    uint16_t row = eg_cur_u16le(rc), col = eg_cur_u16le(rc);
+    if (type == 0x00BD) { /* MULRK: (ixfe, rk) pairs, then colLast */
+        while (eg_cur_left(rc) >= 8 && *n < MAX_CONSTS) {
+            eg_cur_u16le(rc);
+            eg_xlm_put_const_num(out, sheet, row, col++, eg_xlm_rk(eg_cur_u32le(rc)));
+            (*n)++;
+        }
+        return;
+    }
+    eg_cur_u16le(rc); /* ixfe */
+    if (rc->err)
+        return;
+    (*n)++;
+    switch (type) {
+    case 0x00FD: { /* LABELSST */
+        size_t sl;
+        const char *str = eg_xlm_sst_get(sst, eg_cur_u32le(rc), &sl);
+        if (str && !rc->err)
+            eg_xlm_put_const_str(out, sheet, row, col, str, sl);
+        break;
+    }
+    case 0x0204: { /* LABEL */
+        uint16_t cch = eg_cur_u16le(rc);
+        uint8_t hb = eg_cur_u8(rc);
+        const uint8_t *p = eg_cur_take(rc, (size_t)cch * ((hb & 1) ? 2 : 1));
+        if (!p)
+            break;
+        eg_buf t;
+        eg_office_buf_init(&t, 1u << 17);
+        if (hb & 1)
+            put_u16(&t, p, cch);
+        else
+            put_latin1(&t, p, cch);
+        eg_xlm_put_const_str(out, sheet, row, col, (const char *)t.data, t.len);
+        eg_buf_free(&t);
+        break;
+    }
+    case 0x0203: { /* NUMBER */
+        const uint8_t *p = eg_cur_take(rc, 8);
+        double d;
+        if (p) {
+            memcpy(&d, p, 8);
+            eg_xlm_put_const_num(out, sheet, row, col, d);
+        }
+        break;
+    }
+    case 0x027E: /* RK */
+        if (eg_cur_has(rc, 4))
+            eg_xlm_put_const_num(out, sheet, row, col, eg_xlm_rk(eg_cur_u32le(rc)));
+        break;
+    case 0x0205: { /* BOOLERR: booleans only */
+        uint8_t v = eg_cur_u8(rc), err = eg_cur_u8(rc);
+        if (!rc->err && !err)
+            eg_xlm_put_const_bool(out, sheet, row, col, v != 0);
+        break;
+    }
+    default: break;
+    }
+}
+
 eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *flags)
 {
     eg_buf_reserve(out, 1);
@@ -538,7 +879,9 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
     eg_cur c = eg_cur_make(wb, len);
     const b8sheet *cur = NULL; /* the substream we are in; NULL = globals */
     bool seen_bof = false;
-    unsigned records = 0;
+    unsigned records = 0, consts = 0;
+    bool pending_str = false; /* a worksheet formula's string result comes in the next STRING */
+    uint16_t pending_row = 0, pending_col = 0;
     eg_status st = EG_OK;
     while (eg_cur_left(&c) >= 4) {
         if (++records > MAX_RECORDS) {
@@ -566,9 +909,7 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
             }
             seen_bof = true;
             break;
-        case 0x002F: /* FILEPASS: the rest is encrypted */
-            *flags |= EG_XLM_F_ENCRYPTED;
-            goto done;
+        case 0x002F: /* FILEPASS: the rest is encrypted */ *flags |= EG_XLM_F_ENCRYPTED; goto done;
         case 0x0085: { /* BOUNDSHEET */
             if (nsheets >= MAX_SHEETS)
                 break;
@@ -618,10 +959,59 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
             if (cur && cur->type == 1) {
                 b8_formula(&rc, cur->name, out, &names);
                 *flags |= EG_XLM_F_FORMULAS;
+            } else if (cur && (*flags & EG_XLM_F_MACROSHEET) && consts < MAX_CONSTS && rlen >= 14) {
+                /* a worksheet formula next to a macro sheet: its cached result is what a macro
+                 * reads (a string result follows in a STRING record) */
+                uint16_t row = eg_rd16le(d), col = eg_rd16le(d + 2);
+                consts++;
+                if (eg_rd16le(d + 12) != 0xFFFF) {
+                    double v;
+                    memcpy(&v, d + 6, 8);
+                    eg_xlm_put_const_num(out, cur->name, row, col, v);
+                } else if (d[6] == 0) {
+                    pending_str = true;
+                    pending_row = row;
+                    pending_col = col;
+                    break; /* keep the pending string for the next record */
+                } else if (d[6] == 1)
+                    eg_xlm_put_const_bool(out, cur->name, row, col, d[8] != 0);
             }
+            pending_str = false;
             break;
-        default:
+        case 0x0207: /* STRING: the cached text of the formula before */
+            if (pending_str && cur) {
+                uint16_t cch = eg_cur_u16le(&rc);
+                uint8_t hb = eg_cur_u8(&rc);
+                const uint8_t *p = eg_cur_take(&rc, (size_t)cch * ((hb & 1) ? 2 : 1));
+                if (p) {
+                    eg_buf t;
+                    eg_office_buf_init(&t, 1u << 17);
+                    if (hb & 1)
+                        put_u16(&t, p, cch);
+                    else
+                        put_latin1(&t, p, cch);
+                    eg_xlm_put_const_str(out, cur->name, pending_row, pending_col,
+                                         (const char *)t.data, t.len);
+                    eg_buf_free(&t);
+                }
+            }
+            pending_str = false;
             break;
+        case 0x00FC: /* SST: kept only when a macro sheet may refer to it */
+            if (!cur && (*flags & EG_XLM_F_MACROSHEET) && !names.sst.n)
+                b8_read_sst(d, rlen, wb, len, c.off, &names.sst);
+            break;
+        case 0x00FD:
+        case 0x0204:
+        case 0x0203:
+        case 0x027E:
+        case 0x00BD:
+        case 0x0205:
+            /* constants of macro sheets, and of worksheets next to a macro sheet */
+            if (cur && (*flags & EG_XLM_F_MACROSHEET) && consts < MAX_CONSTS)
+                b8_const(type, &rc, cur->name, &names.sst, out, &consts);
+            break;
+        default: break;
         }
         if (out->limit && out->len >= out->limit) {
             st = EG_ELIMIT;
@@ -672,13 +1062,15 @@ bool eg_b12_wstr(eg_cur *c, eg_buf *b)
     return p != NULL;
 }
 
-eg_status eg_biff12_sheet_read_ctx(const uint8_t *bin, size_t len, const char *sheet, const eg_xlm_names *names,
-                                   eg_buf *out, unsigned *flags)
+/* A BIFF12 sheet part: formulas (unless consts_only) and cell constants (65 536 at most). */
+static eg_status b12_sheet(const uint8_t *bin, size_t len, const char *sheet,
+                           const eg_xlm_names *names, eg_buf *out, unsigned *flags,
+                           bool consts_only)
 {
     eg_buf_reserve(out, 1);
     eg_cur c = eg_cur_make(bin, len);
     uint32_t row = 0;
-    unsigned records = 0;
+    unsigned records = 0, consts = 0;
     while (eg_cur_left(&c) > 0) {
         uint32_t id, size;
         if (!eg_b12_record(&c, &id, &size) || ++records > MAX_RECORDS)
@@ -691,8 +1083,56 @@ eg_status eg_biff12_sheet_read_ctx(const uint8_t *bin, size_t len, const char *s
             row = eg_cur_u32le(&rc);
             continue;
         }
+        if (id >= 2 && id <= 7) { /* BrtCellRk, Error, Bool, Real, St, Isst: constants */
+            if (++consts > MAX_CONSTS)
+                continue;
+            uint32_t col = eg_cur_u32le(&rc);
+            eg_cur_skip(&rc, 4);
+            if (id == 2 && eg_cur_has(&rc, 4))
+                eg_xlm_put_const_num(out, sheet, row, col, eg_xlm_rk(eg_cur_u32le(&rc)));
+            else if (id == 4 && eg_cur_has(&rc, 1))
+                eg_xlm_put_const_bool(out, sheet, row, col, eg_cur_u8(&rc) != 0);
+            else if (id == 5 && eg_cur_has(&rc, 8)) {
+                double v;
+                memcpy(&v, eg_cur_take(&rc, 8), 8);
+                eg_xlm_put_const_num(out, sheet, row, col, v);
+            } else if (id == 6) {
+                eg_buf t;
+                eg_office_buf_init(&t, 1u << 17);
+                if (eg_b12_wstr(&rc, &t))
+                    eg_xlm_put_const_str(out, sheet, row, col, (const char *)t.data, t.len);
+                eg_buf_free(&t);
+            } else if (id == 7 && names && eg_cur_has(&rc, 4)) {
+                size_t sl;
+                const char *str = eg_xlm_sst_get(&names->sst, eg_cur_u32le(&rc), &sl);
+                if (str)
+                    eg_xlm_put_const_str(out, sheet, row, col, str, sl);
+            }
+            if (out->limit && out->len >= out->limit)
+                return EG_ELIMIT;
+            continue;
+        }
         if (id < 8 || id > 11)
             continue;
+        if (consts_only) { /* a worksheet formula: its cached value, as Excel computed it */
+            uint32_t col = eg_cur_u32le(&rc);
+            eg_cur_skip(&rc, 4);
+            if (++consts > MAX_CONSTS)
+                continue;
+            if (id == 8) {
+                eg_buf t;
+                eg_office_buf_init(&t, 1u << 17);
+                if (eg_b12_wstr(&rc, &t))
+                    eg_xlm_put_const_str(out, sheet, row, col, (const char *)t.data, t.len);
+                eg_buf_free(&t);
+            } else if (id == 9 && eg_cur_has(&rc, 8)) {
+                double v;
+                memcpy(&v, eg_cur_take(&rc, 8), 8);
+                eg_xlm_put_const_num(out, sheet, row, col, v);
+            } else if (id == 10 && eg_cur_has(&rc, 1))
+                eg_xlm_put_const_bool(out, sheet, row, col, eg_cur_u8(&rc) != 0);
+            continue;
+        }
         uint32_t col = eg_cur_u32le(&rc);
         eg_cur_skip(&rc, 4);
         if (id == 8) {
@@ -720,9 +1160,23 @@ eg_status eg_biff12_sheet_read_ctx(const uint8_t *bin, size_t len, const char *s
     return EG_OK;
 }
 
-eg_status eg_biff12_sheet_read(const uint8_t *bin, size_t len, const char *sheet, eg_buf *out, unsigned *flags)
+eg_status eg_biff12_sheet_read(const uint8_t *bin, size_t len, const char *sheet, eg_buf *out,
+                               unsigned *flags)
 {
     return eg_biff12_sheet_read_ctx(bin, len, sheet, NULL, out, flags);
+}
+
+eg_status eg_biff12_sheet_read_ctx(const uint8_t *bin, size_t len, const char *sheet,
+                                   const eg_xlm_names *names, eg_buf *out, unsigned *flags)
+{
+    return b12_sheet(bin, len, sheet, names, out, flags, false);
+}
+
+eg_status eg_biff12_sheet_consts(const uint8_t *bin, size_t len, const char *sheet,
+                                 const eg_xlm_names *names, eg_buf *out)
+{
+    unsigned flags = 0;
+    return b12_sheet(bin, len, sheet, names, out, &flags, true);
 }
 
 /* ---------------- SpreadsheetML macro sheet ---------------- */
@@ -730,10 +1184,14 @@ eg_status eg_biff12_sheet_read(const uint8_t *bin, size_t len, const char *sheet
 typedef struct xml_sheet {
     eg_buf *out;
     const char *sheet;
+    const eg_xlm_names *names;
     unsigned *flags;
     char cell[24];
-    bool in_f;
-    eg_buf f;
+    char type[16];
+    bool in_f, in_v, in_is, in_t, in_rph, has_f;
+    bool consts_only; /* a worksheet: constants and the cached values of its formulas */
+    unsigned consts;
+    eg_buf f, v;
 } xml_sheet;
 
 static void XMLCALL xs_start(void *ud, const XML_Char *name, const XML_Char **at)
@@ -742,21 +1200,63 @@ static void XMLCALL xs_start(void *ud, const XML_Char *name, const XML_Char **at
     const char *l = strrchr(name, ':');
     l = l ? l + 1 : name;
     if (!strcmp(l, "c")) {
-        x->cell[0] = '\0';
-        for (size_t i = 0; at[i] && at[i + 1]; i += 2)
+        x->cell[0] = x->type[0] = '\0';
+        x->has_f = false;
+        x->v.len = 0;
+        for (size_t i = 0; at[i] && at[i + 1]; i += 2) {
             if (!strcmp(at[i], "r"))
                 snprintf(x->cell, sizeof x->cell, "%s", at[i + 1]);
+            else if (!strcmp(at[i], "t"))
+                snprintf(x->type, sizeof x->type, "%s", at[i + 1]);
+        }
     } else if (!strcmp(l, "f")) {
         x->in_f = true;
         x->f.len = 0;
-    }
+    } else if (!strcmp(l, "v"))
+        x->in_v = true;
+    else if (!strcmp(l, "is"))
+        x->in_is = true;
+    else if (!strcmp(l, "rPh"))
+        x->in_rph = true;
+    else if (!strcmp(l, "t") && x->in_is)
+        x->in_t = true;
 }
 
 static void XMLCALL xs_text(void *ud, const XML_Char *s, int n)
 {
     xml_sheet *x = ud;
-    if (x->in_f && n > 0)
+    if (n <= 0)
+        return;
+    if (x->in_f)
         eg_buf_append(&x->f, s, (size_t)n);
+    else if (x->in_v || (x->in_t && !x->in_rph))
+        eg_buf_append(&x->v, s, (size_t)n);
+}
+
+/* The constant of a cell without a formula: shared string, inline string, number or boolean. */
+static void xs_constant(xml_sheet *x)
+{
+    unsigned row, col;
+    if (!x->cell[0] || !x->v.len || !eg_xlm_a1(x->cell, &row, &col) || ++x->consts > MAX_CONSTS)
+        return;
+    const char *v = (const char *)x->v.data;
+    if (!strcmp(x->type, "s")) {
+        size_t sl;
+        char *e;
+        unsigned long i = strtoul(v, &e, 10);
+        const char *str = x->names && e != v ? eg_xlm_sst_get(&x->names->sst, i, &sl) : NULL;
+        if (str)
+            eg_xlm_put_const_str(x->out, x->sheet, row, col, str, sl);
+    } else if (!strcmp(x->type, "inlineStr") || !strcmp(x->type, "str"))
+        eg_xlm_put_const_str(x->out, x->sheet, row, col, v, x->v.len);
+    else if (!strcmp(x->type, "b"))
+        eg_xlm_put_const_bool(x->out, x->sheet, row, col, v[0] == '1');
+    else if (!x->type[0] || !strcmp(x->type, "n")) {
+        char *e;
+        double d = strtod(v, &e);
+        if (e != v)
+            eg_xlm_put_const_num(x->out, x->sheet, row, col, d);
+    }
 }
 
 static void XMLCALL xs_end(void *ud, const XML_Char *name)
@@ -764,9 +1264,24 @@ static void XMLCALL xs_end(void *ud, const XML_Char *name)
     xml_sheet *x = ud;
     const char *l = strrchr(name, ':');
     l = l ? l + 1 : name;
+    if (!strcmp(l, "v"))
+        x->in_v = false;
+    else if (!strcmp(l, "is"))
+        x->in_is = false;
+    else if (!strcmp(l, "rPh"))
+        x->in_rph = false;
+    else if (!strcmp(l, "t"))
+        x->in_t = false;
+    else if (!strcmp(l, "c")) {
+        if (!x->has_f)
+            xs_constant(x);
+    }
     if (strcmp(l, "f") || !x->in_f)
         return;
     x->in_f = false;
+    if (x->consts_only)
+        return;
+    x->has_f = true;
     eg_xlm_put_flat(x->out, x->sheet, strlen(x->sheet));
     eg_buf_printf(x->out, "!%s: =", x->cell[0] ? x->cell : "?");
     eg_xlm_put_flat(x->out, x->f.data ? (const char *)x->f.data : "", x->f.len);
@@ -774,14 +1289,24 @@ static void XMLCALL xs_end(void *ud, const XML_Char *name)
     *x->flags |= EG_XLM_F_FORMULAS;
 }
 
-eg_status eg_xlm_xml_sheet_read(const uint8_t *xml, size_t len, const char *sheet, eg_buf *out, unsigned *flags)
+eg_status eg_xlm_xml_sheet_read(const uint8_t *xml, size_t len, const char *sheet, eg_buf *out,
+                                unsigned *flags)
+{
+    return eg_xlm_xml_sheet_read_ctx(xml, len, sheet, NULL, out, flags);
+}
+
+static eg_status xml_sheet_read(const uint8_t *xml, size_t len, const char *sheet,
+                                const eg_xlm_names *names, eg_buf *out, unsigned *flags,
+                                bool consts_only)
 {
     eg_buf_reserve(out, 1);
     XML_Parser p = XML_ParserCreate(NULL);
     if (!p)
         return EG_ENOMEM;
-    xml_sheet x = {.out = out, .sheet = sheet, .flags = flags};
+    xml_sheet x = {
+        .out = out, .sheet = sheet, .names = names, .flags = flags, .consts_only = consts_only};
     eg_office_buf_init(&x.f, 1 << 16);
+    eg_office_buf_init(&x.v, 1 << 17);
     XML_SetUserData(p, &x);
     XML_SetElementHandler(p, xs_start, xs_end);
     XML_SetCharacterDataHandler(p, xs_text);
@@ -798,5 +1323,19 @@ eg_status eg_xlm_xml_sheet_read(const uint8_t *xml, size_t len, const char *shee
     } while (off < len);
     XML_ParserFree(p);
     eg_buf_free(&x.f);
+    eg_buf_free(&x.v);
     return st;
+}
+
+eg_status eg_xlm_xml_sheet_read_ctx(const uint8_t *xml, size_t len, const char *sheet,
+                                    const eg_xlm_names *names, eg_buf *out, unsigned *flags)
+{
+    return xml_sheet_read(xml, len, sheet, names, out, flags, false);
+}
+
+eg_status eg_xlm_xml_sheet_consts(const uint8_t *xml, size_t len, const char *sheet,
+                                  const eg_xlm_names *names, eg_buf *out)
+{
+    unsigned flags = 0;
+    return xml_sheet_read(xml, len, sheet, names, out, &flags, true);
 }

@@ -2,10 +2,12 @@
  * The XLM analyzer (EG_T_XLM: the readable macro text produced by the BIFF8, BIFF12 and XML
  * readers) and the BIFF8 analyzer (EG_T_BIFF8: a Workbook stream). Judging happens on the text
  * only, so the three containers share one set of rules: sheet state, Auto_Open names, EXEC /
- * CALL / REGISTER, URLDownloadToFileA, LOLBins, disguised DLLs, and CHAR() chains that are
- * decoded statically.
+ * CALL / REGISTER, URLDownloadToFileA, LOLBins, disguised DLLs, CHAR() chains that are decoded
+ * statically, and what the static resolver (xlm_eval.c) rebuilds from SET.NAME and FORMULA writes,
+ * which is judged like the formulas themselves.
  */
 #include "office/office_int.h"
+#include "office/xlm_int.h"
 
 #include "core/strutil.h"
 #include "core/utf8.h"
@@ -21,7 +23,8 @@ typedef struct xlm_ctx {
     const eg_object *obj;
     bool macro, hidden, very_hidden, auto_open, exec, download, lolbin, renamed, obf_set;
     size_t n_char;
-    char ev_sheet[200], ev_auto[200], ev_exec[200], ev_dl[200], ev_lol[200], ev_ren[200], ev_obf[200];
+    char ev_sheet[200], ev_auto[200], ev_exec[200], ev_dl[200], ev_lol[200], ev_ren[200],
+        ev_obf[200];
 } xlm_ctx;
 
 static void keep(char *dst, size_t dsz, const char *l, size_t n)
@@ -30,12 +33,15 @@ static void keep(char *dst, size_t dsz, const char *l, size_t n)
         snprintf(dst, dsz, "%.*s", (int)(n > 180 ? 180 : n), l);
 }
 
-static bool has(const char *l, size_t n, const char *w) { return eg_memmem_ci(l, n, w, strlen(w)) != NULL; }
+static bool has(const char *l, size_t n, const char *w)
+{
+    return eg_memmem_ci(l, n, w, strlen(w)) != NULL;
+}
 
 static void judge_text(xlm_ctx *c, const char *l, size_t n)
 {
-    if (has(l, n, "EXEC(") || has(l, n, "CALL(") || has(l, n, "REGISTER(") || has(l, n, "SHELLEXECUTE") ||
-        has(l, n, "CreateProcess") || has(l, n, "WinExec")) {
+    if (has(l, n, "EXEC(") || has(l, n, "CALL(") || has(l, n, "REGISTER(") ||
+        has(l, n, "SHELLEXECUTE") || has(l, n, "CreateProcess") || has(l, n, "WinExec")) {
         c->exec = true;
         keep(c->ev_exec, sizeof c->ev_exec, l, n);
     }
@@ -43,8 +49,8 @@ static void judge_text(xlm_ctx *c, const char *l, size_t n)
         c->download = true;
         keep(c->ev_dl, sizeof c->ev_dl, l, n);
     }
-    if (has(l, n, "regsvr32") || has(l, n, "rundll32") || has(l, n, "mshta") || has(l, n, "powershell") ||
-        has(l, n, "cmd /c") || has(l, n, "cmd.exe")) {
+    if (has(l, n, "regsvr32") || has(l, n, "rundll32") || has(l, n, "mshta") ||
+        has(l, n, "powershell") || has(l, n, "cmd /c") || has(l, n, "cmd.exe")) {
         c->lolbin = true;
         keep(c->ev_lol, sizeof c->ev_lol, l, n);
     }
@@ -146,6 +152,62 @@ static void header_line(xlm_ctx *c, const char *l, size_t n)
     }
 }
 
+/* ---- what the static resolver (xlm_eval.c) rebuilt ---- */
+
+typedef struct res_ud {
+    xlm_ctx *c;
+    eg_buf *text;
+    size_t shown;
+} res_ud;
+
+static void on_resolved(void *ud, eg_xlm_res_kind k, const char *where, const char *t, size_t n)
+{
+    res_ud *r = ud;
+    xlm_ctx *c = r->c;
+    eg_buf line;
+    eg_office_buf_init(&line, 70000);
+    switch (k) {
+    case EG_XLM_RES_NAME: eg_buf_printf(&line, "name %s = ", where); break;
+    case EG_XLM_RES_WRITE: eg_buf_printf(&line, "%s <- ", where); break;
+    case EG_XLM_RES_CALL: eg_buf_printf(&line, "%s: ", where); break;
+    case EG_XLM_RES_ARG: eg_buf_printf(&line, "%s argument: ", where); break;
+    }
+    eg_xlm_put_flat(&line, t, n);
+    const char *l = (const char *)line.data;
+    if (r->shown++ < 16)
+        eg_scan_finding(c->s, c->obj, EG_R_XLM_RESOLVED, "%.*s",
+                        (int)(line.len > 280 ? 280 : line.len), l);
+    judge_text(c, l, line.len);
+    if (k == EG_XLM_RES_ARG && eg_office_looks_like_cmd(t, n))
+        eg_cmdline_analyze(c->s, c->obj, t, n, "XLM resolved argument");
+    eg_buf_append(r->text, line.data, line.len);
+    eg_buf_putc(r->text, '\n');
+    eg_buf_free(&line);
+}
+
+static bool res_stop(void *ud)
+{
+    xlm_ctx *c = ud;
+    return eg_scan_timed_out(c->s, c->obj);
+}
+
+/* Runs the resolver over the XLM text; its lines go to the findings, the judgement, the
+ * command-line analyser, the IOCs and (appended to out) the decoded-strings child. */
+static void resolve(xlm_ctx *c, const char *t, size_t len, eg_buf *out)
+{
+    eg_buf text;
+    eg_office_buf_init(&text, eg_office_cap(c->s, 4u << 20));
+    res_ud r = {c, &text, 0};
+    eg_status st = eg_xlm_resolve(t, len, on_resolved, &r, res_stop, c);
+    if (st == EG_ELIMIT)
+        eg_buf_puts(&text, "' static resolution stopped at its limits\n");
+    if (r.shown) {
+        eg_scan_iocs_from_text(c->s, c->obj, (const char *)text.data, text.len);
+        eg_buf_append(out, text.data, text.len);
+    }
+    eg_buf_free(&text);
+}
+
 eg_status eg_office_analyze_xlm(eg_scan *s, const eg_object *obj)
 {
     const char *t = (const char *)obj->data;
@@ -167,6 +229,11 @@ eg_status eg_office_analyze_xlm(eg_scan *s, const eg_object *obj)
             header_line(&c, l, n);
             continue;
         }
+        /* a cell constant ("Macro1!B1: "text"") is judged through what the resolver makes of it:
+         * text in a worksheet cell is not a macro by itself */
+        const char *colon = memmem(l, n, ": ", 2);
+        if (colon && colon + 2 < l + n && colon[2] != '=')
+            continue;
         judge_text(&c, l, n);
         size_t nc = 0;
         const char *p = l;
@@ -198,8 +265,15 @@ eg_status eg_office_analyze_xlm(eg_scan *s, const eg_object *obj)
                 eg_cmdline_analyze(s, obj, l, n, "XLM decoded string");
         }
         eg_scan_iocs_from_text(s, obj, (const char *)dec.data, dec.len);
-        eg_child ch = {.name = "decoded strings", .data = dec.data, .size = dec.len, .type = EG_T_TEXT,
-                       .detail = "statically decoded XLM strings"};
+    }
+    if (!eg_scan_timed_out(s, obj))
+        resolve(&c, t, len, &dec);
+    if (dec.len) {
+        eg_child ch = {.name = "decoded strings",
+                       .data = dec.data,
+                       .size = dec.len,
+                       .type = EG_T_TEXT,
+                       .detail = "statically decoded and resolved XLM strings"};
         eg_scan_add_child(s, obj, &ch, NULL);
     }
     eg_buf_free(&dec);
@@ -225,7 +299,9 @@ eg_status eg_office_analyze_xlm(eg_scan *s, const eg_object *obj)
                         c.obf_set ? ", formulas written at run time" : "", c.ev_obf);
     if (c.auto_open && (c.exec || c.download || c.lolbin))
         eg_scan_finding(s, obj, EG_R_XLM_AUTO_OPEN_EXECUTION, "%s / %s", c.ev_auto,
-                        c.ev_exec[0] ? c.ev_exec : c.ev_dl[0] ? c.ev_dl : c.ev_lol);
+                        c.ev_exec[0] ? c.ev_exec
+                        : c.ev_dl[0] ? c.ev_dl
+                                     : c.ev_lol);
     return EG_OK;
 }
 
@@ -240,7 +316,10 @@ eg_status eg_office_analyze_biff8(eg_scan *s, const eg_object *obj)
     if (flags & EG_XLM_F_HIDDEN_SHEET)
         eg_scan_finding(s, obj, EG_R_OFFICE_HIDDEN_SHEET, "hidden worksheet");
     if ((flags & (EG_XLM_F_MACROSHEET | EG_XLM_F_FORMULAS)) && out.len) {
-        eg_child ch = {.name = "Excel 4.0 macros", .data = out.data, .size = out.len, .type = EG_T_XLM,
+        eg_child ch = {.name = "Excel 4.0 macros",
+                       .data = out.data,
+                       .size = out.len,
+                       .type = EG_T_XLM,
                        .detail = "decoded XLM formulas (BIFF8)"};
         if (st == EG_ELIMIT)
             ch.flags |= EG_OBJ_TRUNCATED;
