@@ -177,17 +177,26 @@ static void test_decoder_unit(void **state)
     eg_buf_free(&out);
 }
 
+/* The dropper's vbaProject.bin wrapped as an ActiveMime blob (editdata.mso) and its Base64. */
+static char *dropper_activemime(uint8_t **am, size_t *alen)
+{
+    eg_fx_module m[] = {{"ThisDocument", DROPPER, true, NULL}};
+    uint8_t *bin;
+    size_t blen;
+    eg_fx_vba_document(EG_FX_VBA_BIN, m, 1, 1252, NULL, 0, &bin, &blen);
+    assert_int_equal(eg_fx_activemime(bin, blen, am, alen), EG_OK);
+    free(bin);
+    return eg_fx_base64(*am, *alen);
+}
+
 /* Word 2003 XML with the project in <w:binData w:name="editdata.mso"> (and the bare blob, as an
  * MHT part arrives) */
 static void test_word2003_xml_activemime(void **state)
 {
     (void)state;
-    eg_fx_module m[] = {{"ThisDocument", DROPPER, true, NULL}};
-    uint8_t *bin, *am;
-    size_t blen, alen;
-    eg_fx_vba_document(EG_FX_VBA_BIN, m, 1, 1252, NULL, 0, &bin, &blen);
-    assert_int_equal(eg_fx_activemime(bin, blen, &am, &alen), EG_OK);
-    char *b64 = eg_fx_base64(am, alen);
+    uint8_t *am;
+    size_t alen;
+    char *b64 = dropper_activemime(&am, &alen);
     eg_buf x;
     eg_buf_init(&x, 0);
     eg_buf_puts(&x,
@@ -212,7 +221,6 @@ static void test_word2003_xml_activemime(void **state)
     eg_buf_free(&x);
     free(b64);
     free(am);
-    free(bin);
 }
 
 /* A whole MHT document ("single file web page" saved as .doc): a MIME multipart/related file whose
@@ -220,12 +228,9 @@ static void test_word2003_xml_activemime(void **state)
 static void test_mht_document(void **state)
 {
     (void)state;
-    eg_fx_module m[] = {{"ThisDocument", DROPPER, true, NULL}};
-    uint8_t *bin, *am;
-    size_t blen, alen;
-    eg_fx_vba_document(EG_FX_VBA_BIN, m, 1, 1252, NULL, 0, &bin, &blen);
-    assert_int_equal(eg_fx_activemime(bin, blen, &am, &alen), EG_OK);
-    char *b64 = eg_fx_base64(am, alen);
+    uint8_t *am;
+    size_t alen;
+    char *b64 = dropper_activemime(&am, &alen);
     eg_buf x;
     eg_buf_init(&x, 0);
     eg_buf_puts(&x,
@@ -256,7 +261,6 @@ static void test_mht_document(void **state)
     eg_buf_free(&x);
     free(b64);
     free(am);
-    free(bin);
 }
 
 int main(void)
