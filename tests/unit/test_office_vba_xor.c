@@ -136,16 +136,6 @@ static void test_benign_xor(void **state)
     eg_buf_free(&out);
 }
 
-static bool finding_with(const eg_report *r, const char *rule, const char *text)
-{
-    for (size_t i = 0; i < eg_report_finding_count(r); i++) {
-        const eg_finding *f = eg_report_finding(r, i);
-        if (!strcmp(eg_rule_get(f->rule)->id, rule) && f->evidence && strstr(f->evidence, text))
-            return true;
-    }
-    return false;
-}
-
 static void test_scan_xor_dropper(void **state)
 {
     (void)state;
@@ -158,8 +148,8 @@ static void test_scan_xor_dropper(void **state)
     assert_non_null(r);
     if (getenv("EG_DUMP"))
         eg_fx_dump(r);
-    assert_true(finding_with(r, "VBA.DECODED_STRING", "XOR key 77 (0x4D): " PS));
-    assert_true(finding_with(r, "VBA.OBFUSCATION", "XOR: decoded"));
+    assert_true(eg_fx_finding_with(r, "VBA.DECODED_STRING", "XOR key 77 (0x4D): " PS));
+    assert_true(eg_fx_finding_with(r, "VBA.OBFUSCATION", "XOR: decoded"));
     bool ioc = false, cmd = false;
     for (size_t i = 0; i < eg_report_ioc_count(r); i++)
         ioc |= strstr(eg_report_ioc(r, i)->value, "198.51.100.50") != NULL;

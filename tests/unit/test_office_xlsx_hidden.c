@@ -114,37 +114,19 @@ static eg_report *scan_book(const char *sheet, const char *sst, const char *name
     return r;
 }
 
-static bool finding_with(const eg_report *r, const char *rule, const char *text)
-{
-    for (size_t i = 0; i < eg_report_finding_count(r); i++) {
-        const eg_finding *f = eg_report_finding(r, i);
-        if (!strcmp(eg_rule_get(f->rule)->id, rule) && f->evidence && strstr(f->evidence, text))
-            return true;
-    }
-    return false;
-}
-
-static bool has_ioc(const eg_report *r, const char *v)
-{
-    for (size_t i = 0; i < eg_report_ioc_count(r); i++)
-        if (strstr(eg_report_ioc(r, i)->value, v))
-            return true;
-    return false;
-}
-
 static void test_hidden_lure(void **state)
 {
     (void)state;
     eg_report *r = scan_book(SHEET_LURE, SST, "invoice.xlsx");
     /* the white lure and the one-point filler; the white header on dark blue is not counted */
     assert_true(
-        finding_with(r, "OFFICE.HIDDEN_TEXT",
-                     "in white or tiny fonts: To view this document, click Enable Content"));
-    assert_false(finding_with(r, "OFFICE.HIDDEN_TEXT", "Total"));
+        eg_fx_finding_with(r, "OFFICE.HIDDEN_TEXT",
+                           "in white or tiny fonts: To view this document, click Enable Content"));
+    assert_false(eg_fx_finding_with(r, "OFFICE.HIDDEN_TEXT", "Total"));
     /* the hidden row and the hidden column */
-    assert_true(finding_with(r, "OFFICE.HIDDEN_TEXT", "in hidden rows or columns"));
-    assert_true(has_ioc(r, "198.51.100.70"));
-    assert_true(has_ioc(r, "198.51.100.71"));
+    assert_true(eg_fx_finding_with(r, "OFFICE.HIDDEN_TEXT", "in hidden rows or columns"));
+    assert_true(eg_fx_has_ioc(r, "198.51.100.70"));
+    assert_true(eg_fx_has_ioc(r, "198.51.100.71"));
     assert_true(eg_report_has_rule(r, "OFFICE.LURE_ENABLE_CONTENT"));
     bool cmd = false;
     for (size_t i = 0; i < eg_report_finding_count(r); i++)
