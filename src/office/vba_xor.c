@@ -7,8 +7,8 @@
  *     x = Decode(Array(...), "key")         ' with Function Decode(...) ... Xor ... End Function
  * Loops are not run. Instead, data literals that the XOR code uses (on a line with Xor, through a
  * variable named on such a line, or passed to a procedure whose body has Xor) are combined with
- * the key literals found the same way, and a combination is kept only when it gives readable
- * text. Bounded: lines, candidates, key length and output.
+ * the key literals found the same way; for each data item the key giving the most text-like
+ * readable result is kept. Bounded: lines, candidates, key length, values XORed and output.
  */
 #include "office/office_int.h"
 
@@ -25,6 +25,9 @@
 #define MAX_VALUES 65536
 #define MAX_KEYLEN 64
 #define MAX_LINES 200000
+/* values XORed in all, per module: 32 data of 64 Ki values against 32 key strings at 64 shifts
+ * would be 4 G operations; legitimate modules need a few million at most */
+#define MAX_WORK (16u << 20)
 
 typedef struct xdata {
     uint16_t *v;
@@ -561,26 +564,65 @@ static bool emit(eg_buf *out, eg_buf *keys, const uint16_t *v, size_t n, const x
     return true;
 }
 
-/* 0: not readable; 1: decoded and emitted; 2: decoded, already shown */
-static int try_pair(const xdata *d, const xkey *k, uint16_t *tmp, eg_buf *out, eg_buf *keys)
+/* The best key found so far for one data item. */
+typedef struct best {
+    unsigned score; /* textlike() of the decoded text; to beat */
+    const xkey *key;
+    size_t shift;
+} best;
+
+static void xor_with(const xdata *d, const xkey *k, size_t shift, uint16_t *tmp)
 {
-    /* data that reads as text already must come out reading better */
-    unsigned floor_ = readable(d->v, d->n) ? textlike(d->v, d->n) : 0;
-    if (!k->str) {
+    if (!k->str)
         for (size_t i = 0; i < d->n; i++)
             tmp[i] = d->v[i] ^ (uint16_t)k->num;
-        if (readable(tmp, d->n) && textlike(tmp, d->n) > floor_ && !same_as_data(tmp, d))
-            return emit(out, keys, tmp, d->n, k) ? 1 : 2;
-        return 0;
-    }
-    /* a key string, lined up with the data from any of its positions */
-    for (size_t shift = 0; shift < k->n; shift++) {
+    else
         for (size_t i = 0; i < d->n; i++)
             tmp[i] = d->v[i] ^ (unsigned char)k->s[(i + shift) % k->n];
-        if (readable(tmp, d->n) && textlike(tmp, d->n) > floor_ && !same_as_data(tmp, d))
-            return emit(out, keys, tmp, d->n, k) ? 1 : 2;
+}
+
+/* Tries key k (a key string at every shift: it may be lined up with the data from any of its
+ * positions) and keeps it in b when it reads better than anything before. */
+static void try_key(const xdata *d, const xkey *k, uint16_t *tmp, best *b, size_t *work)
+{
+    size_t shifts = k->str ? k->n : 1;
+    for (size_t shift = 0; shift < shifts && *work <= MAX_WORK && b->score < 1000; shift++) {
+        *work += d->n;
+        xor_with(d, k, shift, tmp);
+        if (!readable(tmp, d->n) || same_as_data(tmp, d))
+            continue;
+        unsigned t = textlike(tmp, d->n);
+        if (t > b->score) {
+            b->score = t;
+            b->key = k;
+            b->shift = shift;
+        }
     }
-    return 0;
+}
+
+/* 0: nothing readable; 1: decoded and emitted; 2: decoded, already shown. Every key is tried and
+ * the one whose text reads best wins (a random key string can give printable junk; the real
+ * key gives words, paths and URLs); on equal scores, keys written next to Xor come first. */
+static int decode_data(const xctx *x, const xdata *d, uint16_t *tmp, eg_buf *out, eg_buf *keys,
+                       size_t *work)
+{
+    /* data that reads as text already must come out reading better, and is only tried with a
+     * key written next to Xor */
+    bool plain = readable(d->v, d->n);
+    best b = {plain ? textlike(d->v, d->n) : 0, NULL, 0};
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < x->nkeys; k++) {
+            const xkey *key = &x->keys[k];
+            /* a key string that is the data itself is no key */
+            if (!key->linked || key->weak != (pass == 1) || (key->weak && plain) ||
+                (key->str && key->n == d->n))
+                continue;
+            try_key(d, key, tmp, &b, work);
+        }
+    if (!b.key)
+        return 0;
+    xor_with(d, b.key, b.shift, tmp);
+    return emit(out, keys, tmp, d->n, b.key) ? 1 : 2;
 }
 
 size_t eg_vba_xor_decode(const char *src, size_t len, eg_buf *out, eg_buf *keys)
@@ -600,23 +642,10 @@ size_t eg_vba_xor_decode(const char *src, size_t len, eg_buf *out, eg_buf *keys)
         find_procs(x, L, nl);
         read_module(x, L, nl);
         uint16_t *tmp = malloc(MAX_VALUES * sizeof *tmp);
-        for (size_t d = 0; tmp && d < x->ndata; d++) {
-            if (!x->data[d].linked)
-                continue;
-            /* data that reads as text already is only tried with a key written next to Xor */
-            bool plain = readable(x->data[d].v, x->data[d].n);
-            int r = 0;
-            for (int pass = 0; pass < 2 && !r; pass++) /* keys written next to Xor first */
-                for (size_t k = 0; k < x->nkeys && !r; k++) {
-                    const xkey *key = &x->keys[k];
-                    /* a key string that is the data itself is no key */
-                    if (!key->linked || key->weak != (pass == 1) || (key->weak && plain) ||
-                        (key->str && key->n == x->data[d].n))
-                        continue;
-                    r = try_pair(&x->data[d], key, tmp, out, keys);
-                }
-            found += r == 1;
-        }
+        size_t work = 0; /* data in the order written: the first are tried first */
+        for (size_t d = 0; tmp && d < x->ndata && work <= MAX_WORK; d++)
+            if (x->data[d].linked)
+                found += decode_data(x, &x->data[d], tmp, out, keys, &work) == 1;
         free(tmp);
     }
     if (x) {

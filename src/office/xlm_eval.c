@@ -1211,7 +1211,12 @@ static val fn_text(px *p, const char *u, val *a, int n)
         if (d < 0)
             out = v_err();
         else {
-            for (double i = 0; i < d && o.len + t0.len <= MAX_STR; i++)
+            /* the count is bounded by what fits, not by d: an empty text or a count past 2^53
+             * would otherwise never end the loop */
+            size_t times = t0.len ? MAX_STR / t0.len : 0;
+            if (d < (double)times)
+                times = (size_t)d;
+            for (size_t i = 0; i < times; i++)
                 eg_buf_append(&o, s, t0.len);
             out = buf_val(&o);
         }

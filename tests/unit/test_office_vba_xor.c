@@ -164,13 +164,44 @@ static void test_scan_xor_dropper(void **state)
     free(src);
 }
 
+/* A module built to make the decoder try every pair: 32 long unreadable literals against 32 key
+ * strings of 64 characters at every shift (4 G values). The work is bounded per module; the
+ * real pair written first is still found. */
+static void test_work_bounded(void **state)
+{
+    (void)state;
+    char *first = module_array();
+    eg_buf b;
+    eg_buf_init(&b, 0);
+    eg_buf_puts(&b, first);
+    free(first);
+    uint32_t rng = 12345;
+    for (int k = 0; k < 32; k++) {
+        eg_buf_puts(&b, "  k = Dc(\"");
+        for (int i = 0; i < 64; i++)
+            eg_buf_putc(&b, (uint8_t)('A' + (rng = rng * 1103515245u + 12345u) % 26));
+        eg_buf_puts(&b, "\")\r\n");
+    }
+    for (int d = 0; d < 32; d++) {
+        eg_buf_puts(&b, "  v = Dc(\"");
+        for (int i = 0; i < 65536; i++) /* bytes no key turns into text */
+            eg_buf_putc(&b, (uint8_t)(0x80 + (rng = rng * 1103515245u + 12345u) % 0x7F));
+        eg_buf_puts(&b, "\")\r\n");
+    }
+    eg_buf out;
+    eg_buf_init(&out, 0);
+    assert_int_equal(eg_vba_xor_decode((char *)b.data, b.len, &out, NULL), 1);
+    assert_string_equal((char *)out.data, PS "\n");
+    eg_buf_free(&out);
+    eg_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_array_numeric_key),
-        cmocka_unit_test(test_hex_string_key),
-        cmocka_unit_test(test_benign_xor),
-        cmocka_unit_test(test_scan_xor_dropper),
+        cmocka_unit_test(test_array_numeric_key), cmocka_unit_test(test_hex_string_key),
+        cmocka_unit_test(test_benign_xor),        cmocka_unit_test(test_scan_xor_dropper),
+        cmocka_unit_test(test_work_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,7 +147,8 @@ static void test_resolve_hostile(void **state)
         eg_buf_putc(&t, '(');
     eg_buf_puts(&t, "1\nL!A5: =\"unterminated\nL!A6: =<undecodable>\nL!A7: "
                     "=FORMULA.FILL(\"=EXEC(\"\"a\"\"&\"\"bc\"\")\",L!C1:C300)\n"
-                    "L!A8: =REPT(\"xxxxxxxx\",100000)&CHAR(300)\n");
+                    "L!A8: =REPT(\"xxxxxxxx\",100000)&CHAR(300)\n"
+                    "L!A9: =SET.NAME(\"e\",REPT(\"\",1E+300)&REPT(\"\",9E+15)&\"end\")\n");
     eg_status st;
     eg_buf out;
     eg_buf_init(&out, 0);
@@ -160,6 +161,8 @@ static void test_resolve_hostile(void **state)
     assert_non_null(strstr(r, "ARG L!C1 abc\n"));
     assert_non_null(strstr(r, "ARG L!C256 abc\n"));
     assert_null(strstr(r, "ARG L!C257 "));
+    /* REPT of an empty text a huge number of times is empty at once, not a loop */
+    assert_non_null(strstr(r, "NAME e end\n"));
     eg_buf_free(&out);
     /* big written values: the bytes kept are bounded (64 MiB), the run ends at that limit */
     eg_buf big;
