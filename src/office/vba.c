@@ -570,12 +570,51 @@ static void keep(char *dst, size_t dsz, size_t lineno, const char *l, size_t n)
     snprintf(dst, dsz, "line %zu: %.*s", lineno, (int)n, l);
 }
 
-/* l is already lower-case ASCII; w are lower-case words */
-static const char *find_word_lc(const char *l, size_t n, const char *w)
+/* A line in lower case with the set of letters a-z it holds: a word needing a letter the line
+ * lacks is not searched at all (each line is tested for some forty words). */
+typedef struct lcline {
+    char *s;
+    size_t n;
+    uint32_t letters;
+} lcline;
+
+static uint32_t letters_of(const char *s, size_t n)
+{
+    uint32_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= 'a' && s[i] <= 'z')
+            m |= 1u << (s[i] - 'a');
+    return m;
+}
+
+static bool lc_make(lcline *L, const char *l, size_t n)
+{
+    L->s = malloc(n + 1);
+    if (!L->s)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        L->s[i] = (char)tolower((unsigned char)l[i]);
+    L->s[n] = '\0';
+    L->n = n;
+    L->letters = letters_of(L->s, n);
+    return true;
+}
+
+/* Where w (lower case) may occur in L: NULL when a letter of w is missing from the line. */
+static const char *lc_find(const lcline *L, const char *w, size_t wl)
+{
+    if (letters_of(w, wl) & ~L->letters)
+        return NULL;
+    return memmem(L->s, L->n, w, wl);
+}
+
+/* w are lower-case words */
+static const char *find_word_lc(const lcline *L, const char *w)
 {
     size_t wl = strlen(w);
-    const char *p = l;
-    while ((p = memmem(p, (size_t)(l + n - p), w, wl))) {
+    const char *l = L->s, *p = lc_find(L, w, wl);
+    size_t n = L->n;
+    for (; p; p = memmem(p, (size_t)(l + n - p), w, wl)) {
         bool before = p == l || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
         bool after = p + wl == l + n || !(isalnum((unsigned char)p[wl]) || p[wl] == '_');
         if (before && after)
@@ -585,30 +624,18 @@ static const char *find_word_lc(const char *l, size_t n, const char *w)
     return NULL;
 }
 
-static bool any_word(const char *l, size_t n, const char *const *w, size_t nw)
+static bool any_word(const lcline *L, const char *const *w, size_t nw)
 {
     for (size_t i = 0; i < nw; i++)
-        if (find_word_lc(l, n, w[i]))
+        if (find_word_lc(L, w[i]))
             return true;
     return false;
 }
 
-static char *lower_copy(const char *l, size_t n)
+static bool is_exec(const lcline *L)
 {
-    char *c = malloc(n + 1);
-    if (!c)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        c[i] = (char)tolower((unsigned char)l[i]);
-    c[n] = '\0';
-    return c;
-}
-
-/* lc: lower-case text */
-static bool is_exec(const char *lc, size_t n)
-{
-    return any_word(lc, n, EXEC_WORDS, sizeof EXEC_WORDS / sizeof *EXEC_WORDS) ||
-           memmem(lc, n, "cmd /c", 6) || memmem(lc, n, "cmd.exe", 7) || memmem(lc, n, "cmd /k", 6);
+    return any_word(L, EXEC_WORDS, sizeof EXEC_WORDS / sizeof *EXEC_WORDS) ||
+           lc_find(L, "cmd /c", 6) || lc_find(L, "cmd.exe", 7) || lc_find(L, "cmd /k", 6);
 }
 
 static void check_literals(scan_ctx *c, const char *l, size_t n)
@@ -649,11 +676,11 @@ static void check_literals(scan_ctx *c, const char *l, size_t n)
     }
 }
 
-static size_t count_lc(const char *l, size_t n, const char *w)
+static size_t count_lc(const lcline *L, const char *w)
 {
-    size_t k = 0, wl = strlen(w);
-    const char *p = l;
-    while ((p = memmem(p, (size_t)(l + n - p), w, wl))) {
+    size_t k = 0, wl = strlen(w), n = L->n;
+    const char *l = L->s, *p = lc_find(L, w, wl);
+    for (; p; p = memmem(p, (size_t)(l + n - p), w, wl)) {
         k++;
         p += wl;
     }
@@ -674,40 +701,40 @@ static void analyze_cb(void *ud, const char *l, size_t n, size_t lineno, size_t 
         c->flags |= EG_VBA_F_AUTOEXEC;
         keep(c->ev_auto, sizeof c->ev_auto, lineno, l, n);
     }
-    char *lc = lower_copy(l, n);
-    if (!lc)
+    lcline lc;
+    if (!lc_make(&lc, l, n))
         return;
-    if (is_exec(lc, n)) {
+    if (is_exec(&lc)) {
         c->flags |= EG_VBA_F_EXEC;
         keep(c->ev_exec, sizeof c->ev_exec, lineno, l, n);
     }
-    if (any_word(lc, n, DOWNLOAD_WORDS, sizeof DOWNLOAD_WORDS / sizeof *DOWNLOAD_WORDS)) {
+    if (any_word(&lc, DOWNLOAD_WORDS, sizeof DOWNLOAD_WORDS / sizeof *DOWNLOAD_WORDS)) {
         c->flags |= EG_VBA_F_DOWNLOAD;
         keep(c->ev_dl, sizeof c->ev_dl, lineno, l, n);
     }
-    if (find_word_lc(lc, n, "declare") && find_word_lc(lc, n, "lib")) {
+    if (find_word_lc(&lc, "declare") && find_word_lc(&lc, "lib")) {
         c->flags |= EG_VBA_F_DECLARE;
         keep(c->ev_decl, sizeof c->ev_decl, lineno, l, n);
     }
-    if (find_word_lc(lc, n, "createobject") || find_word_lc(lc, n, "getobject")) {
+    if (find_word_lc(&lc, "createobject") || find_word_lc(&lc, "getobject")) {
         c->flags |= EG_VBA_F_CREATEOBJECT;
         keep(c->ev_create, sizeof c->ev_create, lineno, l, n);
     }
-    size_t chr = count_lc(lc, n, "chr(") + count_lc(lc, n, "chrw(") + count_lc(lc, n, "chr$(") +
-                 count_lc(lc, n, "chrb(");
+    size_t chr = count_lc(&lc, "chr(") + count_lc(&lc, "chrw(") + count_lc(&lc, "chr$(") +
+                 count_lc(&lc, "chrb(");
     c->n_chr += chr;
     if (chr >= 5)
         keep(c->ev_obf, sizeof c->ev_obf, lineno, l, n);
-    if (find_word_lc(lc, n, "strreverse")) {
+    if (find_word_lc(&lc, "strreverse")) {
         c->strrev = true;
         keep(c->ev_obf, sizeof c->ev_obf, lineno, l, n);
     }
-    c->n_replace += count_lc(lc, n, "replace(");
-    if (find_word_lc(lc, n, "xor") && (memmem(lc, n, "chr", 3) || memmem(lc, n, "asc", 3))) {
+    c->n_replace += count_lc(&lc, "replace(");
+    if (find_word_lc(&lc, "xor") && (lc_find(&lc, "chr", 3) || lc_find(&lc, "asc", 3))) {
         c->xor_chr = true; /* characters computed with XOR */
         keep(c->ev_obf, sizeof c->ev_obf, lineno, l, n);
     }
-    free(lc);
+    free(lc.s);
     check_literals(c, l, n);
 }
 
@@ -726,17 +753,17 @@ static void analyze_decoded(scan_ctx *c, const char *dec, size_t len)
         const char *l = dec + a;
         if (shown++ < 8)
             eg_scan_finding(c->s, c->obj, EG_R_VBA_DECODED, "%.*s", (int)(n > 240 ? 240 : n), l);
-        char *lc = lower_copy(l, n);
-        if (!lc)
+        lcline lc;
+        if (!lc_make(&lc, l, n))
             break;
-        if (is_exec(lc, n)) {
+        if (is_exec(&lc)) {
             c->flags |= EG_VBA_F_EXEC;
             if (!c->ev_exec[0])
                 snprintf(c->ev_exec, sizeof c->ev_exec, "decoded: %.*s", (int)(n > 160 ? 160 : n),
                          l);
         }
-        bool dl = any_word(lc, n, DOWNLOAD_WORDS, sizeof DOWNLOAD_WORDS / sizeof *DOWNLOAD_WORDS);
-        free(lc);
+        bool dl = any_word(&lc, DOWNLOAD_WORDS, sizeof DOWNLOAD_WORDS / sizeof *DOWNLOAD_WORDS);
+        free(lc.s);
         if (dl) {
             c->flags |= EG_VBA_F_DOWNLOAD;
             if (!c->ev_dl[0])
