@@ -14,6 +14,7 @@
 #include "payload/cmdline.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -600,19 +601,25 @@ static bool lc_make(lcline *L, const char *l, size_t n)
     return true;
 }
 
-/* Where w (lower case) may occur in L: NULL when a letter of w is missing from the line. */
-static const char *lc_find(const lcline *L, const char *w, size_t wl)
+/* Where w (lower case; wmask its letters, 0 to have them counted) may occur in L: NULL when a
+ * letter of w is missing from the line. */
+static const char *lc_find_m(const lcline *L, const char *w, size_t wl, uint32_t wmask)
 {
-    if (letters_of(w, wl) & ~L->letters)
+    if ((wmask ? wmask : letters_of(w, wl)) & ~L->letters)
         return NULL;
     return memmem(L->s, L->n, w, wl);
 }
 
+static const char *lc_find(const lcline *L, const char *w, size_t wl)
+{
+    return lc_find_m(L, w, wl, 0);
+}
+
 /* w are lower-case words */
-static const char *find_word_lc(const lcline *L, const char *w)
+static const char *find_word_m(const lcline *L, const char *w, uint32_t wmask)
 {
     size_t wl = strlen(w);
-    const char *l = L->s, *p = lc_find(L, w, wl);
+    const char *l = L->s, *p = lc_find_m(L, w, wl, wmask);
     size_t n = L->n;
     for (; p; p = memmem(p, (size_t)(l + n - p), w, wl)) {
         bool before = p == l || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
@@ -624,18 +631,35 @@ static const char *find_word_lc(const lcline *L, const char *w)
     return NULL;
 }
 
-static bool any_word(const lcline *L, const char *const *w, size_t nw)
+static const char *find_word_lc(const lcline *L, const char *w)
 {
-    for (size_t i = 0; i < nw; i++)
-        if (find_word_lc(L, w[i]))
+    return find_word_m(L, w, 0);
+}
+
+/* masks: the letters of each word, filled on first use (any thread may fill a slot; they all
+ * write the same value) */
+static bool any_word(const lcline *L, const char *const *w, _Atomic uint32_t *masks, size_t nw)
+{
+    for (size_t i = 0; i < nw; i++) {
+        uint32_t m = atomic_load_explicit(&masks[i], memory_order_relaxed);
+        if (!m) {
+            m = letters_of(w[i], strlen(w[i]));
+            atomic_store_explicit(&masks[i], m, memory_order_relaxed);
+        }
+        if (find_word_m(L, w[i], m))
             return true;
+    }
     return false;
 }
 
+#define N_EXEC (sizeof EXEC_WORDS / sizeof *EXEC_WORDS)
+#define N_DOWNLOAD (sizeof DOWNLOAD_WORDS / sizeof *DOWNLOAD_WORDS)
+static _Atomic uint32_t exec_masks[N_EXEC], download_masks[N_DOWNLOAD];
+
 static bool is_exec(const lcline *L)
 {
-    return any_word(L, EXEC_WORDS, sizeof EXEC_WORDS / sizeof *EXEC_WORDS) ||
-           lc_find(L, "cmd /c", 6) || lc_find(L, "cmd.exe", 7) || lc_find(L, "cmd /k", 6);
+    return any_word(L, EXEC_WORDS, exec_masks, N_EXEC) || lc_find(L, "cmd /c", 6) ||
+           lc_find(L, "cmd.exe", 7) || lc_find(L, "cmd /k", 6);
 }
 
 static void check_literals(scan_ctx *c, const char *l, size_t n)
@@ -708,7 +732,7 @@ static void analyze_cb(void *ud, const char *l, size_t n, size_t lineno, size_t 
         c->flags |= EG_VBA_F_EXEC;
         keep(c->ev_exec, sizeof c->ev_exec, lineno, l, n);
     }
-    if (any_word(&lc, DOWNLOAD_WORDS, sizeof DOWNLOAD_WORDS / sizeof *DOWNLOAD_WORDS)) {
+    if (any_word(&lc, DOWNLOAD_WORDS, download_masks, N_DOWNLOAD)) {
         c->flags |= EG_VBA_F_DOWNLOAD;
         keep(c->ev_dl, sizeof c->ev_dl, lineno, l, n);
     }
@@ -762,7 +786,7 @@ static void analyze_decoded(scan_ctx *c, const char *dec, size_t len)
                 snprintf(c->ev_exec, sizeof c->ev_exec, "decoded: %.*s", (int)(n > 160 ? 160 : n),
                          l);
         }
-        bool dl = any_word(&lc, DOWNLOAD_WORDS, sizeof DOWNLOAD_WORDS / sizeof *DOWNLOAD_WORDS);
+        bool dl = any_word(&lc, DOWNLOAD_WORDS, download_masks, N_DOWNLOAD);
         free(lc.s);
         if (dl) {
             c->flags |= EG_VBA_F_DOWNLOAD;
