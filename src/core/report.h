@@ -16,6 +16,8 @@ struct eg_report {
     size_t n_findings, cap_findings;
     eg_ioc *iocs;
     size_t n_iocs, cap_iocs;
+    uint32_t *ioc_slots; /* open-addressing index of iocs (position + 1), for de-duplication */
+    size_t ioc_mask;
     eg_verdict verdict;
     int score;
     double elapsed_ms;
