@@ -81,10 +81,10 @@ uint8_t *eg_office_b64_decode(const char *in, size_t len, size_t *outlen)
 
 bool eg_office_looks_like_cmd(const char *s, size_t len)
 {
-    static const char *const words[] = {"powershell", "cmd.exe",     "cmd /c",      "cmd /k",      "mshta",
-                                        "regsvr32",   "rundll32",    "wscript.exe", "wscript ",    "cscript.exe",
-                                        "cscript ",   "certutil",    "bitsadmin",   "schtasks",    "-enc",
-                                        "start-process"};
+    static const char *const words[] = {"powershell", "cmd.exe",     "cmd /c",   "cmd /k",
+                                        "mshta",      "regsvr32",    "rundll32", "wscript.exe",
+                                        "wscript ",   "cscript.exe", "cscript ", "certutil",
+                                        "bitsadmin",  "schtasks",    "-enc",     "start-process"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (eg_memmem_ci(s, len, words[i], strlen(words[i])))
             return true;
@@ -136,21 +136,43 @@ static size_t to_u16(const char *s, uint16_t *out, size_t max)
     return n;
 }
 
+static bool u16_at(const uint8_t *p, const uint16_t *w, size_t wn)
+{
+    for (size_t k = 0; k < wn; k++) {
+        unsigned c = (unsigned)(p[2 * k] | (p[2 * k + 1] << 8));
+        if (c < 0x80)
+            c = (unsigned)tolower((int)c);
+        if (c != w[k])
+            return false;
+    }
+    return true;
+}
+
+/* w (lower case) as UTF-16LE in d at any byte offset, ASCII letters in either case. The
+ * candidates are the places of w's first byte in each case, found with memchr; each case's
+ * pointer only moves forward, so the search stays linear. */
 static bool find_u16(const uint8_t *d, size_t len, const uint16_t *w, size_t wn)
 {
     if (!wn || len < wn * 2)
         return false;
-    for (size_t i = 0; i + wn * 2 <= len; i++) {
-        size_t k = 0;
-        for (; k < wn; k++) {
-            unsigned c = (unsigned)(d[i + 2 * k] | (d[i + 2 * k + 1] << 8));
-            if (c < 0x80)
-                c = (unsigned)tolower((int)c);
-            if (c != w[k])
-                break;
-        }
-        if (k == wn)
+    const uint8_t *end = d + (len - wn * 2) + 1; /* one past the last possible start */
+    unsigned c0 = w[0], u0 = c0 < 0x80 ? (unsigned)toupper((int)c0) : c0;
+    uint8_t b[2] = {(uint8_t)(c0 & 0xFF), (uint8_t)(u0 & 0xFF)};
+    const uint8_t *at[2];
+    for (int i = 0; i < 2; i++) {
+        at[i] = memchr(d, b[i], (size_t)(end - d));
+        if (!at[i] || (i == 1 && b[1] == b[0]))
+            at[i] = end;
+    }
+    while (at[0] < end || at[1] < end) {
+        const uint8_t *p = at[0] < at[1] ? at[0] : at[1];
+        if (u16_at(p, w, wn))
             return true;
+        for (int i = 0; i < 2; i++)
+            if (at[i] == p) {
+                const uint8_t *q = p + 1 < end ? memchr(p + 1, b[i], (size_t)(end - p - 1)) : NULL;
+                at[i] = q ? q : end;
+            }
     }
     return false;
 }
