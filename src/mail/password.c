@@ -426,15 +426,22 @@ static uint8_t by_first_n[256];
 static pthread_once_t by_first_once = PTHREAD_ONCE_INIT;
 
 static bool start_byte[256]; /* raw bytes that may begin a label, before folding */
+/* The first characters of labels that take three UTF-8 bytes (kana, kanji, full-width forms):
+ * bit (b2 & 0x3F) of first3[b0 - 0xE0][b1 & 0x3F]. Nearly every character of a Japanese text
+ * begins with a lead byte some label also begins with; this answers for it in one look. */
+static uint64_t first3[16][64];
 
 static void by_first_init(void)
 {
     for (size_t i = 0; i < N_LABELS; i++) {
-        unsigned char c = (unsigned char)labels[i].s[0];
+        const unsigned char *u = (const unsigned char *)labels[i].s;
+        unsigned char c = u[0];
         by_first[c][by_first_n[c]++] = (uint8_t)i;
         start_byte[c] = true;
         if (c >= 'a' && c <= 'z')
             start_byte[c - 32] = true;
+        if (c >= 0xE0 && c <= 0xEF && u[1] >= 0x80 && u[1] <= 0xBF && u[2] >= 0x80 && u[2] <= 0xBF)
+            first3[c - 0xE0][u[1] & 0x3F] |= 1ull << (u[2] & 0x3F);
     }
 }
 
@@ -447,6 +454,11 @@ static bool label_char_at(const unsigned char *u, size_t left)
         unsigned f = cl ? eg_width_fold(cp) : cp;
         if (cl && f != cp)
             return f < 0x80 && start_byte[f];
+    }
+    if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+        if (left < 3 || (u[1] & 0xC0) != 0x80 || (u[2] & 0xC0) != 0x80)
+            return false;
+        return (first3[u[0] - 0xE0][u[1] & 0x3F] >> (u[2] & 0x3F)) & 1;
     }
     for (size_t k = 0; k < by_first_n[u[0]]; k++) {
         const char *s = labels[by_first[u[0]][k]].s;
