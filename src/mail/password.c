@@ -23,6 +23,8 @@
 #define MAX_LINE 8192
 #define MAX_LINES 40000
 #define MAX_VALUE 64
+#define MAX_RUN (4 * MAX_VALUE) /* the most of a line one value is read from */
+#define MAX_NOTE 512            /* a note in brackets after a value, "(半角英数字)" */
 #define MAX_TOKENS 150
 #define COLON_REACH 40 /* "パスワード(半角英数字):" - how far a separator may follow a label */
 
@@ -262,29 +264,39 @@ static void emit(ctx *c, const nline *L, size_t a, size_t b, int prio, const cha
         c->labelled++;
 }
 
-/* Value at p on a line: bracketed content or the run up to the next space. */
+/* Value at p on a line: bracketed content or the run up to the next space. A line can hold a
+ * label every few bytes, so the work per value is bounded by MAX_RUN, not by the line: a longer
+ * run is cut there (emit drops it: it cannot trim down to MAX_VALUE). */
 static bool take_value(const nline *L, size_t p, size_t *a, size_t *b)
 {
     p = skip_spaces(L, p);
     if (p >= L->len)
         return false;
+    size_t lim = L->len - p > MAX_RUN ? p + MAX_RUN : L->len;
     int bi = bracket_open(L, p);
     if (bi >= 0) {
-        size_t s = p + strlen(opens[bi]);
-        const char *e = memmem(L->n + s, L->len - s, closes[bi], strlen(closes[bi]));
+        size_t s = p + strlen(opens[bi]), cn = strlen(closes[bi]);
+        size_t w = s < L->len ? L->len - s : 0;
+        if (w > MAX_VALUE + cn)
+            w = MAX_VALUE + cn;
+        const char *e = memmem(L->n + s, w, closes[bi], cn);
         if (e && (size_t)(e - L->n) > s && (size_t)(e - L->n) - s <= MAX_VALUE) {
             *a = s;
             *b = (size_t)(e - L->n);
             return true;
         }
     }
-    size_t e = p;
-    while (e < L->len && !is_space(L->n[e]) && !starts(L->n, L->len, e, "、") &&
+    size_t e = p, checked = p; /* brackets up to checked hold ASCII only */
+    while (e < lim && !is_space(L->n[e]) && !starts(L->n, L->len, e, "、") &&
            !starts(L->n, L->len, e, "。")) {
-        if (L->n[e] == '(' && e > p) { /* "abc123(半角英数字)": a note in brackets ends the value */
-            const char *cl = memchr(L->n + e, ')', L->len - e);
+        if (L->n[e] == '(' && e > p && e >= checked) {
+            /* "abc123(半角英数字)": a note in brackets ends the value; a '(' inside a bracket
+             * already found ASCII closes at the same ')', so it needs no second look */
+            size_t w = L->len - e > MAX_NOTE ? MAX_NOTE : L->len - e;
+            const char *cl = memchr(L->n + e, ')', w);
             if (cl && !all_ascii(L->n + e, (size_t)(cl - (L->n + e))))
                 break;
+            checked = cl ? (size_t)(cl - L->n) : e + w;
         }
         e++;
     }
