@@ -99,8 +99,8 @@ static void check_padding(cctx *c, const char *t, size_t n)
     c->facts->obfuscated = true;
     char ex[200];
     size_t m = n - best_end < 400 ? n - best_end : 400;
-    eg_scan_finding(c->s, c->obj, EG_R_CMD_WHITESPACE_PADDING, "%s: %zu blanks, then \"%s\"", c->ctx, best,
-                    clip(ex, sizeof ex, t + best_end, m));
+    eg_scan_finding(c->s, c->obj, EG_R_CMD_WHITESPACE_PADDING, "%s: %zu blanks, then \"%s\"",
+                    c->ctx, best, clip(ex, sizeof ex, t + best_end, m));
 }
 
 /* ---- stage 2: carets ---- */
@@ -200,7 +200,8 @@ static long parse_int(const char *p, size_t n, size_t *used)
 }
 
 /* %VAR:~start[,len]% as cmd.exe computes it, clamped to the value. */
-static eg_status apply_slice(const char *val, size_t vlen, const char *spec, size_t slen, eg_buf *out)
+static eg_status apply_slice(const char *val, size_t vlen, const char *spec, size_t slen,
+                             eg_buf *out)
 {
     size_t u1 = 0, u2 = 0;
     long len = (long)vlen;
@@ -221,7 +222,8 @@ static eg_status apply_slice(const char *val, size_t vlen, const char *spec, siz
 }
 
 /* %VAR:from=to%: replace every case-insensitive occurrence; "*from" replaces up to the first. */
-static eg_status apply_subst(const char *val, size_t vlen, const char *spec, size_t slen, eg_buf *out)
+static eg_status apply_subst(const char *val, size_t vlen, const char *spec, size_t slen,
+                             eg_buf *out)
 {
     const char *eq = memchr(spec, '=', slen);
     if (!eq)
@@ -330,7 +332,8 @@ static void collect_vars(cvars *v, const char *t, size_t n, const char *lc)
         if (quoted)
             i++;
         size_t ns = i;
-        while (i < n && t[i] != '=' && t[i] != ' ' && t[i] != '&' && t[i] != '|' && t[i] != '"' && i - ns < 63)
+        while (i < n && t[i] != '=' && t[i] != ' ' && t[i] != '&' && t[i] != '|' && t[i] != '"' &&
+               i - ns < 63)
             i++;
         if (i >= n || t[i] != '=' || i == ns)
             continue;
@@ -400,8 +403,14 @@ typedef struct {
     const char *dl_what;
 } view;
 
-static bool has(const view *w, const char *s) { return memmem(w->lc, w->n, s, strlen(s)) != NULL; }
-static size_t word(const view *w, const char *s) { return eg_pl_find_word(w->lc, w->n, 0, s); }
+static bool has(const view *w, const char *s)
+{
+    return memmem(w->lc, w->n, s, strlen(s)) != NULL;
+}
+static size_t word(const view *w, const char *s)
+{
+    return eg_pl_find_word(w->lc, w->n, 0, s);
+}
 
 static void set_download(view *w, size_t pos, const char *what)
 {
@@ -436,8 +445,8 @@ static void next_arg(const view *w, size_t i, size_t *a, size_t *b)
     }
     size_t j = i;
     while (j < w->n && w->t[j] != ' ' && w->t[j] != '\t' && w->t[j] != '\r' && w->t[j] != '\n' &&
-           w->t[j] != '"' && w->t[j] != '\'' &&
-           w->t[j] != '&' && w->t[j] != '|' && w->t[j] != ';' && w->t[j] != ')')
+           w->t[j] != '"' && w->t[j] != '\'' && w->t[j] != '&' && w->t[j] != '|' &&
+           w->t[j] != ';' && w->t[j] != ')')
         j++;
     *a = i;
     *b = j;
@@ -476,8 +485,10 @@ static void decode_layer(cctx *c, const char *b64, size_t len, const char *label
         cctx sub = {c->s, c->obj, label, c->depth + 1, c->facts, c->decodes};
         c->facts->encoded = true;
         char ex[200];
-        eg_scan_finding(c->s, c->obj, require_text ? EG_R_CMD_POWERSHELL_OBFUSCATION : EG_R_CMD_POWERSHELL_ENCODED,
-                        "%s: %s decodes to \"%s\"", c->ctx, label, clip(ex, sizeof ex, (const char *)p, n));
+        eg_scan_finding(
+            c->s, c->obj,
+            require_text ? EG_R_CMD_POWERSHELL_OBFUSCATION : EG_R_CMD_POWERSHELL_ENCODED,
+            "%s: %s decodes to \"%s\"", c->ctx, label, clip(ex, sizeof ex, (const char *)p, n));
         analyze(&sub, (const char *)p, n);
     }
     eg_buf_free(&raw);
@@ -508,7 +519,8 @@ static void check_powershell(cctx *c, view *w)
     w->ps = true;
     bool hidden = false, bypass = false; /* once per text: long scripts repeat them */
     for (size_t i = ps == NPOS ? 0 : ps; i + 1 < w->n; i++) {
-        if ((w->lc[i] != '-' && w->lc[i] != '/') || (i && w->lc[i - 1] != ' ' && w->lc[i - 1] != '"'))
+        if ((w->lc[i] != '-' && w->lc[i] != '/') ||
+            (i && w->lc[i - 1] != ' ' && w->lc[i - 1] != '"'))
             continue;
         size_t a = i + 1, b = a;
         while (b < w->n && w->lc[b] >= 'a' && w->lc[b] <= 'z')
@@ -558,16 +570,26 @@ static void check_ps_body(cctx *c, view *w)
     for (const char *q = w->lc; (q = memmem(q, w->n - (size_t)(q - w->lc), "[char]", 6)); q += 6)
         chars++;
     if (chars >= 5)
-        eg_scan_finding(c->s, c->obj, EG_R_CMD_POWERSHELL_OBFUSCATION, "%s: %zu [char] conversions", c->ctx,
-                        chars);
+        eg_scan_finding(c->s, c->obj, EG_R_CMD_POWERSHELL_OBFUSCATION, "%s: %zu [char] conversions",
+                        c->ctx, chars);
 }
 
 static void check_downloads(cctx *c, view *w)
 {
-    static const char *const apis[] = {"downloadstring", "downloadfile", "downloaddata", "invoke-webrequest",
-                                       "invoke-restmethod", "start-bitstransfer", "net.webclient",
-                                       "urldownloadtofile", "msxml2.xmlhttp", "msxml2.serverxmlhttp",
-                                       "winhttp.winhttprequest", "microsoft.xmlhttp", "openread(", NULL};
+    static const char *const apis[] = {"downloadstring",
+                                       "downloadfile",
+                                       "downloaddata",
+                                       "invoke-webrequest",
+                                       "invoke-restmethod",
+                                       "start-bitstransfer",
+                                       "net.webclient",
+                                       "urldownloadtofile",
+                                       "msxml2.xmlhttp",
+                                       "msxml2.serverxmlhttp",
+                                       "winhttp.winhttprequest",
+                                       "microsoft.xmlhttp",
+                                       "openread(",
+                                       NULL};
     for (size_t i = 0; apis[i]; i++) {
         const char *h = memmem(w->lc, w->n, apis[i], strlen(apis[i]));
         if (h)
@@ -619,16 +641,18 @@ static void check_regsvr32(cctx *c, view *w)
             break;
         if (strlen(flags) + (b - a) + 2 < sizeof flags)
             strncat(strcat(flags, flags[0] ? " " : ""), w->t + a, b - a);
-        if (b - a > 3 && !strncasecmp(w->t + a + 1, "i:", 2) && eg_memmem_ci(w->t + a, b - a, "http", 4))
+        if (b - a > 3 && !strncasecmp(w->t + a + 1, "i:", 2) &&
+            eg_memmem_ci(w->t + a, b - a, "http", 4))
             set_download(w, a, "regsvr32 /i: remote scriptlet");
         i = b + (b < w->n && (w->t[b] == '"' || w->t[b] == '\''));
     }
     bool remote = b > a + 1 && w->t[a] == '\\' && w->t[a + 1] == '\\';
     if (remote)
         set_download(w, a, "regsvr32 of a DLL on a remote share");
-    eg_scan_finding(c->s, c->obj, EG_R_CMD_REGSVR32, "%s: regsvr32 %s%sDLL \"%.*s\"%s", c->ctx, flags,
-                    flags[0] ? ", " : "", (int)(b - a < 200 ? b - a : 200), w->t + a,
-                    b > a && !ext_usual_dll(w->t + a, b - a) ? " (unusual extension for a DLL)" : "");
+    eg_scan_finding(c->s, c->obj, EG_R_CMD_REGSVR32, "%s: regsvr32 %s%sDLL \"%.*s\"%s", c->ctx,
+                    flags, flags[0] ? ", " : "", (int)(b - a < 200 ? b - a : 200), w->t + a,
+                    b > a && !ext_usual_dll(w->t + a, b - a) ? " (unusual extension for a DLL)"
+                                                             : "");
 }
 
 static void check_rundll32(cctx *c, view *w)
@@ -658,9 +682,9 @@ static void check_rundll32(cctx *c, view *w)
         set_download(w, a, "rundll32 of a DLL on a remote share");
     if (eg_memmem_ci(w->t + a, b - a, "javascript:", 11))
         set_download(w, a, "rundll32 javascript:");
-    eg_scan_finding(c->s, c->obj, EG_R_CMD_RUNDLL32, "%s: rundll32 DLL \"%.*s\" export \"%.*s\"", c->ctx,
-                    (int)(comma - a < 200 ? comma - a : 200), w->t + a, (int)(eb - ea < 80 ? eb - ea : 80),
-                    w->t + ea);
+    eg_scan_finding(c->s, c->obj, EG_R_CMD_RUNDLL32, "%s: rundll32 DLL \"%.*s\" export \"%.*s\"",
+                    c->ctx, (int)(comma - a < 200 ? comma - a : 200), w->t + a,
+                    (int)(eb - ea < 80 ? eb - ea : 80), w->t + ea);
 }
 
 static void check_hosts(cctx *c, view *w)
@@ -695,7 +719,8 @@ static void check_hosts(cctx *c, view *w)
             i = b;
         }
         eg_scan_finding(c->s, c->obj, EG_R_CMD_SCRIPT_HOST, "%s: %s \"%.*s\"%s", c->ctx, hosts[k],
-                        (int)(b - a < 200 ? b - a : 200), w->t + a, has(w, "//e:") ? " (engine forced with //E:)" : "");
+                        (int)(b - a < 200 ? b - a : 200), w->t + a,
+                        has(w, "//e:") ? " (engine forced with //E:)" : "");
     }
 }
 
@@ -709,11 +734,13 @@ static void check_findstr(cctx *c, view *w)
         end++;
     const char *seg = w->lc + p;
     size_t sn = end - p;
-    bool self = memmem(seg, sn, ".lnk", 4) || memmem(seg, sn, "%~f0", 4) || memmem(seg, sn, "%~0", 3);
+    bool self =
+        memmem(seg, sn, ".lnk", 4) || memmem(seg, sn, "%~f0", 4) || memmem(seg, sn, "%~0", 3);
     const char *gt = memchr(seg, '>', sn);
     bool to_script = false;
     if (gt) {
-        static const char *const ext[] = {".vbs", ".js", ".jse", ".vbe", ".wsf", ".hta", ".bat", ".cmd", ".ps1", NULL};
+        static const char *const ext[] = {".vbs", ".js",  ".jse", ".vbe", ".wsf",
+                                          ".hta", ".bat", ".cmd", ".ps1", NULL};
         for (size_t i = 0; ext[i]; i++)
             if (memmem(gt, sn - (size_t)(gt - seg), ext[i], strlen(ext[i])))
                 to_script = true;
@@ -733,7 +760,8 @@ static void check_cmd_chain(cctx *c, view *w)
     size_t i = after_prog(w, p, "cmd");
     bool run = false;
     for (size_t j = i; j < w->n && j < i + 24; j++)
-        if (w->lc[j] == '/' && j + 1 < w->n && (w->lc[j + 1] == 'c' || w->lc[j + 1] == 'k' || w->lc[j + 1] == 'r'))
+        if (w->lc[j] == '/' && j + 1 < w->n &&
+            (w->lc[j + 1] == 'c' || w->lc[j + 1] == 'k' || w->lc[j + 1] == 'r'))
             run = true;
     if (!run)
         return;
@@ -755,39 +783,59 @@ static void check_cmd_chain(cctx *c, view *w)
                 chain++;
                 j++;
             }
-    if (chain)
-    {
+    if (chain) {
         char ex[200];
-        eg_scan_finding(c->s, c->obj, EG_R_CMD_SHELL_CHAIN, "%s: %d chained commands%s: %s", c->ctx, chain + 1,
-                        has(w, "/v:on") ? " (delayed expansion on)" : "", clip(ex, sizeof ex, w->t + p, w->n - p));
+        eg_scan_finding(c->s, c->obj, EG_R_CMD_SHELL_CHAIN, "%s: %d chained commands%s: %s", c->ctx,
+                        chain + 1, has(w, "/v:on") ? " (delayed expansion on)" : "",
+                        clip(ex, sizeof ex, w->t + p, w->n - p));
     }
 }
 
 static void check_executors(view *w)
 {
-    static const char *const words[] = {"start-process", "saps", "invoke-item", "start", "shellexecute",
-                                        "invoke-wmimethod", "win32_process", "call", NULL};
+    static const char *const words[] = {"start-process", "saps",         "invoke-item",
+                                        "start",         "shellexecute", "invoke-wmimethod",
+                                        "win32_process", "call",         NULL};
     for (size_t i = 0; words[i] && !w->execute; i++)
         if (word(w, words[i]) != NPOS)
             w->execute = true;
-    if (!w->execute && (has(w, ".run(") || has(w, ".run ") || has(w, ".exec(") || has(w, ".shellexecute") ||
-                        has(w, "& $") || has(w, "&$") || has(w, "&(") || has(w, " -file ")))
+    if (!w->execute &&
+        (has(w, ".run(") || has(w, ".run ") || has(w, ".exec(") || has(w, ".shellexecute") ||
+         has(w, "& $") || has(w, "&$") || has(w, "&(") || has(w, " -file ")))
         w->execute = true;
 }
 
 static void check_dropped(cctx *c, view *w)
 {
-    static const char *const dirs[] = {"%temp%", "%tmp%", "%appdata%", "%localappdata%", "%programdata%",
-                                       "%public%", "%userprofile%", "\\appdata\\", "\\temp\\", "\\programdata\\",
-                                       "\\users\\public\\", "$env:temp", "$env:tmp", "$env:appdata",
-                                       "$env:localappdata", "$env:public", "$env:programdata", NULL};
+    static const char *const dirs[] = {"%temp%",
+                                       "%tmp%",
+                                       "%appdata%",
+                                       "%localappdata%",
+                                       "%programdata%",
+                                       "%public%",
+                                       "%userprofile%",
+                                       "\\appdata\\",
+                                       "\\temp\\",
+                                       "\\programdata\\",
+                                       "\\users\\public\\",
+                                       "$env:temp",
+                                       "$env:tmp",
+                                       "$env:appdata",
+                                       "$env:localappdata",
+                                       "$env:public",
+                                       "$env:programdata",
+                                       NULL};
     int found = 0;
     for (size_t d = 0; dirs[d] && found < MAX_DROPPED; d++) {
         size_t dl = strlen(dirs[d]);
-        for (const char *h = w->lc; found < MAX_DROPPED && (h = memmem(h, w->n - (size_t)(h - w->lc), dirs[d], dl));
-             h += dl) {
-            size_t a, b;
-            eg_pl_token_at(w->t, w->n, (size_t)(h - w->lc), &a, &b);
+        /* the next search starts after the token a match is in: one token is judged once, so a
+         * text of nothing but "\temp\" stays linear */
+        size_t next = 0;
+        for (const char *h = w->lc; found < MAX_DROPPED && next < w->n &&
+                                    (h = memmem(w->lc + next, w->n - next, dirs[d], dl));) {
+            size_t a, b, at = (size_t)(h - w->lc);
+            eg_pl_token_at(w->t, w->n, at, &a, &b);
+            next = b > at + dl ? b : at + dl;
             const char *dot = NULL;
             for (size_t k = b; k > a; k--) {
                 if (w->t[k - 1] == '.') {
@@ -799,7 +847,8 @@ static void check_dropped(cctx *c, view *w)
             }
             if (!dot || (size_t)(w->t + b - dot) < 2 || (size_t)(w->t + b - dot) > 8)
                 continue;
-            eg_scan_finding(c->s, c->obj, EG_R_CMD_DROPPED_FILE, "%s: %.*s", c->ctx, (int)(b - a), w->t + a);
+            eg_scan_finding(c->s, c->obj, EG_R_CMD_DROPPED_FILE, "%s: %.*s", c->ctx, (int)(b - a),
+                            w->t + a);
             found++;
         }
     }
@@ -851,14 +900,15 @@ static eg_status deobfuscate(cctx *c, const char *cmd, size_t len, eg_buf *out)
     if (inword >= 2 || vars.slices || vars.expands >= 3 || ticks >= 3 || joins >= 2)
         c->facts->obfuscated = true;
     if (inword >= 2)
-        eg_scan_finding(c->s, c->obj, EG_R_CMD_CARET_OBFUSCATION, "%s: %d carets inside words: %s", c->ctx, inword,
-                        shown);
+        eg_scan_finding(c->s, c->obj, EG_R_CMD_CARET_OBFUSCATION, "%s: %d carets inside words: %s",
+                        c->ctx, inword, shown);
     if (vars.slices || vars.expands >= 3)
-        eg_scan_finding(c->s, c->obj, EG_R_CMD_ENV_OBFUSCATION, "%s: %d slices/substitutions, %d variables set: %s",
-                        c->ctx, vars.slices, (int)vars.n, shown);
+        eg_scan_finding(c->s, c->obj, EG_R_CMD_ENV_OBFUSCATION,
+                        "%s: %d slices/substitutions, %d variables set: %s", c->ctx, vars.slices,
+                        (int)vars.n, shown);
     if (ticks >= 3 || joins >= 2)
-        eg_scan_finding(c->s, c->obj, EG_R_CMD_POWERSHELL_OBFUSCATION, "%s: %d backticks, %d split strings: %s",
-                        c->ctx, ticks, joins, shown);
+        eg_scan_finding(c->s, c->obj, EG_R_CMD_POWERSHELL_OBFUSCATION,
+                        "%s: %d backticks, %d split strings: %s", c->ctx, ticks, joins, shown);
     vars_free(&vars);
     eg_buf_free(&b1);
     eg_buf_free(&b2);
@@ -899,8 +949,8 @@ static void analyze(cctx *c, const char *cmd, size_t len)
     eg_buf_free(&clean);
 }
 
-void eg_cmdline_analyze_ex(eg_scan *s, const eg_object *obj, const char *cmd, size_t len, const char *context,
-                           eg_cmdline_facts *facts)
+void eg_cmdline_analyze_ex(eg_scan *s, const eg_object *obj, const char *cmd, size_t len,
+                           const char *context, eg_cmdline_facts *facts)
 {
     eg_cmdline_facts local;
     memset(&local, 0, sizeof local);
@@ -911,7 +961,8 @@ void eg_cmdline_analyze_ex(eg_scan *s, const eg_object *obj, const char *cmd, si
         *facts = local;
 }
 
-void eg_cmdline_analyze(eg_scan *s, const eg_object *obj, const char *cmd, size_t len, const char *context)
+void eg_cmdline_analyze(eg_scan *s, const eg_object *obj, const char *cmd, size_t len,
+                        const char *context)
 {
     eg_cmdline_analyze_ex(s, obj, cmd, len, context, NULL);
 }

