@@ -36,7 +36,7 @@ typedef struct tok {
 
 typedef struct strv {
     char *p;
-    size_t n;
+    size_t n, cap; /* cap: bytes allocated at p */
 } strv;
 
 typedef struct var {
@@ -155,11 +155,17 @@ static bool sv_append(strv *s, const char *p, size_t n)
 {
     if (s->n + n > MAX_VALUE)
         return false;
-    char *q = realloc(s->p, s->n + n + 1);
-    if (!q)
-        return false;
-    memcpy(q + s->n, p, n);
-    s->p = q;
+    if (s->n + n + 1 > s->cap) { /* doubling: a long chain of short pieces copies each once */
+        size_t cap = s->cap ? s->cap : 32;
+        while (cap < s->n + n + 1)
+            cap *= 2;
+        char *q = realloc(s->p, cap);
+        if (!q)
+            return false;
+        s->p = q;
+        s->cap = cap;
+    }
+    memcpy(s->p + s->n, p, n);
     s->n += n;
     s->p[s->n] = '\0';
     return true;
@@ -360,7 +366,7 @@ static void set_var(decoder *d, const tok *name, strv *v)
         free(x->v.p);
     }
     x->v = *v;
-    v->p = NULL;
+    *v = (strv){0};
 }
 
 static void decode_line(decoder *d, const char *line, size_t len)
@@ -382,8 +388,11 @@ static void decode_line(decoder *d, const char *line, size_t len)
         }
         free(v.p);
     }
-    /* anywhere else: the longest decodable expression starting at each literal or Chr() */
-    for (size_t k = 0; k < n; k++) {
+    /* anywhere else: the longest decodable expression starting at each literal or Chr(). The
+     * tokens all attempts walk are counted: a chain that fails at its end ("v&v&v&...)") would
+     * otherwise be parsed again from each of its terms, quadratic in a 4096-token line. */
+    size_t walked = 0;
+    for (size_t k = 0; k < n && walked <= 8 * n; k++) {
         if (!(toks[k].k == T_STR ||
               (toks[k].k == T_ID &&
                (tok_is(&toks[k], "chr") || tok_is(&toks[k], "chrw") ||
@@ -394,7 +403,9 @@ static void decode_line(decoder *d, const char *line, size_t len)
         strv v = {0};
         /* a bare variable re-emits what was already shown at its assignment */
         int need = toks[k].k == T_ID && find_var(d, toks[k].p, toks[k].n) ? 2 : 1;
-        if (parse_expr(&e, &v) && e.interesting >= need) {
+        bool ok = parse_expr(&e, &v);
+        walked += e.i > k ? e.i - k : 1;
+        if (ok && e.interesting >= need) {
             emit(d, &v);
             k = e.i - 1;
         }

@@ -263,6 +263,29 @@ static void test_mht_document(void **state)
     free(am);
 }
 
+/* Lines of a 2040-term concatenation that fails at its end: the decoder walks a bounded number of
+ * tokens per line (each term once started a new parse, quadratic in the line), and a decodable
+ * line after them is still decoded. */
+static void test_decoder_failing_chains(void **state)
+{
+    (void)state;
+    eg_buf src, out;
+    eg_buf_init(&src, 0);
+    eg_buf_init(&out, 0);
+    eg_buf_puts(&src, "v = \"abcdefghabcdefghabcdefghabcdefgh\"\n");
+    for (int l = 0; l < 300; l++) {
+        for (int t = 0; t < 2040; t++)
+            eg_buf_puts(&src, "v&");
+        eg_buf_puts(&src, ")\n");
+    }
+    eg_buf_puts(&src, "u = \"cal\" & Chr(99) & \".exe\"\n");
+    eg_vba_decode_strings((const char *)src.data, src.len, &out);
+    assert_non_null(out.data);
+    assert_non_null(strstr((const char *)out.data, "calc.exe\n"));
+    eg_buf_free(&src);
+    eg_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_stomping),
         cmocka_unit_test(test_obfuscation_and_decoding),
         cmocka_unit_test(test_decoder_unit),
+        cmocka_unit_test(test_decoder_failing_chains),
         cmocka_unit_test(test_word2003_xml_activemime),
         cmocka_unit_test(test_mht_document),
     };
