@@ -9,6 +9,7 @@
 #include "archive/zip_internal.h"
 
 #include "core/safe.h"
+#include "core/strutil.h"
 #include "core/utf8.h"
 
 #include <errno.h>
@@ -70,6 +71,13 @@ static char *cp932_to_utf8(const uint8_t *p, size_t n, size_t *outlen)
  * else is read as CP932 (Japanese Windows writes names in the ANSI codepage). */
 static char *decode_name(const uint8_t *p, size_t n, bool utf8_flag)
 {
+    /* every input byte gives at least one output byte, and the output is cut at MAX_NAME_OUT:
+     * more input than this cannot show (cut at a UTF-8 character boundary) */
+    if (n > 4 * MAX_NAME_OUT) {
+        n = 4 * MAX_NAME_OUT;
+        while (n > 0 && (p[n] & 0xC0) == 0x80)
+            n--;
+    }
     if (utf8_flag || eg_utf8_valid((const char *)p, n))
         return eg_utf8_sanitize((const char *)p, n, MAX_NAME_OUT, false);
     size_t ulen = 0;
@@ -91,7 +99,8 @@ typedef struct extras {
     uint32_t upath_crc;
 } extras;
 
-/* ZIP64 extra (0x0001): only the fields whose 32-bit values are 0xFFFFFFFF are present, in order. */
+/* ZIP64 extra (0x0001): only the fields whose 32-bit values are 0xFFFFFFFF are present, in order.
+ */
 static void read_zip64(const uint8_t *p, size_t n, uint64_t *usize, uint64_t *csize, uint64_t *off)
 {
     eg_cur c = eg_cur_make(p, n);
@@ -160,7 +169,10 @@ static void set_encryption(eg_zip_entry *e, const extras *x)
     if (e->enc == EG_ZIP_ENC_AES) {
         e->method = x->aes_method;
         e->aes_version = x->aes_vendor_version;
-        e->aes_bits = x->aes_strength == 1 ? 128 : x->aes_strength == 2 ? 192 : x->aes_strength == 3 ? 256 : 0;
+        e->aes_bits = x->aes_strength == 1   ? 128
+                      : x->aes_strength == 2 ? 192
+                      : x->aes_strength == 3 ? 256
+                                             : 0;
         if (e->aes_bits == 0 || (e->aes_version != 1 && e->aes_version != 2))
             e->enc = EG_ZIP_ENC_OTHER;
     }
@@ -194,7 +206,57 @@ static void free_entry(eg_zip_entry *e)
     free(e->local_name);
 }
 
-/* Reads the local header of e (already filled from the central directory) and cross-checks. */
+static size_t lh_slot(const eg_zip *z, uint64_t off)
+{
+    uint64_t h = off * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h ^ (h >> 29)) & z->lh_mask;
+}
+
+/* The entry already read from the local header at off, or NULL. */
+static const eg_zip_entry *lh_find(const eg_zip *z, uint64_t off)
+{
+    if (!z->lh_slots)
+        return NULL;
+    for (size_t j = lh_slot(z, off); z->lh_slots[j]; j = (j + 1) & z->lh_mask)
+        if (z->e[z->lh_slots[j] - 1].local_offset == off)
+            return &z->e[z->lh_slots[j] - 1];
+    return NULL;
+}
+
+/* Remembers entry i (just pushed, local header read) under its local offset; the index stays at
+ * most half full. On ENOMEM nothing is remembered: only the cache is lost. */
+static void lh_remember(eg_zip *z, size_t i)
+{
+    size_t cap = z->lh_slots ? z->lh_mask + 1 : 0;
+    if (!cap || (z->n + 1) * 2 > cap) {
+        size_t ncap = cap ? cap * 2 : 64;
+        uint32_t *v = calloc(ncap, sizeof *v);
+        if (!v)
+            return;
+        uint32_t *old = z->lh_slots;
+        z->lh_slots = v;
+        z->lh_mask = ncap - 1;
+        for (size_t k = 0; old && k < cap; k++)
+            if (old[k]) {
+                size_t j = lh_slot(z, z->e[old[k] - 1].local_offset);
+                while (v[j])
+                    j = (j + 1) & z->lh_mask;
+                v[j] = old[k];
+            }
+        free(old);
+    }
+    size_t j = lh_slot(z, z->e[i].local_offset);
+    while (z->lh_slots[j]) {
+        if (z->e[z->lh_slots[j] - 1].local_offset == z->e[i].local_offset)
+            return;
+        j = (j + 1) & z->lh_mask;
+    }
+    z->lh_slots[j] = (uint32_t)(i + 1);
+}
+
+/* Reads the local header of e (already filled from the central directory) and cross-checks. A
+ * header read before for another record is not decoded again (its name may be 64 KiB of bytes
+ * that iconv rejects one by one, and 65 535 records may point at it). */
 static eg_status check_local(eg_zip *z, eg_zip_entry *e, const uint8_t *cd_name, size_t cd_name_len)
 {
     const uint8_t *d = z->data;
@@ -204,6 +266,7 @@ static eg_status check_local(eg_zip *z, eg_zip_entry *e, const uint8_t *cd_name,
         e->local_bad = true;
         return EG_OK;
     }
+    const eg_zip_entry *prev = lh_find(z, e->local_offset);
     eg_cur_skip(&c, 2); /* version needed */
     uint16_t lflags = eg_cur_u16le(&c);
     eg_cur_skip(&c, 2 + 2 + 2 + 4); /* method, time, date, crc */
@@ -217,14 +280,20 @@ static eg_status check_local(eg_zip *z, eg_zip_entry *e, const uint8_t *cd_name,
         e->local_bad = true;
         return EG_OK;
     }
-    read_extras(lx, xlen, &lus, &lcs, NULL, NULL, NULL);
+    if (prev) {
+        lcs = prev->local_csize;
+        lus = prev->local_usize;
+    } else {
+        read_extras(lx, xlen, &lus, &lcs, NULL, NULL, NULL);
+    }
     e->local_csize = lcs;
     e->local_usize = lus;
     e->data_offset = c.off;
     if (nlen != cd_name_len || memcmp(lname, cd_name, nlen) != 0) {
         e->name_mismatch = true;
     }
-    e->local_name = decode_name(lname, nlen, (lflags & 0x800u) != 0);
+    e->local_name =
+        prev ? eg_strdup(prev->local_name) : decode_name(lname, nlen, (lflags & 0x800u) != 0);
     if (!e->local_name)
         return EG_ENOMEM;
     bool descriptor = (lflags & 8u) != 0;
@@ -294,12 +363,12 @@ static eg_status read_central(eg_zip *z, eg_cur *c, int64_t shift, eg_zip_entry 
 
 /* Where the central directory is, as the end records tell it. */
 typedef struct cd_loc {
-    uint64_t eocd;      /* position of the EOCD record */
-    uint64_t cd_end;    /* where the central directory should end (EOCD or ZIP64 EOCD) */
-    uint64_t cd_off;    /* declared offset */
+    uint64_t eocd;   /* position of the EOCD record */
+    uint64_t cd_end; /* where the central directory should end (EOCD or ZIP64 EOCD) */
+    uint64_t cd_off; /* declared offset */
     uint64_t cd_size;
     uint64_t entries;
-    uint64_t tail_end;  /* end of the EOCD record and its comment */
+    uint64_t tail_end; /* end of the EOCD record and its comment */
     uint16_t comment_len;
     bool zip64;
 } cd_loc;
@@ -403,6 +472,8 @@ static eg_status walk_central(eg_zip *z, const cd_loc *L, int64_t shift, uint32_
             free_entry(&e);
             return st;
         }
+        if (!e.local_bad)
+            lh_remember(z, z->n - 1);
     }
     if (z->n < L->entries && !z->info.entries_capped)
         z->info.truncated = true;
@@ -594,13 +665,23 @@ void eg_zip_free(eg_zip *z)
     for (size_t i = 0; i < z->n; i++)
         free_entry(&z->e[i]);
     free(z->e);
+    free(z->lh_slots);
     free(z->info.comment);
     free(z);
 }
 
-const eg_zip_info *eg_zip_get_info(const eg_zip *z) { return &z->info; }
-size_t eg_zip_count(const eg_zip *z) { return z ? z->n : 0; }
-const eg_zip_entry *eg_zip_entry_at(const eg_zip *z, size_t i) { return z && i < z->n ? &z->e[i] : NULL; }
+const eg_zip_info *eg_zip_get_info(const eg_zip *z)
+{
+    return &z->info;
+}
+size_t eg_zip_count(const eg_zip *z)
+{
+    return z ? z->n : 0;
+}
+const eg_zip_entry *eg_zip_entry_at(const eg_zip *z, size_t i)
+{
+    return z && i < z->n ? &z->e[i] : NULL;
+}
 
 eg_status eg_zip_find(const eg_zip *z, const char *name, size_t *idx)
 {
@@ -616,7 +697,10 @@ eg_status eg_zip_find(const eg_zip *z, const char *name, size_t *idx)
     return EG_ENOTFOUND;
 }
 
-bool eg_zip_method_supported(uint16_t method) { return method == 0 || method == 8; }
+bool eg_zip_method_supported(uint16_t method)
+{
+    return method == 0 || method == 8;
+}
 
 const char *eg_zip_method_name(uint16_t method, char *buf, size_t bufsz)
 {

@@ -16,6 +16,10 @@ struct eg_zip {
     eg_zip_entry *e;
     size_t n, cap;
     eg_zip_info info;
+    /* local header offset -> first entry read from it (index + 1), open addressing: many central
+     * records may point at one local header, whose name and extras are read only once */
+    uint32_t *lh_slots;
+    size_t lh_mask;
 };
 
 #endif
