@@ -14,7 +14,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-static char low(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+static char low(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
 
 static bool domain_char(char c)
 {
@@ -178,9 +181,9 @@ void eg_domain_set_free(eg_domain_set *set)
 /* Generic second levels under two-letter country codes: co.jp, ne.jp, com.br, co.uk ... */
 static bool generic_second_level(const char *l, size_t n)
 {
-    static const char *const sl[] = {"co", "ne", "or", "ac", "go", "gr", "ed", "ad", "com",
-                                     "net", "org", "edu", "gov", "ltd", "plc", "gob", "mil",
-                                     "nic", "nom", "int", "biz", "info", NULL};
+    static const char *const sl[] = {"co",  "ne",  "or",  "ac",  "go",  "gr",   "ed",  "ad",
+                                     "com", "net", "org", "edu", "gov", "ltd",  "plc", "gob",
+                                     "mil", "nic", "nom", "int", "biz", "info", NULL};
     for (size_t i = 0; sl[i]; i++)
         if (strlen(sl[i]) == n && !strncmp(sl[i], l, n))
             return true;
@@ -398,24 +401,28 @@ static void skeleton(const char *domain, char *out, size_t outsz)
     out[w] = 0;
 }
 
-/* optimal string alignment distance, capped: returns cap+1 when larger */
-static size_t edit_distance(const char *a, const char *b, size_t cap)
+/* Optimal string alignment distance, capped: returns cap+1 when larger. Only the band of cells
+ * within cap of the diagonal is computed (a cell outside it is more than cap away), so two
+ * 250-character names cost 250 x (2 cap + 1) cells, not 250 x 250. */
+size_t eg_domain_edit_distance(const char *a, const char *b, size_t cap)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > EG_DOMAIN_MAX || lb > EG_DOMAIN_MAX)
         return cap + 1;
     if ((la > lb ? la - lb : lb - la) > cap)
         return cap + 1;
-    static const size_t W = EG_DOMAIN_MAX + 1;
-    size_t rows[3][EG_DOMAIN_MAX + 1];
+    const size_t inf = cap + 1; /* stands for any value past cap */
+    size_t rows[3][EG_DOMAIN_MAX + 2];
     size_t *pp = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    (void)W;
+        prev[j] = j <= cap ? j : inf;
     for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        size_t rowmin = cur[0];
-        for (size_t j = 1; j <= lb; j++) {
+        size_t lo = i > cap ? i - cap : 1, hi = i + cap < lb ? i + cap : lb;
+        cur[lo - 1] = lo == 1 && i <= cap ? i : inf; /* left of the band */
+        if (hi + 1 <= lb)
+            cur[hi + 1] = inf; /* right of it, read by the next row */
+        size_t rowmin = cur[lo - 1];
+        for (size_t j = lo; j <= hi; j++) {
             size_t cost = a[i - 1] != b[j - 1];
             size_t v = prev[j] + 1;
             if (cur[j - 1] + 1 < v)
@@ -435,7 +442,7 @@ static size_t edit_distance(const char *a, const char *b, size_t cap)
         prev = cur;
         cur = t;
     }
-    return prev[lb];
+    return prev[lb] > cap ? cap + 1 : prev[lb];
 }
 
 static size_t first_label_len(const char *d)
@@ -485,5 +492,5 @@ bool eg_domain_lookalike(const char *a, const char *b)
     snprintf(lb_, sizeof lb_, "%s", rb);
     eg_ascii_lower(la_);
     eg_ascii_lower(lb_);
-    return edit_distance(la_, lb_, cap) <= cap;
+    return eg_domain_edit_distance(la_, lb_, cap) <= cap;
 }

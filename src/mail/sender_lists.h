@@ -53,6 +53,9 @@ bool eg_domain_same_org(const char *a, const char *b);
  * folding (0/o, 1/l, rn/m, vv/w, cl/d, Cyrillic and Greek look-alikes after punycode decoding),
  * one edit away (two for long names), or b used as a subdomain of another registrable domain. */
 bool eg_domain_lookalike(const char *a, const char *b);
+/* Optimal string alignment distance (substitution, insertion, deletion, adjacent transposition)
+ * between a and b when at most cap, else cap + 1; strings over EG_DOMAIN_MAX give cap + 1. */
+size_t eg_domain_edit_distance(const char *a, const char *b, size_t cap);
 
 /* Decodes a punycode ("xn--") label sequence into UTF-8 in out; false when a label is invalid or
  * out is too small. Labels without the prefix are copied. */
