@@ -112,6 +112,10 @@ static size_t decode_chars(const char *l, size_t n, eg_buf *out)
             eg_buf_putc(out, '\n');
             found++;
             i = j;
+        } else if (j > i + 1) {
+            /* no chain: go on where it stopped. A start inside the literals it read would only
+             * re-read them (a line of quotes was once read again from each quote, quadratic) */
+            i = j - 1;
         }
         eg_buf_free(&v);
     }

@@ -559,13 +559,49 @@ static void test_xlsb_resolved(void **state)
         eg_buf_free(&f[i]);
 }
 
+/* A macro sheet whose first formula is 60 000 quotes (read as one string full of "" escapes):
+ * the CHAR() chain search goes on where a chain stopped instead of starting again at each quote,
+ * and the real chain in the next cell is still decoded. */
+static void test_xlsm_quote_line(void **state)
+{
+    (void)state;
+    eg_buf ms;
+    eg_buf_init(&ms, 0);
+    eg_buf_puts(&ms, "<?xml version=\"1.0\"?><xm:macrosheet "
+                     "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
+                     "xmlns:xm=\"http://schemas.microsoft.com/office/excel/2006/main\"><sheetData>"
+                     "<row r=\"1\"><c r=\"A1\"><f>");
+    for (int i = 0; i < 60000; i++)
+        eg_buf_puts(&ms, "&quot;");
+    eg_buf_puts(
+        &ms, "</f></c></row><row r=\"2\"><c r=\"A2\"><f>EXEC(\"cal\"&amp;CHAR(99)&amp;\".exe\")</f>"
+             "</c></row></sheetData></xm:macrosheet>");
+    eg_fx_part p[] = {{"[Content_Types].xml", CT, 0},
+                      {"xl/workbook.xml", WB, 0},
+                      {"xl/_rels/workbook.xml.rels", WB_RELS, 0},
+                      {"xl/macrosheets/sheet1.xml", (const char *)ms.data, ms.len}};
+    uint8_t *z;
+    size_t len;
+    assert_int_equal(eg_fx_zip_stored(p, 4, &z, &len), EG_OK);
+    eg_report *r = eg_fx_scan("quotes.xlsm", z, len, NULL, 0);
+    assert_non_null(r);
+    if (getenv("EG_DUMP"))
+        eg_fx_dump(r);
+    assert_non_null(strstr(eg_fx_captured(EG_T_TEXT), "calc.exe"));
+    assert_true(eg_report_has_rule(r, "XLM.EXECUTION"));
+    eg_report_free(r);
+    free(z);
+    eg_buf_free(&ms);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_resolve_chain), cmocka_unit_test(test_resolve_functions),
-        cmocka_unit_test(test_resolve_flow),  cmocka_unit_test(test_resolve_hostile),
-        cmocka_unit_test(test_resolve_stop),  cmocka_unit_test(test_xls_resolved),
-        cmocka_unit_test(test_xlsm_resolved), cmocka_unit_test(test_xlsb_resolved),
+        cmocka_unit_test(test_resolve_chain),   cmocka_unit_test(test_resolve_functions),
+        cmocka_unit_test(test_resolve_flow),    cmocka_unit_test(test_resolve_hostile),
+        cmocka_unit_test(test_resolve_stop),    cmocka_unit_test(test_xls_resolved),
+        cmocka_unit_test(test_xlsm_resolved),   cmocka_unit_test(test_xlsb_resolved),
+        cmocka_unit_test(test_xlsm_quote_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
