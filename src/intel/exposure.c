@@ -22,6 +22,9 @@
 #define MAX_ERRORS 100
 #define MAX_FILE_BYTES (1ULL << 30)
 
+#define MAX_SOURCES 256
+#define MORE_SOURCES "(more sources)"
+
 typedef struct {
     eg_exposure_account pub;
     eg_exposure_source *src;
@@ -170,7 +173,10 @@ static account *get_account(eg_exposure *e, const char *addr)
     return &e->acc[e->n_acc - 1];
 }
 
-static char *dupn(const eg_csv_field *f) { return eg_strndup(f ? f->p : "", f ? f->len : 0); }
+static char *dupn(const eg_csv_field *f)
+{
+    return eg_strndup(f ? f->p : "", f ? f->len : 0);
+}
 
 static int cmpf(const char *a, const eg_csv_field *f)
 {
@@ -179,8 +185,8 @@ static int cmpf(const char *a, const eg_csv_field *f)
     return c ? c : (al < f->len ? -1 : al > f->len ? 1 : 0);
 }
 
-static eg_status add_row(eg_exposure *e, const char *addr, const eg_csv_field *src, const eg_csv_field *first,
-                         const eg_csv_field *last, const char *where)
+static eg_status add_row(eg_exposure *e, const char *addr, const eg_csv_field *src,
+                         const eg_csv_field *first, const eg_csv_field *last, const char *where)
 {
     account *a = get_account(e, addr);
     if (!a)
@@ -192,6 +198,15 @@ static eg_status add_row(eg_exposure *e, const char *addr, const eg_csv_field *s
     for (size_t i = 0; i < a->n_src; i++)
         if (!cmpf(a->src[i].source, src))
             s = &a->src[i];
+    /* sources per account are kept up to MAX_SOURCES; the rows of any further source are merged
+     * into one "(more sources)" entry, so a feed of one address with a million sources cannot
+     * make each row a walk over all the others */
+    static const eg_csv_field more = {MORE_SOURCES, sizeof MORE_SOURCES - 1};
+    if (!s && a->n_src >= MAX_SOURCES) {
+        src = &more;
+        if (a->n_src > MAX_SOURCES)
+            s = &a->src[MAX_SOURCES];
+    }
     if (!s) {
         if (a->n_src == a->cap_src) {
             size_t nc = a->cap_src ? a->cap_src * 2 : 4;
@@ -258,7 +273,8 @@ typedef struct {
     bool header_done;
 } xparser;
 
-static void xdiag(xparser *p, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void xdiag(xparser *p, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void xdiag(xparser *p, bool error, const char *fmt, ...)
 {
     if (error)
@@ -286,13 +302,16 @@ static int find_col(const eg_csv_field *f, int nf, const char *const *names)
 
 static bool try_header(xparser *p, const eg_csv_field *f, int nf)
 {
-    int a = find_col(f, nf, XNAMES("address", "email", "mail", "account", "email_address", "mail_address"));
+    int a = find_col(
+        f, nf, XNAMES("address", "email", "mail", "account", "email_address", "mail_address"));
     if (a < 0)
         return false;
     p->c_addr = a;
     p->c_src = find_col(f, nf, XNAMES("source", "feed", "origin", "dataset"));
-    p->c_first = find_col(f, nf, XNAMES("first_seen", "firstseen", "first seen", "first_seen_utc", "first"));
-    p->c_last = find_col(f, nf, XNAMES("last_seen", "lastseen", "last seen", "last_seen_utc", "last"));
+    p->c_first =
+        find_col(f, nf, XNAMES("first_seen", "firstseen", "first seen", "first_seen_utc", "first"));
+    p->c_last =
+        find_col(f, nf, XNAMES("last_seen", "lastseen", "last seen", "last_seen_utc", "last"));
     p->n_cols = nf;
     p->header_done = true;
     return true;
@@ -311,8 +330,10 @@ static void row(xparser *p, const eg_csv_field *f, int nf)
         p->c_last = 3;
     }
     if (p->n_cols ? nf != p->n_cols : nf > 4) {
-        xdiag(p, true, p->n_cols ? "%d fields where the header has %d" : "%d fields; expected address, source, "
-                                                                       "first seen, last seen",
+        xdiag(p, true,
+              p->n_cols ? "%d fields where the header has %d"
+                        : "%d fields; expected address, source, "
+                          "first seen, last seen",
               nf, p->n_cols);
         return;
     }
@@ -339,9 +360,10 @@ static void row(xparser *p, const eg_csv_field *f, int nf)
     p->e->matched++;
     /* exact duplicate rows are reported once */
     char rowkey[1200];
-    int n = snprintf(rowkey, sizeof rowkey, "%s\x1f%.*s\x1f%.*s\x1f%.*s", addr, src ? (int)(src->len > 300 ? 300 : src->len) : 0,
-                     src ? src->p : "", first ? (int)first->len : 0, first ? first->p : "",
-                     last ? (int)last->len : 0, last ? last->p : "");
+    int n = snprintf(rowkey, sizeof rowkey, "%s\x1f%.*s\x1f%.*s\x1f%.*s", addr,
+                     src ? (int)(src->len > 300 ? 300 : src->len) : 0, src ? src->p : "",
+                     first ? (int)first->len : 0, first ? first->p : "", last ? (int)last->len : 0,
+                     last ? last->p : "");
     eg_ikey rk;
     bool dup = false;
     eg_ioc_hit h;
@@ -360,7 +382,14 @@ static void row(xparser *p, const eg_csv_field *f, int nf)
 eg_status eg_exposure_parse(eg_exposure *e, const char *name, const uint8_t *data, size_t len,
                             eg_exposure_diag_fn diag, void *ud)
 {
-    xparser p = {.e = e, .name = name, .diag = diag, .ud = ud, .c_addr = 0, .c_src = -1, .c_first = -1, .c_last = -1};
+    xparser p = {.e = e,
+                 .name = name,
+                 .diag = diag,
+                 .ud = ud,
+                 .c_addr = 0,
+                 .c_src = -1,
+                 .c_first = -1,
+                 .c_last = -1};
     char *scratch = malloc(MAX_RECORD + 1);
     if (!scratch)
         return EG_ENOMEM;
@@ -436,7 +465,10 @@ static int cmp_acc(const void *a, const void *b)
     return strcmp(((const account *)a)->pub.address, ((const account *)b)->pub.address);
 }
 
-size_t eg_exposure_count(const eg_exposure *e) { return e ? e->n_acc : 0; }
+size_t eg_exposure_count(const eg_exposure *e)
+{
+    return e ? e->n_acc : 0;
+}
 
 const eg_exposure_account *eg_exposure_get(const eg_exposure *ce, size_t i)
 {
