@@ -226,7 +226,10 @@ static eg_status anchors(const char *h, size_t n, eg_links *l)
         while (us < ulen && (url[us] == ' ' || url[us] == '\t' || url[us] == '\n'))
             us++;
         /* visible text up to </a>, tags dropped, white space collapsed */
-        const char *close = eg_memmem_ci(h + te, n - te, "</a", 3);
+        /* the text is cut at 8 KiB, so "</a" is looked for no further (a search to the end for
+         * every anchor is quadratic in a page of unclosed anchors) */
+        size_t win = n - te > 8192 + 3 ? 8192 + 3 : n - te;
+        const char *close = eg_memmem_ci(h + te, win, "</a", 3);
         size_t ce = close ? (size_t)(close - h) : n;
         if (ce - te > 8192)
             ce = te + 8192;
