@@ -867,14 +867,54 @@ static void b8_const(uint16_t type, eg_cur *rc, const char *sheet, const eg_xlm_
     }
 }
 
+/* The sheets by stream position, to find the sheet a BOF record opens without a walk over all
+ * of them at each BOF (2 000 000 records x 1024 sheets). */
+typedef struct b8pos {
+    uint32_t pos;
+    uint16_t idx;
+} b8pos;
+
+static int cmp_b8pos(const void *x, const void *y)
+{
+    const b8pos *a = x, *b = y;
+    if (a->pos != b->pos)
+        return a->pos < b->pos ? -1 : 1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* The last sheet declared at pos, or NULL; ord (MAX_SHEETS entries) is re-sorted when sheets were
+ * added since the last call (*nord is how many it holds). */
+static b8sheet *sheet_at(b8sheet *sheets, size_t nsheets, b8pos *ord, size_t *nord, uint32_t pos)
+{
+    if (*nord != nsheets) {
+        for (size_t i = 0; i < nsheets; i++)
+            ord[i] = (b8pos){sheets[i].pos, (uint16_t)i};
+        qsort(ord, nsheets, sizeof *ord, cmp_b8pos);
+        *nord = nsheets;
+    }
+    size_t lo = 0, hi = nsheets;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ord[mid].pos <= pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo && ord[lo - 1].pos == pos ? &sheets[ord[lo - 1].idx] : NULL;
+}
+
 eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *flags)
 {
     eg_buf_reserve(out, 1);
     *flags = 0;
     b8sheet *sheets = calloc(MAX_SHEETS, sizeof *sheets);
-    if (!sheets)
+    b8pos *ord = malloc(MAX_SHEETS * sizeof *ord);
+    if (!sheets || !ord) {
+        free(sheets);
+        free(ord);
         return EG_ENOMEM;
-    size_t nsheets = 0;
+    }
+    size_t nsheets = 0, nord = 0;
     eg_xlm_names names = {0};
     eg_cur c = eg_cur_make(wb, len);
     const b8sheet *cur = NULL; /* the substream we are in; NULL = globals */
@@ -897,10 +937,8 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
         switch (type) {
         case 0x0809: /* BOF */
             if (seen_bof) {
-                cur = NULL;
-                for (size_t i = 0; i < nsheets; i++)
-                    if (sheets[i].pos == recpos)
-                        cur = &sheets[i];
+                cur = recpos <= UINT32_MAX ? sheet_at(sheets, nsheets, ord, &nord, (uint32_t)recpos)
+                                           : NULL;
                 if (rlen >= 4 && eg_rd16le(d + 2) == 0x0040 && cur && cur->type != 1) {
                     /* BOF says macro sheet even though BOUNDSHEET did not */
                     *flags |= EG_XLM_F_MACROSHEET;
@@ -1022,6 +1060,7 @@ done:
     free(names.xti);
     eg_xlm_names_free(&names);
     free(sheets);
+    free(ord);
     if (!seen_bof)
         return EG_EFORMAT;
     return st;
