@@ -17,22 +17,26 @@
 #define PAD_MIN_TRUE_SIZE (10ull << 20) /* below this, collapsed zeros are just a sparse file */
 #define BOMB_TRUE_SIZE (1ull << 30)
 #define RATIO_BOMB_MIN_SIZE (64ull << 20) /* a 1 MB file of one repeated byte is not a bomb */
-#define MAX_ZIP_NESTING 4               /* zip in zip in zip ...: 42.zip style */
-#define MIN_COUNT_BYTES (640ull << 20) /* Emotet pads to 500-600 MB: count that far for the true size */
-#define MAX_OVERLAP_READS 16            /* overlapping entries share data: reading a few is enough */
+#define MAX_ZIP_NESTING 4                 /* zip in zip in zip ...: 42.zip style */
+#define MIN_COUNT_BYTES                                                                            \
+    (640ull << 20)           /* Emotet pads to 500-600 MB: count that far for the true size */
+#define MAX_OVERLAP_READS 16 /* overlapping entries share data: reading a few is enough */
+/* entries in methods the ZIP reader lacks (bzip2, LZMA ...) are read through libarchive, which
+ * reopens the archive and walks its headers for each: a few dozen, not thousands */
+#define MAX_LA_ENTRIES 32
 
 typedef struct zctx {
     eg_scan *s;
     const eg_object *obj;
     eg_zip *z;
-    const char *good_pw;        /* last password that opened an entry of this archive */
+    const char *good_pw; /* last password that opened an entry of this archive */
     const char *good_origin;
     int good_priority;
-    size_t n_encrypted, n_opened, n_not_opened, n_overlap_read;
+    size_t n_encrypted, n_opened, n_not_opened, n_overlap_read, n_la;
     uint64_t total_true;
-    bool stop;                  /* a scan limit was hit: no more children */
+    bool stop; /* a scan limit was hit: no more children */
     bool bomb_reported;
-    char not_opened[256];       /* names for the evidence */
+    char not_opened[256]; /* names for the evidence */
 } zctx;
 
 static bool stop_cb(void *ud)
@@ -86,14 +90,17 @@ static void layout_findings(zctx *c)
         eg_scan_finding(s, c->obj, EG_R_ARCHIVE_PREFIXED_DATA, "%llu bytes before the first entry",
                         (unsigned long long)in->prefix_bytes);
     if (in->trailing_bytes)
-        eg_scan_finding(s, c->obj, EG_R_ARCHIVE_TRAILING_DATA, "%llu bytes after the end of the archive",
+        eg_scan_finding(s, c->obj, EG_R_ARCHIVE_TRAILING_DATA,
+                        "%llu bytes after the end of the archive",
                         (unsigned long long)in->trailing_bytes);
     if (in->truncated)
-        eg_scan_finding(s, c->obj, EG_R_ARCHIVE_TRUNCATED, "central directory cut or missing; %zu entries recovered",
+        eg_scan_finding(s, c->obj, EG_R_ARCHIVE_TRUNCATED,
+                        "central directory cut or missing; %zu entries recovered",
                         eg_zip_count(c->z));
     if (in->entries_capped)
-        eg_scan_finding(s, c->obj, EG_R_ARCHIVE_TOO_MANY_ENTRIES, "more than %zu entries (declared %llu)",
-                        eg_zip_count(c->z), (unsigned long long)in->declared_entries);
+        eg_scan_finding(s, c->obj, EG_R_ARCHIVE_TOO_MANY_ENTRIES,
+                        "more than %zu entries (declared %llu)", eg_zip_count(c->z),
+                        (unsigned long long)in->declared_entries);
     if (in->cd_encrypted)
         eg_scan_finding(s, c->obj, EG_R_ARCHIVE_ENCRYPTED_NAMES, "central directory encryption");
     if (in->overlapping)
@@ -105,11 +112,13 @@ static void layout_findings(zctx *c)
 static void entry_findings(zctx *c, const eg_zip_entry *e)
 {
     if (e->name_mismatch)
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_NAME_MISMATCH, "central directory \"%s\", local header \"%s\"",
-                        e->name, e->local_name ? e->local_name : "");
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_NAME_MISMATCH,
+                        "central directory \"%s\", local header \"%s\"", e->name,
+                        e->local_name ? e->local_name : "");
     if (e->size_mismatch)
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_SIZE_MISMATCH,
-                        "%s: central directory %llu/%llu bytes, local header %llu/%llu (compressed/uncompressed)",
+                        "%s: central directory %llu/%llu bytes, local header %llu/%llu "
+                        "(compressed/uncompressed)",
                         e->name, (unsigned long long)e->csize, (unsigned long long)e->usize,
                         (unsigned long long)e->local_csize, (unsigned long long)e->local_usize);
 }
@@ -125,7 +134,10 @@ static void note_not_opened(zctx *c, const char *name)
 /* Adds an entry that could not be read: its name still counts (double extensions, .lnk ...). */
 static void add_unread(zctx *c, const eg_zip_entry *e, uint32_t flags, const char *detail)
 {
-    eg_child ch = {.name = e->name, .flags = flags | EG_OBJ_NOT_OPENED, .size_true = e->usize, .detail = detail,
+    eg_child ch = {.name = e->name,
+                   .flags = flags | EG_OBJ_NOT_OPENED,
+                   .size_true = e->usize,
+                   .detail = detail,
                    .type = EG_T_BINARY};
     if (eg_scan_add_child(c->s, c->obj, &ch, NULL) == EG_ELIMIT)
         c->stop = true;
@@ -149,7 +161,9 @@ static void try_one(zctx *c, size_t idx, const char *pw, attempt *a)
         .max_out = budget ? budget : 1,
         .collapse_zero_runs = true,
         /* once one entry was a bomb, the others are not counted past the cap */
-        .max_count = c->bomb_reported ? budget + 1 : budget * 4 > MIN_COUNT_BYTES ? budget * 4 : MIN_COUNT_BYTES,
+        .max_count = c->bomb_reported               ? budget + 1
+                     : budget * 4 > MIN_COUNT_BYTES ? budget * 4
+                                                    : MIN_COUNT_BYTES,
         .max_ratio = lim->max_ratio,
         .should_stop = stop_cb,
         .stop_ud = c,
@@ -238,12 +252,14 @@ static void password_finding(zctx *c, const attempt *a, const eg_zip_entry *e)
     char el[48];
     const char *enc = enc_label(e, el, sizeof el);
     if (eg_has_prefix_ci(origin, "--password"))
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_DECRYPTED, "%s opened with \"%s\" (%s)", enc, a->pw, origin);
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_DECRYPTED, "%s opened with \"%s\" (%s)", enc,
+                        a->pw, origin);
     else if (eg_has_prefix_ci(origin, "related") || a->priority == 1)
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_PASSWORD_SEPARATE_MAIL, "%s opened with \"%s\" (%s)", enc, a->pw,
-                        origin);
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_PASSWORD_SEPARATE_MAIL,
+                        "%s opened with \"%s\" (%s)", enc, a->pw, origin);
     else
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_PASSWORD_IN_MAIL, "%s opened with \"%s\" (%s)", enc, a->pw, origin);
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_PASSWORD_IN_MAIL, "%s opened with \"%s\" (%s)",
+                        enc, a->pw, origin);
 }
 
 static bool has_nonzero(const uint8_t *p, size_t n)
@@ -264,20 +280,23 @@ static void size_findings(zctx *c, const eg_zip_entry *e, const attempt *a)
     human_size(e->csize, cs, sizeof cs);
     unsigned long long ratio = (unsigned long long)(r->size_true / (e->csize ? e->csize : 1));
     const char *more = r->count_capped ? "more than " : "";
-    bool padded = r->collapsed && r->size_true >= PAD_MIN_TRUE_SIZE && has_nonzero(a->out, a->outlen);
+    bool padded =
+        r->collapsed && r->size_true >= PAD_MIN_TRUE_SIZE && has_nonzero(a->out, a->outlen);
     if (padded) {
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_PADDED,
-                        "%s: true size %s%s, compressed %s, ratio %llu:1, %zu bytes kept after removing zero runs",
+                        "%s: true size %s%s, compressed %s, ratio %llu:1, %zu bytes kept after "
+                        "removing zero runs",
                         e->name, more, ts, cs, ratio, a->outlen);
     } else if (r->count_capped || r->size_true >= BOMB_TRUE_SIZE ||
                (r->ratio_bomb && r->size_true >= RATIO_BOMB_MIN_SIZE)) {
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB, "%s: expands to %s%s from %s (ratio %llu:1)", e->name, more,
-                        ts, cs, ratio);
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB,
+                        "%s: expands to %s%s from %s (ratio %llu:1)", e->name, more, ts, cs, ratio);
         c->bomb_reported = true;
     }
     if (!r->count_capped && !e->is_dir && r->size_true != e->usize && a->st != EG_EFORMAT)
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_SIZE_MISMATCH, "%s: declared %llu bytes, real %llu", e->name,
-                        (unsigned long long)e->usize, (unsigned long long)r->size_true);
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_SIZE_MISMATCH,
+                        "%s: declared %llu bytes, real %llu", e->name, (unsigned long long)e->usize,
+                        (unsigned long long)r->size_true);
 }
 
 /* Hands the decoded bytes over as a child. Takes a->out. */
@@ -320,20 +339,30 @@ static void entry_via_libarchive(zctx *c, const eg_zip_entry *e)
     char mb[24];
     eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_UNSUPPORTED_METHOD, "%s: %s%s", e->name,
                     eg_zip_method_name(e->method, mb, sizeof mb),
-                    e->enc == EG_ZIP_ENC_OTHER ? ", unknown encryption" : e->enc != EG_ZIP_ENC_NONE ? ", encrypted" : "");
+                    e->enc == EG_ZIP_ENC_OTHER  ? ", unknown encryption"
+                    : e->enc != EG_ZIP_ENC_NONE ? ", encrypted"
+                                                : "");
     if (e->enc != EG_ZIP_ENC_NONE) {
         c->n_encrypted++;
         note_not_opened(c, e->name);
         add_unread(c, e, EG_OBJ_ENCRYPTED, "encrypted with a method that cannot be decoded here");
         return;
     }
+    if (++c->n_la > MAX_LA_ENTRIES) {
+        note_not_opened(c, e->name);
+        add_unread(c, e, 0, "compression method not supported here, and over 32 such entries");
+        return;
+    }
     uint8_t *out = NULL;
     size_t outlen = 0;
     uint64_t budget = eg_scan_budget(c->s);
-    eg_status st = eg_archive_la_extract(c->obj->data, c->obj->size, e->name, NULL, budget ? budget : 1, &out,
-                                         &outlen);
+    eg_status st = eg_archive_la_extract(c->obj->data, c->obj->size, e->name, NULL,
+                                         budget ? budget : 1, &out, &outlen);
     if ((st == EG_OK || st == EG_ELIMIT) && eg_scan_charge(c->s, c->obj, outlen) == EG_OK) {
-        eg_child ch = {.name = e->name, .data = out, .size = outlen, .owned = true,
+        eg_child ch = {.name = e->name,
+                       .data = out,
+                       .size = outlen,
+                       .owned = true,
                        .flags = st == EG_ELIMIT ? EG_OBJ_TRUNCATED : 0u};
         if (eg_scan_add_child(c->s, c->obj, &ch, NULL) == EG_ELIMIT)
             c->stop = true;
@@ -353,8 +382,8 @@ static void do_entry(zctx *c, size_t idx)
     if (e->overlaps && ++c->n_overlap_read > MAX_OVERLAP_READS)
         return;
     if (e->local_bad) {
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_CORRUPT, "%s: no local header at offset %llu", e->name,
-                        (unsigned long long)e->local_offset);
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_CORRUPT, "%s: no local header at offset %llu",
+                        e->name, (unsigned long long)e->local_offset);
         return;
     }
     if (e->enc == EG_ZIP_ENC_OTHER || !eg_zip_method_supported(e->method)) {
@@ -377,8 +406,9 @@ static void do_entry(zctx *c, size_t idx)
     if (a.st == EG_EPASSWORD) {
         free(a.out);
         if (a.pw) /* a candidate matched the verifier but not the HMAC */
-            eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_TAMPERED, "%s: password \"%s\" matched the verifier, HMAC failed",
-                            e->name, a.pw ? a.pw : "");
+            eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_TAMPERED,
+                            "%s: password \"%s\" matched the verifier, HMAC failed", e->name,
+                            a.pw ? a.pw : "");
         note_not_opened(c, e->name);
         add_unread(c, e, EG_OBJ_ENCRYPTED, "encrypted, not opened");
         return;
@@ -394,7 +424,8 @@ static void do_entry(zctx *c, size_t idx)
     }
     if (a.st == EG_EFORMAT)
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_CORRUPT, "%s: %s", e->name,
-                        a.r.data_cut ? "data run past the end of the archive" : "CRC or data error");
+                        a.r.data_cut ? "data run past the end of the archive"
+                                     : "CRC or data error");
     size_findings(c, e, &a);
     c->total_true += a.r.size_true;
     if (a.out || a.st == EG_OK || a.st == EG_ELIMIT || a.st == EG_EFORMAT)
@@ -410,12 +441,13 @@ static void summary_findings(zctx *c)
             if (eg_zip_entry_at(c->z, i)->enc != EG_ZIP_ENC_NONE)
                 first = eg_zip_entry_at(c->z, i);
         char el[48];
-        eg_scan_finding(c->s, c->obj, EG_R_ZIP_ENCRYPTED, "%s, %zu of %zu entries encrypted", enc_label(first, el, sizeof el),
-                        c->n_encrypted, eg_zip_count(c->z));
+        eg_scan_finding(c->s, c->obj, EG_R_ZIP_ENCRYPTED, "%s, %zu of %zu entries encrypted",
+                        enc_label(first, el, sizeof el), c->n_encrypted, eg_zip_count(c->z));
     }
     if (c->n_not_opened)
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_NOT_OPENED, "%zu entries not opened (%zu password candidates): %s",
-                        c->n_not_opened, eg_scan_password_count(c->s), c->not_opened);
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_NOT_OPENED,
+                        "%zu entries not opened (%zu password candidates): %s", c->n_not_opened,
+                        eg_scan_password_count(c->s), c->not_opened);
 }
 
 /* Deep ZIP-in-ZIP nesting: not expanded further. What the entries declare tells a 42.zip-style
@@ -429,11 +461,12 @@ static void too_deep(zctx *c, unsigned nest)
     }
     if (declared / (c->obj->size ? c->obj->size : 1) >= 100 || eg_zip_get_info(c->z)->overlapping)
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB,
-                        "ZIP nested %u levels deep inside ZIPs, declaring %llu bytes in %llu: not expanded further",
+                        "ZIP nested %u levels deep inside ZIPs, declaring %llu bytes in %llu: not "
+                        "expanded further",
                         nest + 1, (unsigned long long)declared, (unsigned long long)c->obj->size);
     else
-        eg_scan_finding(c->s, c->obj, EG_R_LIMIT_DEPTH, "ZIP nested %u levels deep inside ZIPs: not expanded further",
-                        nest + 1);
+        eg_scan_finding(c->s, c->obj, EG_R_LIMIT_DEPTH,
+                        "ZIP nested %u levels deep inside ZIPs: not expanded further", nest + 1);
 }
 
 eg_status eg_archive_analyze_zip(eg_scan *s, const eg_object *obj)
