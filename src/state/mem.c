@@ -27,6 +27,7 @@ struct eg_mem {
     time_t (*now)(void *ud);
     void *now_ud;
     uint64_t ops;
+    time_t full_swept; /* when a full table was last swept for room */
 };
 
 #define SWEEP_EVERY 4096
@@ -42,7 +43,10 @@ static uint64_t hash64(const char *s)
     return h ? h : 1;
 }
 
-static time_t mem_now(eg_mem *m) { return m->now ? m->now(m->now_ud) : time(NULL); }
+static time_t mem_now(eg_mem *m)
+{
+    return m->now ? m->now(m->now_ud) : time(NULL);
+}
 
 eg_status eg_mem_new(const eg_state_limits *lim, eg_mem **out)
 {
@@ -139,7 +143,12 @@ static eg_status lookup(eg_mem *m, const char *key, uint32_t ttl_s, mem_entry **
         break;
     }
     if (m->n_keys >= m->lim.max_keys) {
-        sweep(m, now);
+        /* a full table is swept for room at most once a second: a sweep walks every entry under
+         * the lock all milter threads share, and a flood of new senders would do it per mail */
+        if (now != m->full_swept) {
+            sweep(m, now);
+            m->full_swept = now;
+        }
         if (m->n_keys >= m->lim.max_keys)
             return EG_ELIMIT;
     }
@@ -216,7 +225,8 @@ static bool set_put(mem_entry *e, uint64_t h)
     return true;
 }
 
-eg_status eg_mem_set_add(eg_mem *m, const char *key, const char *member, uint32_t ttl_s, uint64_t *out)
+eg_status eg_mem_set_add(eg_mem *m, const char *key, const char *member, uint32_t ttl_s,
+                         uint64_t *out)
 {
     eg_status st = check_key(key);
     if (st == EG_OK && (!member || strlen(member) > EG_STATE_MAX_KEY))
