@@ -10,6 +10,7 @@
 #include "core/strutil.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,8 @@ typedef struct {
 typedef struct {
     int reg, svc, task; /* exactly one is >= 0 */
     int user;
-    const char *name;    /* value / service / task name */
-    const char *cmd;     /* as stored */
+    const char *name; /* value / service / task name */
+    const char *cmd;  /* as stored */
     eg_host_launch l;
 } launcher;
 
@@ -42,6 +43,8 @@ typedef struct {
     size_t npaths;
     root *roots;
     size_t nroots, caproots;
+    uint32_t *root_slots; /* roots by their lower-case path (index + 1), at most half full */
+    size_t root_mask;
     char **sysnames; /* v3 keywords: System32 exe/dll base names, lowercased, sorted */
     size_t nsysnames;
     char **allow; /* v4 allowlist: folder names under Roaming / Program Files, sorted */
@@ -49,7 +52,7 @@ typedef struct {
     char **ucmd; /* unified command line per process (NULL when none) */
     launcher *ls;
     size_t nls;
-    bool *proc_used; /* processes already explained by a hit */
+    bool *proc_used;                                   /* processes already explained by a hit */
     bool *file_used, *reg_used, *svc_used, *task_used; /* ... and artifacts */
 } ctx;
 
@@ -66,7 +69,10 @@ static int cmp_pathref(const void *a, const void *b)
     return strcmp(((const pathref *)a)->lc, ((const pathref *)b)->lc);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static bool in_set(char **set, size_t n, const char *lc)
 {
@@ -90,6 +96,49 @@ static int find_file(const ctx *c, const char *path)
     return r ? (int)r->idx : -1;
 }
 
+static size_t root_hash(const ctx *c, const char *lc, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)lc[i]) * 1099511628211ull;
+    return (size_t)(h ^ (h >> 32)) & c->root_mask;
+}
+
+/* The root whose lower-case path is lc[0..n), or NULL. Every user's profile is a root, so a file
+ * list of many users must not be matched against each root in turn. */
+static const root *root_find(const ctx *c, const char *lc, size_t n)
+{
+    if (!c->root_slots)
+        return NULL;
+    for (size_t j = root_hash(c, lc, n); c->root_slots[j]; j = (j + 1) & c->root_mask) {
+        const root *r = &c->roots[c->root_slots[j] - 1];
+        if (strlen(r->lc) == n && !memcmp(r->lc, lc, n))
+            return r;
+    }
+    return NULL;
+}
+
+static eg_status root_index(ctx *c)
+{
+    size_t cap = c->root_slots ? c->root_mask + 1 : 0;
+    if (cap && (c->nroots + 1) * 2 <= cap)
+        return EG_OK;
+    size_t ncap = cap ? cap * 2 : 64;
+    uint32_t *v = calloc(ncap, sizeof *v);
+    if (!v)
+        return EG_ENOMEM;
+    free(c->root_slots);
+    c->root_slots = v;
+    c->root_mask = ncap - 1;
+    for (size_t i = 0; i < c->nroots; i++) {
+        size_t j = root_hash(c, c->roots[i].lc, strlen(c->roots[i].lc));
+        while (v[j])
+            j = (j + 1) & c->root_mask;
+        v[j] = (uint32_t)(i + 1);
+    }
+    return EG_OK;
+}
+
 static eg_status add_root(ctx *c, const char *path, bool sys, int user)
 {
     if (!path || !*path)
@@ -100,11 +149,10 @@ static eg_status add_root(ctx *c, const char *path, bool sys, int user)
     size_t n = strlen(lc);
     while (n && lc[n - 1] == '\\')
         lc[--n] = 0;
-    for (size_t i = 0; i < c->nroots; i++)
-        if (!strcmp(c->roots[i].lc, lc)) {
-            free(lc);
-            return EG_OK;
-        }
+    if (root_find(c, lc, n) || root_index(c) != EG_OK) {
+        free(lc);
+        return c->root_slots ? EG_OK : EG_ENOMEM;
+    }
     if (c->nroots == c->caproots) {
         size_t nc = c->caproots ? c->caproots * 2 : 16;
         root *r = realloc(c->roots, nc * sizeof *r);
@@ -116,6 +164,10 @@ static eg_status add_root(ctx *c, const char *path, bool sys, int user)
         c->caproots = nc;
     }
     c->roots[c->nroots++] = (root){lc, sys, user};
+    size_t j = root_hash(c, lc, n);
+    while (c->root_slots[j])
+        j = (j + 1) & c->root_mask;
+    c->root_slots[j] = (uint32_t)c->nroots;
     return EG_OK;
 }
 
@@ -123,19 +175,31 @@ static eg_status add_root(ctx *c, const char *path, bool sys, int user)
 static const root *classify(const ctx *c, const char *path, const char **dir, size_t *dirlen,
                             const char **file)
 {
-    for (size_t i = 0; i < c->nroots; i++) {
-        size_t n = strlen(c->roots[i].lc);
-        if (strncasecmp(path, c->roots[i].lc, n) || path[n] != '\\')
-            continue;
-        const char *d = path + n + 1, *sep = strchr(d, '\\');
-        if (!sep || sep == d || strchr(sep + 1, '\\') || !sep[1])
-            continue;
-        *dir = d;
-        *dirlen = (size_t)(sep - d);
-        *file = sep + 1;
-        return &c->roots[i];
-    }
-    return NULL;
+    /* the root is what is left without the last two parts: look it up instead of trying each */
+    const char *sep = strrchr(path, '\\');
+    if (!sep || !sep[1] || sep == path)
+        return NULL;
+    const char *d = sep;
+    while (d > path && d[-1] != '\\')
+        d--;
+    if (d == sep || d == path) /* an empty folder name, or no root in front */
+        return NULL;
+    size_t n = (size_t)(d - 1 - path);
+    char stack[512] = {0};
+    char *lc = n < sizeof stack ? stack : malloc(n + 1);
+    if (!lc)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        lc[i] = path[i] >= 'A' && path[i] <= 'Z' ? (char)(path[i] + 32) : path[i];
+    const root *r = root_find(c, lc, n);
+    if (lc != stack)
+        free(lc);
+    if (!r)
+        return NULL;
+    *dir = d;
+    *dirlen = (size_t)(sep - d);
+    *file = sep + 1;
+    return r;
 }
 
 static const char *sysroot(const eg_host_snapshot *s)
@@ -216,7 +280,8 @@ static eg_status build_roots(ctx *c)
         bool top = (eg_has_prefix_ci(p, sys32) && !strchr(p + strlen(sys32), '\\')) ||
                    (eg_has_prefix_ci(p, wow) && !strchr(p + strlen(wow), '\\'));
         const char *ext = eg_path_ext(base);
-        if (!st && top && !s->files[i].is_dir && (!strcasecmp(ext, "exe") || !strcasecmp(ext, "dll"))) {
+        if (!st && top && !s->files[i].is_dir &&
+            (!strcasecmp(ext, "exe") || !strcasecmp(ext, "dll"))) {
             st = push_str(&c->sysnames, &c->nsysnames, &cap1, lower_dup(base));
             if (!st) /* the keyword is the base name without ".exe" / ".dll" */
                 c->sysnames[c->nsysnames - 1][strlen(base) - 4] = 0;
@@ -318,7 +383,8 @@ static void free_ctx(ctx *c)
         free(c->ucmd[i]);
     for (size_t i = 0; i < c->nls; i++)
         eg_host_launch_free(&c->ls[i].l);
-    free(c->paths), free(c->roots), free(c->sysnames), free(c->allow), free(c->ucmd);
+    free(c->paths), free(c->roots), free(c->root_slots), free(c->sysnames), free(c->allow),
+        free(c->ucmd);
     free(c->ls), free(c->proc_used), free(c->file_used), free(c->reg_used), free(c->svc_used);
     free(c->task_used);
 }
@@ -389,24 +455,36 @@ static eg_status hit(ctx *c, eg_host_rule rule, links k, const char *path, const
 
 /* Does the process's command line (or image) name this file? EmoCheck retries a SysWOW64 path
  * as System32 because a 64-bit view of a 32-bit rundll32 shows the other name. */
-static bool proc_names_path(const ctx *c, size_t i, const char *path)
+/* A path as process command lines are matched against it: unified once (eg_host_unify), and its
+ * System32 spelling when it names SysWOW64. Built once per path, not once per process. */
+typedef struct upath {
+    const char *path;
+    char *u, *u32; /* NULL when not made */
+} upath;
+
+static upath upath_make(const char *path)
+{
+    upath p = {path, eg_host_unify(path), NULL};
+    char *w = p.u ? strstr(p.u, "syswow64") : NULL;
+    if (w && (p.u32 = eg_strdup(p.u)))
+        memcpy(p.u32 + (w - p.u), "system32", 8);
+    return p;
+}
+
+static void upath_free(upath *p)
+{
+    free(p->u);
+    free(p->u32);
+}
+
+static bool proc_names_upath(const ctx *c, size_t i, const upath *up)
 {
     const eg_host_proc *p = &c->s->procs[i];
-    if (p->image && !strcasecmp(p->image, path))
+    if (p->image && !strcasecmp(p->image, up->path))
         return true;
-    if (!c->ucmd || !c->ucmd[i])
+    if (!c->ucmd || !c->ucmd[i] || !up->u)
         return false;
-    char *u = eg_host_unify(path);
-    if (!u)
-        return false;
-    bool r = strstr(c->ucmd[i], u) != NULL;
-    char *w = strstr(u, "syswow64");
-    if (!r && w) {
-        memcpy(w, "system32", 8);
-        r = strstr(c->ucmd[i], u) != NULL;
-    }
-    free(u);
-    return r;
+    return strstr(c->ucmd[i], up->u) || (up->u32 && strstr(c->ucmd[i], up->u32));
 }
 
 static bool is_prog(const eg_host_proc *p, const char *name)
@@ -458,8 +536,10 @@ static eg_status v1_files(ctx *c, const char *exe, const char *why)
             if (c->roots[r].sys || strncasecmp(f->path, c->roots[r].lc, n) || f->path[n] != '\\')
                 continue;
             bool running = false;
-            for (size_t p = 0; p < s->nprocs; p++)
-                running |= proc_names_path(c, p, f->path) || is_prog(&s->procs[p], exe);
+            upath up = upath_make(f->path);
+            for (size_t p = 0; p < s->nprocs && !running; p++)
+                running = proc_names_upath(c, p, &up) || is_prog(&s->procs[p], exe);
+            upath_free(&up);
             if (!running) {
                 links k = NOLINK;
                 k.file = (int)i;
@@ -535,8 +615,7 @@ static eg_status rule_v2(ctx *c)
 
 /* ---- EmoCheck v3 -------------------------------------------------------------------------- */
 
-static eg_status v3_one(ctx *c, size_t fi, const char *dir, size_t dirlen,
-                        const char *file)
+static eg_status v3_one(ctx *c, size_t fi, const char *dir, size_t dirlen, const char *file)
 {
     eg_host_snapshot *s = c->s;
     const eg_host_file *f = &s->files[fi];
@@ -560,7 +639,8 @@ static eg_status v3_one(ctx *c, size_t fi, const char *dir, size_t dirlen,
     k.file = (int)fi;
     for (size_t i = 0; i < s->nregs; i++) { /* informational, as in EmoCheck */
         eg_host_regval *r = &s->regs[i];
-        if (r->kind == EG_HREG_RUN && (r->type == 1 || r->type == 2) && !strcasecmp(r->name, stem)) {
+        if (r->kind == EG_HREG_RUN && (r->type == 1 || r->type == 2) &&
+            !strcasecmp(r->name, stem)) {
             char *x = eg_host_expand(s, r->user, (const char *)r->data);
             char *u = x ? eg_host_unify(x) : NULL, *up = eg_host_unify(f->path);
             if (u && up && !strcmp(u, up))
@@ -570,19 +650,24 @@ static eg_status v3_one(ctx *c, size_t fi, const char *dir, size_t dirlen,
     }
     eg_status st = EG_OK;
     bool any = false;
+    upath up = upath_make(f->path);
     for (size_t i = 0; i < s->nprocs && !st; i++) {
-        if (!is_prog(&s->procs[i], file) || !proc_names_path(c, i, f->path))
+        if (!is_prog(&s->procs[i], file) || !proc_names_upath(c, i, &up))
             continue;
         links kp = k;
         kp.proc = (int)i;
-        st = hit(c, EG_HR_V3_PROCESS, kp, f->path, "folder '%s' and file '%s' are System32 names; "
-                 "size %llu differs from System32's; running as pid %u", d, file,
-                 (unsigned long long)f->size, s->procs[i].pid);
+        st = hit(c, EG_HR_V3_PROCESS, kp, f->path,
+                 "folder '%s' and file '%s' are System32 names; "
+                 "size %llu differs from System32's; running as pid %u",
+                 d, file, (unsigned long long)f->size, s->procs[i].pid);
         any = true;
     }
+    upath_free(&up);
     if (!any && !st)
-        st = hit(c, EG_HR_V3_FILE, k, f->path, "folder '%s' and file '%s' are System32 names; "
-                 "size %llu%s; not running", d, file, (unsigned long long)f->size,
+        st = hit(c, EG_HR_V3_FILE, k, f->path,
+                 "folder '%s' and file '%s' are System32 names; "
+                 "size %llu%s; not running",
+                 d, file, (unsigned long long)f->size,
                  t >= 0 ? " differs from System32's" : ", no System32 file of that name");
     return st;
 }
@@ -605,7 +690,10 @@ static bool v4_susp(const char *cmd)
     return false;
 }
 
-static bool mz(const eg_host_file *f) { return f->head_len >= 2 && f->head[0] == 'M' && f->head[1] == 'Z'; }
+static bool mz(const eg_host_file *f)
+{
+    return f->head_len >= 2 && f->head[0] == 'M' && f->head[1] == 'Z';
+}
 
 static links launcher_links(const launcher *L)
 {
@@ -655,15 +743,17 @@ static eg_status v4_one(ctx *c, size_t fi, const char *dir, size_t dirlen, const
         links k = launcher_links(L);
         k.file = (int)fi;
         bool any = false;
+        upath up = upath_make(f->path);
         for (size_t i = 0; i < s->nprocs && !st; i++) {
-            if (!is_prog(&s->procs[i], "rundll32.exe") || !proc_names_path(c, i, f->path))
+            if (!is_prog(&s->procs[i], "rundll32.exe") || !proc_names_upath(c, i, &up))
                 continue;
             links kp = k;
             kp.proc = (int)i;
-            st = hit(c, EG_HR_V4_PROCESS, kp, f->path, "%s starts '%s'; rundll32.exe pid %u runs it",
-                     where, L->cmd, s->procs[i].pid);
+            st = hit(c, EG_HR_V4_PROCESS, kp, f->path,
+                     "%s starts '%s'; rundll32.exe pid %u runs it", where, L->cmd, s->procs[i].pid);
             any = true;
         }
+        upath_free(&up);
         if (!any && !st)
             st = hit(c, EG_HR_V4_PERSIST, k, f->path, "%s starts '%s'; not running", where, L->cmd);
     }
@@ -707,8 +797,9 @@ static eg_status rule_loader(ctx *c)
         links k = launcher_links(L);
         k.file = find_file(c, L->l.target);
         bool any = false;
+        upath up = upath_make(L->l.target);
         for (size_t i = 0; i < s->nprocs && !st; i++) {
-            if (!proc_names_path(c, i, L->l.target))
+            if (!proc_names_upath(c, i, &up))
                 continue;
             links kp = k;
             kp.proc = (int)i;
@@ -716,6 +807,7 @@ static eg_status rule_loader(ctx *c)
                      where, L->cmd, s->procs[i].name, s->procs[i].pid);
             any = true;
         }
+        upath_free(&up);
         if (!any && !st)
             st = hit(c, EG_HR_LOADER_PERSIST, k, L->l.target, "%s starts %s '%s'; not running%s",
                      where, L->l.prog, L->l.target,
@@ -724,7 +816,8 @@ static eg_status rule_loader(ctx *c)
     /* loader processes that no persistence explains */
     for (size_t i = 0; i < s->nprocs && !st; i++) {
         eg_host_proc *p = &s->procs[i];
-        if (c->proc_used[i] || !p->cmdline || !(is_prog(p, "rundll32.exe") || is_prog(p, "regsvr32.exe")))
+        if (c->proc_used[i] || !p->cmdline ||
+            !(is_prog(p, "rundll32.exe") || is_prog(p, "regsvr32.exe")))
             continue;
         eg_host_launch l;
         st = eg_host_parse_launch(s, -1, p->cmdline, &l);
@@ -734,8 +827,8 @@ static eg_status rule_loader(ctx *c)
             links k = NOLINK;
             k.proc = (int)i;
             k.file = find_file(c, l.target);
-            st = hit(c, EG_HR_LOADER_PROCESS, k, l.target, "%s pid %u runs '%s'; no persistence found",
-                     p->name, p->pid, l.target);
+            st = hit(c, EG_HR_LOADER_PROCESS, k, l.target,
+                     "%s pid %u runs '%s'; no persistence found", p->name, p->pid, l.target);
         }
         eg_host_launch_free(&l);
     }
@@ -766,8 +859,9 @@ static eg_status v5_one(ctx *c, size_t fi, const char *dir, size_t dirlen)
     bool any = false;
     links k = NOLINK;
     k.file = (int)fi;
+    upath up = upath_make(f->path);
     for (size_t i = 0; i < s->nprocs && !st; i++) {
-        if (!proc_names_path(c, i, f->path))
+        if (!proc_names_upath(c, i, &up))
             continue;
         links kp = k;
         kp.proc = (int)i;
@@ -775,6 +869,7 @@ static eg_status v5_one(ctx *c, size_t fi, const char *dir, size_t dirlen)
                  s->procs[i].pid);
         any = true;
     }
+    upath_free(&up);
     if (!any && !st)
         st = hit(c, EG_HR_V5_FILE, k, f->path, "%s; not running", why);
     return st;
@@ -782,7 +877,10 @@ static eg_status v5_one(ctx *c, size_t fi, const char *dir, size_t dirlen)
 
 /* ---- the file walk ------------------------------------------------------------------------ */
 
-static bool file_in_hits(const ctx *c, size_t fi) { return c->file_used[fi]; }
+static bool file_in_hits(const ctx *c, size_t fi)
+{
+    return c->file_used[fi];
+}
 
 static eg_status rule_files(ctx *c)
 {
@@ -915,14 +1013,10 @@ void eg_host_findings_free(eg_host_findings *f)
 int eg_host_exit_code(eg_host_result r)
 {
     switch (r) {
-    case EG_HOST_CLEAN:
-        return 0;
-    case EG_HOST_INFECTED:
-        return 1;
-    case EG_HOST_ARTIFACTS:
-        return 2;
-    default:
-        return 3;
+    case EG_HOST_CLEAN: return 0;
+    case EG_HOST_INFECTED: return 1;
+    case EG_HOST_ARTIFACTS: return 2;
+    default: return 3;
     }
 }
 

@@ -25,10 +25,12 @@ static eg_host_snapshot *base(void)
     eg_host_snapshot *s;
     assert_int_equal(eg_host_snapshot_new(&s), EG_OK);
     assert_int_equal(eg_host_set_str(&s->hostname, "PC-01"), EG_OK);
-    assert_int_equal(eg_host_add_user(s, "alice", "S-1-5-21-9", "C:\\Users\\alice", LOCAL, NULL), EG_OK);
+    assert_int_equal(eg_host_add_user(s, "alice", "S-1-5-21-9", "C:\\Users\\alice", LOCAL, NULL),
+                     EG_OK);
     assert_int_equal(eg_host_add_proc(s, 4, 0, "System", NULL, NULL), EG_OK);
     assert_int_equal(eg_host_add_proc(s, 612, 4, "explorer.exe", "C:\\Windows\\explorer.exe",
-                                      "C:\\Windows\\Explorer.EXE"), EG_OK);
+                                      "C:\\Windows\\Explorer.EXE"),
+                     EG_OK);
     return s;
 }
 
@@ -43,7 +45,8 @@ static void dir(eg_host_snapshot *s, const char *p, uint64_t t)
 static void run(eg_host_snapshot *s, const char *name, const char *data)
 {
     assert_int_equal(eg_host_add_reg(s, EG_HREG_RUN, "HKU\\S-1-5-21-9", RUNKEY, name, 1,
-                                     (const uint8_t *)data, strlen(data) + 1, 0), EG_OK);
+                                     (const uint8_t *)data, strlen(data) + 1, 0),
+                     EG_OK);
 }
 
 static eg_host_findings *check(eg_host_snapshot *s, const eg_host_opts *o)
@@ -67,7 +70,8 @@ static void clean_host_is_clean(void **st)
     (void)st;
     eg_host_snapshot *s = base();
     dir(s, LOCAL "\\Microsoft", T0);
-    file(s, LOCAL "\\Microsoft\\OneDrive.exe", 100000, T0, true); /* depth 1, .exe: not loader-shaped */
+    file(s, LOCAL "\\Microsoft\\OneDrive.exe", 100000, T0,
+         true); /* depth 1, .exe: not loader-shaped */
     run(s, "OneDrive", "\"" LOCAL "\\Microsoft\\OneDrive\\OneDrive.exe\" /background");
     run(s, "Ctfmon", "rundll32.exe C:\\Windows\\System32\\shell32.dll,Control_RunDLL desk.cpl");
     eg_host_opts o = {.have_serial = true, .serial = 0x12345678};
@@ -94,7 +98,9 @@ static void v1_process_and_file(void **st)
     assert_int_equal(eg_host_exit_code(f->result), 2);
     eg_host_findings_free(f);
     /* now running, name in another case */
-    assert_int_equal(eg_host_add_proc(s, 900, 612, "DIGITALWMISTR.EXE", LOCAL "\\DigitalWmistr.exe", NULL), EG_OK);
+    assert_int_equal(
+        eg_host_add_proc(s, 900, 612, "DIGITALWMISTR.EXE", LOCAL "\\DigitalWmistr.exe", NULL),
+        EG_OK);
     f = check(s, NULL);
     h = find(f, "HOST.V1_NAME_PROCESS");
     assert_non_null(h);
@@ -111,8 +117,9 @@ static void v2_value_and_serial_from_name(void **st)
     (void)st;
     eg_host_snapshot *s = base();
     const uint8_t data[] = {0x3d, 0x72, 0x52, 0x7c, 0x38, 0x69, 0x48, 0x69};
-    assert_int_equal(eg_host_add_reg(s, EG_HREG_EXPLORER, "HKU\\S-1-5-21-9", EXPKEY, "c3b1f4a", 3, data,
-                                     sizeof data, 0), EG_OK);
+    assert_int_equal(eg_host_add_reg(s, EG_HREG_EXPLORER, "HKU\\S-1-5-21-9", EXPKEY, "c3b1f4a", 3,
+                                     data, sizeof data, 0),
+                     EG_OK);
     eg_host_findings *f = check(s, NULL);
     const eg_host_hit *h = find(f, "HOST.V2_EXPLORER_VALUE");
     assert_non_null(h);
@@ -122,7 +129,8 @@ static void v2_value_and_serial_from_name(void **st)
     assert_string_equal(f->v1_name, "digitalwmistr.exe");
     assert_int_equal(f->result, EG_HOST_ARTIFACTS);
     eg_host_findings_free(f);
-    assert_int_equal(eg_host_add_proc(s, 1200, 612, "wmiprvse.exe", LOCAL "\\wmiprvse.exe", NULL), EG_OK);
+    assert_int_equal(eg_host_add_proc(s, 1200, 612, "wmiprvse.exe", LOCAL "\\wmiprvse.exe", NULL),
+                     EG_OK);
     f = check(s, NULL);
     assert_non_null(find(f, "HOST.V2_NAME_PROCESS"));
     assert_int_equal(f->result, EG_HOST_INFECTED);
@@ -157,7 +165,10 @@ static void v3_system32_names(void **st)
         n += f->hits[i].rule == EG_HR_V3_FILE;
     assert_int_equal(n, 1);
     eg_host_findings_free(f);
-    assert_int_equal(eg_host_add_proc(s, 2000, 612, "mscpxl32.exe", "c:\\users\\ALICE\\appdata\\local\\D3D11ON12\\mscpxl32.exe", NULL), EG_OK);
+    assert_int_equal(eg_host_add_proc(s, 2000, 612, "mscpxl32.exe",
+                                      "c:\\users\\ALICE\\appdata\\local\\D3D11ON12\\mscpxl32.exe",
+                                      NULL),
+                     EG_OK);
     f = check(s, NULL);
     assert_non_null(find(f, "HOST.V3_SYSNAME_PROCESS"));
     assert_int_equal(f->result, EG_HOST_INFECTED);
@@ -171,7 +182,8 @@ static void v4_rundll32_run_value(void **st)
     eg_host_snapshot *s = base();
     dir(s, LOCAL "\\Aibevs", T0);
     file(s, LOCAL "\\Aibevs\\jbcss.nfg", 300000, T0, true);
-    run(s, "jbcss.nfg", "C:\\Windows\\SysWOW64\\rundll32.exe \"" LOCAL "\\Aibevs\\jbcss.nfg\",DUabvWmG");
+    run(s, "jbcss.nfg",
+        "C:\\Windows\\SysWOW64\\rundll32.exe \"" LOCAL "\\Aibevs\\jbcss.nfg\",DUabvWmG");
     eg_host_findings *f = check(s, NULL);
     const eg_host_hit *h = find(f, "HOST.V4_RUNDLL32_PERSIST");
     assert_non_null(h);
@@ -179,8 +191,11 @@ static void v4_rundll32_run_value(void **st)
     assert_null(find(f, "HOST.LOADER_PERSIST")); /* the same value is not reported twice */
     assert_int_equal(f->result, EG_HOST_ARTIFACTS);
     eg_host_findings_free(f);
-    assert_int_equal(eg_host_add_proc(s, 3000, 612, "rundll32.exe", "C:\\Windows\\SysWOW64\\rundll32.exe",
-                                      "C:\\Windows\\SysWOW64\\rundll32.exe \"" LOCAL "\\Aibevs\\jbcss.nfg\",DUabvWmG"), EG_OK);
+    assert_int_equal(eg_host_add_proc(s, 3000, 612, "rundll32.exe",
+                                      "C:\\Windows\\SysWOW64\\rundll32.exe",
+                                      "C:\\Windows\\SysWOW64\\rundll32.exe \"" LOCAL
+                                      "\\Aibevs\\jbcss.nfg\",DUabvWmG"),
+                     EG_OK);
     f = check(s, NULL);
     h = find(f, "HOST.V4_RUNDLL32_PROCESS");
     assert_non_null(h);
@@ -197,12 +212,17 @@ static void v4_service_and_allowlist(void **st)
     dir(s, "C:\\Windows\\SysWOW64", T0);
     dir(s, "C:\\Windows\\SysWOW64\\Ckninfwz", T0);
     file(s, "C:\\Windows\\SysWOW64\\Ckninfwz\\ialkquzoo.czi", 300000, T0, true);
-    assert_int_equal(eg_host_add_service(s, "ialkquzoo.czi",
-                                         "C:\\Windows\\SysWOW64\\rundll32.exe \"C:\\Windows\\SysWOW64\\Ckninfwz\\ialkquzoo.czi\",RunDLL",
-                                         NULL, 2, 0x10), EG_OK);
+    assert_int_equal(
+        eg_host_add_service(s, "ialkquzoo.czi",
+                            "C:\\Windows\\SysWOW64\\rundll32.exe "
+                            "\"C:\\Windows\\SysWOW64\\Ckninfwz\\ialkquzoo.czi\",RunDLL",
+                            NULL, 2, 0x10),
+        EG_OK);
     /* a 64-bit view of the running 32-bit rundll32 shows System32 */
-    assert_int_equal(eg_host_add_proc(s, 3100, 600, "rundll32.exe", "C:\\Windows\\System32\\rundll32.exe",
-                                      "rundll32.exe C:\\Windows\\System32\\Ckninfwz\\ialkquzoo.czi,RunDLL"), EG_OK);
+    assert_int_equal(
+        eg_host_add_proc(s, 3100, 600, "rundll32.exe", "C:\\Windows\\System32\\rundll32.exe",
+                         "rundll32.exe C:\\Windows\\System32\\Ckninfwz\\ialkquzoo.czi,RunDLL"),
+        EG_OK);
     eg_host_findings *f = check(s, NULL);
     const eg_host_hit *h = find(f, "HOST.V4_RUNDLL32_PROCESS");
     assert_non_null(h);
@@ -241,8 +261,10 @@ static void v5_seven_days(void **st)
         n += f->hits[i].rule == EG_HR_V5_FILE;
     assert_int_equal(n, 1);
     eg_host_findings_free(f);
-    assert_int_equal(eg_host_add_proc(s, 4000, 612, "regsvr32.exe", "C:\\Windows\\System32\\regsvr32.exe",
-                                      "regsvr32.exe /s \"" LOCAL "\\Qwerty\\Setup_helper.bin\""), EG_OK);
+    assert_int_equal(eg_host_add_proc(s, 4000, 612, "regsvr32.exe",
+                                      "C:\\Windows\\System32\\regsvr32.exe",
+                                      "regsvr32.exe /s \"" LOCAL "\\Qwerty\\Setup_helper.bin\""),
+                     EG_OK);
     f = check(s, NULL);
     assert_non_null(find(f, "HOST.V5_TIMESTOMP_PROCESS"));
     assert_int_equal(f->result, EG_HOST_INFECTED);
@@ -255,18 +277,24 @@ static void loader_2022_regsvr32(void **st)
     (void)st;
     eg_host_snapshot *s = base();
     /* REG_EXPAND_SZ with %LOCALAPPDATA%, in RunOnce: EmoCheck looked at neither */
-    const char *cmd = "%windir%\\SysWOW64\\regsvr32.exe /s \"%LOCALAPPDATA%\\KiowKnzOxRlGn\\NJEFTzbdMmMZyYXl.dll\"";
+    const char *cmd = "%windir%\\SysWOW64\\regsvr32.exe /s "
+                      "\"%LOCALAPPDATA%\\KiowKnzOxRlGn\\NJEFTzbdMmMZyYXl.dll\"";
     assert_int_equal(eg_host_add_reg(s, EG_HREG_RUNONCE, "HKU\\S-1-5-21-9",
-                                     "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce", "KiowKnz", 2,
-                                     (const uint8_t *)cmd, strlen(cmd) + 1, 0), EG_OK);
+                                     "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce",
+                                     "KiowKnz", 2, (const uint8_t *)cmd, strlen(cmd) + 1, 0),
+                     EG_OK);
     eg_host_findings *f = check(s, NULL);
     const eg_host_hit *h = find(f, "HOST.LOADER_PERSIST");
     assert_non_null(h);
     assert_string_equal(h->path, LOCAL "\\KiowKnzOxRlGn\\NJEFTzbdMmMZyYXl.dll");
     assert_int_equal(f->result, EG_HOST_ARTIFACTS);
     eg_host_findings_free(f);
-    assert_int_equal(eg_host_add_proc(s, 5000, 612, "regsvr32.exe", "C:\\Windows\\SysWOW64\\regsvr32.exe",
-                                      "C:\\Windows\\SysWOW64\\regsvr32.exe /s \"C:\\Users\\Alice\\AppData\\Local\\kiowknzoxrlgn\\njeftzbdmmmzyyxl.dll\""), EG_OK);
+    assert_int_equal(
+        eg_host_add_proc(
+            s, 5000, 612, "regsvr32.exe", "C:\\Windows\\SysWOW64\\regsvr32.exe",
+            "C:\\Windows\\SysWOW64\\regsvr32.exe /s "
+            "\"C:\\Users\\Alice\\AppData\\Local\\kiowknzoxrlgn\\njeftzbdmmmzyyxl.dll\""),
+        EG_OK);
     f = check(s, NULL);
     h = find(f, "HOST.LOADER_PROCESS");
     assert_non_null(h);
@@ -280,12 +308,16 @@ static void loader_process_without_persistence_and_notes(void **st)
 {
     (void)st;
     eg_host_snapshot *s = base();
-    assert_int_equal(eg_host_add_proc(s, 6000, 612, "rundll32.exe", "C:\\Windows\\System32\\rundll32.exe",
-                                      "rundll32.exe \"" LOCAL "\\Phxnzljad\\wcgzvziqg.ljk\",Control_RunDLL"), EG_OK);
+    assert_int_equal(
+        eg_host_add_proc(s, 6000, 612, "rundll32.exe", "C:\\Windows\\System32\\rundll32.exe",
+                         "rundll32.exe \"" LOCAL "\\Phxnzljad\\wcgzvziqg.ljk\",Control_RunDLL"),
+        EG_OK);
     dir(s, LOCAL "\\Kfichjg", T0);
     file(s, LOCAL "\\Kfichjg\\cbun.zia", 400000, T0, true); /* loader-shaped, nothing starts it */
     file(s, LOCAL "\\Kfichjg\\notes.txt", 400, T0, false);
-    assert_int_equal(eg_host_add_service(s, "74839201", "C:\\Windows\\SysWOW64\\74839201.exe", NULL, 2, 16), EG_OK);
+    assert_int_equal(
+        eg_host_add_service(s, "74839201", "C:\\Windows\\SysWOW64\\74839201.exe", NULL, 2, 16),
+        EG_OK);
     eg_host_findings *f = check(s, NULL);
     assert_non_null(find(f, "HOST.LOADER_PROCESS"));
     const eg_host_hit *n = find(f, "HOST.LOADER_FILE");
@@ -340,9 +372,12 @@ static eg_host_snapshot *infected(void)
     eg_host_snapshot *s = base();
     dir(s, LOCAL "\\Aibevs", T0);
     file(s, LOCAL "\\Aibevs\\jbcss.nfg", 300000, T0, true);
-    run(s, "jbcss.nfg", "rundll32.exe \"" LOCAL "\\Aibevs\\jbcss.nfg\",Control_RunDLL \"quote\" \x01");
-    assert_int_equal(eg_host_add_proc(s, 3000, 612, "rundll32.exe", "C:\\Windows\\System32\\rundll32.exe",
-                                      "rundll32.exe \"" LOCAL "\\Aibevs\\jbcss.nfg\",Control_RunDLL"), EG_OK);
+    run(s, "jbcss.nfg",
+        "rundll32.exe \"" LOCAL "\\Aibevs\\jbcss.nfg\",Control_RunDLL \"quote\" \x01");
+    assert_int_equal(
+        eg_host_add_proc(s, 3000, 612, "rundll32.exe", "C:\\Windows\\System32\\rundll32.exe",
+                         "rundll32.exe \"" LOCAL "\\Aibevs\\jbcss.nfg\",Control_RunDLL"),
+        EG_OK);
     return s;
 }
 
@@ -351,7 +386,8 @@ static void reports_text_and_json(void **st)
     (void)st;
     eg_host_snapshot *s = infected();
     eg_host_findings *f = check(s, NULL);
-    char *en = render(s, f, 0, EG_LANG_EN), *ja = render(s, f, 0, EG_LANG_JA), *js = render(s, f, 1, 0);
+    char *en = render(s, f, 0, EG_LANG_EN), *ja = render(s, f, 0, EG_LANG_JA),
+         *js = render(s, f, 1, 0);
     assert_non_null(strstr(en, "[Result] \nDetected Emotet process."));
     assert_non_null(strstr(en, "[Emotet Process] \n"));
     assert_non_null(strstr(en, "Process ID    : 3000"));
@@ -368,7 +404,8 @@ static void reports_text_and_json(void **st)
     assert_int_equal(json_integer_value(json_object_get(j, "exit_code")), 1);
     json_t *ep = json_array_get(json_object_get(j, "emotet_processes"), 0);
     assert_int_equal(json_integer_value(json_object_get(ep, "process_id")), 3000);
-    assert_non_null(strstr(json_string_value(json_object_get(ep, "registry_key")), "\\Run\\jbcss.nfg"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(ep, "registry_key")), "\\Run\\jbcss.nfg"));
     json_t *h0 = json_array_get(json_object_get(j, "hits"), 0);
     assert_string_equal(json_string_value(json_object_get(h0, "rule")), "HOST.V4_RUNDLL32_PROCESS");
     json_decref(j);
@@ -392,9 +429,12 @@ static void remediation_plan(void **st)
     eg_host_snapshot *s = infected();
     /* a v2 name match on a Windows process must not be killed or quarantined */
     const uint8_t data[] = {0x3d, 0x72, 0x52, 0x7c, 0x38, 0x69, 0x48, 0x69};
-    assert_int_equal(eg_host_add_reg(s, EG_HREG_EXPLORER, "HKU\\S-1-5-21-9", EXPKEY, "c3b1f4a", 3, data,
-                                     sizeof data, 0), EG_OK);
-    assert_int_equal(eg_host_add_proc(s, 1300, 700, "WmiPrvSE.exe", "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe", NULL), EG_OK);
+    assert_int_equal(eg_host_add_reg(s, EG_HREG_EXPLORER, "HKU\\S-1-5-21-9", EXPKEY, "c3b1f4a", 3,
+                                     data, sizeof data, 0),
+                     EG_OK);
+    assert_int_equal(eg_host_add_proc(s, 1300, 700, "WmiPrvSE.exe",
+                                      "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe", NULL),
+                     EG_OK);
     eg_host_findings *f = check(s, NULL);
     eg_host_plan *p;
     assert_int_equal(eg_host_plan_build(s, f, &p), EG_OK);
@@ -476,10 +516,36 @@ static void hits_are_capped(void **st)
     eg_host_snapshot_free(s);
 }
 
+/* 20 000 user profiles seen only in file paths, each with one loader-shaped DLL: each file finds
+ * its profile by lookup (it was matched against every profile in turn: quadratic, 15 s at 40 000),
+ * the last profile's file is judged like the first. */
+static void many_profiles(void **st)
+{
+    (void)st;
+    eg_host_snapshot *s;
+    assert_int_equal(eg_host_snapshot_new(&s), EG_OK);
+    char p[256];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(p, sizeof p, "C:\\Users\\u%d\\AppData\\Local\\Abcd\\efgh.dll", i);
+        file(s, p, 20000, T0, true);
+    }
+    eg_host_findings *f = check(s, NULL);
+    assert_int_equal(f->nhits + f->dropped, 20000);
+    bool first = false, last = false;
+    for (size_t i = 0; i < f->nhits; i++) {
+        first |= f->hits[i].path && strstr(f->hits[i].path, "\\u0\\") != NULL;
+        last |= f->hits[i].path && strstr(f->hits[i].path, "\\u4999\\") != NULL;
+    }
+    assert_true(first && last);
+    eg_host_findings_free(f);
+    eg_host_snapshot_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(clean_host_is_clean),
+        cmocka_unit_test(many_profiles),
         cmocka_unit_test(v1_process_and_file),
         cmocka_unit_test(v2_value_and_serial_from_name),
         cmocka_unit_test(v3_system32_names),
