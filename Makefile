@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps deps-test build demo check check-asan fuzz bench windows clean format rules-doc examples
+.PHONY: all deps deps-test build demo check check-asan fuzz bench windows clean format rules-doc examples hostile-seeds fuzz-long
 
 all: build
 
@@ -40,6 +40,15 @@ fuzz: deps
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEG_FUZZ=ON -DEG_TESTS=OFF -DEG_BENCH=OFF >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	@sh scripts/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# every target for FUZZ_LONG_SECONDS (10 minutes) each: hours in all, not run by CI
+FUZZ_LONG_SECONDS ?= 600
+fuzz-long: deps
+	@$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+
+# the hostile cases of tests/fixtures/hostile_*.c written as fuzz seeds into tests/fuzz/corpus/
+hostile-seeds: build
+	@./$(BUILD)/eg_make_hostile_seeds tests/fuzz/corpus
 
 bench: build
 	@sh scripts/run-bench.sh $(BUILD)
