@@ -221,7 +221,10 @@ static bool looks_mail(const uint8_t *d, size_t len)
                                       "to",           "cc",          "reply-to",    "sender",
                                       "content-type", "in-reply-to", "references",  NULL};
     size_t i = 0, lines = 0, fields = 0, keys = 0;
-    if (has(d, len, 0, "From ", 5)) { /* mbox separator line */
+    size_t f = 4;
+    while (f < len && f < 64 && d[f] == ' ')
+        f++;
+    if (has(d, len, 0, "From ", 5) && f < len && d[f] != ':') { /* mbox line, not "From :" */
         const uint8_t *nl = memchr(d, '\n', len);
         if (!nl)
             return false;
