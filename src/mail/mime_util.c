@@ -53,10 +53,13 @@ static bool ftext(uint8_t c)
     return c >= 0x21 && c <= 0x7E && c != ':';
 }
 
-/* a control byte GMime or a reader should never meet in a header (ESC is ISO-2022-JP) */
+/* a control byte GMime or a reader should never meet in a header; ESC, SO and SI belong to raw
+ * ISO-2022-JP (SO/SI: half-width kana from old Japanese mailers), which is common enough */
 static bool ctl_byte(uint8_t c)
 {
-    return (c < 0x20 && c != '\t' && c != '\r' && c != '\n' && c != 0x1B) || c == 0x7F;
+    return (c < 0x20 && c != '\t' && c != '\r' && c != '\n' && c != 0x1B && c != 0x0E &&
+            c != 0x0F) ||
+           c == 0x7F;
 }
 
 /* One physical line of the header: [s, e) without the '\n'. Where the field name ends (the colon),

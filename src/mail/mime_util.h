@@ -27,7 +27,7 @@ typedef struct eg_hdr_cut {
     size_t fields_dropped; /* ... how many */
     size_t odd_lines;      /* lines that are neither a field nor a continuation */
     size_t odd_names;      /* field names with bytes outside RFC 5322 ftext (8-bit, control) */
-    size_t ctl_bytes;      /* control bytes (NUL, 0x01-0x1F but TAB/CR/LF/ESC, DEL) in values */
+    size_t ctl_bytes;      /* control bytes (NUL, 0x01-0x1F but TAB/CR/LF/ESC/SO/SI, DEL) */
     char odd_name[48];     /* the first odd name or line, raw bytes (sanitise before showing) */
     char ctl_field[48];    /* the first field holding control bytes */
 } eg_hdr_cut;
