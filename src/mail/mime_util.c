@@ -328,7 +328,8 @@ static void addr_from_piece(const char *p, size_t n, eg_addr *out)
         }
     }
     const char *at = addr.len ? memrchr(addr.data, '@', addr.len) : NULL;
-    if (at && at != (const char *)addr.data && (size_t)(at - (const char *)addr.data) + 1 < addr.len) {
+    if (at && at != (const char *)addr.data &&
+        (size_t)(at - (const char *)addr.data) + 1 < addr.len) {
         char *a = eg_utf8_sanitize((char *)addr.data, addr.len, 512, false);
         if (a) {
             char *d = strrchr(a, '@');

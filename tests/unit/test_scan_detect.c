@@ -91,7 +91,8 @@ static void mail_edges(void **st)
     char m[4096];
     /* a 92-character field name (legal: RFC 5322 has no limit below the 998-byte line) */
     int k = snprintf(m, sizeof m, "X-%s: 1\nFrom: a@b.jp\nTo: c@d.jp\n\nbody",
-                     "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKL");
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXY"
+                     "ZABCDEFGHIJKL");
     assert_int_equal(det(m, (size_t)k, NULL, NULL), EG_T_MAIL);
     /* a field name of 900 characters, and a first line of 200 KB */
     memcpy(m, "X-", 2);
