@@ -9,7 +9,8 @@
  * MIME nesting does not eat the object depth budget. The decoded view goes to the sender checks,
  * the texts to the password extractor.
  *
- * Bounds: header lines are cut before GMime sees them (MAX_HDR_LINE, MAX_HDR_BLOCK), MIME nesting
+ * Bounds: header lines are cut, and lines GMime would refuse repaired, before GMime sees them
+ * (eg_mime_cut_headers: MAX_HDR_LINE, MAX_HDR_BLOCK; each cut or repair is a finding), MIME nesting
  * is walked to MAX_MIME_DEPTH, decoded bytes are charged to the scan budget, and the walk stops at
  * the first refused child or when the scan's time is up.
  */

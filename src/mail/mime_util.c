@@ -1,6 +1,9 @@
 /*
- * Helpers shared by the mail analyzer and the batch summary (mime_util.h): header pre-cutting,
- * raw header access, address lists, transfer-decoded part bytes.
+ * Helpers shared by the mail analyzer and the batch summary (mime_util.h): the header pre-cut
+ * (bounds a header before GMime sees it, keeps the MIME structure and address fields wherever
+ * they stand, repairs lines GMime would refuse), raw header access, address lists,
+ * transfer-decoded part bytes. Findings are the callers' business: the pre-cut only says what it
+ * did (eg_hdr_cut); it never touches the body.
  */
 #include "mail/mime_util.h"
 
