@@ -373,7 +373,11 @@ eg_type eg_detect_root_type(const uint8_t *d, size_t len, const char *name, cons
 {
     if (detail)
         *detail = NULL;
-    if (d && len) {
+    /* a file named as another type (invoice.js, a.pdf) is sniffed as usual: JScript labels can
+     * look like a header ("from:1") and must not turn a script into a mail's text */
+    eg_type by_name = eg_detect_type_from_name(name);
+    bool other = by_name != EG_T_UNKNOWN && by_name != EG_T_MAIL && by_name != EG_T_TEXT;
+    if (d && len && !other) {
         size_t i = skip_lead(d, len);
         if (looks_mail(d + i, len - i))
             return EG_T_MAIL;

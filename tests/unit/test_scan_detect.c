@@ -167,6 +167,14 @@ static void root_type(void **st)
     char z[256];
     k = snprintf(z, sizeof z, "From: a@b.jp\nTo: c@d.jp\n\nPK\3\4 data PK\5\6 end");
     assert_int_equal(eg_detect_root_type((const uint8_t *)z, (size_t)k, NULL, NULL), EG_T_MAIL);
+    /* a file named as another type is sniffed as usual: JScript labels look like a header */
+    const char *js = "from:1\nto:1\n\nvar s=new ActiveXObject(\"WScript.Shell\");\n";
+    assert_int_equal(eg_detect_root_type((const uint8_t *)js, strlen(js), "inv.js", NULL),
+                     EG_T_SCRIPT);
+    assert_int_equal(eg_detect_root_type((const uint8_t *)js, strlen(js), "inv.txt", NULL),
+                     EG_T_MAIL);
+    assert_int_equal(eg_detect_root_type((const uint8_t *)pdf, strlen(pdf), "a.eml", NULL),
+                     EG_T_MAIL);
     /* anything else is detected as usual */
     const char *detail = NULL;
     assert_int_equal(eg_detect_root_type((const uint8_t *)"7z\xBC\xAF\x27\x1C\0\4", 8, NULL, &detail),
