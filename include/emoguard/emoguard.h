@@ -135,6 +135,10 @@ typedef struct eg_scan_input {
     size_t n_rcpts;
     const char *auth_user; /* SASL login when the sender authenticated */
     bool outbound;
+    /* The caller knows the input is a mail (the milter, an mbox or Maildir entry, a .eml file):
+     * it is parsed as one whatever its bytes look like; a header too odd or too large to parse
+     * is a finding, never a reason to scan the mail as plain text. */
+    bool is_mail;
     /* Hook for analysts (--extract): called for every object while its bytes are alive. */
     void (*on_object)(void *ud, const eg_object *obj);
     void *on_object_ud;

@@ -195,6 +195,7 @@ static void *worker(void *arg)
         eg_status st = it->error ? EG_EIO : EG_OK;
         if (st == EG_OK) {
             eg_scan_input in = {.source = it->source, .data = it->data, .len = it->len,
+                                .is_mail = it->is_mail,
                                 .passwords = (const char *const *)it->passwords,
                                 .n_passwords = it->n_passwords,
                                 .passwords_origin = it->passwords_origin};

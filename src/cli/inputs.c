@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -115,6 +116,7 @@ static void add_mbox(eg_inputs *in, const char *path, const uint8_t *data, size_
         }
         it->pub.data = msgs[i].data;
         it->pub.len = msgs[i].len;
+        it->pub.is_mail = true;
         it->owned = msgs[i].owned;
         msgs[i].owned = NULL;
         if (!it->owned) {
@@ -164,6 +166,8 @@ static void add_file(eg_inputs *in, const char *path, bool in_maildir)
         if (it) {
             it->pub.data = map;
             it->pub.len = len;
+            /* what a Maildir holds, or a file named as a mail, is a mail */
+            it->pub.is_mail = in_maildir || !strcasecmp(eg_path_ext(path), "eml");
             it->mapping = m;
             in->maps[m].refs++;
         }

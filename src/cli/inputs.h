@@ -13,6 +13,8 @@ typedef struct eg_input_item {
     const uint8_t *data;
     size_t len;
     char *error;           /* set when unreadable */
+    bool is_mail;          /* an mbox or Maildir entry or a .eml file: scanned as a mail, whatever
+                              its bytes look like (eg_scan_input.is_mail) */
     char **passwords;      /* from a related password mail */
     size_t n_passwords;
     char *passwords_origin;

@@ -131,13 +131,14 @@ eg_status eg_mail_brief_read(const uint8_t *d, size_t len, bool want_text, eg_ma
             e = e2;
         if (e)
             n = (size_t)(e - d) + 1;
-        if (n > MAX_HDR_BLOCK)
-            n = MAX_HDR_BLOCK;
+        /* no cap here: the pre-cut below bounds what GMime sees and keeps From/To/Subject
+         * wherever they stand, also behind a megabyte of other fields */
     }
-    size_t cn = 0, longest;
-    bool cut;
-    uint8_t *copy = eg_mime_cut_headers(d, n, &cn, &cut, &longest);
-    GMimeStream *st = g_mime_stream_mem_new_with_buffer(copy ? (char *)copy : (const char *)d, copy ? cn : n);
+    size_t cn = 0;
+    eg_hdr_cut hc;
+    uint8_t *copy = eg_mime_cut_headers(d, n, &cn, &hc);
+    GMimeStream *st =
+        g_mime_stream_mem_new_with_buffer(copy ? (char *)copy : (const char *)d, copy ? cn : n);
     free(copy);
     GMimeParser *p = g_mime_parser_new_with_stream(st);
     GMimeParserOptions *po = g_mime_parser_options_new();

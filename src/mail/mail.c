@@ -9,7 +9,8 @@
  * MIME nesting does not eat the object depth budget. The decoded view goes to the sender checks,
  * the texts to the password extractor.
  *
- * Bounds: header lines are cut before GMime sees them (MAX_HDR_LINE, MAX_HDR_BLOCK), MIME nesting
+ * Bounds: header lines are cut, and lines GMime would refuse repaired, before GMime sees them
+ * (eg_mime_cut_headers: MAX_HDR_LINE, MAX_HDR_BLOCK; each cut or repair is a finding), MIME nesting
  * is walked to MAX_MIME_DEPTH, decoded bytes are charged to the scan budget, and the walk stops at
  * the first refused child or when the scan's time is up.
  */
@@ -49,6 +50,35 @@ typedef struct {
 } walk_ctx;
 
 /* ---- header pre-check ------------------------------------------------------------------ */
+
+/* What the header pre-cut (eg_mime_cut_headers) did becomes findings: what it dropped was not
+ * inspected and what it repaired is not what an ordinary mail program writes, so each makes the
+ * mail suspicious at least (MEDIUM, 30 points); the mail itself is still read as a mail. */
+static void report_header_cut(eg_scan *s, const eg_object *obj, const eg_hdr_cut *hc)
+{
+    if (hc->line_cut)
+        eg_scan_finding(s, obj, EG_R_MAIL_HEADER_TOO_LONG, "header line of %zu bytes, cut at %u",
+                        hc->longest, MAX_HDR_LINE);
+    else if (hc->field_cut)
+        eg_scan_finding(s, obj, EG_R_MAIL_HEADER_TOO_LONG, "folded header field over %u bytes",
+                        MAX_HDR_LINE);
+    if (hc->block_cut)
+        eg_scan_finding(s, obj, EG_R_MAIL_HEADER_TOO_LARGE,
+                        "header block of %zu bytes: %zu fields dropped past %u bytes", hc->block,
+                        hc->fields_dropped, MAX_HDR_BLOCK);
+    if (hc->odd_names)
+        eg_scan_finding(s, obj, EG_R_MAIL_HEADER_MALFORMED,
+                        "%zu field names outside RFC 5322 (8-bit or control bytes), first: %s",
+                        hc->odd_names, hc->odd_name);
+    else if (hc->odd_lines)
+        eg_scan_finding(s, obj, EG_R_MAIL_HEADER_MALFORMED,
+                        "%zu header lines that are no field, first: %s", hc->odd_lines,
+                        hc->odd_name);
+    if (hc->ctl_bytes)
+        eg_scan_finding(s, obj, EG_R_MAIL_HEADER_MALFORMED,
+                        "%zu control bytes in header values, first in %s", hc->ctl_bytes,
+                        hc->ctl_field[0] ? hc->ctl_field : "(a continuation line)");
+}
 
 /* ---- GMime warnings -------------------------------------------------------------------- */
 
@@ -600,13 +630,10 @@ eg_status eg_mail_analyze(eg_scan *s, const eg_object *obj)
         eg_scan_finding(s, obj, EG_R_MAIL_EMPTY, NULL);
         return EG_OK;
     }
-    size_t n = (size_t)obj->size, cn = 0, longest = 0;
-    bool cut = false;
-    uint8_t *copy = eg_mime_cut_headers(obj->data, n, &cn, &cut, &longest);
-    if (cut && longest > MAX_HDR_LINE)
-        eg_scan_finding(s, obj, EG_R_MAIL_HEADER_TOO_LONG, "header line of %zu bytes", longest);
-    else if (cut)
-        eg_scan_finding(s, obj, EG_R_MAIL_HEADER_TOO_LONG, "header block over %u bytes", MAX_HDR_BLOCK);
+    size_t n = (size_t)obj->size, cn = 0;
+    eg_hdr_cut hc;
+    uint8_t *copy = eg_mime_cut_headers(obj->data, n, &cn, &hc);
+    report_header_cut(s, obj, &hc);
     GMimeMessage *msg = copy ? parse(s, obj, copy, cn) : parse(s, obj, obj->data, n);
     free(copy);
     if (!msg) {
@@ -632,4 +659,3 @@ eg_status eg_mail_analyze(eg_scan *s, const eg_object *obj)
     view_free(&v);
     return EG_OK;
 }
-

@@ -1,6 +1,9 @@
 /*
- * Helpers shared by the mail analyzer and the batch summary (mime_util.h): header pre-cutting,
- * raw header access, address lists, transfer-decoded part bytes.
+ * Helpers shared by the mail analyzer and the batch summary (mime_util.h): the header pre-cut
+ * (bounds a header before GMime sees it, keeps the MIME structure and address fields wherever
+ * they stand, repairs lines GMime would refuse), raw header access, address lists,
+ * transfer-decoded part bytes. Findings are the callers' business: the pre-cut only says what it
+ * did (eg_hdr_cut); it never touches the body.
  */
 #include "mail/mime_util.h"
 
@@ -10,55 +13,227 @@
 #include "text/header.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-/* Copies the message with over-long header lines cut and an over-long header block dropped, so
- * GMime never holds a 100 MB header. Returns NULL (and *cut = false) when nothing needs cutting. */
-uint8_t *eg_mime_cut_headers(const uint8_t *d, size_t len, size_t *out_len, bool *cut, size_t *longest)
+/* ---- header pre-cut -------------------------------------------------------------------- */
+
+#define CUT_FIELD_MAX MAX_HDR_LINE  /* one field, all its folded lines together */
+#define CUT_KEY_BUDGET (256u << 10) /* the fields kept past MAX_HDR_BLOCK, all together */
+#define MALFORMED_PREFIX "X-Malformed-Line: "
+
+/* Fields kept whatever stands before them: the MIME structure (Content-Type with its boundary,
+ * MIME-Version, Content-Transfer-Encoding ...) and who sent the mail to whom. Dropping them would
+ * turn a multipart mail with an attachment into one text part. */
+static bool key_field(const uint8_t *name, size_t n)
 {
-    *cut = false;
-    *longest = 0;
-    size_t hend = len, i = 0, line = 0;
-    bool need = false;
+    static const char *const keys[] = {"mime-version",
+                                       "content-type",
+                                       "content-transfer-encoding",
+                                       "content-disposition",
+                                       "from",
+                                       "sender",
+                                       "reply-to",
+                                       "to",
+                                       "cc",
+                                       "subject",
+                                       "date",
+                                       "message-id",
+                                       "in-reply-to",
+                                       "references",
+                                       "return-path",
+                                       NULL};
+    for (size_t k = 0; keys[k]; k++)
+        if (strlen(keys[k]) == n && !strncasecmp((const char *)name, keys[k], n))
+            return true;
+    return false;
+}
+
+static bool ftext(uint8_t c)
+{
+    return c >= 0x21 && c <= 0x7E && c != ':';
+}
+
+/* a control byte GMime or a reader should never meet in a header; ESC, SO and SI belong to raw
+ * ISO-2022-JP (SO/SI: half-width kana from old Japanese mailers), which is common enough */
+static bool ctl_byte(uint8_t c)
+{
+    return (c < 0x20 && c != '\t' && c != '\r' && c != '\n' && c != 0x1B && c != 0x0E &&
+            c != 0x0F) ||
+           c == 0x7F;
+}
+
+/* One physical line of the header: [s, e) without the '\n'. Where the field name ends (the colon),
+ * or 0 when the line is not a field start (a continuation) and SIZE_MAX when it is neither. */
+static size_t field_colon(const uint8_t *d, size_t s, size_t e, bool first)
+{
+    if (!first && (d[s] == ' ' || d[s] == '\t'))
+        return 0;
+    const uint8_t *c = memchr(d + s, ':', e - s);
+    if (!c || c == d + s)
+        return SIZE_MAX;
+    size_t colon = (size_t)(c - d), ne = colon;
+    while (ne > s && (d[ne - 1] == ' ' || d[ne - 1] == '\t')) /* obsolete WSP before ':' */
+        ne--;
+    return ne > s ? colon : SIZE_MAX;
+}
+
+static size_t name_end(const uint8_t *d, size_t s, size_t colon)
+{
+    while (colon > s && (d[colon - 1] == ' ' || d[colon - 1] == '\t'))
+        colon--;
+    return colon;
+}
+
+static void note_name(char *dst, size_t dstsz, const uint8_t *p, size_t n)
+{
+    if (dst[0])
+        return;
+    if (n >= dstsz)
+        n = dstsz - 1;
+    memcpy(dst, p, n);
+    dst[n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (dst[i] == 0)
+            dst[i] = '?';
+}
+
+/* First pass: where the header ends, its longest line, and whether anything in it is odd. */
+static size_t survey(const uint8_t *d, size_t len, eg_hdr_cut *info)
+{
+    size_t i = 0, hend = len, field_s = 0, field_ne = 0;
+    bool first = true;
     while (i < len) {
         const uint8_t *nl = memchr(d + i, '\n', len - i);
         size_t e = nl ? (size_t)(nl - d) : len;
         size_t l = e - i;
-        if (l > *longest)
-            *longest = l;
-        if (l > MAX_HDR_LINE || e > MAX_HDR_BLOCK)
-            need = true;
         if (l == 0 || (l == 1 && d[i] == '\r')) {
             hend = i;
             break;
         }
+        if (l > info->longest)
+            info->longest = l;
+        /* a leading mbox "From " line is GMime's to skip */
+        if (!(first && i == 0 && l >= 5 && !memcmp(d, "From ", 5))) {
+            size_t colon = field_colon(d, i, e, first);
+            size_t vs = i;
+            if (colon == SIZE_MAX) {
+                info->odd_lines++;
+                note_name(info->odd_name, sizeof info->odd_name, d + i, l < 40 ? l : 40);
+            } else if (colon) {
+                field_s = i;
+                field_ne = name_end(d, i, colon);
+                for (size_t k = i; k < field_ne; k++)
+                    if (!ftext(d[k])) {
+                        info->odd_names++;
+                        note_name(info->odd_name, sizeof info->odd_name, d + i, field_ne - i);
+                        break;
+                    }
+                vs = colon + 1;
+            }
+            /* control bytes: only where the cut keeps them, so a 100 MB line costs 64 KiB here */
+            size_t ve = l > MAX_HDR_LINE ? i + MAX_HDR_LINE : e;
+            for (size_t k = vs; k < ve; k++) {
+                if (ctl_byte(d[k])) {
+                    info->ctl_bytes++;
+                    if (field_ne > field_s)
+                        note_name(info->ctl_field, sizeof info->ctl_field, d + field_s,
+                                  field_ne - field_s);
+                }
+            }
+        }
+        first = false;
         i = nl ? e + 1 : len;
-        line++;
-        if (need && i > MAX_HDR_BLOCK)
-            break;
     }
-    if (!need)
-        return NULL;
-    *cut = true;
-    if (hend == len) { /* find the real end of the header block past the cut point */
-        const uint8_t *b = memmem(d, len, "\n\n", 2);
-        const uint8_t *b2 = memmem(d, len, "\n\r\n", 3);
-        if (b2 && (!b || b2 < b))
-            b = b2;
-        hend = b ? (size_t)(b - d) + 1 : len;
+    info->block = hend;
+    return hend;
+}
+
+/* Appends one physical line, made parseable: a line that is no field gets a field name, bytes
+ * outside ftext in a name become '_', control bytes in a value become spaces. */
+static void put_line(eg_buf *o, const uint8_t *d, size_t s, size_t e, bool first)
+{
+    size_t l = e - s;
+    if (l > MAX_HDR_LINE) {
+        l = MAX_HDR_LINE;
+        e = s + l;
     }
-    eg_buf o;
-    eg_buf_init(&o, 0);
-    i = 0;
-    while (i < hend && o.len < MAX_HDR_BLOCK) {
+    if (first && s == 0 && l >= 5 && !memcmp(d, "From ", 5)) {
+        eg_text_append(o, d, l);
+        eg_buf_putc(o, '\n');
+        return;
+    }
+    size_t colon = field_colon(d, s, e, first);
+    size_t vs = s;
+    if (colon == SIZE_MAX) {
+        eg_buf_puts(o, MALFORMED_PREFIX);
+    } else if (colon) {
+        size_t ne = name_end(d, s, colon);
+        for (size_t k = s; k < ne; k++)
+            eg_buf_putc(o, ftext(d[k]) ? d[k] : '_');
+        vs = ne;
+    }
+    for (size_t k = vs; k < e; k++)
+        eg_buf_putc(o, ctl_byte(d[k]) ? ' ' : d[k]);
+    eg_buf_putc(o, '\n');
+}
+
+/* Second pass: the header rewritten field by field. Every field is charged to the ordinary
+ * budget (MAX_HDR_BLOCK), key fields (key_field) first to their own (CUT_KEY_BUDGET), so that they
+ * are kept wherever they stand; a field keeps at most CUT_FIELD_MAX bytes of its folded lines. */
+static void rewrite(eg_buf *o, const uint8_t *d, size_t hend, eg_hdr_cut *info)
+{
+    size_t i = 0, field_bytes = 0, plain_used = 0, key_used = 0;
+    bool keep = true, key = false, first = true;
+    while (i < hend) {
         const uint8_t *nl = memchr(d + i, '\n', hend - i);
         size_t e = nl ? (size_t)(nl - d) : hend;
-        size_t l = e - i;
-        eg_text_append(&o, d + i, l > MAX_HDR_LINE ? MAX_HDR_LINE : l);
-        eg_buf_putc(&o, '\n');
-        i = e + 1;
+        size_t l = e - i, kept = (l > MAX_HDR_LINE ? MAX_HDR_LINE : l) + 1;
+        if (l > MAX_HDR_LINE)
+            info->line_cut = true;
+        size_t colon = field_colon(d, i, e, first);
+        if (colon != 0 || first) { /* a new field (a malformed line is kept as one) */
+            key = colon != SIZE_MAX && colon != 0 && key_field(d + i, name_end(d, i, colon) - i);
+            field_bytes = 0;
+            keep = true;
+        } else if (keep && field_bytes + kept > CUT_FIELD_MAX) {
+            keep = false; /* the rest of an over-long folded field */
+            info->field_cut = true;
+        }
+        if (keep) {
+            if (key && key_used + kept <= CUT_KEY_BUDGET) {
+                key_used += kept;
+            } else if (plain_used + kept <= MAX_HDR_BLOCK) {
+                plain_used += kept;
+            } else {
+                keep = false;
+                info->block_cut = true;
+                if (field_bytes == 0)
+                    info->fields_dropped++;
+            }
+        }
+        if (keep) {
+            put_line(o, d, i, e, first);
+            field_bytes += kept;
+        }
+        first = false;
+        i = nl ? e + 1 : hend;
     }
+}
+
+uint8_t *eg_mime_cut_headers(const uint8_t *d, size_t len, size_t *out_len, eg_hdr_cut *info)
+{
+    memset(info, 0, sizeof *info);
+    *out_len = 0;
+    size_t hend = survey(d, len, info);
+    bool big = info->longest > MAX_HDR_LINE || hend > MAX_HDR_BLOCK;
+    if (!big && !info->odd_lines && !info->odd_names && !info->ctl_bytes)
+        return NULL;
+    eg_buf o;
+    eg_buf_init(&o, 0);
+    rewrite(&o, d, hend, info);
     eg_buf_putc(&o, '\n');
     if (hend < len) {
         size_t body = hend + (d[hend] == '\r' ? 2 : 1);
@@ -69,6 +244,7 @@ uint8_t *eg_mime_cut_headers(const uint8_t *d, size_t len, size_t *out_len, bool
             return NULL;
         }
     }
+    info->copied = true;
     return (uint8_t *)eg_buf_steal(&o, out_len);
 }
 
@@ -155,7 +331,8 @@ static void addr_from_piece(const char *p, size_t n, eg_addr *out)
         }
     }
     const char *at = addr.len ? memrchr(addr.data, '@', addr.len) : NULL;
-    if (at && at != (const char *)addr.data && (size_t)(at - (const char *)addr.data) + 1 < addr.len) {
+    if (at && at != (const char *)addr.data &&
+        (size_t)(at - (const char *)addr.data) + 1 < addr.len) {
         char *a = eg_utf8_sanitize((char *)addr.data, addr.len, 512, false);
         if (a) {
             char *d = strrchr(a, '@');
@@ -297,4 +474,3 @@ uint8_t *eg_mime_part_bytes(GMimePart *part, size_t *n)
     g_byte_array_free(arr, TRUE);
     return d;
 }
-

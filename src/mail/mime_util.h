@@ -16,9 +16,31 @@
 #define MAX_HDR_VALUE (16u << 10) /* one decoded header value */
 #define MAX_MIME_DEPTH 64         /* multipart levels walked */
 
-/* A copy with over-long header lines cut and an over-long header block dropped; NULL (and
- * *cut = false) when nothing needed cutting. *longest: the longest physical header line seen. */
-uint8_t *eg_mime_cut_headers(const uint8_t *d, size_t len, size_t *out_len, bool *cut, size_t *longest);
+/* What the header pre-cut found and did. */
+typedef struct eg_hdr_cut {
+    bool copied;           /* a rewritten copy was returned */
+    size_t longest;        /* the longest physical header line */
+    size_t block;          /* bytes of the header block */
+    bool line_cut;         /* a line over MAX_HDR_LINE was cut */
+    bool field_cut;        /* a field's folded lines past MAX_HDR_LINE were dropped */
+    bool block_cut;        /* fields were dropped to keep the block under its bounds */
+    size_t fields_dropped; /* ... how many */
+    size_t odd_lines;      /* lines that are neither a field nor a continuation */
+    size_t odd_names;      /* field names with bytes outside RFC 5322 ftext (8-bit, control) */
+    size_t ctl_bytes;      /* control bytes (NUL, 0x01-0x1F but TAB/CR/LF/ESC/SO/SI, DEL) */
+    char odd_name[48];     /* the first odd name or line, raw bytes (sanitise before showing) */
+    char ctl_field[48];    /* the first field holding control bytes */
+} eg_hdr_cut;
+
+/* A copy of the message GMime can parse as a mail, or NULL (with info->copied false) when the
+ * header needs nothing. Over-long lines are cut to MAX_HDR_LINE, one field to MAX_HDR_LINE over
+ * all its folded lines; ordinary fields are kept in order up to MAX_HDR_BLOCK, while the MIME
+ * structure and address fields (Content-*, MIME-Version, From, To, Subject ...) are kept wherever
+ * they stand (within 256 KiB more), so a megabyte of X- headers cannot drop the boundary. Lines
+ * GMime would refuse are made parseable: bytes outside ftext in a name become '_', a line that is
+ * no field becomes "X-Malformed-Line: ...", control bytes in values become spaces. The body is
+ * copied unchanged. */
+uint8_t *eg_mime_cut_headers(const uint8_t *d, size_t len, size_t *out_len, eg_hdr_cut *info);
 
 const char *eg_mime_raw_header(GMimeObject *o, const char *name);
 /* raw value unfolded, trimmed and sanitised; NULL when absent */

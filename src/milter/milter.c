@@ -433,6 +433,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
         in.n_rcpts = c->n_rcpts;
         in.auth_user = c->auth;
         in.outbound = eg_milter_is_outbound(&g->cfg, &m);
+        in.is_mail = true; /* what the MTA hands over is a mail, whatever its bytes look like */
         double s0 = now_ms();
         eg_status st = eg_scanner_scan(g->sc, &in, &r);
         atomic_fetch_add(&g_stats.scan_us_sum, (unsigned long long)((now_ms() - s0) * 1000.0));

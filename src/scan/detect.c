@@ -202,39 +202,67 @@ static bool starts_ci(const uint8_t *d, size_t len, size_t off, const char *s)
     return eg_in_bounds(len, off, n) && !strncasecmp((const char *)d + off, s, n);
 }
 
-/* A mail: the first lines are RFC 5322 header fields, one of them a field every mail has. */
+/* A mail: the input starts with an RFC 5322 header block. Every line up to the end of the block
+ * must be a field ("name:", or the obsolete "name WSP :") or a folded continuation, and at least
+ * two of the fields must be ones mail carries (From, Received, X-...), or the block must be long
+ * enough that nothing but a header looks like it (LOOK_MAIL_FIELDS). Lines are followed to their
+ * end however long they are (a 1 MB first line is still a field; the mail analyzer cuts it), at
+ * most LOOK_MAIL_LINES of them. A field name is any run of bytes up to the colon without white
+ * space: RFC 5322 allows names of any length, and 8-bit or control bytes in a name make the mail
+ * odd (MAIL.HEADER_MALFORMED, reported by the mail analyzer), not "not a mail". Nothing after the
+ * header block is looked at, so bytes placed in the body (a NUL in a MIME preamble, a binary
+ * attachment) cannot change the answer. */
+#define LOOK_MAIL_LINES 1000
+#define LOOK_MAIL_FIELDS 200 /* header-form lines that make a header block without known fields */
 static bool looks_mail(const uint8_t *d, size_t len)
 {
-    static const char *const key[] = {
-        "from:",     "received:", "return-path:",  "message-id:",  "mime-version:",
-        "date:",     "subject:",  "delivered-to:", "to:",          "cc:",
-        "reply-to:", "sender:",   "content-type:", "in-reply-to:", "references:",
-        "x-",        NULL};
-    size_t i = 0, lines = 0, keys = 0;
-    if (has(d, len, 0, "From ", 5)) { /* mbox separator line */
-        while (i < len && d[i] != '\n')
-            i++;
-        i++;
+    static const char *const key[] = {"from",         "received",    "return-path", "message-id",
+                                      "mime-version", "date",        "subject",     "delivered-to",
+                                      "to",           "cc",          "reply-to",    "sender",
+                                      "content-type", "in-reply-to", "references",  NULL};
+    size_t i = 0, lines = 0, fields = 0, keys = 0;
+    size_t f = 4;
+    while (f < len && f < 64 && d[f] == ' ')
+        f++;
+    if (has(d, len, 0, "From ", 5) && f < len && d[f] != ':') { /* mbox line, not "From :" */
+        const uint8_t *nl = memchr(d, '\n', len);
+        if (!nl)
+            return false;
+        i = (size_t)(nl - d) + 1;
     }
-    while (i < len && lines < 40) {
+    while (i < len && lines < LOOK_MAIL_LINES) {
         if (d[i] == '\n' || (d[i] == '\r' && i + 1 < len && d[i + 1] == '\n'))
             break; /* end of header */
-        if (d[i] != ' ' && d[i] != '\t') {
+        if (d[i] == ' ' || d[i] == '\t') {
+            if (lines == 0)
+                return false; /* a continuation before any field */
+        } else {
             size_t j = i;
-            while (j < len && j - i < 80 && d[j] > ' ' && d[j] < 0x7F && d[j] != ':')
+            while (j < len && d[j] != ':' && d[j] != ' ' && d[j] != '\t' && d[j] != '\n' &&
+                   d[j] != '\r')
                 j++;
-            if (j >= len || d[j] != ':' || j == i)
+            size_t name_len = j - i;
+            while (j < len && (d[j] == ' ' || d[j] == '\t')) /* obsolete WSP before the colon */
+                j++;
+            if (j >= len || d[j] != ':' || name_len == 0)
                 return false;
-            for (size_t k = 0; key[k]; k++)
-                if (starts_ci(d, len, i, key[k]))
-                    keys++;
+            fields++;
+            if (name_len >= 2 && (d[i] | 0x20) == 'x' && d[i + 1] == '-') {
+                keys++;
+            } else {
+                for (size_t k = 0; key[k]; k++)
+                    if (strlen(key[k]) == name_len && starts_ci(d, len, i, key[k])) {
+                        keys++;
+                        break;
+                    }
+            }
         }
-        while (i < len && d[i] != '\n')
-            i++;
-        i++;
+        const uint8_t *nl = memchr(d + i, '\n', len - i);
+        i = nl ? (size_t)(nl - d) + 1 : len;
         lines++;
     }
-    return keys >= 2 || (keys >= 1 && lines >= 1 && lines < 3 && i >= len);
+    return keys >= 2 || fields >= LOOK_MAIL_FIELDS ||
+           (keys >= 1 && lines >= 1 && lines < 3 && i >= len);
 }
 
 static const char *const script_ext[] = {"js",   "jse",  "vbs", "vbe", "wsf", "wsh",
@@ -311,9 +339,12 @@ eg_type eg_detect_type(const uint8_t *d, size_t len, const char *name, const cha
         return detect_zip(d, len, detail);
     if (is_image(d, len))
         return EG_T_IMAGE;
-    if (!looks_text(d, len))
-        return EG_T_BINARY;
+    /* a header block makes a mail whatever its body holds: looks_text's NUL and control-byte
+     * rule must not be flipped by a NUL in the preamble or an X- header of control bytes */
     size_t i = skip_lead(d, len);
+    bool mail = looks_mail(d + i, len - i);
+    if (!mail && !looks_text(d, len))
+        return EG_T_BINARY;
     const char *ext = name ? eg_path_ext(name) : "";
     if (ext_in(ext, script_ext) || has(d, len, i, "#@~^", 4))
         return EG_T_SCRIPT;
@@ -323,7 +354,7 @@ eg_type eg_detect_type(const uint8_t *d, size_t len, const char *name, const cha
         (starts_ci(d, len, i, "<!--") &&
          eg_memmem_ci((const char *)d, len < 4096 ? len : 4096, "<html", 5)))
         return EG_T_HTML;
-    if (looks_mail(d + i, len - i))
+    if (mail)
         return EG_T_MAIL;
     if (starts_ci(d, len, i, "<?xml")) {
         if (eg_memmem_ci((const char *)d, len < 4096 ? len : 4096, "<html", 5))
@@ -336,6 +367,22 @@ eg_type eg_detect_type(const uint8_t *d, size_t len, const char *name, const cha
     if (looks_script(d, len))
         return EG_T_SCRIPT;
     return EG_T_TEXT;
+}
+
+eg_type eg_detect_root_type(const uint8_t *d, size_t len, const char *name, const char **detail)
+{
+    if (detail)
+        *detail = NULL;
+    /* a file named as another type (invoice.js, a.pdf) is sniffed as usual: JScript labels can
+     * look like a header ("from:1") and must not turn a script into a mail's text */
+    eg_type by_name = eg_detect_type_from_name(name);
+    bool other = by_name != EG_T_UNKNOWN && by_name != EG_T_MAIL && by_name != EG_T_TEXT;
+    if (d && len && !other) {
+        size_t i = skip_lead(d, len);
+        if (looks_mail(d + i, len - i))
+            return EG_T_MAIL;
+    }
+    return eg_detect_type(d, len, name, detail);
 }
 
 eg_type eg_detect_type_from_name(const char *name)

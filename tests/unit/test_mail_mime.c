@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include "core/report.h"
+#include "mail/brief.h"
+#include "mail/mime_util.h"
 #include "mail_builder.h"
 #include "testutil.h"
 
@@ -314,13 +316,103 @@ static void huge_folded_header_block(void **st)
     free(m);
 }
 
+/* Declares the input a mail, as the milter and the mailbox front ends do. */
+static eg_report *scan_declared(const void *mail, size_t len)
+{
+    eg_options opt;
+    eg_options_default(&opt);
+    eg_scanner *sc = NULL;
+    eg_global_init();
+    assert_int_equal(eg_scanner_new(&opt, &sc, NULL, 0), EG_OK);
+    eg_scan_input in = {.source = "queue-1", .data = mail, .len = len, .is_mail = true};
+    eg_report *r = NULL;
+    assert_int_equal(eg_scanner_scan(sc, &in, &r), EG_OK);
+    eg_scanner_free(sc);
+    return r;
+}
+
+/* A header GMime would refuse (its first line no field, a name with a space and a control byte,
+ * NUL in a value) is repaired and reported; the mail is still read as one, attachment included. */
+static void odd_header_is_repaired(void **st)
+{
+    (void)st;
+    static const char m[] = "this line is no header field\n"
+                            "Bad Name\x01: x\n"
+                            "X-Nul: a\0b\n"
+                            "From: a@example.net\nTo: b@example.jp\nSubject: s\nMIME-Version: 1.0\n"
+                            "Content-Type: multipart/mixed; boundary=zz\n\n"
+                            "--zz\nContent-Type: text/plain\n\nパスワード：Odd2026\n"
+                            "--zz\nContent-Type: application/octet-stream; name=\"a.bin\"\n\nxyz\n"
+                            "--zz--\n";
+    eg_report *r = scan_declared(m, sizeof m - 1);
+    assert_int_equal(eg_report_object(r, 0)->type, EG_T_MAIL);
+    assert_true(eg_test_has_rule(r, "MAIL.HEADER_MALFORMED"));
+    assert_false(eg_test_has_rule(r, "INPUT.NOT_MAIL"));
+    assert_non_null(find_obj(r, "a.bin"));
+    assert_non_null(strstr(evidence(r, "MAIL.PASSWORD_IN_TEXT"), "Odd2026"));
+    assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+    eg_report_free(r);
+    /* undeclared, the same bytes do not start with a header block: sniffed as text */
+    r = eg_test_scan(m, sizeof m - 1, NULL);
+    assert_true(eg_test_has_rule(r, "INPUT.NOT_MAIL"));
+    eg_report_free(r);
+}
+
+/* 1.2 MB of fields before From, Content-Type and the boundary: the cut keeps them, for the
+ * analyzer and for the batch summary (pairing of password mails). Repeated key fields cannot
+ * grow the copy without bound either. */
+static void big_header_keeps_structure(void **st)
+{
+    (void)st;
+    size_t cap = 4u << 20, n = 0;
+    char *m = malloc(cap);
+    for (unsigned i = 0; n < 1200000; i++)
+        n += (size_t)sprintf(m + n, "Zz-Trace-%07u: relay.example.net ok\n", i);
+    n += (size_t)sprintf(m + n,
+                         "From: Sales <sales@example.net>\nTo: b@example.jp\nSubject: big\n"
+                         "MIME-Version: 1.0\nContent-Type: multipart/mixed;\n boundary=\"q1\"\n\n"
+                         "--q1\nContent-Type: text/plain\n\nhello\n"
+                         "--q1\nContent-Type: application/octet-stream; name=\"x.bin\"\n\nxyz\n"
+                         "--q1--\n");
+    eg_report *r = scan_declared(m, n);
+    assert_true(eg_test_has_rule(r, "MAIL.HEADER_TOO_LARGE"));
+    assert_non_null(find_obj(r, "x.bin"));
+    assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+    eg_report_free(r);
+    eg_mail_brief b;
+    assert_int_equal(eg_mail_brief_read((const uint8_t *)m, n, false, &b), EG_OK);
+    assert_non_null(b.from);
+    assert_string_equal(b.from, "sales@example.net");
+    assert_non_null(strstr(b.subject, "big"));
+    eg_mail_brief_free(&b);
+    /* 3 MB of Content-Type lines: the key-field budget is bounded too */
+    n = 0;
+    n += (size_t)sprintf(m, "From: a@example.net\n");
+    while (n < (3u << 20))
+        n += (size_t)sprintf(m + n, "Content-Type: text/plain; charset=us-ascii\n");
+    n += (size_t)sprintf(m + n, "\nbody\n");
+    r = scan_declared(m, n);
+    assert_true(eg_test_has_rule(r, "MAIL.HEADER_TOO_LARGE"));
+    eg_report_free(r);
+    size_t cn = 0;
+    eg_hdr_cut hc;
+    uint8_t *c = eg_mime_cut_headers((const uint8_t *)m, n, &cn, &hc);
+    assert_non_null(c);
+    assert_true(hc.block_cut && hc.fields_dropped > 0);
+    assert_true(cn <= MAX_HDR_BLOCK + (256u << 10) + 16); /* ordinary + key budget + body */
+    free(c);
+    free(m);
+}
+
 static void unknown_charset_truncated_and_empty(void **st)
 {
     (void)st;
     size_t n;
     uint8_t *sj = eg_mb_encode("パスワード：Ab12cd", EG_MB_SJIS, &n);
     char m[512];
-    int k = snprintf(m, sizeof m, "From: a@example.jp\nSubject: t\nMIME-Version: 1.0\nContent-Type: text/plain; charset=x-klingon\n\n");
+    int k = snprintf(m, sizeof m,
+                     "From: a@example.jp\nSubject: t\nMIME-Version: 1.0\nContent-Type: text/plain; "
+                     "charset=x-klingon\n\n");
     memcpy(m + k, sj, n);
     eg_report *r = eg_test_scan(m, (size_t)k + n, NULL);
     assert_true(eg_test_has_rule(r, "MAIL.UNKNOWN_CHARSET"));
@@ -356,6 +448,8 @@ int main(void)
         cmocka_unit_test(hundred_megabyte_header_line),
         cmocka_unit_test(huge_folded_header_block),
         cmocka_unit_test(unknown_charset_truncated_and_empty),
+        cmocka_unit_test(odd_header_is_repaired),
+        cmocka_unit_test(big_header_keeps_structure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@ static void test_defaults(void **unused)
     assert_int_equal(c.on_error, EG_ACT_TEMPFAIL); /* fail-safe by default */
     assert_int_equal(c.on_oversize, EG_ACT_TEMPFAIL);
     assert_int_equal(c.on_timeout, EG_ACT_TEMPFAIL);
+    assert_int_equal(c.scan_timeout_ms, 10000); /* the gateway's CPU budget, under the CLI's 30 s */
     assert_true(c.add_headers);
     assert_null(c.redis_host);
     assert_null(c.stats_listen);
@@ -186,6 +187,14 @@ static void test_example_file_parses(void **unused)
     if (st != EG_OK)
         fail_msg("%s", err);
     assert_int_equal(c.on_error, EG_ACT_TEMPFAIL);
+    assert_int_equal(c.scan_timeout_ms, 10000); /* the example shows the default */
+    eg_milter_config_free(&c);
+    /* the CPU budget per mail: set, and refused out of range with the line number */
+    assert_int_equal(parse(&c, "scan_timeout_ms = 2500\n", err, sizeof err), EG_OK);
+    assert_int_equal(c.scan_timeout_ms, 2500);
+    eg_milter_config_free(&c);
+    assert_int_not_equal(parse(&c, "\nscan_timeout_ms = 5\n", err, sizeof err), EG_OK);
+    assert_non_null(strstr(err, "line 2"));
     eg_milter_config_free(&c);
     eg_milter_config_init(&c);
     assert_int_equal(eg_milter_config_load(&c, "/nonexistent/emoguard.conf", err, sizeof err), EG_EIO);
