@@ -525,6 +525,11 @@ eg_status eg_scan_add_child(eg_scan *s, const eg_object *parent, const eg_child 
         s->owned[id] = NULL;
         goto fail;
     }
+    /* what was cut off was not inspected: never clean (a ZIP behind 65 MB of junk loses its
+     * central directory to the cut) */
+    if ((cc.flags & EG_OBJ_TRUNCATED) && cc.size_true > cc.size && !(cc.flags & EG_OBJ_PADDED))
+        eg_scan_finding(s, o, EG_R_LIMIT_BYTES, "%llu of %llu bytes kept, the rest not inspected",
+                        (unsigned long long)cc.size, (unsigned long long)cc.size_true);
     if (child_id)
         *child_id = id;
     return EG_OK;
