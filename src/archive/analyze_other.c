@@ -102,9 +102,12 @@ static bool all_zero(const uint8_t *p, size_t n)
 }
 
 /* Appends what is kept of one block: long zero runs are counted, not stored. */
-static eg_status keep_block(la_data *d, const uint8_t *block, size_t n, uint64_t max_out)
+static eg_status keep_block(la_data *d, const uint8_t *block, size_t n, uint64_t max_out,
+                            bool collapse)
 {
-    if (all_zero(block, n)) {
+    if (!collapse) {
+        /* kept as is */
+    } else if (all_zero(block, n)) {
         d->zero_run += n;
         if (d->zero_run > ZERO_RUN_KEEP) {
             d->collapsed = true;
@@ -132,7 +135,7 @@ static eg_status keep_block(la_data *d, const uint8_t *block, size_t n, uint64_t
 /* Reads the current entry's data, keeping max_out bytes and counting up to max_count. A warning
  * or retry from libarchive is noted and reading goes on; a fatal error ends the entry. */
 static eg_status read_entry(struct archive *a, uint64_t max_out, uint64_t max_count, eg_scan *s,
-                            const eg_object *obj, la_data *d)
+                            const eg_object *obj, la_data *d, bool collapse)
 {
     uint8_t block[LA_BLOCK];
     memset(d, 0, sizeof *d);
@@ -151,7 +154,7 @@ static eg_status read_entry(struct archive *a, uint64_t max_out, uint64_t max_co
             continue;
         }
         d->size_true += (uint64_t)r;
-        eg_status st = keep_block(d, block, (size_t)r, max_out);
+        eg_status st = keep_block(d, block, (size_t)r, max_out, collapse);
         if (st != EG_OK)
             return st;
         if (d->size_true >= max_count) {
@@ -217,7 +220,7 @@ eg_status eg_archive_la_extract_ex(const uint8_t *data, size_t len, const char *
         if (r == ARCHIVE_RETRY || strcmp(entry_name(e), name) != 0)
             continue;
         la_data d;
-        st = read_entry(a, max_out, max_out + 1, NULL, NULL, &d);
+        st = read_entry(a, max_out, max_out + 1, NULL, NULL, &d, false);
         if (size_true)
             *size_true = d.size_true;
         if (st == EG_OK && d.error && !d.len) {
@@ -384,7 +387,7 @@ static void one_entry(octx *c, struct archive *a, struct archive_entry *e, bool 
     /* the data are read whatever the type: a Windows extractor ignores Unix mode bits and
      * writes a FIFO or a directory that carries data as a plain file */
     la_data d;
-    eg_status st = read_entry(a, max_out, max_count, c->s, c->obj, &d);
+    eg_status st = read_entry(a, max_out, max_count, c->s, c->obj, &d, true);
     if (st != EG_OK) {
         free(d.buf);
         c->stop = true;
@@ -497,7 +500,7 @@ static void tar_pass(octx *c, struct archive *a)
             return;
         uint64_t budget = eg_scan_budget(c->s);
         if (archive_read_next_header(r, &e) != ARCHIVE_OK ||
-            read_entry(r, budget, budget + 1, c->s, c->obj, &d) != EG_OK) {
+            read_entry(r, budget, budget + 1, c->s, c->obj, &d, false) != EG_OK) {
             free(d.buf);
             archive_read_free(r);
             return;
