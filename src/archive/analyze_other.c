@@ -28,8 +28,9 @@
 #define COUNT_FACTOR 4
 #define MIN_COUNT_BYTES (256ull << 20)
 /* after a first bomb in this mail, an entry is decoded only to max(QUICK_MIN, archive size x
- * ratio): past that it is a bomb too, reported without more work */
+ * QUICK_RATIO): past that it is a bomb too, reported without more work */
 #define QUICK_MIN (1ull << 20)
+#define QUICK_RATIO 100u /* ordinary files compress far less */
 /* zero runs longer than this are counted, not stored (a 4 GiB gzip of zeros costs no memory) */
 #define ZERO_RUN_KEEP (1u << 20)
 #define MAX_RETRIES 64 /* damaged headers skipped in a row before the walk gives up */
@@ -286,7 +287,7 @@ static const char *type_label(unsigned ft)
 }
 
 /* Output caps for one entry. The first bomb of a mail may be counted far (to report its size);
- * once the mail has one, further entries stop at max(QUICK_MIN, archive size x ratio), and
+ * once the mail has one, further entries stop at max(QUICK_MIN, archive size x 100), and
  * anything that reaches that is a bomb too: fifty small bombs cost one. *quick tells. */
 static void caps(eg_scan *s, uint64_t packed, uint64_t *max_out, uint64_t *max_count, bool *quick)
 {
@@ -297,6 +298,8 @@ static void caps(eg_scan *s, uint64_t packed, uint64_t *max_out, uint64_t *max_c
     if (!eg_scan_has_finding(s, EG_R_ARCHIVE_BOMB))
         return;
     uint32_t ratio = eg_scan_limits(s)->max_ratio ? eg_scan_limits(s)->max_ratio : 1000;
+    if (ratio > QUICK_RATIO)
+        ratio = QUICK_RATIO;
     uint64_t q = packed > UINT64_MAX / ratio ? UINT64_MAX : packed * ratio;
     if (q < QUICK_MIN)
         q = QUICK_MIN;

@@ -25,6 +25,9 @@
  * reopens the archive and walks its headers for each: a few dozen, not thousands */
 #define MAX_LA_ENTRIES 32
 #define QUICK_MIN (1ull << 20)
+/* after a first bomb, an entry past this ratio is stopped and called a bomb too; ordinary
+ * documents compress far less than 100:1 */
+#define QUICK_RATIO 100u
 
 typedef struct zctx {
     eg_scan *s;
@@ -41,11 +44,12 @@ typedef struct zctx {
     char not_opened[256]; /* names for the evidence */
 } zctx;
 
-/* max(QUICK_MIN, packed x ratio): past this much output an entry is a bomb by definition */
+/* max(QUICK_MIN, packed x min(ratio, QUICK_RATIO)): once the mail has a bomb, an entry that
+ * expands past this is a bomb too */
 static uint64_t quick_cap(uint64_t packed, uint32_t ratio)
 {
-    if (!ratio)
-        ratio = 1000;
+    if (!ratio || ratio > QUICK_RATIO)
+        ratio = QUICK_RATIO;
     uint64_t q = packed > UINT64_MAX / ratio ? UINT64_MAX : packed * ratio;
     return q < QUICK_MIN ? QUICK_MIN : q;
 }
@@ -393,14 +397,16 @@ static void entry_via_libarchive(zctx *c, const eg_zip_entry *e)
     eg_status st = eg_archive_la_extract_ex(c->obj->data, c->obj->size, e->name, NULL, max_out,
                                             &out, &outlen, &true_size);
     /* cut at the cap with a ratio past the limit: a bomb (bzip2 turns 1 KB into 1 GB) */
-    if (st == EG_ELIMIT && true_size / (e->csize ? e->csize : 1) > ratio &&
-        (quick || true_size >= RATIO_BOMB_MIN_SIZE)) {
+    bool quick_hit = quick && st == EG_ELIMIT;
+    if (quick_hit || (st == EG_ELIMIT && true_size / (e->csize ? e->csize : 1) > ratio &&
+                      true_size >= RATIO_BOMB_MIN_SIZE)) {
         char cs[32];
         human_size(e->csize, cs, sizeof cs);
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB,
                         "%s: expands to more than %llu bytes from %s (ratio over %u:1)%s", e->name,
-                        (unsigned long long)outlen, cs, ratio,
-                        quick ? ", not decoded further: the mail already has a bomb" : "");
+                        (unsigned long long)outlen, cs,
+                        quick_hit ? (ratio < QUICK_RATIO ? ratio : QUICK_RATIO) : ratio,
+                        quick_hit ? ", not decoded further: the mail already has a bomb" : "");
         c->bomb_reported = true;
         if (outlen && !has_nonzero(out, outlen)) {
             free(out); /* nothing but zeros: nothing to analyse */
