@@ -87,7 +87,7 @@ static struct archive *la_open(const uint8_t *data, size_t len, bool raw, const 
 
 typedef struct la_data {
     uint8_t *buf;
-    size_t len;
+    size_t len, cap;
     uint64_t size_true;
     uint64_t zero_run;
     bool truncated, count_capped, error, collapsed;
@@ -124,10 +124,20 @@ static eg_status keep_block(la_data *d, const uint8_t *block, size_t n, uint64_t
     }
     if (!keep)
         return EG_OK;
-    uint8_t *nb = realloc(d->buf, d->len + keep);
-    if (!nb)
-        return EG_ENOMEM;
-    d->buf = nb;
+    if (d->len + keep > d->cap) {
+        /* geometric growth: 64 KiB steps to 64 MiB were 1,000 copies of up to 64 MiB where
+         * realloc cannot grow in place (and always under the sanitizers) */
+        size_t nc = d->cap ? d->cap : LA_BLOCK;
+        while (nc < d->len + keep)
+            nc *= 2;
+        if (nc > max_out)
+            nc = (size_t)max_out;
+        uint8_t *nb = realloc(d->buf, nc);
+        if (!nb)
+            return EG_ENOMEM;
+        d->buf = nb;
+        d->cap = nc;
+    }
     memcpy(d->buf + d->len, block, keep);
     d->len += keep;
     return EG_OK;
