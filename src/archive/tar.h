@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 typedef struct eg_tar_item {
-    char name[256];      /* prefix/name or GNU long name, NUL-terminated (may be cut) */
+    char name[260];      /* prefix/name (155 + 1 + 100) or GNU long name (cut), NUL-terminated */
     char type;           /* the type flag as stored ('0', '5', '6' ...) */
     uint64_t size;       /* declared data size */
     const uint8_t *data; /* the data present in the buffer (avail <= size) */

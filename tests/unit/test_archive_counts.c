@@ -105,7 +105,7 @@ static void tar_header(uint8_t *h, const char *name, char type, size_t size)
 
 typedef struct {
     int n;
-    char names[256];
+    char names[1024];
     char types[16];
     size_t avail[16];
 } seen;
@@ -149,6 +149,19 @@ static void tar_walk(void **st)
     memset(&s, 0, sizeof s);
     assert_int_equal(eg_tar_walk(t, sizeof t, 100, on_item, &s), 1);
     assert_int_equal(s.avail[0], sizeof t - 512);
+    /* the longest ustar name: a full 155-byte prefix, '/', a full 100-byte name */
+    tar_header(t, "x", '5', 0);
+    memset(t, 'n', 100);
+    memset(t + 345, 'p', 155);
+    memset(t + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++)
+        sum += t[i];
+    snprintf((char *)t + 148, 8, "%06o", sum);
+    memset(t + 512, 0, 1024);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(eg_tar_walk(t, 1536, 100, on_item, &s), 1);
+    assert_int_equal(strlen(s.names), 155 + 1 + 100 + 1);
     /* truncated header block */
     memset(&s, 0, sizeof s);
     assert_int_equal(eg_tar_walk(t, 300, 100, on_item, &s), 0);
