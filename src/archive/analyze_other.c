@@ -646,7 +646,7 @@ eg_status eg_archive_analyze_other(eg_scan *s, const eg_object *obj)
                         (unsigned long long)declared, (unsigned long long)MAX_7Z_HEADER);
         return EG_OK;
     }
-    if (obj->flags & EG_OBJ_TRUNCATED)
+    if ((obj->flags & EG_OBJ_TRUNCATED) && obj->size_true > obj->size)
         eg_scan_finding(s, obj, EG_R_LIMIT_BYTES,
                         "archive cut at %llu of %llu bytes: only that part read",
                         (unsigned long long)obj->size, (unsigned long long)obj->size_true);
@@ -654,7 +654,8 @@ eg_status eg_archive_analyze_other(eg_scan *s, const eg_object *obj)
     /* nothing readable: the first bidder may have been fooled (512 zero bytes are an empty tar
      * to libarchive, whatever follows). Skip the zeros and read again. */
     size_t z = leading_zeros(obj->data, (size_t)obj->size);
-    if (c.n_children == 0 && c.n_encrypted == 0 && !c.stop && z >= 512 && z < obj->size) {
+    if (c.n_entries == 0 && c.n_children == 0 && c.n_encrypted == 0 && !c.stop && z >= 512 &&
+        z < obj->size) {
         eg_scan_finding(s, obj, EG_R_ARCHIVE_PREFIXED_DATA, "%zu zero bytes before the data", z);
         octx c2 = {.s = s, .obj = obj, .data = obj->data + z, .len = (size_t)obj->size - z};
         taken = read_once(&c2) || taken;
