@@ -24,6 +24,10 @@
 /* entries in methods the ZIP reader lacks (bzip2, LZMA ...) are read through libarchive, which
  * reopens the archive and walks its headers for each: a few dozen, not thousands */
 #define MAX_LA_ENTRIES 32
+#define QUICK_MIN (1ull << 20)
+/* after a first bomb, an entry past this ratio is stopped and called a bomb too; ordinary
+ * documents compress far less than 100:1 */
+#define QUICK_RATIO 100u
 
 typedef struct zctx {
     eg_scan *s;
@@ -36,8 +40,19 @@ typedef struct zctx {
     uint64_t total_true;
     bool stop; /* a scan limit was hit: no more children */
     bool bomb_reported;
+    bool quick;           /* the current entry is decoded only to quick_cap() */
     char not_opened[256]; /* names for the evidence */
 } zctx;
+
+/* max(QUICK_MIN, packed x min(ratio, QUICK_RATIO)): once the mail has a bomb, an entry that
+ * expands past this is a bomb too */
+static uint64_t quick_cap(uint64_t packed, uint32_t ratio)
+{
+    if (!ratio || ratio > QUICK_RATIO)
+        ratio = QUICK_RATIO;
+    uint64_t q = packed > UINT64_MAX / ratio ? UINT64_MAX : packed * ratio;
+    return q < QUICK_MIN ? QUICK_MIN : q;
+}
 
 static bool stop_cb(void *ud)
 {
@@ -160,14 +175,25 @@ static void try_one(zctx *c, size_t idx, const char *pw, attempt *a)
         .password = pw,
         .max_out = budget ? budget : 1,
         .collapse_zero_runs = true,
-        /* once one entry was a bomb, the others are not counted past the cap */
-        .max_count = c->bomb_reported               ? budget + 1
-                     : budget * 4 > MIN_COUNT_BYTES ? budget * 4
-                                                    : MIN_COUNT_BYTES,
+        .max_count = budget * 4 > MIN_COUNT_BYTES ? budget * 4 : MIN_COUNT_BYTES,
         .max_ratio = lim->max_ratio,
         .should_stop = stop_cb,
         .stop_ud = c,
     };
+    /* bomb detection is paid once per mail: once any archive of this mail was a bomb, an entry
+     * is decoded only up to max(1 MiB, compressed size x ratio), and one that gets there is a
+     * bomb too, reported without more work (fifty small bombs cost one) */
+    c->quick = false;
+    if (c->bomb_reported || eg_scan_has_finding(c->s, EG_R_ARCHIVE_BOMB)) {
+        uint64_t q = quick_cap(eg_zip_entry_at(c->z, idx)->csize, lim->max_ratio);
+        if (q < budget) {
+            o.max_out = q;
+            o.max_count = q + 1;
+            c->quick = true;
+        } else {
+            o.max_count = budget + 1;
+        }
+    }
     free(a->out);
     a->out = NULL;
     a->outlen = 0;
@@ -287,6 +313,12 @@ static void size_findings(zctx *c, const eg_zip_entry *e, const attempt *a)
                         "%s: true size %s%s, compressed %s, ratio %llu:1, %zu bytes kept after "
                         "removing zero runs",
                         e->name, more, ts, cs, ratio, a->outlen);
+    } else if (c->quick && r->count_capped) {
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB,
+                        "%s: expands to more than %s from %s (ratio over %llu:1), not decoded "
+                        "further: the mail already has a bomb",
+                        e->name, ts, cs, ratio);
+        c->bomb_reported = true;
     } else if (r->count_capped || r->size_true >= BOMB_TRUE_SIZE ||
                (r->ratio_bomb && r->size_true >= RATIO_BOMB_MIN_SIZE)) {
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB,
@@ -355,9 +387,32 @@ static void entry_via_libarchive(zctx *c, const eg_zip_entry *e)
     }
     uint8_t *out = NULL;
     size_t outlen = 0;
-    uint64_t budget = eg_scan_budget(c->s);
-    eg_status st = eg_archive_la_extract(c->obj->data, c->obj->size, e->name, NULL,
-                                         budget ? budget : 1, &out, &outlen);
+    uint64_t budget = eg_scan_budget(c->s), true_size = 0;
+    uint64_t max_out = budget ? budget : 1;
+    uint32_t ratio = eg_scan_limits(c->s)->max_ratio ? eg_scan_limits(c->s)->max_ratio : 1000;
+    uint64_t q = quick_cap(e->csize, ratio);
+    bool quick = (c->bomb_reported || eg_scan_has_finding(c->s, EG_R_ARCHIVE_BOMB)) && q < max_out;
+    if (quick)
+        max_out = q; /* bombs are paid once per mail, see try_one() */
+    eg_status st = eg_archive_la_extract_ex(c->obj->data, c->obj->size, e->name, NULL, max_out,
+                                            &out, &outlen, &true_size);
+    /* cut at the cap with a ratio past the limit: a bomb (bzip2 turns 1 KB into 1 GB) */
+    bool quick_hit = quick && st == EG_ELIMIT;
+    if (quick_hit || (st == EG_ELIMIT && true_size / (e->csize ? e->csize : 1) > ratio &&
+                      true_size >= RATIO_BOMB_MIN_SIZE)) {
+        char cs[32];
+        human_size(e->csize, cs, sizeof cs);
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB,
+                        "%s: expands to more than %llu bytes from %s (ratio over %u:1)%s", e->name,
+                        (unsigned long long)outlen, cs,
+                        quick_hit ? (ratio < QUICK_RATIO ? ratio : QUICK_RATIO) : ratio,
+                        quick_hit ? ", not decoded further: the mail already has a bomb" : "");
+        c->bomb_reported = true;
+        if (outlen && !has_nonzero(out, outlen)) {
+            free(out); /* nothing but zeros: nothing to analyse */
+            return;
+        }
+    }
     if ((st == EG_OK || st == EG_ELIMIT) && eg_scan_charge(c->s, c->obj, outlen) == EG_OK) {
         eg_child ch = {.name = e->name,
                        .data = out,

@@ -25,7 +25,13 @@ eg_status eg_archive_analyze_other(eg_scan *s, const eg_object *obj);
 /* Reads one named entry of any archive libarchive understands (used for ZIP methods our reader
  * does not decode: bzip2, LZMA, PPMd, Deflate64 ...). Output capped at max_out (EG_ELIMIT, output
  * kept). password may be NULL. EG_ENOTFOUND when no entry has that name. */
-eg_status eg_archive_la_extract(const uint8_t *data, size_t len, const char *name, const char *password,
-                                uint64_t max_out, uint8_t **out, size_t *outlen);
+eg_status eg_archive_la_extract(const uint8_t *data, size_t len, const char *name,
+                                const char *password, uint64_t max_out, uint8_t **out,
+                                size_t *outlen);
+/* The same; *size_true (may be NULL) gets the bytes decoded, which pass max_out by one when the
+ * output was cut. A 7z whose header declares too much is refused with EG_ELIMIT. */
+eg_status eg_archive_la_extract_ex(const uint8_t *data, size_t len, const char *name,
+                                   const char *password, uint64_t max_out, uint8_t **out,
+                                   size_t *outlen, uint64_t *size_true);
 
 #endif

@@ -185,7 +185,7 @@ static eg_status load_text(eg_host_snapshot *s, const char *path,
     eg_status st = eg_host_read_file(path, EG_HOST_MAX_CSV, &data, &len);
     if (st) {
         snprintf(err, errlen, "%s: %s", path,
-                 st == EG_ELIMIT ? "file too large" : st == EG_ENOTFOUND ? "no such file" : "cannot read");
+                 st == EG_ELIMIT ? "file too large (limit 512 MiB), not read" : st == EG_ENOTFOUND ? "no such file" : "cannot read");
         return st;
     }
     char e2[512] = "";

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define MAX_COLS 64
 
@@ -23,7 +24,7 @@ typedef struct {
     const char *p;
     size_t len, off;
     size_t line;
-    size_t rec_line; /* where the current record started: what error messages show */
+    size_t rec_line;   /* where the current record started: what error messages show */
     char *f[MAX_COLS]; /* fields of the current row (point into buf) */
     size_t nf;
     eg_buf buf;
@@ -174,8 +175,8 @@ typedef eg_status (*row_fn)(eg_host_snapshot *s, const int *col, csv *r, const c
 
 /* Shared driver: header -> column map (names[i] alternatives separated by '|'), then rows. */
 static eg_status load_csv(eg_host_snapshot *s, const char *data, size_t len, const char *what,
-                          const char *const *names, size_t nnames, size_t required_any,
-                          row_fn fn, char *err, size_t errlen)
+                          const char *const *names, size_t nnames, size_t required_any, row_fn fn,
+                          char *err, size_t errlen)
 {
     if (len > EG_HOST_MAX_CSV) {
         seterr(err, errlen, what, 0, "file too large");
@@ -233,7 +234,8 @@ static eg_status load_csv(eg_host_snapshot *s, const char *data, size_t len, con
         st = EG_OK;
 out:
     if (st)
-        seterr(err, errlen, what, r.rec_line, st == EG_ELIMIT && !strcmp(msg, "no header row") ? "too many rows" : msg);
+        seterr(err, errlen, what, r.rec_line,
+               st == EG_ELIMIT && !strcmp(msg, "no header row") ? "too many rows" : msg);
     eg_buf_free(&r.buf);
     free(own);
     return st;
@@ -266,8 +268,9 @@ static bool parse_u64(const char *s, uint64_t *v)
     return true;
 }
 
-static const char *const proc_cols[] = {"ProcessId|PID|Id", "ParentProcessId|PPID", "Name|ProcessName",
-                                        "ExecutablePath|ImagePath|Path", "CommandLine"};
+static const char *const proc_cols[] = {"ProcessId|PID|Id", "ParentProcessId|PPID",
+                                        "Name|ProcessName", "ExecutablePath|ImagePath|Path",
+                                        "CommandLine"};
 
 static eg_status proc_row(eg_host_snapshot *s, const int *col, csv *r, const char **msg)
 {
@@ -303,7 +306,8 @@ static int hexval(char c)
     return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
 
-static const char *const file_cols[] = {"Path|FullName", "Size|Length", "LastWriteTime|LastWriteTimeUtc|MTime",
+static const char *const file_cols[] = {"Path|FullName", "Size|Length",
+                                        "LastWriteTime|LastWriteTimeUtc|MTime",
                                         "Type|IsDirectory|Mode", "Head|FirstBytes"};
 
 static eg_status file_row(eg_host_snapshot *s, const int *col, csv *r, const char **msg)
@@ -322,8 +326,8 @@ static eg_status file_row(eg_host_snapshot *s, const int *col, csv *r, const cha
         *msg = "LastWriteTime is not a FILETIME integer (100 ns ticks since 1601)";
         return EG_EFORMAT;
     }
-    bool dir = !strcasecmp(type, "D") || !strcasecmp(type, "True") || !strcasecmp(type, "Directory") ||
-               type[0] == 'd';
+    bool dir = !strcasecmp(type, "D") || !strcasecmp(type, "True") ||
+               !strcasecmp(type, "Directory") || type[0] == 'd';
     uint8_t head[EG_HOST_HEAD];
     size_t hn = 0, n = strlen(hx);
     if (n % 2) {
@@ -353,7 +357,8 @@ eg_status eg_host_load_files_csv(eg_host_snapshot *s, const char *data, size_t l
     return st;
 }
 
-static const char *const task_cols[] = {"TaskName|Name", "TaskPath", "Execute|Command", "Arguments"};
+static const char *const task_cols[] = {"TaskName|Name", "TaskPath", "Execute|Command",
+                                        "Arguments"};
 
 static eg_status task_row(eg_host_snapshot *s, const int *col, csv *r, const char **msg)
 {
@@ -433,6 +438,19 @@ eg_status eg_host_read_file(const char *path, size_t max, char **out, size_t *le
     FILE *f = fopen(path, "rb");
     if (!f)
         return errno == ENOENT ? EG_ENOTFOUND : EG_EIO;
+        /* a regular file's size is known before reading: a 1 GiB CSV is refused at once, not after
+         * max bytes were read into memory (pipes and the like are still read up to max) */
+#ifdef _WIN32
+    struct _stati64 fs;
+    bool sized = _fstati64(_fileno(f), &fs) == 0 && (fs.st_mode & _S_IFMT) == _S_IFREG;
+#else
+    struct stat fs;
+    bool sized = fstat(fileno(f), &fs) == 0 && S_ISREG(fs.st_mode);
+#endif
+    if (sized && (fs.st_size < 0 || (uint64_t)fs.st_size > max)) {
+        fclose(f);
+        return EG_ELIMIT;
+    }
     eg_buf b;
     eg_buf_init(&b, max);
     char chunk[65536];

@@ -112,7 +112,7 @@ static eg_status load_text(eg_host_snapshot *s, const char *dir, const char *nam
     size_t len;
     eg_status st = eg_host_read_file(p, EG_HOST_MAX_CSV, &data, &len);
     if (st) {
-        snprintf(err, errlen, "%s: %s", p, st == EG_ELIMIT ? "file too large" : "cannot read");
+        snprintf(err, errlen, "%s: %s", p, st == EG_ELIMIT ? "file too large (limit 512 MiB), not read" : "cannot read");
         free(p);
         return st;
     }

@@ -152,7 +152,8 @@ eg_status eg_host_load_tasks_csv(eg_host_snapshot *s, const char *data, size_t l
 /* host.txt: key=value lines (hostname, serial, systemroot, arch). */
 eg_status eg_host_load_info(eg_host_snapshot *s, const char *data, size_t len, char *err,
                             size_t errlen);
-/* Reads a whole file up to max bytes (EG_ELIMIT beyond). */
+/* Reads a whole file up to max bytes (EG_ELIMIT beyond; a regular file larger than max is refused
+ * from its size, before anything is read). */
 eg_status eg_host_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* Registry hive file (regf). The hive's kind (NTUSER.DAT, SOFTWARE, SYSTEM) is recognised from

@@ -2,13 +2,16 @@
  * YARA rule sets (see yrules.h). Compilation reports every error with its file and line, and a
  * set with any error is refused whole: a rule file half compiled would silently scan with the
  * rules that happened to come before the typo. Concurrent scans are gated at YR_MAX_THREADS,
- * the most libyara allows on one YR_RULES; further threads wait instead of failing.
+ * the most libyara allows on one YR_RULES; further threads wait instead of failing. An include
+ * statement may only name a file inside the rules folder (resolved, symbolic links and ..
+ * followed): libyara's own include reader opens any path the process can read.
  */
 #include "intel/yrules.h"
 
 #include "core/strutil.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 #define MAX_RULE_FILES 4096
 #define MAX_RULE_FILE_BYTES (64u << 20)
 #define MAX_DIR_DEPTH 4
+#define MAX_INCLUDES 256 /* include statements followed in one load */
 
 struct eg_yrules {
     YR_RULES *rules;
@@ -83,7 +87,10 @@ static bool strvec_push(strvec *s, char *p)
     return true;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static bool rule_ext(const char *name)
 {
@@ -156,9 +163,15 @@ typedef struct {
     char *err;
     size_t errlen;
     bool have_err;
+    char root[PATH_MAX]; /* the rules folder, resolved: includes must stay inside it */
+    /* includes followed so far: the name as written and where it resolved (a nested include's
+     * "calling file" is the name as written) */
+    char *inc_name[MAX_INCLUDES], *inc_path[MAX_INCLUDES];
+    size_t n_inc;
 } compile_ctx;
 
-static void compiler_cb(int level, const char *file, int line, const YR_RULE *rule, const char *msg, void *ud)
+static void compiler_cb(int level, const char *file, int line, const YR_RULE *rule, const char *msg,
+                        void *ud)
 {
     compile_ctx *c = ud;
     bool error = level == YARA_ERROR_LEVEL_ERROR;
@@ -174,6 +187,86 @@ static const char *base_name(const char *p)
 {
     const char *s = strrchr(p, '/');
     return s ? s + 1 : p;
+}
+
+static void include_refused(compile_ctx *c, const char *from, const char *name, const char *why)
+{
+    char msg[PATH_MAX + 128];
+    snprintf(msg, sizeof msg, "include \"%s\" refused: %s", name, why);
+    if (!c->have_err) {
+        snprintf(c->err, c->errlen, "%s: %s", from ? from : "(rules)", msg);
+        c->have_err = true;
+    }
+    if (c->diag)
+        c->diag(c->ud, from ? from : "(rules)", 0, true, msg);
+}
+
+/* The directory an include is relative to: the including file's own folder. */
+static void including_dir(const compile_ctx *c, const char *calling, char *dir, size_t n)
+{
+    const char *path = calling;
+    for (size_t i = 0; calling && i < c->n_inc; i++)
+        if (!strcmp(c->inc_name[i], calling))
+            path = c->inc_path[i];
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (!slash || path[0] != '/')
+        snprintf(dir, n, "%s", c->root);
+    else
+        snprintf(dir, n, "%.*s", (int)(slash - path), path);
+}
+
+/* libyara's include callback: the file must resolve (symbolic links and .. followed) to a regular
+ * file inside the rules folder; the rules are trusted to match, not to read /etc/shadow. Returns
+ * the file's text (freed by include_free) or NULL, which libyara reports as an error. */
+static const char *include_cb(const char *name, const char *calling, const char *ns, void *ud)
+{
+    (void)ns;
+    compile_ctx *c = ud;
+    char dir[PATH_MAX], cand[PATH_MAX * 2], real[PATH_MAX];
+    if (c->n_inc >= MAX_INCLUDES) {
+        include_refused(c, calling, name, "too many includes");
+        return NULL;
+    }
+    including_dir(c, calling, dir, sizeof dir);
+    if (name[0] == '/')
+        snprintf(cand, sizeof cand, "%s", name);
+    else
+        snprintf(cand, sizeof cand, "%s/%s", dir, name);
+    size_t rl = strlen(c->root);
+    struct stat sb;
+    if (!realpath(cand, real)) {
+        include_refused(c, calling, name, "no such file");
+        return NULL;
+    }
+    if (strncmp(real, c->root, rl) != 0 || (real[rl] != '/' && c->root[rl - 1] != '/')) {
+        include_refused(c, calling, name, "outside the rules folder");
+        return NULL;
+    }
+    if (stat(real, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+        (uint64_t)sb.st_size > MAX_RULE_FILE_BYTES) {
+        include_refused(c, calling, name, "not a regular file, or too large");
+        return NULL;
+    }
+    FILE *f = fopen(real, "r");
+    char *text = f ? malloc((size_t)sb.st_size + 1) : NULL;
+    size_t got = text ? fread(text, 1, (size_t)sb.st_size, f) : 0;
+    if (f)
+        fclose(f);
+    if (!text) {
+        include_refused(c, calling, name, "cannot read");
+        return NULL;
+    }
+    text[got] = 0;
+    c->inc_name[c->n_inc] = eg_strdup(name);
+    c->inc_path[c->n_inc] = eg_strdup(real);
+    c->n_inc++;
+    return text;
+}
+
+static void include_free(const char *text, void *ud)
+{
+    (void)ud;
+    free((void *)text);
 }
 
 static eg_status define_externals(YR_COMPILER *c)
@@ -192,6 +285,7 @@ static eg_status compile_files(const strvec *files, compile_ctx *cc, YR_RULES **
     if (yr_compiler_create(&comp) != ERROR_SUCCESS)
         return EG_ENOMEM;
     yr_compiler_set_callback(comp, compiler_cb, cc);
+    yr_compiler_set_include_callback(comp, include_cb, include_free, cc);
     eg_status st = define_externals(comp);
     for (size_t i = 0; st == EG_OK && i < files->n; i++) {
         const char *path = files->v[i];
@@ -224,8 +318,30 @@ static eg_status compile_files(const strvec *files, compile_ctx *cc, YR_RULES **
     return st;
 }
 
-eg_status eg_yrules_load(const char *path, eg_yrules **out, eg_yrules_diag_fn diag, void *ud, char *err,
-                         size_t errlen)
+/* The folder includes are confined to: the rules directory, or the rule file's folder. */
+static bool rules_root(const char *path, bool is_dir, char *root, size_t n)
+{
+    char tmp[PATH_MAX];
+    if (is_dir) {
+        snprintf(tmp, sizeof tmp, "%s", path);
+    } else {
+        const char *slash = strrchr(path, '/');
+        if (!slash)
+            snprintf(tmp, sizeof tmp, ".");
+        else if (slash == path)
+            snprintf(tmp, sizeof tmp, "/");
+        else
+            snprintf(tmp, sizeof tmp, "%.*s", (int)(slash - path), path);
+    }
+    char real[PATH_MAX];
+    if (!realpath(tmp, real) || strlen(real) >= n)
+        return false;
+    snprintf(root, n, "%s", real);
+    return true;
+}
+
+eg_status eg_yrules_load(const char *path, eg_yrules **out, eg_yrules_diag_fn diag, void *ud,
+                         char *err, size_t errlen)
 {
     char dummy[8];
     if (!err || !errlen) {
@@ -263,10 +379,20 @@ eg_status eg_yrules_load(const char *path, eg_yrules **out, eg_yrules_diag_fn di
         snprintf(err, errlen, "libyara could not be initialised");
         return st;
     }
-    compile_ctx cc = {diag, ud, err, errlen, false};
+    compile_ctx cc = {.diag = diag, .ud = ud, .err = err, .errlen = errlen};
+    if (!rules_root(path, S_ISDIR(sb.st_mode), cc.root, sizeof cc.root)) {
+        strvec_free(&files);
+        eg_yara_release();
+        snprintf(err, errlen, "%s: cannot resolve the rules folder", path);
+        return EG_EIO;
+    }
     YR_RULES *rules = NULL;
     st = compile_files(&files, &cc, &rules);
     strvec_free(&files);
+    for (size_t i = 0; i < cc.n_inc; i++) {
+        free(cc.inc_name[i]);
+        free(cc.inc_path[i]);
+    }
     eg_yrules *y = NULL;
     if (st == EG_OK && !(y = calloc(1, sizeof *y)))
         st = EG_ENOMEM;
@@ -299,7 +425,10 @@ void eg_yrules_free(eg_yrules *y)
     eg_yara_release();
 }
 
-size_t eg_yrules_count(const eg_yrules *y) { return y ? y->count : 0; }
+size_t eg_yrules_count(const eg_yrules *y)
+{
+    return y ? y->count : 0;
+}
 
 /* ---- scanning -------------------------------------------------------------------------- */
 
@@ -320,7 +449,8 @@ static bool parse_severity(const char *s, eg_severity *out)
     return false;
 }
 
-static void describe(const YR_RULE *rule, eg_yrules_match *m, char *tags, size_t tsz, char *meta, size_t msz)
+static void describe(const YR_RULE *rule, eg_yrules_match *m, char *tags, size_t tsz, char *meta,
+                     size_t msz)
 {
     const char *tag;
     size_t o = 0;
@@ -345,7 +475,8 @@ static void describe(const YR_RULE *rule, eg_yrules_match *m, char *tags, size_t
             }
             n = snprintf(meta + o, msz - o, "%s%s=%s", o ? ", " : "", mt->identifier, mt->string);
         } else if (mt->type == META_TYPE_INTEGER) {
-            n = snprintf(meta + o, msz - o, "%s%s=%lld", o ? ", " : "", mt->identifier, (long long)mt->integer);
+            n = snprintf(meta + o, msz - o, "%s%s=%lld", o ? ", " : "", mt->identifier,
+                         (long long)mt->integer);
         } else {
             n = snprintf(meta + o, msz - o, "%s%s=%s", o ? ", " : "", mt->identifier,
                          mt->integer ? "true" : "false");

@@ -262,6 +262,8 @@ static void note_attachment(walk_ctx *w, const char *name)
 
 /* ---- children -------------------------------------------------------------------------- */
 
+#define CUT_TAIL_BYTES (16u << 20) /* end of a part cut at the object limit, kept apart */
+
 /* Adds a child from a malloc'd buffer (taken over), cut to the scan budget. */
 static eg_status add_owned(walk_ctx *w, const eg_object *parent, const char *name, uint8_t *data,
                            size_t n, eg_type type, const char *detail, uint32_t *id)
@@ -269,20 +271,44 @@ static eg_status add_owned(walk_ctx *w, const eg_object *parent, const char *nam
     uint64_t budget = eg_scan_budget(w->s);
     eg_child c = {.name = name, .data = data, .size = n, .owned = true, .type = type,
                   .detail = detail};
+    uint8_t *tail = NULL;
+    size_t tail_len = 0;
     if (n > budget) {
         c.size = (size_t)budget;
         c.size_true = n;
         c.flags |= EG_OBJ_TRUNCATED;
+        /* a ZIP's directory sits at the end: a ZIP behind 65 MB of junk is lost with the cut.
+         * The end of the part is kept as a second object (read from its own start, the ZIP
+         * reader takes what precedes the archive as prefixed data). */
+        tail_len = CUT_TAIL_BYTES < c.size / 4 ? CUT_TAIL_BYTES : c.size / 4;
+        tail = tail_len ? malloc(tail_len) : NULL;
+        if (tail)
+            memcpy(tail, data + n - tail_len, tail_len);
     }
     eg_status st = eg_scan_charge(w->s, parent, c.size);
     if (st != EG_OK) {
         free(data);
+        free(tail);
         w->stop = true;
         return st;
     }
     st = eg_scan_add_child(w->s, parent, &c, id);
-    if (st != EG_OK)
+    if (st != EG_OK) {
+        free(tail);
         w->stop = true;
+        return st;
+    }
+    if (tail) {
+        char tname[300];
+        snprintf(tname, sizeof tname, "%s [last %zu bytes]", name ? name : "part", tail_len);
+        eg_child t = {.name = tname, .data = tail, .size = tail_len, .owned = true,
+                      .detail = "end of a part cut at the size limit"};
+        if (eg_scan_charge(w->s, parent, tail_len) != EG_OK) {
+            free(tail);
+            return EG_OK;
+        }
+        eg_scan_add_child(w->s, parent, &t, NULL);
+    }
     return st;
 }
 

@@ -332,6 +332,15 @@ eg_type eg_detect_type(const uint8_t *d, size_t len, const char *name, const cha
     eg_type a = detect_archive(d, len, detail);
     if (a != EG_T_UNKNOWN)
         return a;
+    /* an archive behind a block of zeros (a gzip after 512 zero bytes): extractors that look for
+     * a signature find it; the archive analyzer skips the zeros too */
+    if (len > 512 && d[0] == 0) {
+        size_t z = 0, zmax = len < (1u << 20) ? len : (1u << 20);
+        while (z < zmax && d[z] == 0)
+            z++;
+        if (z >= 512 && z < zmax && detect_archive(d + z, len - z, detail) != EG_T_UNKNOWN)
+            return EG_T_ARCHIVE;
+    }
     /* a ZIP with junk in front (GIF+ZIP polyglots): the end of central directory gives it away;
      * checked before images because the archive is what an unzip tool will open */
     size_t tail = len < 65557 ? 0 : len - 65557;

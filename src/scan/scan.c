@@ -479,7 +479,9 @@ static eg_object *new_object(eg_scan *s, const eg_child *c, int32_t parent, uint
  * suspicious at least, and the report shows which object lost what. */
 static void note_cut(eg_scan *s, const eg_object *o)
 {
-    if (o->flags & EG_OBJ_TRUNCATED)
+    /* what was cut off was not inspected: never clean (a ZIP behind 65 MB of junk loses its
+     * central directory to the cut); collapsed padding is no cut */
+    if ((o->flags & EG_OBJ_TRUNCATED) && !(o->flags & EG_OBJ_PADDED) && o->size_true > o->size)
         eg_scan_finding(s, o, EG_R_LIMIT_BYTES, "cut at %llu of %llu bytes",
                         (unsigned long long)o->size, (unsigned long long)o->size_true);
 }
