@@ -257,6 +257,7 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
                     ? "Word binary encryption (XOR obfuscation, not decrypted)"
                     : "Word binary RC4 encryption of an embedded document (not decrypted)");
         eg_office_lure_findings(c->s, c->obj, d, len);
+        eg_office_doc_fields(c->s, c->obj, d, len);
     } else if (ppt) {
         eg_office_lure_findings(c->s, c->obj, d, len);
         if (depth == 0)

@@ -128,6 +128,20 @@ typedef void (*eg_xlm_res_fn)(void *ud, eg_xlm_res_kind kind, const char *where,
 eg_status eg_xlm_resolve(const char *xlm, size_t len, eg_xlm_res_fn fn, void *ud,
                          bool (*stop)(void *), void *stop_ud);
 
+/* ---- DDE outside OOXML (dde.c) ---- */
+/* Excel DDE formulas (=app|'topic'!item, after = + - @ or inside a function) in text: CSV, Excel
+ * 2003 XML. Each is a finding on obj (where names the place); returns how many were found. */
+size_t eg_office_dde_formulas(eg_scan *s, const eg_object *obj, const char *t, size_t len,
+                              const char *where);
+/* Word DDE / DDEAUTO field instructions in XML text (after '>' or '"') or 8-bit field codes. */
+size_t eg_office_dde_fields_text(eg_scan *s, const eg_object *obj, const char *t, size_t len,
+                                 const char *where);
+/* The same in a .doc WordDocument stream (8-bit and UTF-16LE text). */
+void eg_office_doc_fields(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len);
+/* DDE links (BrtBeginSupBook with sbt 1) of an .xlsb external link part. */
+void eg_office_xlsb_ddelinks(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len,
+                             const char *part);
+
 /* ---- lure text ---- */
 enum { EG_LURE_ENABLE = 1u << 0, EG_LURE_TEMPLATES = 1u << 1 };
 /* Searches raw bytes for the lure phrases as ASCII/UTF-8 and as UTF-16LE; returns EG_LURE_* bits

@@ -144,6 +144,83 @@ static void resolve_target(const char *target, char *out, size_t n)
         snprintf(out, n, "xl/%s", target);
 }
 
+/* A target Word or Excel would fetch from another machine: a URL, a UNC path or a file: URL
+ * naming a host. A local path (C:\..., file:///C:/...) is not remote. */
+static bool remote_target(const char *t)
+{
+    while (*t == ' ')
+        t++;
+    if (eg_has_prefix_ci(t, "http://") || eg_has_prefix_ci(t, "https://") ||
+        eg_has_prefix_ci(t, "ftp://") || eg_has_prefix_ci(t, "\\\\") || eg_has_prefix_ci(t, "//"))
+        return true;
+    if (eg_has_prefix_ci(t, "file:")) {
+        const char *p = t + 5;
+        size_t slashes = 0;
+        while (p[slashes] == '/' || p[slashes] == '\\')
+            slashes++;
+        p += slashes;
+        /* file:///C:/x and file:C:\x are local; file://host/x and file:////host/x are not */
+        bool drive = ((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z') && (p[1] == ':' || p[1] == '|');
+        return !drive && slashes >= 2;
+    }
+    return false;
+}
+
+static bool web_scheme(const char *t)
+{
+    while (*t == ' ')
+        t++;
+    return eg_has_prefix_ci(t, "http://") || eg_has_prefix_ci(t, "https://") ||
+           eg_has_prefix_ci(t, "ftp://");
+}
+
+/* A document, template or script type that Office or Windows would open and run when fetched:
+ * the extension of the target's path (before any query). */
+static bool fetched_runs(const char *t)
+{
+    static const char *const ext[] = {"dot", "dotm", "dotx", "doc",  "docm", "rtf", "hta",
+                                      "sct", "wsc",  "xls",  "xlsm", "xlam", "xlt", "xltm",
+                                      "ppt", "pptm", "potm", "html", "htm",  "mht"};
+    char path[512];
+    snprintf(path, sizeof path, "%s", t);
+    path[strcspn(path, "?#")] = '\0';
+    const char *e = eg_path_ext(path);
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++)
+        if (!strcasecmp(e, ext[i]))
+            return true;
+    return false;
+}
+
+/* An external relationship: a remote template, a frame or linked object that loads a document
+ * or script (the fetched file is the attack), other linked objects, and cross-workbook links. */
+static void external_rel(ox_ctx *c, const char *part, const char *t, const char *target)
+{
+    bool remote = remote_target(target);
+    if (!strcmp(t, "attachedTemplate")) {
+        if (remote)
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "%s: template %s", part,
+                            target);
+        return;
+    }
+    if (!strcmp(t, "externalLinkPath") || !strcmp(t, "externalLink")) {
+        /* a formula referring to another workbook on a drive or share is ordinary; one on a web
+         * server is fetched when the book opens (DDE links are found in the link part itself) */
+        if (web_scheme(target))
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "%s: %s -> %s", part, t,
+                            target);
+        return;
+    }
+    if (!strcmp(t, "oleObject") || !strcmp(t, "frame") || !strcmp(t, "subDocument") ||
+        !strcmp(t, "package")) {
+        if (remote && fetched_runs(target))
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "%s: %s loads %s", part, t,
+                            target);
+        else
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "%s: %s -> %s", part, t,
+                            target);
+    }
+}
+
 static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **at)
 {
     rels_ud *r = ud;
@@ -159,12 +236,7 @@ static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **
     t = t ? t + 1 : type;
     if (mode && !strcasecmp(mode, "External")) {
         eg_scan_iocs_from_text(c->s, c->obj, target, strlen(target));
-        if (!strcmp(t, "attachedTemplate"))
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "%s: %s", r->part, target);
-        else if (!strcmp(t, "oleObject") || !strcmp(t, "frame") || !strcmp(t, "subDocument") ||
-                 !strcmp(t, "externalLinkPath") || !strcmp(t, "package"))
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "%s: %s -> %s", r->part, t,
-                            target);
+        external_rel(c, r->part, t, target);
         return;
     }
     if (r->workbook && id) {
@@ -880,6 +952,28 @@ static bool macro_free_ext(const char *name)
     return false;
 }
 
+/* [Content_Types].xml: the package is macro-enabled when the Override of its main part says so
+ * (a Default entry for some extension, or a part that is not the main one, does not make it so).
+ * The main part of every .xlsb is "sheet.binary.macroEnabled.main" whether or not it has macros,
+ * so there only a VBA project counts. */
+static void XMLCALL ct_start(void *ud, const XML_Char *name, const XML_Char **at)
+{
+    ox_ctx *c = ud;
+    if (strcmp(local_name(name), "Override"))
+        return;
+    const char *ct = attr(at, "ContentType"), *pn = attr(at, "PartName");
+    if (!ct || !eg_memmem_ci(ct, strlen(ct), "macroEnabled", 12) ||
+        !eg_has_suffix_ci(ct, ".main+xml"))
+        return;
+    c->macro_ct = true;
+    snprintf(c->ev_ct, sizeof c->ev_ct, "%.100s: %.90s", pn ? pn : "?", ct);
+}
+
+static void content_types(ox_ctx *c, const uint8_t *d, size_t len)
+{
+    xml_parse(d, len, c, ct_start, NULL, NULL);
+}
+
 static void walk_entries(ox_ctx *c)
 {
     size_t n = eg_zip_count(c->z);
@@ -921,18 +1015,7 @@ static void walk_entries(ox_ctx *c)
             uint8_t *d;
             size_t len;
             if (read_part(c, i, &d, &len) == EG_OK) {
-                const char *m = eg_memmem_ci((const char *)d, len, "macroEnabled", 12);
-                if (!m)
-                    m = eg_memmem_ci((const char *)d, len, "vbaProject", 10);
-                if (m) {
-                    c->macro_ct = true;
-                    const char *a = m;
-                    while (a > (const char *)d && a[-1] != '"')
-                        a--;
-                    const char *b = memchr(m, '"', len - (size_t)(m - (const char *)d));
-                    snprintf(c->ev_ct, sizeof c->ev_ct, "%.*s",
-                             (int)((b ? b : m) - a > 150 ? 150 : (b ? b : m) - a), a);
-                }
+                content_types(c, d, len);
                 free(d);
             }
         } else if (eg_has_suffix_ci(name, "vbaProject.bin")) {
@@ -946,6 +1029,13 @@ static void walk_entries(ox_ctx *c)
             eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s (%llu bytes)", name,
                             (unsigned long long)e->usize);
             child_part(c, i, name, EG_T_UNKNOWN, "embedded object");
+        } else if (eg_has_prefix_ci(name, "xl/externalLinks/") && eg_has_suffix_ci(name, ".bin")) {
+            uint8_t *d;
+            size_t len;
+            if (read_part(c, i, &d, &len) == EG_OK) {
+                eg_office_xlsb_ddelinks(c->s, c->obj, d, len, name);
+                free(d);
+            }
         } else if (eg_has_prefix_ci(name, "xl/externalLinks/") && eg_has_suffix_ci(name, ".xml")) {
             uint8_t *d;
             size_t len;
