@@ -29,6 +29,7 @@ eg_status eg_office_analyze_biff8(eg_scan *s, const eg_object *obj);       /* EG
 eg_status eg_office_analyze_xlm(eg_scan *s, const eg_object *obj);         /* EG_T_XLM */
 eg_status eg_office_analyze_ooxml(eg_scan *s, const eg_object *obj);       /* EG_T_OOXML */
 eg_status eg_office_analyze_rtf(eg_scan *s, const eg_object *obj);         /* EG_T_RTF */
+eg_status eg_office_analyze_sylk(eg_scan *s, const eg_object *obj);        /* EG_T_SYLK */
 /* Word 2003 XML (EG_T_XML) and ActiveMime blobs from MHT parts (EG_T_BINARY): editdata.mso */
 eg_status eg_office_analyze_xml(eg_scan *s, const eg_object *obj);
 eg_status eg_office_analyze_activemime(eg_scan *s, const eg_object *obj);
@@ -106,6 +107,10 @@ eg_status eg_xlm_formula_decode(const uint8_t *rgce, size_t len, bool biff12, eg
 /* A BIFF12 macro sheet part (xl/macrosheets/NAME.bin) named sheet. */
 eg_status eg_biff12_sheet_read(const uint8_t *bin, size_t len, const char *sheet, eg_buf *out,
                                unsigned *flags);
+/* A SYLK file (.slk) as one sheet named sheet; EG_XLM_F_MACROSHEET when it has the macro-sheet
+ * option, an Auto_Open name or a macro-only call (EXEC, CALL, RUN ...). EG_EFORMAT without the
+ * "ID;" header. */
+eg_status eg_sylk_read(const uint8_t *d, size_t len, const char *sheet, eg_buf *out, unsigned *flags);
 /* A SpreadsheetML macro sheet part (xl/macrosheets/NAME.xml). */
 eg_status eg_xlm_xml_sheet_read(const uint8_t *xml, size_t len, const char *sheet, eg_buf *out,
                                 unsigned *flags);
