@@ -78,8 +78,8 @@ static void put_expr(eg_buf *b, const char *sheet, const char *e)
 {
     unsigned r = 0, c = 0;
     int used = 0;
-    if ((e[0] == 'R' || e[0] == 'r') && sscanf(e + 1, "%u%*[Cc]%u%n", &r, &c, &used) == 2 && e[1 + used] == '\0' &&
-        r >= 1 && c >= 1) {
+    if ((e[0] == 'R' || e[0] == 'r') && sscanf(e + 1, "%u%*[Cc]%u%n", &r, &c, &used) == 2 &&
+        e[1 + used] == '\0' && r >= 1 && c >= 1) {
         char cell[24];
         eg_xlm_cell_name(r - 1, c - 1, cell, sizeof cell);
         eg_xlm_put_flat(b, sheet, strlen(sheet));
@@ -99,8 +99,9 @@ static void put_expr(eg_buf *b, const char *sheet, const char *e)
  * Excel 4.0 macro carrier even without the macro-sheet option. */
 static bool macro_call(const char *e)
 {
-    static const char *const f[] = {"EXEC(", "CALL(", "REGISTER(", "RUN(", "HALT(", "FORMULA(", "SET.NAME(",
-                                    "GOTO(", "RETURN(", "ALERT(", "FOPEN(", "FWRITE"};
+    static const char *const f[] = {"EXEC(",   "CALL(",    "REGISTER(", "RUN(",
+                                    "HALT(",   "FORMULA(", "SET.NAME(", "GOTO(",
+                                    "RETURN(", "ALERT(",   "FOPEN(",    "FWRITE"};
     size_t n = strlen(e);
     for (size_t i = 0; i < sizeof f / sizeof *f; i++)
         if (eg_memmem_ci(e, n, f[i], strlen(f[i])))
@@ -108,7 +109,8 @@ static bool macro_call(const char *e)
     return false;
 }
 
-eg_status eg_sylk_read(const uint8_t *d, size_t len, const char *sheet, eg_buf *out, unsigned *flags)
+eg_status eg_sylk_read(const uint8_t *d, size_t len, const char *sheet, eg_buf *out,
+                       unsigned *flags)
 {
     eg_buf_reserve(out, 1);
     *flags = 0;
@@ -145,7 +147,8 @@ eg_status eg_sylk_read(const uint8_t *d, size_t len, const char *sheet, eg_buf *
             continue;
         const sy_field *type = &f[0];
         bool is_c = type->n == 1 && type->v[0] == 'C', is_f = type->n == 1 && type->v[0] == 'F';
-        bool is_o = type->n == 1 && type->v[0] == 'O', is_nn = type->n == 2 && !memcmp(type->v, "NN", 2);
+        bool is_o = type->n == 1 && type->v[0] == 'O',
+             is_nn = type->n == 2 && !memcmp(type->v, "NN", 2);
         const sy_field *k = NULL, *e = NULL, *nm = NULL;
         for (size_t j = 1; j < nf; j++) {
             if ((is_c || is_f) && f[j].key == 'X')
@@ -243,8 +246,12 @@ eg_status eg_office_analyze_sylk(eg_scan *s, const eg_object *obj)
         return st;
     }
     if (flags & EG_XLM_F_MACROSHEET) {
-        eg_child ch = {.name = "Excel 4.0 macros", .data = out.data, .size = out.len, .owned = true,
-                       .type = EG_T_XLM, .detail = "decoded XLM formulas (SYLK)"};
+        eg_child ch = {.name = "Excel 4.0 macros",
+                       .data = out.data,
+                       .size = out.len,
+                       .owned = true,
+                       .type = EG_T_XLM,
+                       .detail = "decoded XLM formulas (SYLK)"};
         eg_scan_add_child(s, obj, &ch, NULL); /* the buffer is the scan's now, added or not */
         return EG_OK;
     }

@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-static void on_object(void *ud, const uint8_t *d, size_t len, const char *objclass, size_t anomalies)
+static void on_object(void *ud, const uint8_t *d, size_t len, const char *objclass,
+                      size_t anomalies)
 {
     (void)ud;
     (void)objclass;
