@@ -21,11 +21,22 @@
 
 #define MAX_DDE_FINDINGS 8
 
+bool eg_office_dde_runs(const char *t, size_t n)
+{
+    /* a DDE link to a data feed (IDT|IMKB, REUTER|...) is ordinary; one whose server is a command
+     * interpreter or a program file runs that program */
+    return eg_office_looks_like_cmd(t, n) || eg_memmem_ci(t, n, ".exe", 4) ||
+           eg_memmem_ci(t, n, "cmd|", 4) || eg_memmem_ci(t, n, "cmd'", 4) ||
+           eg_memmem_ci(t, n, "msexcel|", 8) || eg_memmem_ci(t, n, "\\..\\", 4);
+}
+
 static void report(eg_scan *s, const eg_object *obj, const char *where, const char *t, size_t n)
 {
     if (n > 200)
         n = 200;
     eg_scan_finding(s, obj, EG_R_OOXML_DDE, "%s: %.*s", where, (int)n, t);
+    if (eg_office_dde_runs(t, n))
+        eg_scan_finding(s, obj, EG_R_OFFICE_DDE_EXEC, "%s: %.*s", where, (int)n, t);
     if (eg_office_looks_like_cmd(t, n))
         eg_cmdline_analyze(s, obj, t, n, "DDE");
 }

@@ -141,6 +141,10 @@ void eg_office_clsid_str(const uint8_t id[16], char out[37]);
 /* What a class id is when exploits use it (Equation Editor, OLE2Link, monikers ...), else NULL. */
 const char *eg_office_exploit_clsid(const char *clsid);
 
+/* A DDE field or link whose server or command is a program (cmd, powershell, mshta, an .exe ...),
+ * not a data feed (dde.c). */
+bool eg_office_dde_runs(const char *t, size_t n);
+
 /* ---- RTF (rtf.c) ---- */
 /* Called for each \objdata destination with its decoded bytes, the \objclass seen before it and
  * how many things Word's writer never puts there (control words, groups, stray characters). */

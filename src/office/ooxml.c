@@ -37,7 +37,7 @@ typedef struct ox_ctx {
     eg_scan *s;
     const eg_object *obj;
     eg_zip *z;
-    bool macro_ct, vba, macrosheet;
+    bool macro_ct, vba, macrosheet, xlsb_main;
     char ev_ct[200];
     wb_sheet *sheets;
     size_t nsheets;
@@ -580,8 +580,25 @@ static char *strip_tags(const uint8_t *d, size_t len, size_t *outlen)
 static void check_dde(ox_ctx *c, const char *part, const uint8_t *d, size_t len)
 {
     const char *t = (const char *)d;
-    if (memmem(t, len, "<ddeLink", 8)) {
-        eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "%s: DDE link", part);
+    const char *dl = memmem(t, len, "<ddeLink", 8);
+    if (dl) {
+        /* ddeService="cmd" ddeTopic="/c ...": shown as service|topic */
+        char ev[600] = "";
+        const char *end = memchr(dl, '>', len - (size_t)(dl - t));
+        size_t n = end ? (size_t)(end - dl) : len - (size_t)(dl - t);
+        const char *sv = eg_memmem_ci(dl, n, "ddeService=\"", 12),
+                   *tp = eg_memmem_ci(dl, n, "ddeTopic=\"", 10);
+        if (sv && tp) {
+            sv += 12, tp += 10;
+            const char *se = memchr(sv, '"', n - (size_t)(sv - dl)),
+                       *te = memchr(tp, '"', n - (size_t)(tp - dl));
+            if (se && te)
+                snprintf(ev, sizeof ev, "%.*s|%.*s", (int)(se - sv > 200 ? 200 : se - sv), sv,
+                         (int)(te - tp > 300 ? 300 : te - tp), tp);
+        }
+        eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "%s: DDE link %s", part, ev);
+        if (ev[0] && eg_office_dde_runs(ev, strlen(ev)))
+            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DDE_EXEC, "%s: %s", part, ev);
         return;
     }
     const char *p = t;
@@ -598,6 +615,9 @@ static void check_dde(ox_ctx *c, const char *part, const uint8_t *d, size_t len)
             const char *e = lt && (!qt || lt < qt) ? lt : qt ? qt : t + len;
             eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "%s: %.*s", part,
                             (int)(e - p > 200 ? 200 : e - p), p);
+            if (eg_office_dde_runs(p, (size_t)(e - p)))
+                eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DDE_EXEC, "%s: %.*s", part,
+                                (int)(e - p > 200 ? 200 : e - p), p);
             if (eg_office_looks_like_cmd(p, (size_t)(e - p)))
                 eg_cmdline_analyze(c->s, c->obj, p, (size_t)(e - p), "DDE field");
             return;
@@ -962,6 +982,10 @@ static void XMLCALL ct_start(void *ud, const XML_Char *name, const XML_Char **at
     if (strcmp(local_name(name), "Override"))
         return;
     const char *ct = attr(at, "ContentType"), *pn = attr(at, "PartName");
+    if (ct && eg_memmem_ci(ct, strlen(ct), "binary.macroEnabled.main", 24)) {
+        c->xlsb_main = true;
+        snprintf(c->ev_ct, sizeof c->ev_ct, "%.100s: %.90s", pn ? pn : "?", ct);
+    }
     if (!ct || !eg_memmem_ci(ct, strlen(ct), "macroEnabled", 12) ||
         !eg_has_suffix_ci(ct, ".main+xml"))
         return;
@@ -1069,7 +1093,7 @@ eg_status eg_office_analyze_ooxml(eg_scan *s, const eg_object *obj)
     do_sheets(c);
     if (eg_zip_find(z, "xl/styles.xml", &(size_t){0}) == EG_OK || c->nsheets)
         excel_hidden_text(c);
-    if (c->macro_ct)
+    if (c->macro_ct || (c->xlsb_main && c->vba))
         eg_scan_finding(s, obj, EG_R_OOXML_MACRO_ENABLED, "%s", c->ev_ct);
     if ((c->macro_ct || c->vba || c->macrosheet) && macro_free_ext(obj->name))
         eg_scan_finding(s, obj, EG_R_OOXML_MACRO_RENAMED, "%s holds %s", obj->name,

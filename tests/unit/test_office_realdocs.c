@@ -491,6 +491,8 @@ static void test_dde_doc_fields(void **state)
         assert_int_equal(eg_fx_cfb(st, 1, &doc, &len), EG_OK);
         eg_report *r = scan("letter.doc", doc, len);
         assert_true(eg_fx_finding_with(r, "OFFICE.DDE", "DDEAUTO"));
+        assert_true(eg_report_has_rule(r, "OFFICE.DDE_EXEC"));
+        assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
         eg_report_free(r);
         free(doc);
         eg_buf_free(&wd);
@@ -525,7 +527,7 @@ static void test_dde_text_formats(void **state)
                                         "e.csv", "f.csv", "g.csv"};
     for (size_t i = 0; i < sizeof dde / sizeof *dde; i++) {
         eg_report *r = scan(names[i], dde[i], strlen(dde[i]));
-        if (!eg_report_has_rule(r, "OFFICE.DDE"))
+        if (!eg_report_has_rule(r, "OFFICE.DDE") || !eg_report_has_rule(r, "OFFICE.DDE_EXEC"))
             fail_msg("no DDE finding in %s", names[i]);
         eg_report_free(r);
     }
@@ -536,15 +538,14 @@ static void test_dde_text_formats(void **state)
     eg_report_free(r);
 }
 
-static void test_dde_xlsb_link(void **state)
+static uint8_t *xlsb_supbook(const char *app, const char *topic, size_t *len)
 {
-    (void)state;
     eg_buf sup, bin;
     eg_buf_init(&sup, 0);
     eg_buf_init(&bin, 0);
     uint8_t h[2] = {1, 0}; /* sbt: DDE */
     eg_buf_append(&sup, h, 2);
-    const char *s[] = {"cmd", "/c echo harmless"};
+    const char *s[] = {app, topic};
     for (int k = 0; k < 2; k++) {
         uint32_t n = (uint32_t)strlen(s[k]);
         eg_buf_append(&sup, &n, 4);
@@ -554,13 +555,33 @@ static void test_dde_xlsb_link(void **state)
         }
     }
     eg_fx_b12_record(&bin, 0x168, sup.data, sup.len);
+    eg_buf_free(&sup);
+    *len = bin.len;
+    return bin.data;
+}
+
+static void test_dde_xlsb_link(void **state)
+{
+    (void)state;
+    size_t n;
+    uint8_t *bin = xlsb_supbook("cmd", "/c echo harmless", &n);
     eg_fx_part p[] = {{"[Content_Types].xml", CT_XLSB, 0},
-                      {"xl/externalLinks/externalLink1.bin", (const char *)bin.data, bin.len}};
+                      {"xl/externalLinks/externalLink1.bin", (const char *)bin, n}};
     eg_report *r = scan_parts("figures.xlsb", p, 2);
     assert_true(eg_fx_finding_with(r, "OFFICE.DDE", "cmd|/c echo harmless"));
+    assert_true(eg_report_has_rule(r, "OFFICE.DDE_EXEC"));
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
     eg_report_free(r);
-    eg_buf_free(&sup);
-    eg_buf_free(&bin);
+    free(bin);
+    /* a market-data feed is a DDE link too, but runs no program */
+    bin = xlsb_supbook("IDT", "IMKB", &n);
+    p[1].data = (const char *)bin, p[1].len = n;
+    r = scan_parts("quotes.xlsb", p, 2);
+    assert_true(eg_report_has_rule(r, "OFFICE.DDE"));
+    assert_false(eg_report_has_rule(r, "OFFICE.DDE_EXEC"));
+    assert_int_not_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
+    eg_report_free(r);
+    free(bin);
 }
 
 int main(void)
