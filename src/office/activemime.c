@@ -41,7 +41,10 @@ eg_status eg_office_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **
             break;
     } while (r != Z_STREAM_END && (z.avail_in > 0 || z.avail_out == 0));
     inflateEnd(&z);
-    if (b.len < 8 || (r != Z_STREAM_END && st != EG_ELIMIT)) {
+    /* a stream whose input simply runs out (PowerPoint writes ExOleObjStg streams without their
+     * final block) keeps what it gave; a corrupt one does not */
+    bool ran_out = (r == Z_OK || r == Z_BUF_ERROR) && z.avail_in == 0;
+    if (b.len < 8 || (r != Z_STREAM_END && st != EG_ELIMIT && !ran_out)) {
         eg_buf_free(&b);
         return EG_EFORMAT;
     }

@@ -15,6 +15,7 @@
 #include "scan/detect.h"
 
 #include <stdio.h>
+#include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -584,6 +585,31 @@ static void test_dde_xlsb_link(void **state)
     free(bin);
 }
 
+/* PowerPoint keeps ExOleObjStg streams whose zlib data stops before the end of the stream: what
+ * was inflated is kept; a corrupt stream is still refused. */
+static void test_inflate_cut_stream(void **state)
+{
+    (void)state;
+    uint8_t plain[4000], z[8000];
+    for (size_t i = 0; i < sizeof plain; i++)
+        plain[i] = (uint8_t)("Attribute VB_Name = \"Module1\"\r\n"[i % 32]);
+    uLongf zl = sizeof z;
+    assert_int_equal(compress(z, &zl, plain, sizeof plain), Z_OK);
+    uint8_t *out;
+    size_t n;
+    assert_int_equal(eg_office_inflate(z, zl - 4, 1u << 20, &out, &n), EG_OK); /* no Adler-32 */
+    assert_int_equal(n, sizeof plain);
+    assert_memory_equal(out, plain, n);
+    free(out);
+    z[zl / 2] ^= 0xFF;
+    z[zl / 2 + 1] ^= 0x55;
+    eg_status st = eg_office_inflate(z, zl, 1u << 20, &out, &n);
+    if (st == EG_OK) { /* a flip may still decode: then it must not be the original */
+        assert_true(n != sizeof plain || memcmp(out, plain, n) != 0);
+        free(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -602,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_dde_doc_fields),
         cmocka_unit_test(test_dde_text_formats),
         cmocka_unit_test(test_dde_xlsb_link),
+        cmocka_unit_test(test_inflate_cut_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
