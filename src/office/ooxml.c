@@ -1047,7 +1047,9 @@ static void walk_entries(ox_ctx *c)
             child_part(c, i, name, EG_T_VBA_PROJECT, "VBA project");
         } else if (eg_has_suffix_ci(name, ".rels") && i != wb_rels) {
             do_rels(c, i, name, false);
-        } else if (eg_memmem_ci(name, strlen(name), "/macrosheets/", 13)) {
+        } else if (eg_memmem_ci(name, strlen(name), "/macrosheets/", 13) &&
+                   !eg_memmem_ci(name, strlen(name), "binaryIndex", 11)) {
+            /* (a .xlsb's binaryIndexN.bin cell index sits beside its sheet: not a sheet) */
             orphan_macrosheet(c, i, name);
         } else if (eg_memmem_ci(name, strlen(name), "/embeddings/", 12)) {
             eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s (%llu bytes)", name,

@@ -461,6 +461,13 @@ static void test_workbook_false_positives(void **state)
     assert_false(eg_report_has_rule(r, "OOXML.MACRO_ENABLED"));
     assert_int_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
     eg_report_free(r);
+    /* the cell index Excel writes beside a sheet part is not a macro sheet of its own */
+    static const uint8_t idx[16] = {0x80, 0x04, 0x04, 0, 0, 0, 0};
+    eg_fx_part q[] = {{"[Content_Types].xml", CT_XLSB, 0},
+                      {"xl/macrosheets/binaryIndex1.bin", (const char *)idx, 16}};
+    r = scan_parts("figures.xlsb", q, 2);
+    assert_false(eg_report_has_rule(r, "XLM.MACRO_SHEET"));
+    eg_report_free(r);
 }
 
 /* ---------------- DDE ---------------- */
