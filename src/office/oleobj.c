@@ -121,10 +121,8 @@ void eg_office_ole10native(eg_scan *s, const eg_object *obj, const uint8_t *d, s
                     "%s: embedded file \"%s\" (%zu bytes%s), from \"%.*s\"", path, name, o.data_len,
                     o.truncated ? ", cut short" : "", (int)(o.src_len > 160 ? 160 : o.src_len),
                     o.src ? o.src : "");
-    if (o.truncated)
-        eg_scan_finding(s, obj, EG_R_PARSE_ERROR,
-                        "%s: Ole10Native data declares %u bytes, %zu present", path, o.declared_len,
-                        o.data_len);
+    /* a size field larger than the data is common in droppers (the builder pads the claim); what is
+     * there is the file, analysed whole, so this is no parse failure */
     if (eg_name_ext_is_executable(eg_path_ext(name)))
         eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_EXECUTABLE, "%s: packaged file \"%s\"", path,
                         name);
