@@ -245,6 +245,11 @@ eg_status eg_office_analyze_sylk(eg_scan *s, const eg_object *obj)
         eg_buf_free(&out);
         return st;
     }
+    /* Excel opens any text starting with "ID;P" as SYLK (a CSV too): its addresses, and DDE
+     * formulas (read in the rebuilt "=formula" lines), are looked at whatever the sheet is */
+    eg_scan_iocs_from_text(s, obj, (const char *)obj->data, (size_t)obj->size);
+    if (out.len)
+        eg_office_dde_formulas(s, obj, (const char *)out.data, out.len, "SYLK formula");
     if (flags & EG_XLM_F_MACROSHEET) {
         eg_child ch = {.name = "Excel 4.0 macros",
                        .data = out.data,

@@ -355,6 +355,11 @@ static void test_sylk(void **state)
     r = scan("figures.slk", SLK_PLAIN, strlen(SLK_PLAIN));
     assert_int_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
     eg_report_free(r);
+    /* a DDE formula in a SYLK cell (no macro sheet needed) */
+    static const char slk_dde[] = "ID;PWXL;N;E\nC;Y1;X1;K0;ECMD|' /C echo harmless'!A0\nE\n";
+    r = scan("data.slk", slk_dde, strlen(slk_dde));
+    assert_true(eg_report_has_rule(r, "OFFICE.DDE_EXEC"));
+    eg_report_free(r);
 }
 
 /* ---------------- remote templates, frames, links ---------------- */
