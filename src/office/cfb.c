@@ -115,13 +115,30 @@ static bool pcode_disagrees(const uint8_t *p, size_t n, const char *src, size_t 
     return false;
 }
 
+/* A module's stream: its name is in the project's code page (Cyrillic, Japanese ...) while
+ * libgsf gives entry names in UTF-8, so the converted name is tried first, then the bytes as
+ * they are. */
+static eg_status read_module_stream(cfb_ctx *c, GsfInfile *vba, const char *stream,
+                                    unsigned codepage, uint8_t **data, size_t *len)
+{
+    size_t ul = 0;
+    char *u = eg_office_codepage_to_utf8((const uint8_t *)stream, strlen(stream), codepage, &ul);
+    eg_status st = EG_ENOTFOUND;
+    if (u && strcmp(u, stream))
+        st = read_child(c, vba, u, data, len);
+    free(u);
+    if (st == EG_ENOTFOUND)
+        st = read_child(c, vba, stream, data, len);
+    return st;
+}
+
 static void vba_module(cfb_ctx *c, GsfInfile *vba, const eg_vba_dir *dir, const eg_vba_module *m,
                        const char *path)
 {
     const char *stream = m->stream_name ? m->stream_name : m->name;
     uint8_t *data;
     size_t len;
-    eg_status st = read_child(c, vba, stream, &data, &len);
+    eg_status st = read_module_stream(c, vba, stream, dir->codepage, &data, &len);
     if (st == EG_ENOTFOUND) {
         eg_scan_finding(c->s, c->obj, EG_R_PARSE_ERROR, "VBA module stream %s missing", stream);
         return;

@@ -622,6 +622,44 @@ static void test_inflate_cut_stream(void **state)
     }
 }
 
+/* A module named in the project's code page (CP1251 "Модуль1"): libgsf names the stream in UTF-8.
+ */
+static void test_vba_module_codepage_name(void **state)
+{
+    (void)state;
+    static const char cp1251[] = "\xCC\xEE\xE4\xF3\xEB\xFC"
+                                 "1",
+                      utf8[] = "\xD0\x9C\xD0\xBE\xD0\xB4\xD1\x83\xD0\xBB\xD1\x8C"
+                               "1";
+    static const char src[] =
+        "Attribute VB_Name = \"x\"\r\nSub AutoOpen()\r\nMsgBox \"harmless\"\r\nEnd Sub\r\n";
+    eg_fx_module m = {cp1251, src, false, NULL};
+    eg_buf dir, cdir, mod;
+    eg_buf_init(&dir, 0);
+    eg_buf_init(&cdir, 0);
+    eg_buf_init(&mod, 0);
+    assert_int_equal(eg_fx_vba_dir(&m, 1, 1251, &dir), EG_OK);
+    eg_fx_ovba_compress(dir.data, dir.len, &cdir);
+    eg_fx_ovba_compress((const uint8_t *)src, strlen(src), &mod);
+    static const uint8_t vbaproj[7] = {0xCC, 0x61, 0xFF, 0xFF, 0x00, 0x03, 0x00};
+    char path[64];
+    snprintf(path, sizeof path, "VBA/%s", utf8);
+    eg_fx_stream st[] = {{"VBA/dir", cdir.data, cdir.len},
+                         {"VBA/_VBA_PROJECT", vbaproj, sizeof vbaproj},
+                         {path, mod.data, mod.len}};
+    uint8_t *bin;
+    size_t len;
+    assert_int_equal(eg_fx_cfb(st, 3, &bin, &len), EG_OK);
+    eg_report *r = scan("vbaProject.bin", bin, len);
+    assert_false(eg_report_has_rule(r, "PARSE.ERROR"));
+    assert_non_null(strstr(eg_fx_captured(EG_T_VBA_SOURCE), "harmless"));
+    eg_report_free(r);
+    free(bin);
+    eg_buf_free(&dir);
+    eg_buf_free(&cdir);
+    eg_buf_free(&mod);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -641,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_dde_text_formats),
         cmocka_unit_test(test_dde_xlsb_link),
         cmocka_unit_test(test_inflate_cut_stream),
+        cmocka_unit_test(test_vba_module_codepage_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
