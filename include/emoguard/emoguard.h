@@ -73,6 +73,7 @@ typedef enum {
     EG_T_XML,
     EG_T_REGF,
     EG_T_BINARY,      /* anything else */
+    EG_T_SYLK,        /* SYLK spreadsheet text (.slk): ID;P header, C;...;E formula records */
     EG_T__COUNT
 } eg_type;
 

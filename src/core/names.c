@@ -47,6 +47,7 @@ const char *eg_type_name(eg_type t)
         [EG_T_TNEF] = "tnef",       [EG_T_VBA_PROJECT] = "vba-project",
         [EG_T_VBA_SOURCE] = "vba-source", [EG_T_XLM] = "xlm", [EG_T_BIFF8] = "biff8",
         [EG_T_XML] = "xml",         [EG_T_REGF] = "regf",       [EG_T_BINARY] = "binary",
+        [EG_T_SYLK] = "sylk",
     };
     return ((unsigned)t < EG_T__COUNT && n[t]) ? n[t] : "unknown";
 }

@@ -41,7 +41,10 @@ eg_status eg_office_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **
             break;
     } while (r != Z_STREAM_END && (z.avail_in > 0 || z.avail_out == 0));
     inflateEnd(&z);
-    if (b.len < 8 || (r != Z_STREAM_END && st != EG_ELIMIT)) {
+    /* a stream whose input simply runs out (PowerPoint writes ExOleObjStg streams without their
+     * final block) keeps what it gave; a corrupt one does not */
+    bool ran_out = (r == Z_OK || r == Z_BUF_ERROR) && z.avail_in == 0;
+    if (b.len < 8 || (r != Z_STREAM_END && st != EG_ELIMIT && !ran_out)) {
         eg_buf_free(&b);
         return EG_EFORMAT;
     }
@@ -49,7 +52,8 @@ eg_status eg_office_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **
     return st;
 }
 
-static eg_status activemime(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len, const char *where)
+static eg_status activemime(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len,
+                            const char *where)
 {
     if (len < 0x32 || memcmp(d, AM_MAGIC, 10))
         return EG_EFORMAT;
@@ -73,8 +77,12 @@ static eg_status activemime(eg_scan *s, const eg_object *obj, const uint8_t *d, 
             free(out);
             return EG_ELIMIT;
         }
-        eg_child ch = {.name = "editdata.mso (ActiveMime)", .data = out, .size = n, .owned = true,
-                       .flags = st == EG_ELIMIT ? EG_OBJ_TRUNCATED : 0, .detail = where};
+        eg_child ch = {.name = "editdata.mso (ActiveMime)",
+                       .data = out,
+                       .size = n,
+                       .owned = true,
+                       .flags = st == EG_ELIMIT ? EG_OBJ_TRUNCATED : 0,
+                       .detail = where};
         eg_scan_add_child(s, obj, &ch, NULL);
         return EG_OK;
     }
@@ -95,6 +103,9 @@ eg_status eg_office_analyze_xml(eg_scan *s, const eg_object *obj)
     const char *t = (const char *)obj->data, *end = t + obj->size;
     const char *p = t;
     unsigned found = 0;
+    /* DDE: Word 2003 XML field instructions, Excel 2003 XML ss:Formula */
+    eg_office_dde_fields_text(s, obj, t, (size_t)obj->size, "XML field");
+    eg_office_dde_formulas(s, obj, t, (size_t)obj->size, "XML formula");
     while (p < end && found < 16 && !eg_scan_timed_out(s, obj)) {
         const char *b = memmem(p, (size_t)(end - p), "binData", 7);
         if (!b)
@@ -115,7 +126,8 @@ eg_status eg_office_analyze_xml(eg_scan *s, const eg_object *obj)
             continue;
         if (dl >= 10 && !memcmp(d, AM_MAGIC, 10)) {
             found++;
-            eg_scan_finding(s, obj, EG_R_VBA_MACRO, "Word 2003 XML: editdata.mso (ActiveMime, %zu bytes)", dl);
+            eg_scan_finding(s, obj, EG_R_VBA_MACRO,
+                            "Word 2003 XML: editdata.mso (ActiveMime, %zu bytes)", dl);
             activemime(s, obj, d, dl, "VBA project from Word 2003 XML editdata.mso");
         }
         free(d);

@@ -29,6 +29,7 @@ eg_status eg_office_analyze_biff8(eg_scan *s, const eg_object *obj);       /* EG
 eg_status eg_office_analyze_xlm(eg_scan *s, const eg_object *obj);         /* EG_T_XLM */
 eg_status eg_office_analyze_ooxml(eg_scan *s, const eg_object *obj);       /* EG_T_OOXML */
 eg_status eg_office_analyze_rtf(eg_scan *s, const eg_object *obj);         /* EG_T_RTF */
+eg_status eg_office_analyze_sylk(eg_scan *s, const eg_object *obj);        /* EG_T_SYLK */
 /* Word 2003 XML (EG_T_XML) and ActiveMime blobs from MHT parts (EG_T_BINARY): editdata.mso */
 eg_status eg_office_analyze_xml(eg_scan *s, const eg_object *obj);
 eg_status eg_office_analyze_activemime(eg_scan *s, const eg_object *obj);
@@ -106,6 +107,10 @@ eg_status eg_xlm_formula_decode(const uint8_t *rgce, size_t len, bool biff12, eg
 /* A BIFF12 macro sheet part (xl/macrosheets/NAME.bin) named sheet. */
 eg_status eg_biff12_sheet_read(const uint8_t *bin, size_t len, const char *sheet, eg_buf *out,
                                unsigned *flags);
+/* A SYLK file (.slk) as one sheet named sheet; EG_XLM_F_MACROSHEET when it has the macro-sheet
+ * option, an Auto_Open name or a macro-only call (EXEC, CALL, RUN ...). EG_EFORMAT without the
+ * "ID;" header. */
+eg_status eg_sylk_read(const uint8_t *d, size_t len, const char *sheet, eg_buf *out, unsigned *flags);
 /* A SpreadsheetML macro sheet part (xl/macrosheets/NAME.xml). */
 eg_status eg_xlm_xml_sheet_read(const uint8_t *xml, size_t len, const char *sheet, eg_buf *out,
                                 unsigned *flags);
@@ -127,6 +132,20 @@ typedef void (*eg_xlm_res_fn)(void *ud, eg_xlm_res_kind kind, const char *where,
                               size_t len);
 eg_status eg_xlm_resolve(const char *xlm, size_t len, eg_xlm_res_fn fn, void *ud,
                          bool (*stop)(void *), void *stop_ud);
+
+/* ---- DDE outside OOXML (dde.c) ---- */
+/* Excel DDE formulas (=app|'topic'!item, after = + - @ or inside a function) in text: CSV, Excel
+ * 2003 XML. Each is a finding on obj (where names the place); returns how many were found. */
+size_t eg_office_dde_formulas(eg_scan *s, const eg_object *obj, const char *t, size_t len,
+                              const char *where);
+/* Word DDE / DDEAUTO field instructions in XML text (after '>' or '"') or 8-bit field codes. */
+size_t eg_office_dde_fields_text(eg_scan *s, const eg_object *obj, const char *t, size_t len,
+                                 const char *where);
+/* The same in a .doc WordDocument stream (8-bit and UTF-16LE text). */
+void eg_office_doc_fields(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len);
+/* DDE links (BrtBeginSupBook with sbt 1) of an .xlsb external link part. */
+void eg_office_xlsb_ddelinks(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len,
+                             const char *part);
 
 /* ---- lure text ---- */
 enum { EG_LURE_ENABLE = 1u << 0, EG_LURE_TEMPLATES = 1u << 1 };

@@ -37,7 +37,7 @@ typedef struct ox_ctx {
     eg_scan *s;
     const eg_object *obj;
     eg_zip *z;
-    bool macro_ct, vba, macrosheet;
+    bool macro_ct, vba, macrosheet, xlsb_main;
     char ev_ct[200];
     wb_sheet *sheets;
     size_t nsheets;
@@ -144,6 +144,83 @@ static void resolve_target(const char *target, char *out, size_t n)
         snprintf(out, n, "xl/%s", target);
 }
 
+/* A target Word or Excel would fetch from another machine: a URL, a UNC path or a file: URL
+ * naming a host. A local path (C:\..., file:///C:/...) is not remote. */
+static bool remote_target(const char *t)
+{
+    while (*t == ' ')
+        t++;
+    if (eg_has_prefix_ci(t, "http://") || eg_has_prefix_ci(t, "https://") ||
+        eg_has_prefix_ci(t, "ftp://") || eg_has_prefix_ci(t, "\\\\") || eg_has_prefix_ci(t, "//"))
+        return true;
+    if (eg_has_prefix_ci(t, "file:")) {
+        const char *p = t + 5;
+        size_t slashes = 0;
+        while (p[slashes] == '/' || p[slashes] == '\\')
+            slashes++;
+        p += slashes;
+        /* file:///C:/x and file:C:\x are local; file://host/x and file:////host/x are not */
+        bool drive = ((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z') && (p[1] == ':' || p[1] == '|');
+        return !drive && slashes >= 2;
+    }
+    return false;
+}
+
+static bool web_scheme(const char *t)
+{
+    while (*t == ' ')
+        t++;
+    return eg_has_prefix_ci(t, "http://") || eg_has_prefix_ci(t, "https://") ||
+           eg_has_prefix_ci(t, "ftp://");
+}
+
+/* A document, template or script type that Office or Windows would open and run when fetched:
+ * the extension of the target's path (before any query). */
+static bool fetched_runs(const char *t)
+{
+    static const char *const ext[] = {"dot", "dotm", "dotx", "doc",  "docm", "rtf", "hta",
+                                      "sct", "wsc",  "xls",  "xlsm", "xlam", "xlt", "xltm",
+                                      "ppt", "pptm", "potm", "html", "htm",  "mht"};
+    char path[512];
+    snprintf(path, sizeof path, "%s", t);
+    path[strcspn(path, "?#")] = '\0';
+    const char *e = eg_path_ext(path);
+    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++)
+        if (!strcasecmp(e, ext[i]))
+            return true;
+    return false;
+}
+
+/* An external relationship: a remote template, a frame or linked object that loads a document
+ * or script (the fetched file is the attack), other linked objects, and cross-workbook links. */
+static void external_rel(ox_ctx *c, const char *part, const char *t, const char *target)
+{
+    bool remote = remote_target(target);
+    if (!strcmp(t, "attachedTemplate")) {
+        if (remote)
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "%s: template %s", part,
+                            target);
+        return;
+    }
+    if (!strcmp(t, "externalLinkPath") || !strcmp(t, "externalLink")) {
+        /* a formula referring to another workbook on a drive or share is ordinary; one on a web
+         * server is fetched when the book opens (DDE links are found in the link part itself) */
+        if (web_scheme(target))
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "%s: %s -> %s", part, t,
+                            target);
+        return;
+    }
+    if (!strcmp(t, "oleObject") || !strcmp(t, "frame") || !strcmp(t, "subDocument") ||
+        !strcmp(t, "package")) {
+        if (remote && fetched_runs(target))
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "%s: %s loads %s", part, t,
+                            target);
+        else
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "%s: %s -> %s", part, t,
+                            target);
+    }
+}
+
 static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **at)
 {
     rels_ud *r = ud;
@@ -159,12 +236,7 @@ static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **
     t = t ? t + 1 : type;
     if (mode && !strcasecmp(mode, "External")) {
         eg_scan_iocs_from_text(c->s, c->obj, target, strlen(target));
-        if (!strcmp(t, "attachedTemplate"))
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "%s: %s", r->part, target);
-        else if (!strcmp(t, "oleObject") || !strcmp(t, "frame") || !strcmp(t, "subDocument") ||
-                 !strcmp(t, "externalLinkPath") || !strcmp(t, "package"))
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "%s: %s -> %s", r->part, t,
-                            target);
+        external_rel(c, r->part, t, target);
         return;
     }
     if (r->workbook && id) {
@@ -508,8 +580,25 @@ static char *strip_tags(const uint8_t *d, size_t len, size_t *outlen)
 static void check_dde(ox_ctx *c, const char *part, const uint8_t *d, size_t len)
 {
     const char *t = (const char *)d;
-    if (memmem(t, len, "<ddeLink", 8)) {
-        eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "%s: DDE link", part);
+    const char *dl = memmem(t, len, "<ddeLink", 8);
+    if (dl) {
+        /* ddeService="cmd" ddeTopic="/c ...": shown as service|topic */
+        char ev[600] = "";
+        const char *end = memchr(dl, '>', len - (size_t)(dl - t));
+        size_t n = end ? (size_t)(end - dl) : len - (size_t)(dl - t);
+        const char *sv = eg_memmem_ci(dl, n, "ddeService=\"", 12),
+                   *tp = eg_memmem_ci(dl, n, "ddeTopic=\"", 10);
+        if (sv && tp) {
+            sv += 12, tp += 10;
+            const char *se = memchr(sv, '"', n - (size_t)(sv - dl)),
+                       *te = memchr(tp, '"', n - (size_t)(tp - dl));
+            if (se && te)
+                snprintf(ev, sizeof ev, "%.*s|%.*s", (int)(se - sv > 200 ? 200 : se - sv), sv,
+                         (int)(te - tp > 300 ? 300 : te - tp), tp);
+        }
+        eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "%s: DDE link %s", part, ev);
+        if (ev[0] && eg_office_dde_runs(ev, strlen(ev)))
+            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DDE_EXEC, "%s: %s", part, ev);
         return;
     }
     const char *p = t;
@@ -526,6 +615,9 @@ static void check_dde(ox_ctx *c, const char *part, const uint8_t *d, size_t len)
             const char *e = lt && (!qt || lt < qt) ? lt : qt ? qt : t + len;
             eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "%s: %.*s", part,
                             (int)(e - p > 200 ? 200 : e - p), p);
+            if (eg_office_dde_runs(p, (size_t)(e - p)))
+                eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DDE_EXEC, "%s: %.*s", part,
+                                (int)(e - p > 200 ? 200 : e - p), p);
             if (eg_office_looks_like_cmd(p, (size_t)(e - p)))
                 eg_cmdline_analyze(c->s, c->obj, p, (size_t)(e - p), "DDE field");
             return;
@@ -880,6 +972,32 @@ static bool macro_free_ext(const char *name)
     return false;
 }
 
+/* [Content_Types].xml: the package is macro-enabled when the Override of its main part says so
+ * (a Default entry for some extension, or a part that is not the main one, does not make it so).
+ * The main part of every .xlsb is "sheet.binary.macroEnabled.main" whether or not it has macros,
+ * so there only a VBA project counts. */
+static void XMLCALL ct_start(void *ud, const XML_Char *name, const XML_Char **at)
+{
+    ox_ctx *c = ud;
+    if (strcmp(local_name(name), "Override"))
+        return;
+    const char *ct = attr(at, "ContentType"), *pn = attr(at, "PartName");
+    if (ct && eg_memmem_ci(ct, strlen(ct), "binary.macroEnabled.main", 24)) {
+        c->xlsb_main = true;
+        snprintf(c->ev_ct, sizeof c->ev_ct, "%.100s: %.90s", pn ? pn : "?", ct);
+    }
+    if (!ct || !eg_memmem_ci(ct, strlen(ct), "macroEnabled", 12) ||
+        !eg_has_suffix_ci(ct, ".main+xml"))
+        return;
+    c->macro_ct = true;
+    snprintf(c->ev_ct, sizeof c->ev_ct, "%.100s: %.90s", pn ? pn : "?", ct);
+}
+
+static void content_types(ox_ctx *c, const uint8_t *d, size_t len)
+{
+    xml_parse(d, len, c, ct_start, NULL, NULL);
+}
+
 static void walk_entries(ox_ctx *c)
 {
     size_t n = eg_zip_count(c->z);
@@ -921,18 +1039,7 @@ static void walk_entries(ox_ctx *c)
             uint8_t *d;
             size_t len;
             if (read_part(c, i, &d, &len) == EG_OK) {
-                const char *m = eg_memmem_ci((const char *)d, len, "macroEnabled", 12);
-                if (!m)
-                    m = eg_memmem_ci((const char *)d, len, "vbaProject", 10);
-                if (m) {
-                    c->macro_ct = true;
-                    const char *a = m;
-                    while (a > (const char *)d && a[-1] != '"')
-                        a--;
-                    const char *b = memchr(m, '"', len - (size_t)(m - (const char *)d));
-                    snprintf(c->ev_ct, sizeof c->ev_ct, "%.*s",
-                             (int)((b ? b : m) - a > 150 ? 150 : (b ? b : m) - a), a);
-                }
+                content_types(c, d, len);
                 free(d);
             }
         } else if (eg_has_suffix_ci(name, "vbaProject.bin")) {
@@ -940,12 +1047,21 @@ static void walk_entries(ox_ctx *c)
             child_part(c, i, name, EG_T_VBA_PROJECT, "VBA project");
         } else if (eg_has_suffix_ci(name, ".rels") && i != wb_rels) {
             do_rels(c, i, name, false);
-        } else if (eg_memmem_ci(name, strlen(name), "/macrosheets/", 13)) {
+        } else if (eg_memmem_ci(name, strlen(name), "/macrosheets/", 13) &&
+                   !eg_memmem_ci(name, strlen(name), "binaryIndex", 11)) {
+            /* (a .xlsb's binaryIndexN.bin cell index sits beside its sheet: not a sheet) */
             orphan_macrosheet(c, i, name);
         } else if (eg_memmem_ci(name, strlen(name), "/embeddings/", 12)) {
             eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s (%llu bytes)", name,
                             (unsigned long long)e->usize);
             child_part(c, i, name, EG_T_UNKNOWN, "embedded object");
+        } else if (eg_has_prefix_ci(name, "xl/externalLinks/") && eg_has_suffix_ci(name, ".bin")) {
+            uint8_t *d;
+            size_t len;
+            if (read_part(c, i, &d, &len) == EG_OK) {
+                eg_office_xlsb_ddelinks(c->s, c->obj, d, len, name);
+                free(d);
+            }
         } else if (eg_has_prefix_ci(name, "xl/externalLinks/") && eg_has_suffix_ci(name, ".xml")) {
             uint8_t *d;
             size_t len;
@@ -979,7 +1095,7 @@ eg_status eg_office_analyze_ooxml(eg_scan *s, const eg_object *obj)
     do_sheets(c);
     if (eg_zip_find(z, "xl/styles.xml", &(size_t){0}) == EG_OK || c->nsheets)
         excel_hidden_text(c);
-    if (c->macro_ct)
+    if (c->macro_ct || (c->xlsb_main && c->vba))
         eg_scan_finding(s, obj, EG_R_OOXML_MACRO_ENABLED, "%s", c->ev_ct);
     if ((c->macro_ct || c->vba || c->macrosheet) && macro_free_ext(obj->name))
         eg_scan_finding(s, obj, EG_R_OOXML_MACRO_RENAMED, "%s holds %s", obj->name,

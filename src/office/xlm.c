@@ -325,9 +325,30 @@ static const char *fn_name(uint16_t idx, bool cmd, char *tmp, size_t n)
     return tmp;
 }
 
+/* BIFF5 (Excel 5.0/95) tokens differ from BIFF8 in size: 8-bit strings without the option
+ * byte, one-byte columns with the relative flags in the row, 14-byte ptgName, 24-byte ptgNameX,
+ * 17- and 20-byte 3-D references. ver is 5, 8 or 12. */
+static bool decode_ver(const uint8_t *rgce, size_t len, int ver, const eg_xlm_names *names,
+                       eg_buf *out);
+
 bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_names *names,
                        eg_buf *out)
 {
+    return decode_ver(rgce, len, b12 ? 12 : 8, names, out);
+}
+
+/* A BIFF5 row (flags in bits 14-15) and 8-bit column, as the BIFF8 column-with-flags form. */
+static void b5_ref(eg_cur *c, uint32_t *row, uint16_t *col)
+{
+    uint16_t rw = eg_cur_u16le(c);
+    *row = rw & 0x3FFF;
+    *col = (uint16_t)(eg_cur_u8(c) | (rw & 0xC000));
+}
+
+static bool decode_ver(const uint8_t *rgce, size_t len, int ver, const eg_xlm_names *names,
+                       eg_buf *out)
+{
+    bool b12 = ver == 12, b5 = ver == 5;
     eg_buf_reserve(out, 1);
     fstack *f = calloc(1, sizeof *f);
     if (!f)
@@ -389,6 +410,11 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
                 const uint8_t *p = eg_cur_take(&c, (size_t)n * 2);
                 if (p)
                     put_u16q(&b, p, n, true);
+            } else if (b5) {
+                uint8_t n = eg_cur_u8(&c);
+                const uint8_t *p = eg_cur_take(&c, n);
+                if (p)
+                    put_latin1q(&b, p, n, true);
             } else {
                 uint8_t n = eg_cur_u8(&c), hb = eg_cur_u8(&c);
                 const uint8_t *p = eg_cur_take(&c, (size_t)n * ((hb & 1) ? 2 : 1));
@@ -463,9 +489,9 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
             break;
         }
         case 0x23: { /* ptgName */
-            uint32_t idx = eg_cur_u32le(&c);
-            if (!b12)
-                (void)0;
+            uint32_t idx = b5 ? eg_cur_u16le(&c) : eg_cur_u32le(&c);
+            if (b5)
+                eg_cur_skip(&c, 12);
             if (names && idx >= 1 && idx <= names->n && names->v[idx - 1])
                 eg_buf_puts(&b, names->v[idx - 1]);
             else
@@ -476,8 +502,14 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
         case 0x24:
         case 0x2A:
         case 0x2C: { /* ptgRef, ptgRefErr, ptgRefN */
-            uint32_t row = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
-            uint16_t col = eg_cur_u16le(&c);
+            uint32_t row;
+            uint16_t col;
+            if (b5)
+                b5_ref(&c, &row, &col);
+            else {
+                row = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
+                col = eg_cur_u16le(&c);
+            }
             if (base == 0x2A)
                 eg_buf_puts(&b, "#REF!");
             else
@@ -488,9 +520,18 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
         case 0x25:
         case 0x2B:
         case 0x2D: { /* ptgArea */
-            uint32_t r1 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
-            uint32_t r2 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
-            uint16_t c1 = eg_cur_u16le(&c), c2 = eg_cur_u16le(&c);
+            uint32_t r1, r2;
+            uint16_t c1, c2;
+            if (b5) {
+                uint16_t a = eg_cur_u16le(&c), z = eg_cur_u16le(&c);
+                c1 = (uint16_t)(eg_cur_u8(&c) | (a & 0xC000));
+                c2 = (uint16_t)(eg_cur_u8(&c) | (z & 0xC000));
+                r1 = a & 0x3FFF, r2 = z & 0x3FFF;
+            } else {
+                r1 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
+                r2 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
+                c1 = eg_cur_u16le(&c), c2 = eg_cur_u16le(&c);
+            }
             if (base == 0x2B)
                 eg_buf_puts(&b, "#REF!");
             else {
@@ -508,8 +549,15 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
             break;
         case 0x29: eg_cur_skip(&c, 2); break;
         case 0x39: { /* ptgNameX */
-            eg_cur_u16le(&c);
-            uint32_t idx = eg_cur_u32le(&c);
+            uint32_t idx;
+            if (b5) { /* ixals, 8 reserved, index, 12 reserved */
+                eg_cur_skip(&c, 10);
+                idx = eg_cur_u16le(&c);
+                eg_cur_skip(&c, 12);
+            } else {
+                eg_cur_u16le(&c);
+                idx = eg_cur_u32le(&c);
+            }
             if (names && idx >= 1 && idx <= names->n && names->v[idx - 1])
                 eg_buf_puts(&b, names->v[idx - 1]);
             else
@@ -519,19 +567,42 @@ bool eg_xlm_decode_ctx(const uint8_t *rgce, size_t len, bool b12, const eg_xlm_n
         }
         case 0x3A:
         case 0x3C: { /* ptgRef3d */
-            sheet_prefix(&b, names, eg_cur_u16le(&c));
-            uint32_t row = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
-            uint16_t col = eg_cur_u16le(&c);
+            uint32_t row;
+            uint16_t col;
+            if (b5) { /* ixals, 8 reserved, itabFirst, itabLast, row, col */
+                eg_cur_skip(&c, 10);
+                uint16_t first = eg_cur_u16le(&c);
+                eg_cur_u16le(&c);
+                sheet_prefix(&b, names, first);
+                b5_ref(&c, &row, &col);
+            } else {
+                sheet_prefix(&b, names, eg_cur_u16le(&c));
+                row = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
+                col = eg_cur_u16le(&c);
+            }
             fmt_ref(&b, row, col);
             ok = !c.err && fs_push(f, &b);
             break;
         }
         case 0x3B:
         case 0x3D: {
-            sheet_prefix(&b, names, eg_cur_u16le(&c));
-            uint32_t r1 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
-            uint32_t r2 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
-            uint16_t c1 = eg_cur_u16le(&c), c2 = eg_cur_u16le(&c);
+            uint32_t r1, r2;
+            uint16_t c1, c2;
+            if (b5) {
+                eg_cur_skip(&c, 10);
+                uint16_t first = eg_cur_u16le(&c);
+                eg_cur_u16le(&c);
+                sheet_prefix(&b, names, first);
+                uint16_t a = eg_cur_u16le(&c), z = eg_cur_u16le(&c);
+                c1 = (uint16_t)(eg_cur_u8(&c) | (a & 0xC000));
+                c2 = (uint16_t)(eg_cur_u8(&c) | (z & 0xC000));
+                r1 = a & 0x3FFF, r2 = z & 0x3FFF;
+            } else {
+                sheet_prefix(&b, names, eg_cur_u16le(&c));
+                r1 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
+                r2 = b12 ? eg_cur_u32le(&c) : eg_cur_u16le(&c);
+                c1 = eg_cur_u16le(&c), c2 = eg_cur_u16le(&c);
+            }
             fmt_ref(&b, r1, c1);
             eg_buf_putc(&b, ':');
             fmt_ref(&b, r2, c2);
@@ -587,9 +658,9 @@ static const char *type_name(unsigned t)
 }
 
 /* ShortXLUnicodeString / XLUnicodeStringNoCch into UTF-8 */
-static void b8_string(eg_cur *c, size_t cch, char *out, size_t outsz)
+static void b8_string(eg_cur *c, size_t cch, char *out, size_t outsz, bool b5)
 {
-    uint8_t hb = eg_cur_u8(c);
+    uint8_t hb = b5 ? 0 : eg_cur_u8(c); /* BIFF5: 8-bit characters, no option byte */
     const uint8_t *p = eg_cur_take(c, cch * ((hb & 1) ? 2 : 1));
     eg_buf b;
     eg_office_buf_init(&b, outsz - 1);
@@ -631,7 +702,7 @@ bool eg_xlm_names_add(eg_xlm_names *n, const char *s)
     return true;
 }
 
-static void b8_name(eg_cur *rc, eg_buf *out, unsigned *flags, eg_xlm_names *names)
+static void b8_name(eg_cur *rc, eg_buf *out, unsigned *flags, eg_xlm_names *names, bool b5)
 {
     uint16_t grbit = eg_cur_u16le(rc);
     eg_cur_u8(rc); /* chKey */
@@ -642,7 +713,7 @@ static void b8_name(eg_cur *rc, eg_buf *out, unsigned *flags, eg_xlm_names *name
     eg_cur_skip(rc, 4);
     char name[300];
     bool builtin = (grbit & 0x0020) != 0;
-    b8_string(rc, cch, name, sizeof name);
+    b8_string(rc, cch, name, sizeof name, b5);
     if (builtin) {
         static const char *const bn[] = {
             "Consolidate_Area", "Auto_Open",       "Auto_Close",   "Extract",        "Database",
@@ -662,11 +733,12 @@ static void b8_name(eg_cur *rc, eg_buf *out, unsigned *flags, eg_xlm_names *name
     (void)itab;
     const uint8_t *f = eg_cur_take(rc, cce);
     if (f)
-        eg_xlm_decode_ctx(f, cce, false, names, out);
+        decode_ver(f, cce, b5 ? 5 : 8, names, out);
     eg_buf_putc(out, '\n');
 }
 
-static void b8_formula(eg_cur *rc, const char *sheet, eg_buf *out, const eg_xlm_names *names)
+static void b8_formula(eg_cur *rc, const char *sheet, eg_buf *out, const eg_xlm_names *names,
+                       bool b5)
 {
     uint16_t row = eg_cur_u16le(rc), col = eg_cur_u16le(rc);
     eg_cur_skip(rc, 2 + 8 + 2 + 4);
@@ -678,7 +750,7 @@ static void b8_formula(eg_cur *rc, const char *sheet, eg_buf *out, const eg_xlm_
     eg_xlm_cell_name(row, col, cell, sizeof cell);
     eg_xlm_put_flat(out, sheet, strlen(sheet));
     eg_buf_printf(out, "!%s: =", cell);
-    eg_xlm_decode_ctx(f, cce, false, names, out);
+    decode_ver(f, cce, b5 ? 5 : 8, names, out);
     eg_buf_putc(out, '\n');
 }
 
@@ -805,7 +877,7 @@ static void b8_read_sst(const uint8_t *d, size_t rlen, const uint8_t *wb, size_t
 
 /* A constant cell of a sheet (LABELSST, LABEL, NUMBER, RK, MULRK, BOOLERR). */
 static void b8_const(uint16_t type, eg_cur *rc, const char *sheet, const eg_xlm_sst *sst,
-                     eg_buf *out, unsigned *n)
+                     eg_buf *out, unsigned *n, bool b5)
 {
     uint16_t row = eg_cur_u16le(rc), col = eg_cur_u16le(rc);
     if (type == 0x00BD) { /* MULRK: (ixfe, rk) pairs, then colLast */
@@ -830,7 +902,7 @@ static void b8_const(uint16_t type, eg_cur *rc, const char *sheet, const eg_xlm_
     }
     case 0x0204: { /* LABEL */
         uint16_t cch = eg_cur_u16le(rc);
-        uint8_t hb = eg_cur_u8(rc);
+        uint8_t hb = b5 ? 0 : eg_cur_u8(rc);
         const uint8_t *p = eg_cur_take(rc, (size_t)cch * ((hb & 1) ? 2 : 1));
         if (!p)
             break;
@@ -917,8 +989,8 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
     size_t nsheets = 0, nord = 0;
     eg_xlm_names names = {0};
     eg_cur c = eg_cur_make(wb, len);
-    const b8sheet *cur = NULL; /* the substream we are in; NULL = globals */
-    bool seen_bof = false;
+    const b8sheet *cur = NULL;         /* the substream we are in; NULL = globals */
+    bool seen_bof = false, b5 = false; /* b5: an Excel 5.0/95 (BIFF5) workbook */
     unsigned records = 0, consts = 0;
     bool pending_str = false; /* a worksheet formula's string result comes in the next STRING */
     uint16_t pending_row = 0, pending_col = 0;
@@ -945,6 +1017,8 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
                     ((b8sheet *)cur)->type = 1;
                 }
             }
+            if (!seen_bof && rlen >= 2 && eg_rd16le(d) == 0x0500)
+                b5 = true;
             seen_bof = true;
             break;
         case 0x002F: /* FILEPASS: the rest is encrypted */ *flags |= EG_XLM_F_ENCRYPTED; goto done;
@@ -956,7 +1030,7 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
             sh->state = eg_cur_u8(&rc) & 3;
             sh->type = eg_cur_u8(&rc);
             uint8_t cch = eg_cur_u8(&rc);
-            b8_string(&rc, cch, sh->name, sizeof sh->name);
+            b8_string(&rc, cch, sh->name, sizeof sh->name, b5);
             if (rc.err && !sh->name[0])
                 break;
             nsheets++;
@@ -975,7 +1049,7 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
             break;
         }
         case 0x0017: /* EXTERNSHEET: XTI entries, itabFirst names the sheet */
-            if (!cur && !names.xti) {
+            if (!cur && !names.xti && !b5) { /* BIFF5's EXTERNSHEET names a sheet per record */
                 uint16_t n = eg_cur_u16le(&rc);
                 if (n && n <= 4096 && (names.xti = calloc(n, sizeof *names.xti))) {
                     names.n_xti = n;
@@ -991,11 +1065,11 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
             break;
         case 0x0018: /* NAME (Lbl) */
             if (!cur)
-                b8_name(&rc, out, flags, &names);
+                b8_name(&rc, out, flags, &names, b5);
             break;
         case 0x0006: /* FORMULA */
             if (cur && cur->type == 1) {
-                b8_formula(&rc, cur->name, out, &names);
+                b8_formula(&rc, cur->name, out, &names, b5);
                 *flags |= EG_XLM_F_FORMULAS;
             } else if (cur && (*flags & EG_XLM_F_MACROSHEET) && consts < MAX_CONSTS && rlen >= 14) {
                 /* a worksheet formula next to a macro sheet: its cached result is what a macro
@@ -1019,7 +1093,7 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
         case 0x0207: /* STRING: the cached text of the formula before */
             if (pending_str && cur) {
                 uint16_t cch = eg_cur_u16le(&rc);
-                uint8_t hb = eg_cur_u8(&rc);
+                uint8_t hb = b5 ? 0 : eg_cur_u8(&rc);
                 const uint8_t *p = eg_cur_take(&rc, (size_t)cch * ((hb & 1) ? 2 : 1));
                 if (p) {
                     eg_buf t;
@@ -1047,7 +1121,7 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
         case 0x0205:
             /* constants of macro sheets, and of worksheets next to a macro sheet */
             if (cur && (*flags & EG_XLM_F_MACROSHEET) && consts < MAX_CONSTS)
-                b8_const(type, &rc, cur->name, &names.sst, out, &consts);
+                b8_const(type, &rc, cur->name, &names.sst, out, &consts, b5);
             break;
         default: break;
         }

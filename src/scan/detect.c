@@ -327,6 +327,8 @@ eg_type eg_detect_type(const uint8_t *d, size_t len, const char *name, const cha
         return EG_T_REGF;
     if (has(d, len, 0, "{\\rt", 4))
         return EG_T_RTF;
+    if (has(d, len, 0, "ID;P", 4)) /* SYLK: Excel runs the XLM formulas it may hold */
+        return EG_T_SYLK;
     if (memmem(d, len < 1024 ? len : 1024, "%PDF-", 5))
         return EG_T_PDF;
     eg_type a = detect_archive(d, len, detail);

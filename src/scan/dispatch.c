@@ -28,6 +28,7 @@ static const eg_dispatch_entry table[] = {
     {EG_T_XLM, "xlm", eg_office_analyze_xlm},
     {EG_T_OOXML, "ooxml", eg_office_analyze_ooxml},
     {EG_T_RTF, "rtf", eg_office_analyze_rtf},
+    {EG_T_SYLK, "sylk", eg_office_analyze_sylk},
     {EG_T_XML, "xml", eg_office_analyze_xml},
     {EG_T_BINARY, "activemime", eg_office_analyze_activemime},
     /* payload: EG_T_LNK, EG_T_ONENOTE, EG_T_PE, EG_T_SCRIPT, EG_T_HTML (smuggling), EG_T_TEXT? */

@@ -4,8 +4,12 @@
  */
 #include "scan/generic.h"
 
+#include "office/office.h"
+
 eg_status eg_generic_analyze_text(eg_scan *s, const eg_object *obj)
 {
     eg_scan_iocs_from_text(s, obj, (const char *)obj->data, (size_t)obj->size);
+    /* CSV and other text Excel opens: =cmd|'/c ...'!A1 runs a program */
+    eg_office_dde_formulas(s, obj, (const char *)obj->data, (size_t)obj->size, "DDE formula");
     return EG_OK;
 }

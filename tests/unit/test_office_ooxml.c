@@ -354,13 +354,13 @@ static void test_embedded_objects(void **state)
     eg_buf nat;
     eg_buf_init(&nat, 0);
     static const char script[] = "WScript.Echo \"hi\"\r\n";
-    uint32_t total = 0, tl = 11, dl = sizeof script - 1;
-    uint16_t flags = 2, unk = 3;
+    uint32_t total = 0, tl = 11, dl = sizeof script - 1, kind = 0x00030000; /* an embedded file */
+    uint16_t flags = 2;
     eg_buf_append(&nat, &total, 4);
     eg_buf_append(&nat, &flags, 2);
     eg_buf_append(&nat, "invoice.vbs", 12);
     eg_buf_append(&nat, "C:\\t\\invoice.vbs", 17);
-    eg_buf_append(&nat, &unk, 2);
+    eg_buf_append(&nat, &kind, 4);
     eg_buf_append(&nat, &tl, 4);
     eg_buf_append(&nat, "C:\\t\\x.vbs", 11);
     eg_buf_append(&nat, &dl, 4);
@@ -397,7 +397,8 @@ static void test_embedded_objects(void **state)
                       {"word/_rels/document.xml.rels", rels, 0},
                       {"word/embeddings/oleObject1.bin", "not really an object", 0}};
     r = scan_parts("link.docx", p, 4);
-    assert_true(eg_report_has_rule(r, "OOXML.EXTERNAL_OBJECT"));
+    /* the linked object is a .doc fetched from a web server: the fetched file is the attack */
+    assert_true(eg_report_has_rule(r, "OOXML.REMOTE_TEMPLATE"));
     assert_true(eg_report_has_rule(r, "OFFICE.EMBEDDED_OBJECT"));
     assert_int_not_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
     eg_report_free(r);
