@@ -616,7 +616,6 @@ static int check_hosts(const hc_args *a)
     bool infected = false, error = false, artifacts = false, stages_open = false;
     if (a->audit) { /* the stage columns first: the last column has no fixed width */
         eg_audit_summary_cols(stdout, NULL, a->lang, true);
-        fputs("  ", stdout);
     }
     eg_host_summary_row(stdout, NULL, NULL, a->lang, NULL);
     for (size_t i = 0; i < n; i++) {
@@ -650,7 +649,6 @@ static int check_hosts(const hc_args *a)
                     stages_open = true;
             }
             eg_audit_summary_cols(stdout, ar, a->lang, false);
-            fputs("  ", stdout);
             eg_audit_free(ar);
         }
         eg_host_summary_row(stdout, names[i], st ? NULL : h, a->lang, err[0] ? err : eg_status_str(st));

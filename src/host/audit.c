@@ -17,16 +17,21 @@
 
 /* ---- keys --------------------------------------------------------------------------------- */
 
-#define OFFICE_KEYS(v)                                                                               \
-    {EG_AK_HKCU, "Microsoft\\Office\\" v "\\Word\\Security", 0},                                     \
-        {EG_AK_HKCU, "Microsoft\\Office\\" v "\\Excel\\Security", 0},                                \
-        {EG_AK_HKCU, "Microsoft\\Office\\" v "\\PowerPoint\\Security", 0},                           \
-        {EG_AK_HKCU, "Microsoft\\Office\\" v "\\OneNote\\Options", 0},                               \
-        {EG_AK_HKCU, "Microsoft\\Office\\" v "\\Common\\Security", 0}
+#define OFFICE_KEYS(v)                                                                             \
+    {EG_AK_HKCU, "Microsoft\\Office\\" v "\\Word\\Security", 0},                                   \
+        {EG_AK_HKCU, "Microsoft\\Office\\" v "\\Excel\\Security", 0},                              \
+        {EG_AK_HKCU, "Microsoft\\Office\\" v "\\PowerPoint\\Security", 0},                         \
+        {EG_AK_HKCU, "Microsoft\\Office\\" v "\\OneNote\\Options", 0},                             \
+    {                                                                                              \
+        EG_AK_HKCU, "Microsoft\\Office\\" v "\\Common\\Security", 0                                \
+    }
 
-#define CLASS_KEYS(ext, prog)                                                                        \
-    {EG_AK_HKLM, "Classes\\" ext, 0}, {EG_AK_HKLM, "Classes\\" prog "\\Shell", 2},                   \
-        {EG_AK_HKCU, "Classes\\" ext, 0}, {EG_AK_HKCU, "Classes\\" prog "\\Shell", 2}
+#define CLASS_KEYS(ext, prog)                                                                      \
+    {EG_AK_HKLM, "Classes\\" ext, 0}, {EG_AK_HKLM, "Classes\\" prog "\\Shell", 2},                 \
+        {EG_AK_HKCU, "Classes\\" ext, 0},                                                          \
+    {                                                                                              \
+        EG_AK_HKCU, "Classes\\" prog "\\Shell", 2                                                  \
+    }
 
 const eg_audit_key eg_audit_keys[] = {
     {EG_AK_HKLM, "Policies\\Microsoft\\Windows Defender", 4},
@@ -54,7 +59,8 @@ const size_t eg_audit_nkeys = sizeof eg_audit_keys / sizeof eg_audit_keys[0];
 
 void eg_audit_store_path(eg_audit_hive h, const char *path, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s\\%s", h == EG_AK_SYSTEM ? "System\\CurrentControlSet" : "Software", path);
+    snprintf(out, cap, "%s\\%s", h == EG_AK_SYSTEM ? "System\\CurrentControlSet" : "Software",
+             path);
 }
 
 /* ---- policy export ------------------------------------------------------------------------ */
@@ -94,7 +100,7 @@ eg_status eg_audit_load_policy_txt(eg_host_snapshot *s, const char *data, size_t
         if (!l || buf[0] == '#')
             continue;
         char *eq = strchr(buf, '=');
-        if (!eq || eq == buf || memchr(buf, 0, l) != buf + l) {
+        if (!eq || eq == buf || memchr(buf, 0, l)) {
             snprintf(err, errlen, "policy.txt:%zu: not key=value", line);
             return EG_EFORMAT;
         }
@@ -114,8 +120,8 @@ eg_status eg_audit_load_policy_txt(eg_host_snapshot *s, const char *data, size_t
     return st;
 }
 
-eg_status eg_audit_load_applocker_xml(eg_host_snapshot *s, const char *data, size_t len,
-                                      char *err, size_t errlen)
+eg_status eg_audit_load_applocker_xml(eg_host_snapshot *s, const char *data, size_t len, char *err,
+                                      size_t errlen)
 {
     if (len > EG_HOST_MAX_VALUE) {
         snprintf(err, errlen, "applocker.xml: larger than %u bytes", EG_HOST_MAX_VALUE);
@@ -128,11 +134,13 @@ eg_status eg_audit_load_applocker_xml(eg_host_snapshot *s, const char *data, siz
     eg_status st = eg_al_parse(&p, data, len, -1); /* checked now so a broken file is an error */
     eg_al_free(&p);
     if (st) {
-        snprintf(err, errlen, "applocker.xml: %s", st == EG_EFORMAT ? "broken XML tag" : eg_status_str(st));
+        snprintf(err, errlen, "applocker.xml: %s",
+                 st == EG_EFORMAT ? "broken XML tag" : eg_status_str(st));
         return st;
     }
     /* kept as bytes (type 3): the XML may hold NULs or be long; parsed again by the audit */
-    st = eg_host_add_reg(s, EG_HREG_POLICY, "EXPORT", "applocker", "xml", 3, (const uint8_t *)data, len, -1);
+    st = eg_host_add_reg(s, EG_HREG_POLICY, "EXPORT", "applocker", "xml", 3, (const uint8_t *)data,
+                         len, -1);
     if (!st)
         s->have_policy_export = true;
     return st;
@@ -141,8 +149,8 @@ eg_status eg_audit_load_applocker_xml(eg_host_snapshot *s, const char *data, siz
 /* ---- lookups ------------------------------------------------------------------------------ */
 
 /* A POLICY value of user (-1: machine, HKLM) or, with root, of the export. */
-static const eg_host_regval *val(const eg_host_snapshot *s, int user, const char *root, const char *sub,
-                                 const char *name)
+static const eg_host_regval *val(const eg_host_snapshot *s, int user, const char *root,
+                                 const char *sub, const char *name)
 {
     for (size_t i = 0; i < s->nregs; i++) {
         const eg_host_regval *r = &s->regs[i];
@@ -260,7 +268,9 @@ static eg_audit_state asr_state(const eg_host_snapshot *s, const char *guid, cha
 {
     const eg_host_regval *mode = val(s, -1, "EXPORT", "info", "defender.mode");
     if (mode && text(mode) && strcasecmp(text(mode), "Normal")) {
-        ev(e, cap, "policy export: Defender Antivirus runs in '%s' mode; ASR rules act only in Normal (active) mode",
+        ev(e, cap,
+           "policy export: Defender Antivirus runs in '%s' mode; ASR rules act only in Normal "
+           "(active) mode",
            text(mode));
         return EG_AS_OPEN;
     }
@@ -277,9 +287,10 @@ static eg_audit_state asr_state(const eg_host_snapshot *s, const char *guid, cha
         return asr_value(v);
     }
     const eg_host_regval *on =
-        val(s, -1, NULL, "Software\\Policies\\Microsoft\\Windows Defender\\" ASR_RULES, "ExploitGuard_ASR_Rules");
-    const eg_host_regval *g =
-        val(s, -1, NULL, "Software\\Policies\\Microsoft\\Windows Defender\\" ASR_RULES "\\Rules", guid);
+        val(s, -1, NULL, "Software\\Policies\\Microsoft\\Windows Defender\\" ASR_RULES,
+            "ExploitGuard_ASR_Rules");
+    const eg_host_regval *g = val(
+        s, -1, NULL, "Software\\Policies\\Microsoft\\Windows Defender\\" ASR_RULES "\\Rules", guid);
     if (g && num(g, &v)) {
         uint32_t o;
         if (num(on, &o) && o == 0) {
@@ -289,8 +300,8 @@ static eg_audit_state asr_state(const eg_host_snapshot *s, const char *guid, cha
         ev_val(e, cap, g, "");
         return asr_value(v);
     }
-    const eg_host_regval *pm =
-        val(s, -1, NULL, "Software\\Policies\\Microsoft\\Windows Defender\\Policy Manager", "ASRRules");
+    const eg_host_regval *pm = val(
+        s, -1, NULL, "Software\\Policies\\Microsoft\\Windows Defender\\Policy Manager", "ASRRules");
     const char *pt = text(pm);
     const char *hit = pt ? eg_memmem_ci(pt, strlen(pt), guid, strlen(guid)) : NULL;
     if (hit && hit[strlen(guid)] == '=') {
@@ -334,7 +345,8 @@ static const eg_host_regval *office(const eg_host_snapshot *s, int u, const char
 static bool macros_blocked(const eg_host_snapshot *s, int u, const char *ver, const char *app,
                            char *e, size_t cap)
 {
-    const eg_host_regval *b = office(s, u, ver, app, "Security", "blockcontentexecutionfrominternet");
+    const eg_host_regval *b =
+        office(s, u, ver, app, "Security", "blockcontentexecutionfrominternet");
     const eg_host_regval *w = office(s, u, ver, app, "Security", "VBAWarnings");
     uint32_t bv = 0, wv = 2;
     bool hb = num(b, &bv), hw = num(w, &wv);
@@ -353,8 +365,8 @@ static void find_versions(const eg_host_snapshot *s, eg_audit_result *r)
         snprintf(a, sizeof a, "Software\\Policies\\Microsoft\\Office\\%s\\", vers[i]);
         snprintf(b, sizeof b, "Software\\Microsoft\\Office\\%s\\", vers[i]);
         for (size_t k = 0; k < s->nregs && !found; k++)
-            found = s->regs[k].kind == EG_HREG_POLICY &&
-                    (eg_has_prefix_ci(s->regs[k].subkey, a) || eg_has_prefix_ci(s->regs[k].subkey, b));
+            found = s->regs[k].kind == EG_HREG_POLICY && (eg_has_prefix_ci(s->regs[k].subkey, a) ||
+                                                          eg_has_prefix_ci(s->regs[k].subkey, b));
         if (found)
             snprintf(r->office_versions[r->nversions++], 8, "%s", vers[i]);
     }
@@ -378,24 +390,28 @@ static eg_status office_user(actx *c, int u)
         char e[2048] = "", where[64];
         uint32_t off = 0, follow = 0;
         const eg_host_regval *xo = office(c->s, u, ver, "Excel", "Security", "XL4MacroOff");
-        const eg_host_regval *xf = office(c->s, u, ver, "Excel", "Security", "XL4MacroWarningFollowVBA");
+        const eg_host_regval *xf =
+            office(c->s, u, ver, "Excel", "Security", "XL4MacroWarningFollowVBA");
         num(xo, &off), num(xf, &follow);
         ev_val(e, sizeof e, xo, "XL4MacroOff");
         ev_val(e, sizeof e, xf, "XL4MacroWarningFollowVBA");
         bool xl4 = off == 1 || (follow == 1 && excel_ok);
         if (follow == 1 && !excel_ok && off != 1)
-            ev(e, sizeof e, "XLM follows the VBA setting, which does not block macros from the internet");
+            ev(e, sizeof e,
+               "XLM follows the VBA setting, which does not block macros from the internet");
         snprintf(where, sizeof where, "Office %s Excel", ver);
         if (!st)
             st = item(c->r, EG_AC_OFFICE_XL4, xl4 ? EG_AS_CLOSED : EG_AS_OPEN, u, where, e);
         e[0] = 0;
         uint32_t d = 0;
-        const eg_host_regval *one = office(c->s, u, ver, "OneNote", "Options", "DisableEmbeddedFiles");
+        const eg_host_regval *one =
+            office(c->s, u, ver, "OneNote", "Options", "DisableEmbeddedFiles");
         num(one, &d);
         ev_val(e, sizeof e, one, "OneNote\\Options\\DisableEmbeddedFiles");
         snprintf(where, sizeof where, "Office %s OneNote", ver);
         if (!st)
-            st = item(c->r, EG_AC_ONENOTE_EMBEDDED, d == 1 ? EG_AS_CLOSED : EG_AS_OPEN, u, where, e);
+            st =
+                item(c->r, EG_AC_ONENOTE_EMBEDDED, d == 1 ? EG_AS_CLOSED : EG_AS_OPEN, u, where, e);
         e[0] = 0;
         uint32_t scope = 1;
         const eg_host_regval *ms = office(c->s, u, ver, "Common", "Security", "macroruntimescope");
@@ -430,7 +446,8 @@ static eg_status showext_user(actx *c, int u)
     char e[1024] = "";
     uint32_t v = 1;
     const eg_host_regval *r =
-        val(c->s, u, NULL, "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Advanced", "HideFileExt");
+        val(c->s, u, NULL, "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Advanced",
+            "HideFileExt");
     bool have = num(r, &v);
     ev_val(e, sizeof e, have ? r : NULL, "HideFileExt (Windows default: hidden)");
     return item(c->r, EG_AC_SHOW_EXT, v == 0 ? EG_AS_CLOSED : EG_AS_OPEN, u, NULL, e);
@@ -445,7 +462,8 @@ static const struct {
                {".vbe", "VBEFile", true}, {".wsf", "WSFFile", true}, {".hta", "htafile", false}};
 
 /* A class value: the user's Software\Classes first, then the machine's. */
-static const eg_host_regval *cls(const eg_host_snapshot *s, int u, const char *sub, const char *name)
+static const eg_host_regval *cls(const eg_host_snapshot *s, int u, const char *sub,
+                                 const char *name)
 {
     char p[300];
     snprintf(p, sizeof p, "Software\\Classes\\%s", sub);
@@ -465,7 +483,8 @@ static bool opens_in_editor(const eg_host_snapshot *s, int u, int i, char *e, si
         ev(e, cap, "%s opens with the Edit verb", scripts[i].ext);
         return true;
     }
-    snprintf(sub, sizeof sub, "%s\\Shell\\%s\\Command", prog, verb && *verb && strlen(verb) < 64 ? verb : "Open");
+    snprintf(sub, sizeof sub, "%s\\Shell\\%s\\Command", prog,
+             verb && *verb && strlen(verb) < 64 ? verb : "Open");
     const eg_host_regval *cmd = cls(s, u, sub, "");
     const char *t = text(cmd);
     if (t && eg_memmem_ci(t, strlen(t), "notepad", 7)) {
@@ -548,7 +567,8 @@ static eg_status load_applocker(actx *c)
 }
 
 /* SRP: the most specific matching path rule decides (disallowed wins a tie), else DefaultLevel. */
-static bool srp_blocks(const eg_host_snapshot *s, int u, bool dll, const char *path, char *e, size_t cap)
+static bool srp_blocks(const eg_host_snapshot *s, int u, bool dll, const char *path, char *e,
+                       size_t cap)
 {
     uint32_t te = 0, def = 0x40000;
     if (!num(val(s, -1, NULL, SAFER, "TransparentEnabled"), &te) || te == 0 || (dll && te != 2))
@@ -612,8 +632,8 @@ static eg_status user_dirs(actx *c, int u, eg_al_coll coll, eg_audit_ctl ctl)
     if (us && us->profile)
         snprintf(prof, sizeof prof, "%s", us->profile);
     else
-        snprintf(prof, sizeof prof, "%.2s\\Users\\%s", s->system_root ? s->system_root : "C:",
-                 us ? us->name : "user");
+        snprintf(prof, sizeof prof, "%.2s\\Users\\%s",
+                 s->system_root ? s->system_root : "C:", us ? us->name : "user");
     const char *ext = coll == EG_AL_DLL ? "dll" : "exe";
     char paths[4][512];
     snprintf(paths[0], sizeof paths[0], "%s\\AppData\\Local\\Vqkwyfejbj\\dkrtkhv.%s", prof, ext);
@@ -633,17 +653,21 @@ static eg_status user_dirs(actx *c, int u, eg_al_coll coll, eg_audit_ctl ctl)
             eg_al_mode m = c->al.mode_set[coll] ? c->al.mode[coll] : EG_ALM_ENFORCE;
             if (m == EG_ALM_AUDIT) {
                 st = EG_AS_AUDIT;
-                snprintf(pe, sizeof pe, "AppLocker %s rules would deny %s (audit only)", coll_names[coll], paths[i]);
+                snprintf(pe, sizeof pe, "AppLocker %s rules would deny %s (audit only)",
+                         coll_names[coll], paths[i]);
             } else if (app != EG_AS_CLOSED) {
                 st = app;
-                snprintf(pe, sizeof pe, "AppLocker %s rules deny %s, but %s", coll_names[coll], paths[i], appid);
+                snprintf(pe, sizeof pe, "AppLocker %s rules deny %s, but %s", coll_names[coll],
+                         paths[i], appid);
             } else {
                 st = EG_AS_CLOSED;
                 snprintf(pe, sizeof pe, "AppLocker %s rules deny %s", coll_names[coll], paths[i]);
             }
         } else
-            snprintf(pe, sizeof pe, "%s is allowed (no AppLocker %s rule or Software Restriction Policy denies it)",
-                     paths[i], coll_names[coll]);
+            snprintf(
+                pe, sizeof pe,
+                "%s is allowed (no AppLocker %s rule or Software Restriction Policy denies it)",
+                paths[i], coll_names[coll]);
         if (i == 0 || st > worst) {
             worst = st;
             memcpy(e, pe, sizeof pe);
@@ -660,7 +684,8 @@ static eg_status lsass(actx *c)
     eg_audit_state st = asr_state(c->s, "9e6c4e1f-7d60-472f-ba1a-a39ef669e4b2", e, sizeof e);
     if (st != EG_AS_CLOSED) {
         uint32_t v = 0;
-        const eg_host_regval *p = val(c->s, -1, NULL, "System\\CurrentControlSet\\Control\\Lsa", "RunAsPPL");
+        const eg_host_regval *p =
+            val(c->s, -1, NULL, "System\\CurrentControlSet\\Control\\Lsa", "RunAsPPL");
         if (num(p, &v) && (v == 1 || v == 2)) {
             e[0] = 0;
             ev_val(e, sizeof e, p, "");
@@ -680,7 +705,9 @@ static eg_status lsass(actx *c)
 
 static eg_status machine_or_unknown(actx *c, eg_audit_ctl ctl, eg_status (*fn)(actx *, int))
 {
-    return c->s->have_software ? fn(c, -1) : item(c->r, ctl, EG_AS_UNKNOWN, -1, NULL, "SOFTWARE hive not collected");
+    return c->s->have_software
+               ? fn(c, -1)
+               : item(c->r, ctl, EG_AS_UNKNOWN, -1, NULL, "SOFTWARE hive not collected");
 }
 
 eg_status eg_audit_run(const eg_host_snapshot *s, eg_audit_result **out)
@@ -705,13 +732,16 @@ eg_status eg_audit_run(const eg_host_snapshot *s, eg_audit_result **out)
             st = showext_user(&c, (int)u);
         if (!st)
             st = s->have_software ? scripts_user(&c, (int)u)
-                                  : item(r, EG_AC_SCRIPT_FILES, EG_AS_UNKNOWN, (int)u, NULL, "SOFTWARE hive not collected");
+                                  : item(r, EG_AC_SCRIPT_FILES, EG_AS_UNKNOWN, (int)u, NULL,
+                                         "SOFTWARE hive not collected");
     }
     if (!any_user && !st) {
-        static const eg_audit_ctl per_user[] = {EG_AC_OFFICE_MACROS, EG_AC_OFFICE_XL4, EG_AC_ONENOTE_EMBEDDED,
-                                                EG_AC_MOTW, EG_AC_OFFICE_AMSI, EG_AC_SHOW_EXT};
+        static const eg_audit_ctl per_user[] = {EG_AC_OFFICE_MACROS,    EG_AC_OFFICE_XL4,
+                                                EG_AC_ONENOTE_EMBEDDED, EG_AC_MOTW,
+                                                EG_AC_OFFICE_AMSI,      EG_AC_SHOW_EXT};
         for (size_t i = 0; i < sizeof per_user / sizeof per_user[0] && !st; i++)
-            st = item(r, per_user[i], EG_AS_UNKNOWN, -1, NULL, "no user registry (NTUSER.DAT) collected");
+            st = item(r, per_user[i], EG_AS_UNKNOWN, -1, NULL,
+                      "no user registry (NTUSER.DAT) collected");
         if (!st)
             st = machine_or_unknown(&c, EG_AC_SCRIPT_FILES, scripts_user);
     }
@@ -736,9 +766,11 @@ eg_status eg_audit_run(const eg_host_snapshot *s, eg_audit_result **out)
         if (ui >= 0 && !s->users[u].have_hive)
             continue;
         if (!s->have_software && !s->have_policy_export) {
-            st = item(r, EG_AC_DLL_USER_DIRS, EG_AS_UNKNOWN, ui, "DLL", "SOFTWARE hive not collected");
+            st = item(r, EG_AC_DLL_USER_DIRS, EG_AS_UNKNOWN, ui, "DLL",
+                      "SOFTWARE hive not collected");
             if (!st)
-                st = item(r, EG_AC_EXE_USER_DIRS, EG_AS_UNKNOWN, ui, "EXE", "SOFTWARE hive not collected");
+                st = item(r, EG_AC_EXE_USER_DIRS, EG_AS_UNKNOWN, ui, "EXE",
+                          "SOFTWARE hive not collected");
         } else {
             st = user_dirs(&c, ui, EG_AL_DLL, EG_AC_DLL_USER_DIRS);
             if (!st)
@@ -805,13 +837,9 @@ const eg_audit_ctl_info *eg_audit_ctl_get(eg_audit_ctl c)
 const char *eg_audit_state_name(eg_audit_state st)
 {
     switch (st) {
-    case EG_AS_CLOSED:
-        return "closed";
-    case EG_AS_AUDIT:
-        return "audit";
-    case EG_AS_UNKNOWN:
-        return "unknown";
-    default:
-        return "open";
+    case EG_AS_CLOSED: return "closed";
+    case EG_AS_AUDIT: return "audit";
+    case EG_AS_UNKNOWN: return "unknown";
+    default: return "open";
     }
 }

@@ -46,8 +46,8 @@ void eg_audit_store_path(eg_audit_hive h, const char *path, char *out, size_t ca
  * under root "EXPORT". err gets a line-numbered message on EG_EFORMAT. */
 eg_status eg_audit_load_policy_txt(eg_host_snapshot *s, const char *data, size_t len, char *err,
                                    size_t errlen);
-eg_status eg_audit_load_applocker_xml(eg_host_snapshot *s, const char *data, size_t len,
-                                      char *err, size_t errlen);
+eg_status eg_audit_load_applocker_xml(eg_host_snapshot *s, const char *data, size_t len, char *err,
+                                      size_t errlen);
 
 /* ---- AppLocker / SRP rule evaluation (audit_applocker.c) ---------------------------------- */
 
@@ -150,20 +150,20 @@ void eg_audit_summary_cols(FILE *f, const eg_audit_result *r, eg_lang lang, bool
 
 typedef struct eg_harden_set {
     eg_audit_ctl ctl;
-    const char *root;    /* "HKLM" or "HKCU" */
-    char *subkey;        /* "SOFTWARE\Policies\Microsoft\..." */
-    char *name;          /* "" = the default value */
-    uint32_t type;       /* 1 REG_SZ, 2 REG_EXPAND_SZ, 4 REG_DWORD */
+    const char *root; /* "HKLM" or "HKCU" */
+    char *subkey;     /* "SOFTWARE\Policies\Microsoft\..." */
+    char *name;       /* "" = the default value */
+    uint32_t type;    /* 1 REG_SZ, 2 REG_EXPAND_SZ, 4 REG_DWORD */
     uint32_t dword;
-    char *text;          /* REG_SZ / REG_EXPAND_SZ data (UTF-8) */
+    char *text; /* REG_SZ / REG_EXPAND_SZ data (UTF-8) */
 } eg_harden_set;
 
 typedef struct eg_harden_plan {
     eg_harden_set *sets;
     size_t n, cap;
-    bool enforce;              /* block mode (else audit mode where the control has one) */
+    bool enforce;                /* block mode (else audit mode where the control has one) */
     bool stage[EG_AUDIT_STAGES]; /* stages the plan closes */
-    char *applocker_xml;       /* the AppLocker policy for Set-AppLockerPolicy, or NULL */
+    char *applocker_xml;         /* the AppLocker policy for Set-AppLockerPolicy, or NULL */
 } eg_harden_plan;
 
 /* The settings that close every stage that is not closed (its required controls only). */

@@ -17,7 +17,10 @@
 
 #define MAX_PATTERN 1024u
 
-void eg_al_init(eg_al_policy *p) { memset(p, 0, sizeof *p); }
+void eg_al_init(eg_al_policy *p)
+{
+    memset(p, 0, sizeof *p);
+}
 
 void eg_al_free(eg_al_policy *p)
 {
@@ -33,8 +36,8 @@ static bool attr(const char *t, const char *e, const char *name, char *out, size
 {
     size_t nl = strlen(name);
     for (const char *p = t; p + nl + 2 <= e; p++) {
-        if (strncasecmp(p, name, nl) || (p > t && p[-1] != ' ' && p[-1] != '\t' && p[-1] != '\n' &&
-                                         p[-1] != '\r'))
+        if (strncasecmp(p, name, nl) ||
+            (p > t && p[-1] != ' ' && p[-1] != '\t' && p[-1] != '\n' && p[-1] != '\r'))
             continue;
         const char *q = p + nl;
         while (q < e && (*q == ' ' || *q == '\t'))
@@ -54,7 +57,8 @@ static bool attr(const char *t, const char *e, const char *name, char *out, size
                 static const struct {
                     const char *ent;
                     char c;
-                } ents[] = {{"amp;", '&'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'}, {"apos;", '\''}};
+                } ents[] = {
+                    {"amp;", '&'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'}, {"apos;", '\''}};
                 for (size_t k = 0; k < 5; k++) {
                     size_t el = strlen(ents[k].ent);
                     if ((size_t)(e - q) >= el && !memcmp(q, ents[k].ent, el)) {
@@ -200,7 +204,8 @@ eg_status eg_al_parse(eg_al_policy *p, const char *xml, size_t len, int coll)
             in_exc = !closing && !selfclose;
             continue;
         }
-        if (rule && !closing && name_is(t, e, "FilePathCondition") && attr(t, e, "Path", v, sizeof v)) {
+        if (rule && !closing && name_is(t, e, "FilePathCondition") &&
+            attr(t, e, "Path", v, sizeof v)) {
             eg_status st = add_path(rule, v, in_exc);
             if (st)
                 return st;
@@ -210,7 +215,8 @@ eg_status eg_al_parse(eg_al_policy *p, const char *xml, size_t len, int coll)
 }
 
 /* AppLocker's own path variables; NULL when the variable is not one of them. */
-static const char *al_var(const eg_host_snapshot *s, const char *name, size_t n, char *buf, size_t cap)
+static const char *al_var(const eg_host_snapshot *s, const char *name, size_t n, char *buf,
+                          size_t cap)
 {
     const char *sr = s && s->system_root ? s->system_root : "C:\\Windows";
     if (n == 7 && !strncasecmp(name, "OSDRIVE", 7)) {
@@ -233,7 +239,8 @@ static const char *al_var(const eg_host_snapshot *s, const char *name, size_t n,
 }
 
 /* The pattern with variables replaced; false when it cannot match a fixed-disk path. */
-static bool expand_pattern(const eg_host_snapshot *s, int user, const char *pat, char *out, size_t cap)
+static bool expand_pattern(const eg_host_snapshot *s, int user, const char *pat, char *out,
+                           size_t cap)
 {
     char *env = s ? eg_host_expand(s, user, pat) : NULL; /* %LOCALAPPDATA% etc. first */
     const char *p = env ? env : pat;
@@ -267,7 +274,10 @@ static bool expand_pattern(const eg_host_snapshot *s, int user, const char *pat,
     return ok;
 }
 
-static char low(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+static char low(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
 
 /* Iterative wildcard match ('*' any run, '?' one character), ASCII case-insensitive. */
 static bool glob(const char *pat, const char *str)

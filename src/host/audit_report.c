@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *L(eg_lang lang, const char *ja, const char *en) { return lang == EG_LANG_JA ? ja : en; }
+static const char *L(eg_lang lang, const char *ja, const char *en)
+{
+    return lang == EG_LANG_JA ? ja : en;
+}
 
 static const struct {
     const char *name, *open_ja, *open_en, *closed_ja, *closed_en;
@@ -32,14 +35,10 @@ static const struct {
 static const char *state_text(eg_audit_state st, eg_lang lang)
 {
     switch (st) {
-    case EG_AS_CLOSED:
-        return L(lang, "ブロック", "closed");
-    case EG_AS_AUDIT:
-        return L(lang, "監査のみ", "audit only");
-    case EG_AS_UNKNOWN:
-        return L(lang, "不明", "unknown");
-    default:
-        return L(lang, "無防備", "OPEN");
+    case EG_AS_CLOSED: return L(lang, "ブロック", "closed");
+    case EG_AS_AUDIT: return L(lang, "監査のみ", "audit only");
+    case EG_AS_UNKNOWN: return L(lang, "不明", "unknown");
+    default: return L(lang, "無防備", "OPEN");
     }
 }
 
@@ -55,7 +54,8 @@ static void text_item(FILE *f, const eg_host_snapshot *s, const eg_audit_item *i
     fprintf(f, "    [%s] %s%s", state_text(it->state, lang), ci->id,
             ci->required ? "" : L(lang, " (推奨)", " (recommended)"));
     if (who || it->where)
-        fprintf(f, " (%s%s%s)", who ? who : "", who && it->where ? ", " : "", it->where ? it->where : "");
+        fprintf(f, " (%s%s%s)", who ? who : "", who && it->where ? ", " : "",
+                it->where ? it->where : "");
     fprintf(f, "\n        %s\n", lang == EG_LANG_JA ? ci->ja : ci->en);
     if (it->evidence && *it->evidence)
         fprintf(f, "        %s %s\n", L(lang, "根拠:", "Evidence:"), it->evidence);
@@ -71,15 +71,16 @@ eg_status eg_audit_report_text(FILE *f, const eg_host_snapshot *s, const eg_audi
     fprintf(f, "%s", L(lang, "Office バージョン:", "Office versions:"));
     for (int i = 0; i < r->nversions; i++)
         fprintf(f, " %s", r->office_versions[i]);
-    fprintf(f, "\n\n%s\n", L(lang, "[Emotet の感染の流れに対する防御]", "[Containment of the Emotet chain]"));
+    fprintf(f, "\n\n%s\n",
+            L(lang, "[Emotet の感染の流れに対する防御]", "[Containment of the Emotet chain]"));
     for (int g = 0; g < EG_AUDIT_STAGES; g++) {
         bool blocked = r->stage[g] == EG_AS_CLOSED;
         fprintf(f, "%s %d (%s): %s - %s\n", L(lang, "段階", "Stage"), g + 1, stages[g].name,
                 state_text(r->stage[g], lang),
-                blocked ? L(lang, stages[g].closed_ja, stages[g].closed_en)
-                        : r->stage[g] == EG_AS_UNKNOWN
-                              ? L(lang, "必要なレジストリが収集されていません", "the registry that decides it was not collected")
-                              : L(lang, stages[g].open_ja, stages[g].open_en));
+                blocked                        ? L(lang, stages[g].closed_ja, stages[g].closed_en)
+                : r->stage[g] == EG_AS_UNKNOWN ? L(lang, "必要なレジストリが収集されていません",
+                                                   "the registry that decides it was not collected")
+                                               : L(lang, stages[g].open_ja, stages[g].open_en));
         for (int pass = 0; pass < 2; pass++) /* required controls first */
             for (size_t i = 0; i < r->n; i++) {
                 const eg_audit_item *it = &r->items[i];
@@ -95,8 +96,12 @@ eg_status eg_audit_report_text(FILE *f, const eg_host_snapshot *s, const eg_audi
             fprintf(f, "  - %s\n", s->warnings[i]);
     }
     if (eg_audit_exit_code(r))
-        fprintf(f, "%s\n", L(lang, "開いている段階を閉じる設定は `emoguard harden` で作成できます (まず監査モードで展開してください。docs/hostcheck.md)。",
-                             "`emoguard harden` writes the policy that closes the open stages (roll it out in audit mode first; docs/hostcheck.md)."));
+        fprintf(f, "%s\n",
+                L(lang,
+                  "開いている段階を閉じる設定は `emoguard harden` で作成できます "
+                  "(まず監査モードで展開してください。docs/hostcheck.md)。",
+                  "`emoguard harden` writes the policy that closes the open stages (roll it out in "
+                  "audit mode first; docs/hostcheck.md)."));
     return ferror(f) ? EG_EIO : EG_OK;
 }
 
@@ -153,7 +158,8 @@ eg_status eg_audit_report_json(FILE *f, const eg_host_snapshot *s, const eg_audi
         const eg_audit_ctl_info *ci = eg_audit_ctl_get(it->ctl);
         fprintf(f, "%s{\"id\":", i ? "," : "");
         js(f, ci->id);
-        fprintf(f, ",\"stage\":%d,\"required\":%s,\"state\":", ci->stage, ci->required ? "true" : "false");
+        fprintf(f, ",\"stage\":%d,\"required\":%s,\"state\":", ci->stage,
+                ci->required ? "true" : "false");
         js(f, eg_audit_state_name(it->state));
         fputs(",\"user\":", f);
         js(f, user_name(s, it->user));
@@ -179,10 +185,14 @@ eg_status eg_audit_report_json(FILE *f, const eg_host_snapshot *s, const eg_audi
 
 void eg_audit_summary_cols(FILE *f, const eg_audit_result *r, eg_lang lang, bool header)
 {
+    static const char *const en[] = {"S1-MACRO", "S2-CHILD", "S3-LOADER", "S4-LSASS"};
     for (int g = 0; g < EG_AUDIT_STAGES; g++) {
-        if (header)
-            fprintf(f, " %s%d-%-7s", L(lang, "段階", "S"), g + 1, stages[g].name);
+        if (header && lang == EG_LANG_JA)
+            fprintf(f, "段階%d    ", g + 1); /* 5 terminal columns + 4 spaces */
+        else if (header)
+            fprintf(f, "%-9s", en[g]);
         else
-            fprintf(f, " %-*s", lang == EG_LANG_JA ? 13 : 10, r ? eg_audit_state_name(r->stage[g]) : "-");
+            fprintf(f, "%-9s", r ? eg_audit_state_name(r->stage[g]) : "-");
+        fputc(' ', f);
     }
 }

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ASR_KEY "SOFTWARE\\Policies\\Microsoft\\Windows Defender\\Windows Defender Exploit Guard\\ASR"
+#define ASR_KEY                                                                                    \
+    "SOFTWARE\\Policies\\Microsoft\\Windows Defender\\Windows Defender Exploit Guard\\ASR"
 #define SRPV2 "SOFTWARE\\Policies\\Microsoft\\Windows\\SrpV2"
 #define NOTEPAD "%SystemRoot%\\System32\\notepad.exe \"%1\""
 
@@ -83,10 +84,11 @@ static void rule_xml(size_t i, int coll, char *buf, size_t cap)
 {
     char id[40];
     rule_id(i, coll, id);
-    snprintf(buf, cap,
-             "<FilePathRule Id=\"%s\" Name=\"%s\" Description=\"\" UserOrGroupSid=\"%s\" Action=\"%s\">"
-             "<Conditions><FilePathCondition Path=\"%s\" /></Conditions></FilePathRule>",
-             id, al_rules[i].name, al_rules[i].sid, al_rules[i].action, al_rules[i].path);
+    snprintf(
+        buf, cap,
+        "<FilePathRule Id=\"%s\" Name=\"%s\" Description=\"\" UserOrGroupSid=\"%s\" Action=\"%s\">"
+        "<Conditions><FilePathCondition Path=\"%s\" /></Conditions></FilePathRule>",
+        id, al_rules[i].name, al_rules[i].sid, al_rules[i].action, al_rules[i].path);
 }
 
 static eg_status applocker(eg_harden_plan *p, eg_audit_ctl c, int coll, const char *name)
@@ -115,18 +117,21 @@ static eg_status office(eg_harden_plan *p, const eg_audit_result *r, eg_audit_ct
         static const char *const apps[] = {"Word", "Excel", "PowerPoint"};
         if (c == EG_AC_OFFICE_MACROS)
             for (int a = 0; a < 3 && !st; a++) {
-                snprintf(k, sizeof k, "Software\\Policies\\Microsoft\\Office\\%s\\%s\\Security", ver, apps[a]);
+                snprintf(k, sizeof k, "Software\\Policies\\Microsoft\\Office\\%s\\%s\\Security",
+                         ver, apps[a]);
                 st = dw(p, c, "HKCU", k, "blockcontentexecutionfrominternet", 1);
                 if (!st) /* disable all except digitally signed macros */
                     st = dw(p, c, "HKCU", k, "VBAWarnings", 3);
             }
         else if (c == EG_AC_OFFICE_XL4) {
-            snprintf(k, sizeof k, "Software\\Policies\\Microsoft\\Office\\%s\\Excel\\Security", ver);
+            snprintf(k, sizeof k, "Software\\Policies\\Microsoft\\Office\\%s\\Excel\\Security",
+                     ver);
             st = dw(p, c, "HKCU", k, "XL4MacroWarningFollowVBA", 1);
             if (!st)
                 st = dw(p, c, "HKCU", k, "blockcontentexecutionfrominternet", 1);
         } else if (c == EG_AC_ONENOTE_EMBEDDED) {
-            snprintf(k, sizeof k, "Software\\Policies\\Microsoft\\Office\\%s\\OneNote\\Options", ver);
+            snprintf(k, sizeof k, "Software\\Policies\\Microsoft\\Office\\%s\\OneNote\\Options",
+                     ver);
             st = dw(p, c, "HKCU", k, "DisableEmbeddedFiles", 1);
         }
     }
@@ -145,28 +150,31 @@ eg_status eg_harden_build(const eg_host_snapshot *s, const eg_audit_result *r, b
     eg_status st = EG_OK;
     for (int c = 0; c < EG_AC__COUNT && !st; c++) {
         const eg_audit_ctl_info *ci = eg_audit_ctl_get((eg_audit_ctl)c);
-        if (!ci->required || r->stage[ci->stage - 1] == EG_AS_CLOSED || r->ctl_state[c] == EG_AS_CLOSED)
+        if (!ci->required || r->stage[ci->stage - 1] == EG_AS_CLOSED ||
+            r->ctl_state[c] == EG_AS_CLOSED)
             continue;
         p->stage[ci->stage - 1] = true;
         switch ((eg_audit_ctl)c) {
         case EG_AC_OFFICE_MACROS:
         case EG_AC_OFFICE_XL4:
-        case EG_AC_ONENOTE_EMBEDDED:
-            st = office(p, r, (eg_audit_ctl)c);
-            break;
+        case EG_AC_ONENOTE_EMBEDDED: st = office(p, r, (eg_audit_ctl)c); break;
         case EG_AC_MOTW:
-            st = dw(p, (eg_audit_ctl)c, "HKCU", "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Attachments",
+            st = dw(p, (eg_audit_ctl)c, "HKCU",
+                    "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Attachments",
                     "SaveZoneInformation", 2);
             if (!st)
-                st = dw(p, (eg_audit_ctl)c, "HKLM", "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\Attachments",
+                st = dw(p, (eg_audit_ctl)c, "HKLM",
+                        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\Attachments",
                         "SaveZoneInformation", 2);
             break;
         case EG_AC_ASR_OFFICE_CHILD:
             st = asr(p, (eg_audit_ctl)c, "d4f940ab-401b-4efc-aadc-ad5f3c50688a");
             break;
         case EG_AC_SCRIPT_FILES: {
-            st = dw(p, (eg_audit_ctl)c, "HKLM", "SOFTWARE\\Microsoft\\Windows Script Host\\Settings", "Enabled", 0);
-            static const char *const progs[] = {"JSFile", "JSEFile", "VBSFile", "VBEFile", "WSFFile", "htafile"};
+            st = dw(p, (eg_audit_ctl)c, "HKLM",
+                    "SOFTWARE\\Microsoft\\Windows Script Host\\Settings", "Enabled", 0);
+            static const char *const progs[] = {"JSFile",  "JSEFile", "VBSFile",
+                                                "VBEFile", "WSFFile", "htafile"};
             for (int i = 0; i < 6 && !st; i++) {
                 char k[128];
                 snprintf(k, sizeof k, "SOFTWARE\\Classes\\%s\\Shell\\Open\\Command", progs[i]);
@@ -174,17 +182,12 @@ eg_status eg_harden_build(const eg_host_snapshot *s, const eg_audit_result *r, b
             }
             break;
         }
-        case EG_AC_DLL_USER_DIRS:
-            st = applocker(p, (eg_audit_ctl)c, 1, "Dll");
-            break;
-        case EG_AC_EXE_USER_DIRS:
-            st = applocker(p, (eg_audit_ctl)c, 0, "Exe");
-            break;
+        case EG_AC_DLL_USER_DIRS: st = applocker(p, (eg_audit_ctl)c, 1, "Dll"); break;
+        case EG_AC_EXE_USER_DIRS: st = applocker(p, (eg_audit_ctl)c, 0, "Exe"); break;
         case EG_AC_LSASS:
             st = asr(p, (eg_audit_ctl)c, "9e6c4e1f-7d60-472f-ba1a-a39ef669e4b2");
             break;
-        default:
-            break;
+        default: break;
         }
     }
     if (st) {
@@ -231,18 +234,21 @@ static void reg_hex2(FILE *f, const char *s)
 eg_status eg_harden_write_reg(FILE *f, const eg_harden_plan *p)
 {
     fputs("Windows Registry Editor Version 5.00\r\n\r\n", f);
-    fprintf(f, "; emoguard harden (%s mode): closes the Emotet chain stages", p->enforce ? "block" : "audit");
+    fprintf(f, "; emoguard harden (%s mode): closes the Emotet chain stages",
+            p->enforce ? "block" : "audit");
     for (int g = 0; g < EG_AUDIT_STAGES; g++)
         if (p->stage[g])
             fprintf(f, " %d", g + 1);
-    fputs("\r\n; HKEY_CURRENT_USER values apply to the user who imports this file (deploy them per user,\r\n"
+    fputs("\r\n; HKEY_CURRENT_USER values apply to the user who imports this file (deploy them per "
+          "user,\r\n"
           "; e.g. by Group Policy). See docs/hostcheck.md before importing.\r\n",
           f);
     const char *last_root = NULL, *last_key = NULL;
     for (size_t i = 0; i < p->n; i++) {
         const eg_harden_set *s = &p->sets[i];
         if (!last_key || strcmp(last_root, s->root) || strcmp(last_key, s->subkey)) {
-            fprintf(f, "\r\n[%s\\%s]\r\n", !strcmp(s->root, "HKLM") ? "HKEY_LOCAL_MACHINE" : "HKEY_CURRENT_USER",
+            fprintf(f, "\r\n[%s\\%s]\r\n",
+                    !strcmp(s->root, "HKLM") ? "HKEY_LOCAL_MACHINE" : "HKEY_CURRENT_USER",
                     s->subkey);
             last_root = s->root, last_key = s->subkey;
         }
@@ -277,16 +283,20 @@ static void ps_str(FILE *f, const char *s)
 
 eg_status eg_harden_write_ps1(FILE *f, const eg_harden_plan *p)
 {
-    fprintf(f, "# emoguard harden (%s mode). Run as Administrator in the session of the user whose\r\n"
-               "# HKCU settings are wanted. docs/hostcheck.md explains each setting and its side effects.\r\n"
-               "#Requires -RunAsAdministrator\r\n$ErrorActionPreference = 'Stop'\r\n\r\n",
+    fprintf(f,
+            "# emoguard harden (%s mode). Run as Administrator in the session of the user whose\r\n"
+            "# HKCU settings are wanted. docs/hostcheck.md explains each setting and its side "
+            "effects.\r\n"
+            "#Requires -RunAsAdministrator\r\n$ErrorActionPreference = 'Stop'\r\n\r\n",
             p->enforce ? "block" : "audit");
-    fputs("function Set-Reg($Path, $Name, $Type, $Value) {\r\n"
-          "  if (-not (Test-Path -LiteralPath $Path)) { New-Item -Path $Path -Force | Out-Null }\r\n"
-          "  if ($Name -eq '') { Set-Item -LiteralPath $Path -Value $Value; return }\r\n"
-          "  New-ItemProperty -LiteralPath $Path -Name $Name -PropertyType $Type -Value $Value -Force | Out-Null\r\n"
-          "}\r\n\r\n",
-          f);
+    fputs(
+        "function Set-Reg($Path, $Name, $Type, $Value) {\r\n"
+        "  if (-not (Test-Path -LiteralPath $Path)) { New-Item -Path $Path -Force | Out-Null }\r\n"
+        "  if ($Name -eq '') { Set-Item -LiteralPath $Path -Value $Value; return }\r\n"
+        "  New-ItemProperty -LiteralPath $Path -Name $Name -PropertyType $Type -Value $Value "
+        "-Force | Out-Null\r\n"
+        "}\r\n\r\n",
+        f);
     bool al[2] = {false, false};
     for (size_t i = 0; i < p->n; i++) {
         const eg_harden_set *s = &p->sets[i];
@@ -295,7 +305,9 @@ eg_status eg_harden_write_ps1(FILE *f, const eg_harden_plan *p)
             continue;
         }
         if (strstr(s->subkey, "Exploit Guard\\ASR\\Rules")) {
-            fprintf(f, "Add-MpPreference -AttackSurfaceReductionRules_Ids %s -AttackSurfaceReductionRules_Actions %s\r\n",
+            fprintf(f,
+                    "Add-MpPreference -AttackSurfaceReductionRules_Ids %s "
+                    "-AttackSurfaceReductionRules_Actions %s\r\n",
                     s->name, p->enforce ? "Enabled" : "AuditMode");
             continue;
         }
@@ -320,8 +332,10 @@ eg_status eg_harden_write_ps1(FILE *f, const eg_harden_plan *p)
         }
     }
     if (al[0] || al[1]) {
-        fputs("\r\n# AppLocker: Windows and Program Files allowed, administrators allowed, AppData and\r\n"
-              "# Downloads denied. Merged into the local policy.\r\n$xml = @'\r\n<AppLockerPolicy Version=\"1\">\r\n",
+        fputs("\r\n# AppLocker: Windows and Program Files allowed, administrators allowed, AppData "
+              "and\r\n"
+              "# Downloads denied. Merged into the local policy.\r\n$xml = @'\r\n<AppLockerPolicy "
+              "Version=\"1\">\r\n",
               f);
         static const char *const colls[] = {"Exe", "Dll"};
         for (int c = 0; c < 2; c++) {
@@ -336,14 +350,17 @@ eg_status eg_harden_write_ps1(FILE *f, const eg_harden_plan *p)
             }
             fputs("</RuleCollection>\r\n", f);
         }
-        fputs("</AppLockerPolicy>\r\n'@\r\n$tmp = Join-Path $env:TEMP 'emoguard-applocker.xml'\r\n"
-              "[IO.File]::WriteAllText($tmp, $xml)\r\nSet-AppLockerPolicy -XmlPolicy $tmp -Merge\r\n"
-              "& sc.exe config AppIDSvc start= auto | Out-Null\r\nStart-Service AppIDSvc\r\n",
-              f);
+        fputs(
+            "</AppLockerPolicy>\r\n'@\r\n$tmp = Join-Path $env:TEMP 'emoguard-applocker.xml'\r\n"
+            "[IO.File]::WriteAllText($tmp, $xml)\r\nSet-AppLockerPolicy -XmlPolicy $tmp -Merge\r\n"
+            "& sc.exe config AppIDSvc start= auto | Out-Null\r\nStart-Service AppIDSvc\r\n",
+            f);
     }
     if (!p->enforce)
-        fputs("\r\n# Audit mode: check the events (Defender: Microsoft-Windows-Windows Defender/Operational\r\n"
-              "# 1122; AppLocker: Microsoft-Windows-AppLocker/* 8003, 8006) for some weeks, add exceptions,\r\n"
+        fputs("\r\n# Audit mode: check the events (Defender: Microsoft-Windows-Windows "
+              "Defender/Operational\r\n"
+              "# 1122; AppLocker: Microsoft-Windows-AppLocker/* 8003, 8006) for some weeks, add "
+              "exceptions,\r\n"
               "# then run `emoguard harden --enforce` and deploy its output.\r\n",
               f);
     return ferror(f) ? EG_EIO : EG_OK;
