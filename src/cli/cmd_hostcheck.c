@@ -45,31 +45,32 @@ typedef struct {
 
 static void usage(FILE *f)
 {
-    fputs("usage: emoguard hostcheck [options]\n"
-          "Checks a Windows PC for Emotet (EmoCheck's detections and more).\n\n"
-          "offline sources (any combination; see docs/hostcheck.md):\n"
-          "  --hive FILE         NTUSER.DAT, SOFTWARE or SYSTEM hive (repeatable)\n"
-          "  --processes FILE    process list CSV (docs/collect.ps1)\n"
-          "  --files FILE        file list CSV\n"
-          "  --tasks FILE        scheduled task CSV\n"
-          "  --info FILE         host.txt (hostname, serial, systemroot)\n"
-          "  --dir DIR           one host's artifact directory\n"
-          "  --hosts DIR         a directory of artifact directories: summary + a report per host\n"
-          "  --live              the running Windows system (default on Windows)\n\n"
-          "options:\n"
-          "  --serial XXXX-XXXX  volume serial of the system drive (EmoCheck v1/v2)\n"
-          "  --hostname NAME     host name for the report\n"
-          "  --format text|json  report format (default text)\n"
-          "  --lang ja|en        report language (default from the locale)\n"
-          "  --output DIR        also write <HOST>_<time>_emoguard.(txt|json) into DIR\n"
-          "  --no-allowlist      do not skip EmoCheck v4 folders named like Program Files ones\n"
-          "  --audit             containment audit instead: does this PC block each stage of the\n"
-          "                      Emotet chain (exit 0 all blocked, 4 a stage not blocked)\n"
-          "  --remediate         show what clean-up would do (dry run)\n"
-          "  --yes               with --remediate on the live Windows system: do it\n"
-          "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n\n"
-          "exit codes: 0 clean, 1 infection found, 2 artifacts only, 3 error\n",
-          f);
+    fputs(
+        "usage: emoguard hostcheck [options]\n"
+        "Checks a Windows PC for Emotet (EmoCheck's detections and more).\n\n"
+        "offline sources (any combination; see docs/hostcheck.md):\n"
+        "  --hive FILE         NTUSER.DAT, SOFTWARE or SYSTEM hive (repeatable)\n"
+        "  --processes FILE    process list CSV (docs/collect.ps1)\n"
+        "  --files FILE        file list CSV\n"
+        "  --tasks FILE        scheduled task CSV\n"
+        "  --info FILE         host.txt (hostname, serial, systemroot)\n"
+        "  --dir DIR           one host's artifact directory\n"
+        "  --hosts DIR         a directory of artifact directories: summary + a report per host\n"
+        "  --live              the running Windows system (default on Windows)\n\n"
+        "options:\n"
+        "  --serial XXXX-XXXX  volume serial of the system drive (EmoCheck v1/v2)\n"
+        "  --hostname NAME     host name for the report\n"
+        "  --format text|json  report format (default text)\n"
+        "  --lang ja|en        report language (default from the locale)\n"
+        "  --output DIR        also write <HOST>_<time>_emoguard.(txt|json) into DIR\n"
+        "  --no-allowlist      do not skip EmoCheck v4 folders named like Program Files ones\n"
+        "  --audit             containment audit instead: does this PC block each stage of the\n"
+        "                      Emotet chain (exit 0 all blocked, 4 a stage not blocked)\n"
+        "  --remediate         show what clean-up would do (dry run)\n"
+        "  --yes               with --remediate on the live Windows system: do it\n"
+        "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n\n"
+        "exit codes: 0 clean, 1 infection found, 2 artifacts only, 3 error\n",
+        f);
 }
 
 static eg_lang default_lang(void)
@@ -180,7 +181,8 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
         return 3;
     }
     if (a->revert && offline) {
-        fprintf(stderr, "harden: --revert restores the live system from its backup; it takes no sources\n");
+        fprintf(stderr,
+                "harden: --revert restores the live system from its backup; it takes no sources\n");
         return 3;
     }
     if (a->live && offline) {
@@ -192,7 +194,8 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
         a->live = true;
 #else
     if (a->live || a->apply || a->revert) {
-        fprintf(stderr, "hostcheck: --live, --apply and --revert work only on Windows (emoguard.exe from `make windows`)\n");
+        fprintf(stderr, "hostcheck: --live, --apply and --revert work only on Windows "
+                        "(emoguard.exe from `make windows`)\n");
         return 3;
     }
     if (!offline) {
@@ -205,8 +208,9 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
         return 3;
     }
     if (a->apply && !a->live) {
-        fprintf(stderr, "harden: --apply acts only on the live Windows system; offline, harden writes "
-                        "the .reg and .ps1 files\n");
+        fprintf(stderr,
+                "harden: --apply acts only on the live Windows system; offline, harden writes "
+                "the .reg and .ps1 files\n");
         return 3;
     }
     if (a->yes && !a->live && !a->revert) {
@@ -375,13 +379,13 @@ static int remediate(const hc_args *a, const eg_host_snapshot *s, const eg_host_
     return rc;
 }
 
-
 /* ---- containment audit and harden -------------------------------------------------------- */
 
 static eg_status write_audit(FILE *f, const hc_args *a, const eg_host_snapshot *s,
                              const eg_audit_result *r, const char *when)
 {
-    return a->json ? eg_audit_report_json(f, s, r, when) : eg_audit_report_text(f, s, r, a->lang, when);
+    return a->json ? eg_audit_report_json(f, s, r, when)
+                   : eg_audit_report_text(f, s, r, a->lang, when);
 }
 
 /* <dir>/<HOST>_<stamp>_audit.(txt|json) */
@@ -392,8 +396,8 @@ static eg_status write_audit_file(const hc_args *a, const char *dir, const char 
     char safe[128];
     size_t n = 0;
     for (const char *p = host && *host ? host : "host"; *p && n + 1 < sizeof safe; p++) {
-        bool ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                  *p == '-' || *p == '_' || (*p == '.' && n > 0);
+        bool ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || (*p == '.' && n > 0);
         safe[n++] = ok ? *p : '_';
     }
     safe[n] = 0;
@@ -428,7 +432,10 @@ static int audit_one(const hc_args *a, eg_host_snapshot *s)
             fprintf(stderr, "hostcheck: cannot write %s: %s\n", path, strerror(errno));
             rc = 3;
         } else
-            fprintf(stderr, a->lang == EG_LANG_JA ? "レポートを出力しました: %s\n" : "Report written to %s\n", path);
+            fprintf(stderr,
+                    a->lang == EG_LANG_JA ? "レポートを出力しました: %s\n"
+                                          : "Report written to %s\n",
+                    path);
     }
     eg_audit_free(r);
     return rc;
@@ -469,7 +476,8 @@ static int harden(const hc_args *a)
     }
     if (a->revert) {
         if (!a->yes)
-            printf(ja ? "元に戻す内容 (まだ何も変更していません。実行するには --yes を付けてください):\n"
+            printf(ja ? "元に戻す内容 (まだ何も変更していません。実行するには --yes "
+                        "を付けてください):\n"
                       : "Revert (dry run, nothing changed; add --yes to act):\n");
         return eg_harden_revert(backup, a->yes, stdout) == EG_OK ? 0 : 3;
     }
@@ -494,8 +502,9 @@ static int harden(const hc_args *a)
         return 3;
     }
     int rc = 0;
-    printf(ja ? "ポリシー (%s):\n" : "Policy (%s):\n",
-           a->enforce ? (ja ? "ブロックモード" : "block mode") : (ja ? "監査モード" : "audit mode"));
+    printf(ja ? "ポリシー (%s):\n" : "Policy (%s):\n", a->enforce
+                                                           ? (ja ? "ブロックモード" : "block mode")
+                                                           : (ja ? "監査モード" : "audit mode"));
     eg_harden_print(stdout, p, a->lang);
     if (!a->apply)
         rc = p->n ? write_policy_files(a, p) : 0;

@@ -144,7 +144,6 @@ static eg_status load_values(hive *hv, hive_node_h key, eg_hreg_kind kind, const
     return st;
 }
 
-
 /* ---- containment settings (host/audit.h) -------------------------------------------------- */
 
 /* Adds the values of key n (stored under sub) and of its children down to depth levels as
@@ -155,7 +154,8 @@ static eg_status policy_values(hive *hv, hive_node_h n, const char *root, const 
     size_t nv = hivex_node_nr_values(hv->h, n);
     eg_status st = EG_OK;
     if (nv > EG_AUDIT_MAX_KEY_VALUES || nv > *budget)
-        return eg_host_warn(hv->s, "%s: %s has %zu values; not read for the audit", hv->path, sub, nv);
+        return eg_host_warn(hv->s, "%s: %s has %zu values; not read for the audit", hv->path, sub,
+                            nv);
     hive_value_h *vals = nv ? hivex_node_values(hv->h, n) : NULL;
     for (size_t i = 0; vals && vals[i] && !st; i++) {
         char *name = hivex_value_key(hv->h, vals[i]);
@@ -175,7 +175,8 @@ static eg_status policy_values(hive *hv, hive_node_h n, const char *root, const 
         return st;
     size_t nc = hivex_node_nr_children(hv->h, n);
     if (nc > EG_AUDIT_MAX_CHILDREN)
-        return eg_host_warn(hv->s, "%s: %s has %zu sub-keys; not read for the audit", hv->path, sub, nc);
+        return eg_host_warn(hv->s, "%s: %s has %zu sub-keys; not read for the audit", hv->path, sub,
+                            nc);
     hive_node_h *kids = nc ? hivex_node_children(hv->h, n) : NULL;
     for (size_t i = 0; kids && kids[i] && !st && *budget; i++) {
         char *name = hivex_node_name(hv->h, kids[i]);
@@ -194,7 +195,8 @@ static eg_status policy_values(hive *hv, hive_node_h n, const char *root, const 
 }
 
 /* base is the hive root for SOFTWARE and SYSTEM's control set, the "Software" key for a user. */
-static eg_status load_policy(hive *hv, hive_node_h base, eg_audit_hive which, const char *root, int user)
+static eg_status load_policy(hive *hv, hive_node_h base, eg_audit_hive which, const char *root,
+                             int user)
 {
     size_t budget = EG_AUDIT_MAX_VALUES;
     eg_status st = EG_OK;
@@ -206,7 +208,8 @@ static eg_status load_policy(hive *hv, hive_node_h base, eg_audit_hive which, co
             continue;
         char sub[1024];
         eg_audit_store_path(which, eg_audit_keys[i].path, sub, sizeof sub);
-        st = policy_values(hv, n, root, sub, user, eg_audit_keys[i].depth > 4 ? 4 : eg_audit_keys[i].depth, &budget);
+        st = policy_values(hv, n, root, sub, user,
+                           eg_audit_keys[i].depth > 4 ? 4 : eg_audit_keys[i].depth, &budget);
     }
     return st;
 }

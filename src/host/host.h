@@ -57,7 +57,7 @@ typedef enum {
     EG_HREG_RUN = 0,  /* ...\CurrentVersion\Run */
     EG_HREG_RUNONCE,  /* ...\CurrentVersion\RunOnce */
     EG_HREG_EXPLORER, /* ...\CurrentVersion\Explorer (EmoCheck v2 value) */
-    EG_HREG_POLICY,   /* a containment setting read for the audit (host/audit.h); never a launcher */
+    EG_HREG_POLICY, /* a containment setting read for the audit (host/audit.h); never a launcher */
 } eg_hreg_kind;
 
 typedef struct eg_host_regval {

@@ -161,12 +161,12 @@ static eg_status autoruns(eg_host_snapshot *s, HKEY root, const wchar_t *base, c
     return st;
 }
 
-
 /* ---- containment settings (audit.h) ------------------------------------------------------- */
 
 /* Values of root\sub and of its sub-keys down to depth, stored as POLICY values under store. */
-static eg_status policy_key(eg_host_snapshot *s, HKEY hroot, const wchar_t *sub, const char *root_name,
-                            const char *store, int user, unsigned depth, size_t *budget)
+static eg_status policy_key(eg_host_snapshot *s, HKEY hroot, const wchar_t *sub,
+                            const char *root_name, const char *store, int user, unsigned depth,
+                            size_t *budget)
 {
     HKEY k;
     if (RegOpenKeyExW(hroot, sub, 0, KEY_READ | KEY_WOW64_64KEY, &k) != ERROR_SUCCESS)
@@ -191,8 +191,8 @@ static eg_status policy_key(eg_host_snapshot *s, HKEY hroot, const wchar_t *sub,
         if (type == REG_SZ || type == REG_EXPAND_SZ) {
             data[dl] = 0, data[dl + 1] = 0;
             char *v = u8((const wchar_t *)data, (int)(dl / 2));
-            st = v ? eg_host_add_reg(s, EG_HREG_POLICY, root_name, store, n8, type, (const uint8_t *)v,
-                                     strnlen(v, dl), user)
+            st = v ? eg_host_add_reg(s, EG_HREG_POLICY, root_name, store, n8, type,
+                                     (const uint8_t *)v, strnlen(v, dl), user)
                    : EG_ENOMEM;
             free(v);
         } else
@@ -214,7 +214,8 @@ static eg_status policy_key(eg_host_snapshot *s, HKEY hroot, const wchar_t *sub,
             _snwprintf(wsub, wl, L"%ls\\%ls", sub, child);
             wsub[wl - 1] = 0;
             snprintf(csub, sl, "%s\\%s", store, c8);
-            st = policy_key(s, hroot, wsub, root_name, csub, user, depth - 1, budget); /* depth <= 4 */
+            st = policy_key(s, hroot, wsub, root_name, csub, user, depth - 1,
+                            budget); /* depth <= 4 */
         } else
             st = EG_ENOMEM;
         free(c8), free(wsub), free(csub);
@@ -224,7 +225,8 @@ static eg_status policy_key(eg_host_snapshot *s, HKEY hroot, const wchar_t *sub,
 }
 
 /* The audit's keys from HKLM (which_user < 0) or from HKEY_USERS\<sid>. */
-static eg_status live_policy(eg_host_snapshot *s, const wchar_t *sid, const char *root_name, int user)
+static eg_status live_policy(eg_host_snapshot *s, const wchar_t *sid, const char *root_name,
+                             int user)
 {
     size_t budget = EG_AUDIT_MAX_VALUES;
     eg_status st = EG_OK;
@@ -944,7 +946,10 @@ eg_status eg_harden_default_backup(char *out, size_t cap)
     return EG_OK;
 }
 
-static HKEY hive_of(const char *root) { return !strcmp(root, "HKCU") ? HKEY_CURRENT_USER : HKEY_LOCAL_MACHINE; }
+static HKEY hive_of(const char *root)
+{
+    return !strcmp(root, "HKCU") ? HKEY_CURRENT_USER : HKEY_LOCAL_MACHINE;
+}
 
 static void hexline(FILE *f, const BYTE *d, DWORD n)
 {
@@ -967,7 +972,8 @@ static LONG open_create(const char *root, const char *sub, FILE *bk, HKEY *out)
         snprintf(part, sizeof part, "%.*s", (int)(l - done), sub + done);
         wchar_t *w = w16(part);
         DWORD disp = 0;
-        r = w ? RegCreateKeyExW(cur, w, 0, NULL, 0, KEY_ALL_ACCESS | KEY_WOW64_64KEY, NULL, &next, &disp)
+        r = w ? RegCreateKeyExW(cur, w, 0, NULL, 0, KEY_ALL_ACCESS | KEY_WOW64_64KEY, NULL, &next,
+                                &disp)
               : ERROR_OUTOFMEMORY;
         free(w);
         if (own)
@@ -990,7 +996,10 @@ eg_status eg_harden_apply(const eg_harden_plan *p, const char *backup, FILE *log
     FILE *bk = fopen(backup, "r");
     if (bk) {
         fclose(bk);
-        fprintf(log, "harden: %s exists: revert first (emoguard harden --revert --yes) or give --backup\n", backup);
+        fprintf(
+            log,
+            "harden: %s exists: revert first (emoguard harden --revert --yes) or give --backup\n",
+            backup);
         return EG_EIO;
     }
     char dir[2048];
@@ -1010,7 +1019,8 @@ eg_status eg_harden_apply(const eg_harden_plan *p, const char *backup, FILE *log
     for (size_t i = 0; old && i < p->n; i++) {
         const eg_harden_set *s = &p->sets[i];
         char what[2048];
-        snprintf(what, sizeof what, "set %s\\%s\\%s", s->root, s->subkey, *s->name ? s->name : "(default)");
+        snprintf(what, sizeof what, "set %s\\%s\\%s", s->root, s->subkey,
+                 *s->name ? s->name : "(default)");
         HKEY k;
         LONG r = open_create(s->root, s->subkey, bk, &k);
         if (r != ERROR_SUCCESS) {
@@ -1039,7 +1049,8 @@ eg_status eg_harden_apply(const eg_harden_plan *p, const char *backup, FILE *log
             r = RegSetValueExW(k, wn, 0, REG_DWORD, (const BYTE *)&s->dword, 4);
         else {
             wchar_t *wt = w16(s->text ? s->text : "");
-            r = wt ? RegSetValueExW(k, wn, 0, s->type, (const BYTE *)wt, (DWORD)((wcslen(wt) + 1) * sizeof(wchar_t)))
+            r = wt ? RegSetValueExW(k, wn, 0, s->type, (const BYTE *)wt,
+                                    (DWORD)((wcslen(wt) + 1) * sizeof(wchar_t)))
                    : ERROR_OUTOFMEMORY;
             free(wt);
         }
@@ -1057,7 +1068,12 @@ eg_status eg_harden_apply(const eg_harden_plan *p, const char *backup, FILE *log
     return all ? EG_OK : EG_EIO;
 }
 
-static int unhex(int c) { return c >= '0' && c <= '9' ? c - '0' : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10 : -1; }
+static int unhex(int c)
+{
+    return c >= '0' && c <= '9'                 ? c - '0'
+           : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10
+                                                : -1;
+}
 
 /* Splits a backup line at tabs in place; returns the field count (at most max). */
 static int fields(char *line, char **f, int max)
@@ -1082,30 +1098,34 @@ static LONG restore_line(char *line, bool doit, FILE *log)
             wchar_t *w = w16(f[2]);
             HKEY k;
             DWORD nk = 1, nv = 1;
-            if (w && RegOpenKeyExW(hive_of(f[1]), w, 0, KEY_READ | KEY_WOW64_64KEY, &k) == ERROR_SUCCESS) {
+            if (w && RegOpenKeyExW(hive_of(f[1]), w, 0, KEY_READ | KEY_WOW64_64KEY, &k) ==
+                         ERROR_SUCCESS) {
                 RegQueryInfoKeyW(k, NULL, NULL, NULL, &nk, NULL, NULL, &nv, NULL, NULL, NULL, NULL);
                 RegCloseKey(k);
                 /* a key that holds something harden did not put there stays */
-                r = nk || nv ? ERROR_DIR_NOT_EMPTY : RegDeleteKeyExW(hive_of(f[1]), w, KEY_WOW64_64KEY, 0);
+                r = nk || nv ? ERROR_DIR_NOT_EMPTY
+                             : RegDeleteKeyExW(hive_of(f[1]), w, KEY_WOW64_64KEY, 0);
             } else
                 r = ERROR_SUCCESS; /* already gone */
             free(w);
         }
     } else if ((f[0][0] == 'V' && n == 6) || (f[0][0] == 'N' && n == 4)) {
         bool had = f[0][0] == 'V';
-        snprintf(what, sizeof what, had ? "restore %s\\%s\\%s" : "delete value %s\\%s\\%s", f[1], f[2],
-                 *f[3] ? f[3] : "(default)");
+        snprintf(what, sizeof what, had ? "restore %s\\%s\\%s" : "delete value %s\\%s\\%s", f[1],
+                 f[2], *f[3] ? f[3] : "(default)");
         if (doit) {
             wchar_t *wk = w16(f[2]), *wn = w16(f[3]);
             HKEY k;
-            r = wk && wn ? RegOpenKeyExW(hive_of(f[1]), wk, 0, KEY_SET_VALUE | KEY_WOW64_64KEY, &k) : ERROR_OUTOFMEMORY;
+            r = wk && wn ? RegOpenKeyExW(hive_of(f[1]), wk, 0, KEY_SET_VALUE | KEY_WOW64_64KEY, &k)
+                         : ERROR_OUTOFMEMORY;
             if (r == ERROR_SUCCESS) {
                 if (had) {
                     size_t hl = strlen(f[5]);
                     BYTE *d = malloc(hl / 2 + 1);
                     for (size_t i = 0; d && i + 1 < hl; i += 2)
                         d[i / 2] = (BYTE)(unhex(f[5][i]) << 4 | unhex(f[5][i + 1]));
-                    r = d ? RegSetValueExW(k, wn, 0, (DWORD)strtoul(f[4], NULL, 10), d, (DWORD)(hl / 2))
+                    r = d ? RegSetValueExW(k, wn, 0, (DWORD)strtoul(f[4], NULL, 10), d,
+                                           (DWORD)(hl / 2))
                           : ERROR_OUTOFMEMORY;
                     free(d);
                 } else {

@@ -40,13 +40,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (x) {
         memcpy(x, p, n);
         x[n] = 0;
-        eg_host_add_reg(s, EG_HREG_POLICY, "HKLM", "Software\\Policies\\Microsoft\\Windows\\SrpV2\\Dll\\{1}", "Value",
-                        1, (const uint8_t *)x, n, -1);
+        eg_host_add_reg(s, EG_HREG_POLICY, "HKLM",
+                        "Software\\Policies\\Microsoft\\Windows\\SrpV2\\Dll\\{1}", "Value", 1,
+                        (const uint8_t *)x, n, -1);
         free(x);
     }
     uint32_t one = 1;
-    eg_host_add_reg(s, EG_HREG_POLICY, "HKLM", "Software\\Policies\\Microsoft\\Windows\\SrpV2\\Dll", "EnforcementMode",
-                    4, (const uint8_t *)&one, 4, -1);
+    eg_host_add_reg(s, EG_HREG_POLICY, "HKLM", "Software\\Policies\\Microsoft\\Windows\\SrpV2\\Dll",
+                    "EnforcementMode", 4, (const uint8_t *)&one, 4, -1);
     if (q < end) {
         size_t rest = (size_t)(end - q);
         char *t = malloc(rest + 1);
@@ -55,14 +56,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             t[rest] = 0;
             uint32_t two = 2, zero = 0;
             const char *safer = "Software\\Policies\\Microsoft\\Windows\\Safer\\CodeIdentifiers";
-            eg_host_add_reg(s, EG_HREG_POLICY, "HKLM", safer, "TransparentEnabled", 4, (const uint8_t *)&two, 4, -1);
-            eg_host_add_reg(s, EG_HREG_POLICY, "HKLM", safer, "DefaultLevel", 4, (const uint8_t *)&zero, 4, -1);
+            eg_host_add_reg(s, EG_HREG_POLICY, "HKLM", safer, "TransparentEnabled", 4,
+                            (const uint8_t *)&two, 4, -1);
+            eg_host_add_reg(s, EG_HREG_POLICY, "HKLM", safer, "DefaultLevel", 4,
+                            (const uint8_t *)&zero, 4, -1);
             eg_host_add_reg(s, EG_HREG_POLICY, "HKLM",
-                            "Software\\Policies\\Microsoft\\Windows\\Safer\\CodeIdentifiers\\262144\\Paths\\{1}",
+                            "Software\\Policies\\Microsoft\\Windows\\Safer\\CodeIdentifiers\\262144"
+                            "\\Paths\\{1}",
                             "ItemData", 2, (const uint8_t *)t, strlen(t) + 1, -1);
-            eg_host_add_reg(s, EG_HREG_POLICY, "HKCU", "Software\\Classes\\.js", "", 1, (const uint8_t *)t,
-                            strlen(t) + 1, u);
-            eg_host_add_reg(s, EG_HREG_POLICY, "HKLM", "Software\\Policies\\Microsoft\\Windows Defender\\Policy Manager",
+            eg_host_add_reg(s, EG_HREG_POLICY, "HKCU", "Software\\Classes\\.js", "", 1,
+                            (const uint8_t *)t, strlen(t) + 1, u);
+            eg_host_add_reg(s, EG_HREG_POLICY, "HKLM",
+                            "Software\\Policies\\Microsoft\\Windows Defender\\Policy Manager",
                             "ASRRules", 1, (const uint8_t *)t, strlen(t) + 1, -1);
             eg_al_path_match(s, u, t, "C:\\Users\\u\\AppData\\Local\\x\\y.dll");
             free(t);
