@@ -42,6 +42,20 @@ static const char *state_text(eg_audit_state st, eg_lang lang)
     }
 }
 
+static const char *stage_text(eg_audit_state st, int g, eg_lang lang)
+{
+    switch (st) {
+    case EG_AS_CLOSED: return L(lang, stages[g].closed_ja, stages[g].closed_en);
+    case EG_AS_AUDIT:
+        return L(lang, "監査モードのみ: 記録されますがブロックされません",
+                 "audit mode only: logged, not blocked");
+    case EG_AS_UNKNOWN:
+        return L(lang, "必要なレジストリが収集されていません",
+                 "the registry that decides it was not collected");
+    default: return L(lang, stages[g].open_ja, stages[g].open_en);
+    }
+}
+
 static const char *user_name(const eg_host_snapshot *s, int u)
 {
     return u >= 0 && (size_t)u < s->nusers ? s->users[u].name : NULL;
@@ -74,13 +88,8 @@ eg_status eg_audit_report_text(FILE *f, const eg_host_snapshot *s, const eg_audi
     fprintf(f, "\n\n%s\n",
             L(lang, "[Emotet の感染の流れに対する防御]", "[Containment of the Emotet chain]"));
     for (int g = 0; g < EG_AUDIT_STAGES; g++) {
-        bool blocked = r->stage[g] == EG_AS_CLOSED;
         fprintf(f, "%s %d (%s): %s - %s\n", L(lang, "段階", "Stage"), g + 1, stages[g].name,
-                state_text(r->stage[g], lang),
-                blocked                        ? L(lang, stages[g].closed_ja, stages[g].closed_en)
-                : r->stage[g] == EG_AS_UNKNOWN ? L(lang, "必要なレジストリが収集されていません",
-                                                   "the registry that decides it was not collected")
-                                               : L(lang, stages[g].open_ja, stages[g].open_en));
+                state_text(r->stage[g], lang), stage_text(r->stage[g], g, lang));
         for (int pass = 0; pass < 2; pass++) /* required controls first */
             for (size_t i = 0; i < r->n; i++) {
                 const eg_audit_item *it = &r->items[i];
@@ -147,9 +156,9 @@ eg_status eg_audit_report_json(FILE *f, const eg_host_snapshot *s, const eg_audi
         fputs(",\"state\":", f);
         js(f, eg_audit_state_name(r->stage[g]));
         fputs(",\"text_en\":", f);
-        js(f, r->stage[g] == EG_AS_CLOSED ? stages[g].closed_en : stages[g].open_en);
+        js(f, stage_text(r->stage[g], g, EG_LANG_EN));
         fputs(",\"text_ja\":", f);
-        js(f, r->stage[g] == EG_AS_CLOSED ? stages[g].closed_ja : stages[g].open_ja);
+        js(f, stage_text(r->stage[g], g, EG_LANG_JA));
         fputc('}', f);
     }
     fputs("],\"controls\":[", f);
