@@ -10,12 +10,16 @@
                     for every profile's %LOCALAPPDATA%\*\*, System32\*\*, SysWOW64\*\*, the
                     System32 exe/dll names, and folder names under Program Files and Roaming
     tasks.csv       TaskPath, TaskName, Execute, Arguments (Get-ScheduledTask)
+    policy.txt      for `hostcheck --audit`: asr.<GUID>=<action> (Get-MpPreference), defender.mode=
+                    (AMRunningMode), defender.realtime=, appidsvc= (service status)
+    applocker.xml   the effective AppLocker policy (Get-AppLockerPolicy -Effective -Xml)
     SOFTWARE, SYSTEM            reg save of HKLM\SOFTWARE and HKLM\SYSTEM
     users\<name>\NTUSER.DAT     reg save of each loaded user hive; a copy of the others
   Nothing is executed, changed or deleted on the PC. Run it as Administrator (reg save and other
   users' command lines need it). Copy the folder to a Linux machine and run
     emoguard hostcheck --dir <folder>         (one PC)
     emoguard hostcheck --hosts <parent>       (many PCs: summary table + one report each)
+    emoguard hostcheck --audit --hosts <parent>   (containment: which stages of the chain each PC blocks)
 
 .PARAMETER OutDir
   Where to write (default: the current directory). A network share works.
@@ -116,6 +120,30 @@ Get-ScheduledTask | ForEach-Object {
     }
   }
 } | Export-Csv -NoTypeInformation -Encoding UTF8 -Path (Join-Path $dest "tasks.csv")
+
+# ---- policy export (hostcheck --audit) ---------------------------------------------------------
+# What Defender and AppLocker really use, which the hives alone cannot show (Intune/MDM-set ASR
+# rules, passive mode under another antivirus, the AppLocker service state).
+$pol = New-Object System.Collections.Generic.List[string]
+$pol.Add("# written by collect.ps1")
+try {
+  $mp = Get-MpPreference -ErrorAction Stop
+  $ids = @($mp.AttackSurfaceReductionRules_Ids)
+  $acts = @($mp.AttackSurfaceReductionRules_Actions)
+  for ($i = 0; $i -lt $ids.Count; $i++) {
+    if ($ids[$i]) { $pol.Add("asr.$($ids[$i].ToString().ToLower())=$([int]$acts[$i])") }
+  }
+  $st = Get-MpComputerStatus -ErrorAction Stop
+  $pol.Add("defender.mode=$($st.AMRunningMode)")
+  $pol.Add("defender.realtime=$($st.RealTimeProtectionEnabled)")
+} catch { $pol.Add("# Get-MpPreference unavailable: $($_.Exception.Message -replace '[\r\n=]', ' ')") }
+$svc = Get-Service -Name AppIDSvc -ErrorAction SilentlyContinue
+if ($svc) { $pol.Add("appidsvc=$($svc.Status)") }
+[IO.File]::WriteAllLines((Join-Path $dest "policy.txt"), $pol, (New-Object Text.UTF8Encoding($false)))
+try {
+  $al = Get-AppLockerPolicy -Effective -Xml -ErrorAction Stop
+  [IO.File]::WriteAllText((Join-Path $dest "applocker.xml"), $al, (New-Object Text.UTF8Encoding($false)))
+} catch { }
 
 # ---- registry hives ---------------------------------------------------------------------------
 & reg.exe save HKLM\SOFTWARE (Join-Path $dest "SOFTWARE") /y | Out-Null

@@ -9,6 +9,7 @@ int eg_cmd_scan(int argc, char **argv);
 int eg_cmd_rules(int argc, char **argv);
 int eg_cmd_milter(int argc, char **argv);    /* src/milter */
 int eg_cmd_hostcheck(int argc, char **argv); /* src/cli/cmd_hostcheck.c */
+int eg_cmd_harden(int argc, char **argv);    /* src/cli/cmd_hostcheck.c */
 int eg_cmd_intel(int argc, char **argv);     /* src/cli/cmd_intel.c */
 
 /* true when the locale asks for Japanese (LC_ALL, LC_MESSAGES, LANG) */

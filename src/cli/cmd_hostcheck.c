@@ -6,11 +6,17 @@
  * JSON), optionally writes it as <HOST>_<time>_emoguard.(txt|json), and with --remediate shows
  * (and on Windows with --yes carries out) the clean-up. No analysis happens here.
  *
- * Exit codes: 0 clean, 1 infection found, 2 artifacts only, 3 error (never a detection).
+ * With --audit it reports instead whether the PC blocks each stage of the Emotet chain, and
+ * `emoguard harden` (eg_cmd_harden) writes, or on Windows applies and reverts, the policy that
+ * closes the open stages.
+ *
+ * Exit codes: 0 clean, 1 infection found, 2 artifacts only, 3 error (never a detection);
+ * --audit: 0 every stage blocked, 4 a stage not blocked, 3 error.
  * Built with -DEG_HOSTCHECK_MAIN (the Windows executable) this file also provides main().
  */
 #include "cli/cli.h"
 
+#include "host/audit.h"
 #include "host/host.h"
 
 #include <dirent.h>
@@ -29,36 +35,42 @@ typedef struct {
     const char *hives[MAX_HIVES];
     int nhives;
     const char *procs, *files, *tasks, *info, *dir, *hosts, *output, *hostname, *quarantine;
+    const char *out_prefix, *backup;
     eg_host_opts opt;
     bool json, remediate, yes, live;
+    bool audit;                          /* hostcheck --audit */
+    bool harden, enforce, apply, revert; /* emoguard harden */
     eg_lang lang;
 } hc_args;
 
 static void usage(FILE *f)
 {
-    fputs("usage: emoguard hostcheck [options]\n"
-          "Checks a Windows PC for Emotet (EmoCheck's detections and more).\n\n"
-          "offline sources (any combination; see docs/hostcheck.md):\n"
-          "  --hive FILE         NTUSER.DAT, SOFTWARE or SYSTEM hive (repeatable)\n"
-          "  --processes FILE    process list CSV (docs/collect.ps1)\n"
-          "  --files FILE        file list CSV\n"
-          "  --tasks FILE        scheduled task CSV\n"
-          "  --info FILE         host.txt (hostname, serial, systemroot)\n"
-          "  --dir DIR           one host's artifact directory\n"
-          "  --hosts DIR         a directory of artifact directories: summary + a report per host\n"
-          "  --live              the running Windows system (default on Windows)\n\n"
-          "options:\n"
-          "  --serial XXXX-XXXX  volume serial of the system drive (EmoCheck v1/v2)\n"
-          "  --hostname NAME     host name for the report\n"
-          "  --format text|json  report format (default text)\n"
-          "  --lang ja|en        report language (default from the locale)\n"
-          "  --output DIR        also write <HOST>_<time>_emoguard.(txt|json) into DIR\n"
-          "  --no-allowlist      do not skip EmoCheck v4 folders named like Program Files ones\n"
-          "  --remediate         show what clean-up would do (dry run)\n"
-          "  --yes               with --remediate on the live Windows system: do it\n"
-          "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n\n"
-          "exit codes: 0 clean, 1 infection found, 2 artifacts only, 3 error\n",
-          f);
+    fputs(
+        "usage: emoguard hostcheck [options]\n"
+        "Checks a Windows PC for Emotet (EmoCheck's detections and more).\n\n"
+        "offline sources (any combination; see docs/hostcheck.md):\n"
+        "  --hive FILE         NTUSER.DAT, SOFTWARE or SYSTEM hive (repeatable)\n"
+        "  --processes FILE    process list CSV (docs/collect.ps1)\n"
+        "  --files FILE        file list CSV\n"
+        "  --tasks FILE        scheduled task CSV\n"
+        "  --info FILE         host.txt (hostname, serial, systemroot)\n"
+        "  --dir DIR           one host's artifact directory\n"
+        "  --hosts DIR         a directory of artifact directories: summary + a report per host\n"
+        "  --live              the running Windows system (default on Windows)\n\n"
+        "options:\n"
+        "  --serial XXXX-XXXX  volume serial of the system drive (EmoCheck v1/v2)\n"
+        "  --hostname NAME     host name for the report\n"
+        "  --format text|json  report format (default text)\n"
+        "  --lang ja|en        report language (default from the locale)\n"
+        "  --output DIR        also write <HOST>_<time>_emoguard.(txt|json) into DIR\n"
+        "  --no-allowlist      do not skip EmoCheck v4 folders named like Program Files ones\n"
+        "  --audit             containment audit instead: does this PC block each stage of the\n"
+        "                      Emotet chain (exit 0 all blocked, 4 a stage not blocked)\n"
+        "  --remediate         show what clean-up would do (dry run)\n"
+        "  --yes               with --remediate on the live Windows system: do it\n"
+        "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n\n"
+        "exit codes: 0 clean, 1 infection found, 2 artifacts only, 3 error\n",
+        f);
 }
 
 static eg_lang default_lang(void)
@@ -76,9 +88,10 @@ static eg_lang default_lang(void)
 }
 
 /* Returns 0 on success, 3 on a usage error, -1 for --help. */
-static int parse_args(int argc, char **argv, hc_args *a)
+static int parse_args(int argc, char **argv, hc_args *a, bool harden)
 {
     memset(a, 0, sizeof *a);
+    a->harden = harden;
     a->lang = default_lang();
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
@@ -130,8 +143,20 @@ static int parse_args(int argc, char **argv, hc_args *a)
             a->lang = !strcmp(v, "ja") ? EG_LANG_JA : EG_LANG_EN;
         } else if (!strcmp(o, "--no-allowlist"))
             a->opt.no_allowlist = true;
-        else if (!strcmp(o, "--remediate"))
+        else if (!strcmp(o, "--remediate") && !harden)
             a->remediate = true;
+        else if (!strcmp(o, "--audit") && !harden)
+            a->audit = true;
+        else if (!strcmp(o, "--enforce") && harden)
+            a->enforce = true;
+        else if (!strcmp(o, "--apply") && harden)
+            a->apply = true;
+        else if (!strcmp(o, "--revert") && harden)
+            a->revert = true;
+        else if (harden && TAKES("--out"))
+            a->out_prefix = v;
+        else if (harden && TAKES("--backup"))
+            a->backup = v;
         else if (!strcmp(o, "--yes"))
             a->yes = true;
         else if (!strcmp(o, "--live"))
@@ -147,6 +172,19 @@ static int parse_args(int argc, char **argv, hc_args *a)
         fprintf(stderr, "hostcheck: --hosts cannot be combined with single-host sources\n");
         return 3;
     }
+    if (harden && a->hosts) {
+        fprintf(stderr, "harden: one host at a time (--dir, --hive ... or the live system)\n");
+        return 3;
+    }
+    if (a->apply && a->revert) {
+        fprintf(stderr, "harden: --apply or --revert, not both\n");
+        return 3;
+    }
+    if (a->revert && offline) {
+        fprintf(stderr,
+                "harden: --revert restores the live system from its backup; it takes no sources\n");
+        return 3;
+    }
     if (a->live && offline) {
         fprintf(stderr, "hostcheck: --live cannot be combined with offline sources\n");
         return 3;
@@ -155,8 +193,9 @@ static int parse_args(int argc, char **argv, hc_args *a)
     if (!offline)
         a->live = true;
 #else
-    if (a->live) {
-        fprintf(stderr, "hostcheck: --live works only on Windows (emoguard.exe from `make windows`)\n");
+    if (a->live || a->apply || a->revert) {
+        fprintf(stderr, "hostcheck: --live, --apply and --revert work only on Windows "
+                        "(emoguard.exe from `make windows`)\n");
         return 3;
     }
     if (!offline) {
@@ -164,11 +203,17 @@ static int parse_args(int argc, char **argv, hc_args *a)
         return 3;
     }
 #endif
-    if (a->yes && !a->remediate) {
-        fprintf(stderr, "hostcheck: --yes only confirms --remediate\n");
+    if (a->yes && !a->remediate && !a->apply && !a->revert) {
+        fprintf(stderr, "hostcheck: --yes only confirms --remediate, --apply or --revert\n");
         return 3;
     }
-    if (a->yes && !a->live) {
+    if (a->apply && !a->live) {
+        fprintf(stderr,
+                "harden: --apply acts only on the live Windows system; offline, harden writes "
+                "the .reg and .ps1 files\n");
+        return 3;
+    }
+    if (a->yes && !a->live && !a->revert) {
         fprintf(stderr, "hostcheck: --remediate --yes acts only on the live Windows system; "
                         "offline, --remediate shows the plan\n");
         return 3;
@@ -334,6 +379,148 @@ static int remediate(const hc_args *a, const eg_host_snapshot *s, const eg_host_
     return rc;
 }
 
+/* ---- containment audit and harden -------------------------------------------------------- */
+
+static eg_status write_audit(FILE *f, const hc_args *a, const eg_host_snapshot *s,
+                             const eg_audit_result *r, const char *when)
+{
+    return a->json ? eg_audit_report_json(f, s, r, when)
+                   : eg_audit_report_text(f, s, r, a->lang, when);
+}
+
+/* <dir>/<HOST>_<stamp>_audit.(txt|json) */
+static eg_status write_audit_file(const hc_args *a, const char *dir, const char *host,
+                                  const eg_host_snapshot *s, const eg_audit_result *r,
+                                  const char *when, const char *stamp, char *path, size_t cap)
+{
+    char safe[128];
+    size_t n = 0;
+    for (const char *p = host && *host ? host : "host"; *p && n + 1 < sizeof safe; p++) {
+        bool ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || (*p == '.' && n > 0);
+        safe[n++] = ok ? *p : '_';
+    }
+    safe[n] = 0;
+    snprintf(path, cap, "%s/%s_%s_audit.%s", dir, safe, stamp, a->json ? "json" : "txt");
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return EG_EIO;
+    if (!a->json && a->lang == EG_LANG_JA)
+        fputs("\xEF\xBB\xBF", f);
+    eg_status st = write_audit(f, a, s, r, when);
+    if (fclose(f) != 0)
+        st = EG_EIO;
+    return st;
+}
+
+static int audit_one(const hc_args *a, eg_host_snapshot *s)
+{
+    char when[32], stamp[32];
+    eg_audit_result *r;
+    if (eg_audit_run(s, &r)) {
+        fprintf(stderr, "hostcheck: the audit failed (out of memory or limits)\n");
+        return 3;
+    }
+    now_utc(when, sizeof when, stamp, sizeof stamp);
+    int rc = eg_audit_exit_code(r);
+    if (write_audit(stdout, a, s, r, when) != EG_OK || fflush(stdout) != 0)
+        rc = 3;
+    if (a->output) {
+        char path[2048];
+        ensure_dir(a->output);
+        if (write_audit_file(a, a->output, s->hostname, s, r, when, stamp, path, sizeof path)) {
+            fprintf(stderr, "hostcheck: cannot write %s: %s\n", path, strerror(errno));
+            rc = 3;
+        } else
+            fprintf(stderr,
+                    a->lang == EG_LANG_JA ? "レポートを出力しました: %s\n"
+                                          : "Report written to %s\n",
+                    path);
+    }
+    eg_audit_free(r);
+    return rc;
+}
+
+static int write_policy_files(const hc_args *a, const eg_harden_plan *p)
+{
+    const char *prefix = a->out_prefix ? a->out_prefix : "emoguard-harden";
+    static const char *const ext[] = {"reg", "ps1"};
+    for (int i = 0; i < 2; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s.%s", prefix, ext[i]);
+        FILE *f = fopen(path, "wb");
+        if (!f) {
+            fprintf(stderr, "harden: cannot write %s: %s\n", path, strerror(errno));
+            return 3;
+        }
+        eg_status st = i == 0 ? eg_harden_write_reg(f, p) : eg_harden_write_ps1(f, p);
+        if (fclose(f) != 0 || st) {
+            fprintf(stderr, "harden: cannot write %s\n", path);
+            return 3;
+        }
+        fprintf(stderr, a->lang == EG_LANG_JA ? "出力しました: %s\n" : "Written: %s\n", path);
+    }
+    return 0;
+}
+
+static int harden(const hc_args *a)
+{
+    bool ja = a->lang == EG_LANG_JA;
+#ifdef _WIN32
+    char backup[2048];
+    if (a->backup)
+        snprintf(backup, sizeof backup, "%s", a->backup);
+    else if (eg_harden_default_backup(backup, sizeof backup)) {
+        fprintf(stderr, "harden: no backup location; give --backup FILE\n");
+        return 3;
+    }
+    if (a->revert) {
+        if (!a->yes)
+            printf(ja ? "元に戻す内容 (まだ何も変更していません。実行するには --yes "
+                        "を付けてください):\n"
+                      : "Revert (dry run, nothing changed; add --yes to act):\n");
+        return eg_harden_revert(backup, a->yes, stdout) == EG_OK ? 0 : 3;
+    }
+#endif
+    eg_host_snapshot *s;
+    char err[1024] = "";
+    if (eg_host_snapshot_new(&s)) {
+        fprintf(stderr, "harden: out of memory\n");
+        return 3;
+    }
+    eg_status st = load_single(a, s, err, sizeof err);
+    eg_audit_result *r = NULL;
+    eg_harden_plan *p = NULL;
+    if (!st)
+        st = eg_audit_run(s, &r);
+    if (!st)
+        st = eg_harden_build(s, r, a->enforce, &p);
+    if (st) {
+        fprintf(stderr, "harden: %s\n", err[0] ? err : eg_status_str(st));
+        eg_audit_free(r);
+        eg_host_snapshot_free(s);
+        return 3;
+    }
+    int rc = 0;
+    printf(ja ? "ポリシー (%s):\n" : "Policy (%s):\n", a->enforce
+                                                           ? (ja ? "ブロックモード" : "block mode")
+                                                           : (ja ? "監査モード" : "audit mode"));
+    eg_harden_print(stdout, p, a->lang);
+    if (!a->apply)
+        rc = p->n ? write_policy_files(a, p) : 0;
+#ifdef _WIN32
+    else if (!a->yes)
+        printf(ja ? "(まだ何も変更していません。適用するには --yes を付けてください)\n"
+                  : "(dry run, nothing changed; add --yes to apply)\n");
+    else if (p->n && eg_harden_apply(p, backup, stdout) != EG_OK)
+        rc = 3;
+#endif
+    eg_harden_free(p);
+    eg_audit_free(r);
+    eg_host_snapshot_free(s);
+    return rc;
+}
+
 static int check_one(const hc_args *a)
 {
     eg_host_snapshot *s;
@@ -345,6 +532,16 @@ static int check_one(const hc_args *a)
     eg_status st = load_single(a, s, err, sizeof err);
     if (!st && a->hostname)
         st = eg_host_set_str(&s->hostname, a->hostname);
+    if (st && a->audit) {
+        fprintf(stderr, "hostcheck: %s\n", err[0] ? err : eg_status_str(st));
+        eg_host_snapshot_free(s);
+        return 3;
+    }
+    if (a->audit) {
+        int rc = audit_one(a, s);
+        eg_host_snapshot_free(s);
+        return rc;
+    }
     eg_host_findings *h = NULL;
     if (!st)
         st = eg_host_check(s, &a->opt, &h);
@@ -425,7 +622,10 @@ static int check_hosts(const hc_args *a)
     qsort(names, n, sizeof *names, cmp_str);
     char when[32], stamp[32];
     now_utc(when, sizeof when, stamp, sizeof stamp);
-    bool infected = false, error = false, artifacts = false;
+    bool infected = false, error = false, artifacts = false, stages_open = false;
+    if (a->audit) { /* the stage columns first: the last column has no fixed width */
+        eg_audit_summary_cols(stdout, NULL, a->lang, true);
+    }
     eg_host_summary_row(stdout, NULL, NULL, a->lang, NULL);
     for (size_t i = 0; i < n; i++) {
         char dir[4096], err[5000] = "";
@@ -448,6 +648,18 @@ static int check_hosts(const hc_args *a)
                 st = EG_EIO;
             }
         }
+        if (a->audit) {
+            eg_audit_result *ar = NULL;
+            if (!st && eg_audit_run(s, &ar) == EG_OK) {
+                char path[4096];
+                if (write_audit_file(a, outdir, names[i], s, ar, when, stamp, path, sizeof path))
+                    fprintf(stderr, "hostcheck: cannot write %s\n", path);
+                if (eg_audit_exit_code(ar))
+                    stages_open = true;
+            }
+            eg_audit_summary_cols(stdout, ar, a->lang, false);
+            eg_audit_free(ar);
+        }
         eg_host_summary_row(stdout, names[i], st ? NULL : h, a->lang, err[0] ? err : eg_status_str(st));
         if (st)
             error = true;
@@ -459,7 +671,7 @@ static int check_hosts(const hc_args *a)
         eg_host_snapshot_free(s);
     }
     /* an infected host outranks an unreadable one; an unreadable one outranks artifacts */
-    rc = infected ? 1 : error ? 3 : artifacts ? 2 : 0;
+    rc = infected ? 1 : error ? 3 : artifacts ? 2 : stages_open ? 4 : 0;
     fprintf(stderr, a->lang == EG_LANG_JA ? "ホストごとのレポート: %s\n" : "Per-host reports in %s\n", outdir);
 out:
     for (size_t i = 0; i < n; i++)
@@ -468,10 +680,46 @@ out:
     return rc;
 }
 
+static void harden_usage(FILE *f)
+{
+    fputs("usage: emoguard harden [sources] [options]\n"
+          "Writes the policy that closes each stage of the Emotet chain the containment audit\n"
+          "(hostcheck --audit) finds open: a .reg file and a PowerShell script.\n\n"
+          "sources: as for hostcheck (--dir, --hive ..., or the live system on Windows)\n\n"
+          "options:\n"
+          "  --enforce           block mode (default: audit mode for ASR rules and AppLocker)\n"
+          "  --out PREFIX        write PREFIX.reg and PREFIX.ps1 (default emoguard-harden)\n"
+          "  --apply             Windows: show the registry changes (dry run)\n"
+          "  --yes               with --apply: make them, saving the old values to the backup;\n"
+          "                      with --revert: restore them\n"
+          "  --revert            Windows: put back what the backup holds (dry run without --yes)\n"
+          "  --backup FILE       backup file (default %ProgramData%\\emoguard\\harden-backup.txt)\n"
+          "  --lang ja|en        language\n",
+          f);
+}
+
+int eg_cmd_harden(int argc, char **argv)
+{
+    hc_args a;
+    int r = parse_args(argc, argv, &a, true);
+    if (r == -1) {
+        harden_usage(stdout);
+        return 0;
+    }
+    if (r) {
+        harden_usage(stderr);
+        return 3;
+    }
+#ifdef _WIN32
+    eg_host_win32_console_utf8();
+#endif
+    return harden(&a);
+}
+
 int eg_cmd_hostcheck(int argc, char **argv)
 {
     hc_args a;
-    int r = parse_args(argc, argv, &a);
+    int r = parse_args(argc, argv, &a, false);
     if (r == -1) {
         usage(stdout);
         return 0;
@@ -496,8 +744,10 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && !strcmp(argv[1], "hostcheck"))
         return eg_cmd_hostcheck(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "harden"))
+        return eg_cmd_harden(argc - 1, argv + 1);
     if (argc >= 2 && argv[1][0] != '-') {
-        fprintf(stderr, "emoguard: this build has only the hostcheck command\n");
+        fprintf(stderr, "emoguard: this build has only the hostcheck and harden commands\n");
         return 3;
     }
     argv[0] = (char *)"hostcheck";

@@ -6,6 +6,7 @@
 
 #include "emoguard/emoguard.h"
 #ifdef EG_HAVE_HOST
+#include "host/audit.h"
 #include "host/host.h"
 #endif
 
@@ -59,6 +60,20 @@ static void markdown(void)
         md_cell(h->en);
         fputs(" | ", stdout);
         md_cell(h->ja);
+        fputs(" |\n", stdout);
+    }
+    printf("\n## containment controls\n\n"
+           "`emoguard hostcheck --audit` checks these per stage of the Emotet chain "
+           "(docs/hostcheck.md): 1 macro from mail, 2 Office child process or script file, "
+           "3 DLL or program from a user folder, 4 credentials from LSASS. A stage is blocked when "
+           "all its *required* controls are; the others are recommendations.\n\n"
+           "| id | stage | required | English | 日本語 |\n|---|---|---|---|---|\n");
+    for (int i = 0; i < EG_AC__COUNT; i++) {
+        const eg_audit_ctl_info *c = eg_audit_ctl_get((eg_audit_ctl)i);
+        printf("| `%s` | %d | %s | ", c->id, c->stage, c->required ? "yes" : "no");
+        md_cell(c->en);
+        fputs(" | ", stdout);
+        md_cell(c->ja);
         fputs(" |\n", stdout);
     }
 #endif

@@ -19,7 +19,10 @@ static const eg_command commands[] = {
     {"rules", eg_cmd_rules, "list the rule table (text or Markdown)"},
     {"milter", eg_cmd_milter, "mail gateway filter (libmilter) for Postfix and Sendmail"},
     {"intel", eg_cmd_intel, "check IOC feeds and YARA rules, match values, exposure report"},
-    {"hostcheck", eg_cmd_hostcheck, "check a Windows PC (live or from collected artifacts) for Emotet"},
+    {"hostcheck", eg_cmd_hostcheck,
+     "check a Windows PC (live or from collected artifacts) for Emotet"},
+    {"harden", eg_cmd_harden,
+     "write (or on Windows apply) the policy that blocks the Emotet chain"},
 };
 
 static void usage(FILE *f)

@@ -327,7 +327,8 @@ static eg_status build_launchers(ctx *c)
     eg_status st = EG_OK;
     for (size_t i = 0; i < s->nregs && !st; i++) {
         eg_host_regval *r = &s->regs[i];
-        if (r->kind != EG_HREG_EXPLORER && (r->type == 1 || r->type == 2))
+        if ((r->kind == EG_HREG_RUN || r->kind == EG_HREG_RUNONCE) &&
+            (r->type == 1 || r->type == 2))
             st = add_launcher(c, &cap, (int)i, -1, -1, r->user, r->name, (const char *)r->data);
     }
     for (size_t i = 0; i < s->nsvcs && !st; i++) {

@@ -1,10 +1,12 @@
 /*
  * Loads one host's artifact directory as docs/collect.ps1 writes it: host.txt, the SOFTWARE and
  * SYSTEM hives, every NTUSER*.DAT (directly or in sub-directories up to two levels, e.g.
- * users/alice/NTUSER.DAT), processes.csv, files.csv and tasks.csv. Hives come first so the
+ * users/alice/NTUSER.DAT), processes.csv, files.csv, tasks.csv and the policy export
+ * (policy.txt, applocker.xml) read by `hostcheck --audit`. Hives come first so the
  * users' profiles are known before the Run values are read. A file that is present but broken
  * is an error for the whole host: a half-read host must never look clean.
  */
+#include "host/audit.h"
 #include "host/host.h"
 
 #include <dirent.h>
@@ -181,6 +183,10 @@ eg_status eg_host_load_dir(eg_host_snapshot *s, const char *dir, char *err, size
         st = load_text(s, dir, "files.csv", eg_host_load_files_csv, &found, err, errlen);
     if (!st)
         st = load_text(s, dir, "tasks.csv", eg_host_load_tasks_csv, &found, err, errlen);
+    if (!st)
+        st = load_text(s, dir, "policy.txt", eg_audit_load_policy_txt, &found, err, errlen);
+    if (!st)
+        st = load_text(s, dir, "applocker.xml", eg_audit_load_applocker_xml, &found, err, errlen);
     if (!st && !found) {
         snprintf(err, errlen, "%s: no artifacts (host.txt, SOFTWARE, SYSTEM, NTUSER.DAT, "
                  "processes.csv, files.csv, tasks.csv)", dir);

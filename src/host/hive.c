@@ -7,6 +7,7 @@
  * capped, so loops, deep trees and huge values in a hostile hive cost nothing. Transaction logs
  * (.LOG1/.LOG2) are not replayed: a dirty hive gets a warning instead.
  */
+#include "host/audit.h"
 #include "host/host.h"
 
 #include "core/safe.h"
@@ -143,6 +144,76 @@ static eg_status load_values(hive *hv, hive_node_h key, eg_hreg_kind kind, const
     return st;
 }
 
+/* ---- containment settings (host/audit.h) -------------------------------------------------- */
+
+/* Adds the values of key n (stored under sub) and of its children down to depth levels as
+ * POLICY values; *budget caps the values read from one hive. */
+static eg_status policy_values(hive *hv, hive_node_h n, const char *root, const char *sub, int user,
+                               unsigned depth, size_t *budget)
+{
+    size_t nv = hivex_node_nr_values(hv->h, n);
+    eg_status st = EG_OK;
+    if (nv > EG_AUDIT_MAX_KEY_VALUES || nv > *budget)
+        return eg_host_warn(hv->s, "%s: %s has %zu values; not read for the audit", hv->path, sub,
+                            nv);
+    hive_value_h *vals = nv ? hivex_node_values(hv->h, n) : NULL;
+    for (size_t i = 0; vals && vals[i] && !st; i++) {
+        char *name = hivex_value_key(hv->h, vals[i]);
+        hive_type t;
+        size_t len;
+        bool big;
+        char *data = name ? value_text(hv, vals[i], &t, &len, &big) : NULL;
+        if (name && data)
+            st = eg_host_add_reg(hv->s, EG_HREG_POLICY, root, sub, name, (uint32_t)t,
+                                 (const uint8_t *)data, len, user);
+        (*budget)--;
+        free(name);
+        free(data);
+    }
+    free(vals);
+    if (st || !depth)
+        return st;
+    size_t nc = hivex_node_nr_children(hv->h, n);
+    if (nc > EG_AUDIT_MAX_CHILDREN)
+        return eg_host_warn(hv->s, "%s: %s has %zu sub-keys; not read for the audit", hv->path, sub,
+                            nc);
+    hive_node_h *kids = nc ? hivex_node_children(hv->h, n) : NULL;
+    for (size_t i = 0; kids && kids[i] && !st && *budget; i++) {
+        char *name = hivex_node_name(hv->h, kids[i]);
+        size_t a = strlen(sub), b = name ? strlen(name) : 0;
+        if (name && a + b + 2 < 1024) {
+            char child[1024];
+            memcpy(child, sub, a);
+            child[a] = '\\';
+            memcpy(child + a + 1, name, b + 1);
+            st = policy_values(hv, kids[i], root, child, user, depth - 1, budget); /* depth <= 4 */
+        }
+        free(name);
+    }
+    free(kids);
+    return st;
+}
+
+/* base is the hive root for SOFTWARE and SYSTEM's control set, the "Software" key for a user. */
+static eg_status load_policy(hive *hv, hive_node_h base, eg_audit_hive which, const char *root,
+                             int user)
+{
+    size_t budget = EG_AUDIT_MAX_VALUES;
+    eg_status st = EG_OK;
+    for (size_t i = 0; i < eg_audit_nkeys && !st; i++) {
+        if (eg_audit_keys[i].hive != which)
+            continue;
+        hive_node_h n = walk(hv, base, eg_audit_keys[i].path);
+        if (!n)
+            continue;
+        char sub[1024];
+        eg_audit_store_path(which, eg_audit_keys[i].path, sub, sizeof sub);
+        st = policy_values(hv, n, root, sub, user,
+                           eg_audit_keys[i].depth > 4 ? 4 : eg_audit_keys[i].depth, &budget);
+    }
+    return st;
+}
+
 static const char *const kinds[] = {"Run", "RunOnce", "Explorer"};
 
 static eg_status load_autoruns(hive *hv, hive_node_h base, const char *root, const char *prefix,
@@ -209,12 +280,17 @@ static eg_status load_ntuser(hive *hv, hive_node_h root)
         snprintf(root_name, sizeof root_name, "HKU\\%s", sid);
     else
         snprintf(root_name, sizeof root_name, "HKCU");
-    return load_autoruns(hv, sw, root_name, "Software\\", user);
+    hv->s->users[user].have_hive = true;
+    st = load_autoruns(hv, sw, root_name, "Software\\", user);
+    return st ? st : load_policy(hv, sw, EG_AK_HKCU, root_name, user);
 }
 
 static eg_status load_software(hive *hv, hive_node_h root)
 {
     eg_status st = load_autoruns(hv, root, "HKLM", "Software\\", -1);
+    hv->s->have_software = true;
+    if (!st)
+        st = load_policy(hv, root, EG_AK_HKLM, "HKLM", -1);
     hive_node_h wow = walk(hv, root, "WOW6432Node");
     if (!st && wow) {
         hv->s->is64 = true;
@@ -302,6 +378,9 @@ static eg_status load_system(hive *hv, hive_node_h root)
     if (arch && (!strcasecmp(arch, "AMD64") || !strcasecmp(arch, "ARM64")))
         hv->s->is64 = true;
     free(arch);
+    hv->s->have_system = true;
+    if (!st)
+        st = load_policy(hv, cs, EG_AK_SYSTEM, "HKLM", -1);
     return st ? st : load_services(hv, cs);
 }
 

@@ -57,6 +57,7 @@ typedef enum {
     EG_HREG_RUN = 0,  /* ...\CurrentVersion\Run */
     EG_HREG_RUNONCE,  /* ...\CurrentVersion\RunOnce */
     EG_HREG_EXPLORER, /* ...\CurrentVersion\Explorer (EmoCheck v2 value) */
+    EG_HREG_POLICY, /* a containment setting read for the audit (host/audit.h); never a launcher */
 } eg_hreg_kind;
 
 typedef struct eg_host_regval {
@@ -88,6 +89,7 @@ typedef struct eg_host_user {
     char *sid;           /* may be NULL */
     char *profile;       /* C:\Users\alice, may be NULL */
     char *local_appdata; /* C:\Users\alice\AppData\Local, may be NULL */
+    bool have_hive;      /* the user's own registry (NTUSER.DAT or HKU\<SID>) was read */
 } eg_host_user;
 
 typedef struct eg_host_snapshot {
@@ -98,6 +100,8 @@ typedef struct eg_host_snapshot {
     bool have_serial;
     uint32_t serial;
     bool have_procs, have_files, have_registry, have_services;
+    bool have_software, have_system; /* HKLM\SOFTWARE and HKLM\SYSTEM were read (hive or live) */
+    bool have_policy_export;         /* policy.txt / applocker.xml from collect.ps1 */
     eg_host_proc *procs;
     size_t nprocs, cap_procs;
     eg_host_file *files;

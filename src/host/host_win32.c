@@ -4,13 +4,15 @@
  * It fills a snapshot from Toolhelp32 (processes, with image paths and command lines read via
  * NtQueryInformationProcess), the registry of every loaded user (HKEY_USERS) and of the machine
  * (64-bit view), services, scheduled task files, and the folders EmoCheck looks at, reading
- * only the first bytes of files. Nothing found is executed; remediation changes the system only
- * when the plan says so and the user confirmed it.
+ * only the first bytes of files, plus the containment settings the audit reads (audit.h). Nothing
+ * found is executed; remediation and `harden --apply` change the system only when the plan says
+ * so and the user confirmed it, and harden saves every value it replaces for `--revert`.
  */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 #include <tlhelp32.h>
 
+#include "host/audit.h"
 #include "host/host.h"
 
 #include "core/buf.h"
@@ -159,6 +161,97 @@ static eg_status autoruns(eg_host_snapshot *s, HKEY root, const wchar_t *base, c
     return st;
 }
 
+/* ---- containment settings (audit.h) ------------------------------------------------------- */
+
+/* Values of root\sub and of its sub-keys down to depth, stored as POLICY values under store. */
+static eg_status policy_key(eg_host_snapshot *s, HKEY hroot, const wchar_t *sub,
+                            const char *root_name, const char *store, int user, unsigned depth,
+                            size_t *budget)
+{
+    HKEY k;
+    if (RegOpenKeyExW(hroot, sub, 0, KEY_READ | KEY_WOW64_64KEY, &k) != ERROR_SUCCESS)
+        return EG_OK;
+    static wchar_t name[16384];
+    BYTE *data = malloc(EG_HOST_MAX_VALUE + 2);
+    eg_status st = data ? EG_OK : EG_ENOMEM;
+    for (DWORD i = 0; !st && i < EG_AUDIT_MAX_KEY_VALUES && *budget; i++) {
+        DWORD nl = 16383, dl = EG_HOST_MAX_VALUE, type = 0;
+        LONG r = RegEnumValueW(k, i, name, &nl, NULL, &type, data, &dl);
+        if (r == ERROR_NO_MORE_ITEMS)
+            break;
+        if (r != ERROR_SUCCESS)
+            continue;
+        (*budget)--;
+        name[nl] = 0;
+        char *n8 = u8(name, -1);
+        if (!n8) {
+            st = EG_ENOMEM;
+            break;
+        }
+        if (type == REG_SZ || type == REG_EXPAND_SZ) {
+            data[dl] = 0, data[dl + 1] = 0;
+            char *v = u8((const wchar_t *)data, (int)(dl / 2));
+            st = v ? eg_host_add_reg(s, EG_HREG_POLICY, root_name, store, n8, type,
+                                     (const uint8_t *)v, strnlen(v, dl), user)
+                   : EG_ENOMEM;
+            free(v);
+        } else
+            st = eg_host_add_reg(s, EG_HREG_POLICY, root_name, store, n8, type, data, dl, user);
+        free(n8);
+    }
+    free(data);
+    wchar_t child[256];
+    for (DWORD i = 0; !st && depth && i < EG_AUDIT_MAX_CHILDREN && *budget; i++) {
+        DWORD n = 255;
+        if (RegEnumKeyExW(k, i, child, &n, NULL, NULL, NULL, NULL) != ERROR_SUCCESS)
+            break;
+        char *c8 = u8(child, -1);
+        size_t wl = wcslen(sub) + wcslen(child) + 2;
+        wchar_t *wsub = malloc(wl * sizeof *wsub);
+        size_t sl = strlen(store) + (c8 ? strlen(c8) : 0) + 2;
+        char *csub = malloc(sl);
+        if (c8 && wsub && csub) {
+            _snwprintf(wsub, wl, L"%ls\\%ls", sub, child);
+            wsub[wl - 1] = 0;
+            snprintf(csub, sl, "%s\\%s", store, c8);
+            st = policy_key(s, hroot, wsub, root_name, csub, user, depth - 1,
+                            budget); /* depth <= 4 */
+        } else
+            st = EG_ENOMEM;
+        free(c8), free(wsub), free(csub);
+    }
+    RegCloseKey(k);
+    return st;
+}
+
+/* The audit's keys from HKLM (which_user < 0) or from HKEY_USERS\<sid>. */
+static eg_status live_policy(eg_host_snapshot *s, const wchar_t *sid, const char *root_name,
+                             int user)
+{
+    size_t budget = EG_AUDIT_MAX_VALUES;
+    eg_status st = EG_OK;
+    for (size_t i = 0; i < eg_audit_nkeys && !st; i++) {
+        const eg_audit_key *k = &eg_audit_keys[i];
+        if ((k->hive == EG_AK_HKCU) != (sid != NULL))
+            continue;
+        char store[1024], full[1200];
+        eg_audit_store_path(k->hive, k->path, store, sizeof store);
+        if (sid) {
+            char *sid8 = u8(sid, -1);
+            snprintf(full, sizeof full, "%s\\%s", sid8 ? sid8 : "", store);
+            free(sid8);
+        } else
+            snprintf(full, sizeof full, "%s", store);
+        wchar_t *w = w16(full);
+        if (!w)
+            return EG_ENOMEM;
+        st = policy_key(s, sid ? HKEY_USERS : HKEY_LOCAL_MACHINE, w, root_name, store, user,
+                        k->depth > 4 ? 4 : k->depth, &budget);
+        free(w);
+    }
+    return st;
+}
+
 /* Every user with a loaded hive (HKEY_USERS\<SID>), plus profiles that are not loaded. */
 static eg_status users(eg_host_snapshot *s)
 {
@@ -208,6 +301,9 @@ static eg_status users(eg_host_snapshot *s)
             _snwprintf(base, 400, L"%ls\\%ls", sid, CV);
             base[399] = 0;
             st = autoruns(s, HKEY_USERS, base, root_name, idx);
+            s->users[idx].have_hive = true;
+            if (!st)
+                st = live_policy(s, sid, root_name, idx);
         }
         free(sid8), free(local);
     }
@@ -618,6 +714,9 @@ eg_status eg_host_load_live(eg_host_snapshot *s, char *err, size_t errlen)
         st = autoruns(s, HKEY_LOCAL_MACHINE, L"Software\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion",
                       "HKLM", -1);
     if (!st)
+        st = live_policy(s, NULL, "HKLM", -1);
+    s->have_software = s->have_system = true;
+    if (!st)
         st = services(s);
     if (!st)
         st = processes(s);
@@ -829,5 +928,275 @@ eg_status eg_host_plan_execute(const eg_host_plan *p, const char *quarantine_dir
     }
     if (flog)
         fclose(flog);
+    return all ? EG_OK : EG_EIO;
+}
+
+/* ---- harden --apply / --revert ------------------------------------------------------------ */
+
+eg_status eg_harden_default_backup(char *out, size_t cap)
+{
+    char q[1024];
+    eg_status st = eg_host_win32_default_quarantine(q, sizeof q); /* ...\emoguard\quarantine */
+    if (st)
+        return st;
+    char *cut = strrchr(q, '\\');
+    if (cut)
+        *cut = 0;
+    snprintf(out, cap, "%s\\harden-backup.txt", q);
+    return EG_OK;
+}
+
+static HKEY hive_of(const char *root)
+{
+    return !strcmp(root, "HKCU") ? HKEY_CURRENT_USER : HKEY_LOCAL_MACHINE;
+}
+
+static void hexline(FILE *f, const BYTE *d, DWORD n)
+{
+    for (DWORD i = 0; i < n; i++)
+        fprintf(f, "%02x", d[i]);
+}
+
+/* Opens root\sub for writing, creating each missing level; every key created is recorded in bk
+ * ("K" lines, parents first) so --revert can delete exactly those. */
+static LONG open_create(const char *root, const char *sub, FILE *bk, HKEY *out)
+{
+    HKEY cur = hive_of(root), next;
+    bool own = false;
+    char part[1024];
+    size_t done = 0, n = strlen(sub);
+    LONG r = ERROR_SUCCESS;
+    while (done < n) {
+        const char *e = strchr(sub + done, '\\');
+        size_t l = e ? (size_t)(e - sub) : n;
+        snprintf(part, sizeof part, "%.*s", (int)(l - done), sub + done);
+        wchar_t *w = w16(part);
+        DWORD disp = 0;
+        r = w ? RegCreateKeyExW(cur, w, 0, NULL, 0, KEY_ALL_ACCESS | KEY_WOW64_64KEY, NULL, &next,
+                                &disp)
+              : ERROR_OUTOFMEMORY;
+        free(w);
+        if (own)
+            RegCloseKey(cur);
+        if (r != ERROR_SUCCESS)
+            return r;
+        cur = next, own = true;
+        if (disp == REG_CREATED_NEW_KEY) {
+            fprintf(bk, "K\t%s\t%.*s\n", root, (int)l, sub);
+            fflush(bk);
+        }
+        done = l + (e ? 1 : 0);
+    }
+    *out = cur;
+    return r;
+}
+
+eg_status eg_harden_apply(const eg_harden_plan *p, const char *backup, FILE *log)
+{
+    FILE *bk = fopen(backup, "r");
+    if (bk) {
+        fclose(bk);
+        fprintf(
+            log,
+            "harden: %s exists: revert first (emoguard harden --revert --yes) or give --backup\n",
+            backup);
+        return EG_EIO;
+    }
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s", backup);
+    char *cut = strrchr(dir, '\\');
+    if (cut) {
+        *cut = 0;
+        make_dirs(dir);
+    }
+    if (!(bk = fopen(backup, "wb"))) { /* binary: the same bytes on every platform */
+        fprintf(log, "harden: cannot write the backup %s\n", backup);
+        return EG_EIO;
+    }
+    fprintf(bk, "emoguard-harden-backup 1\n");
+    bool all = true;
+    BYTE *old = malloc(EG_HOST_MAX_VALUE);
+    for (size_t i = 0; old && i < p->n; i++) {
+        const eg_harden_set *s = &p->sets[i];
+        char what[2048];
+        snprintf(what, sizeof what, "set %s\\%s\\%s", s->root, s->subkey,
+                 *s->name ? s->name : "(default)");
+        HKEY k;
+        LONG r = open_create(s->root, s->subkey, bk, &k);
+        if (r != ERROR_SUCCESS) {
+            logf_(log, false, what, (DWORD)r);
+            all = false;
+            continue;
+        }
+        wchar_t *wn = w16(s->name);
+        DWORD type = 0, len = EG_HOST_MAX_VALUE;
+        LONG q = wn ? RegQueryValueExW(k, wn, NULL, &type, old, &len) : ERROR_OUTOFMEMORY;
+        /* the old value goes to the backup before anything is written */
+        if (q == ERROR_SUCCESS) {
+            fprintf(bk, "V\t%s\t%s\t%s\t%lu\t", s->root, s->subkey, s->name, (unsigned long)type);
+            hexline(bk, old, len);
+            fputc('\n', bk);
+        } else if (q == ERROR_FILE_NOT_FOUND)
+            fprintf(bk, "N\t%s\t%s\t%s\n", s->root, s->subkey, s->name);
+        if (fflush(bk) != 0 || (q != ERROR_SUCCESS && q != ERROR_FILE_NOT_FOUND)) {
+            logf_(log, false, what, (DWORD)q);
+            all = false;
+            free(wn);
+            RegCloseKey(k);
+            continue;
+        }
+        if (s->type == 4)
+            r = RegSetValueExW(k, wn, 0, REG_DWORD, (const BYTE *)&s->dword, 4);
+        else {
+            wchar_t *wt = w16(s->text ? s->text : "");
+            r = wt ? RegSetValueExW(k, wn, 0, s->type, (const BYTE *)wt,
+                                    (DWORD)((wcslen(wt) + 1) * sizeof(wchar_t)))
+                   : ERROR_OUTOFMEMORY;
+            free(wt);
+        }
+        logf_(log, r == ERROR_SUCCESS, what, (DWORD)r);
+        all &= r == ERROR_SUCCESS;
+        free(wn);
+        RegCloseKey(k);
+    }
+    if (!old)
+        all = false;
+    free(old);
+    if (fclose(bk) != 0)
+        all = false;
+    fprintf(log, "backup of the previous values: %s\n", backup);
+    return all ? EG_OK : EG_EIO;
+}
+
+static int unhex(int c)
+{
+    return c >= '0' && c <= '9'                 ? c - '0'
+           : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10
+                                                : -1;
+}
+
+/* Splits a backup line at tabs in place; returns the field count (at most max). */
+static int fields(char *line, char **f, int max)
+{
+    int n = 0;
+    f[n++] = line;
+    for (char *p = line; *p && n < max; p++)
+        if (*p == '\t')
+            *p = 0, f[n++] = p + 1;
+    return n;
+}
+
+static LONG restore_line(char *line, bool doit, FILE *log)
+{
+    char *f[6];
+    int n = fields(line, f, 6);
+    char what[2048];
+    LONG r = ERROR_SUCCESS;
+    if (f[0][0] == 'K' && n == 3) {
+        snprintf(what, sizeof what, "delete key %s\\%s (created by harden)", f[1], f[2]);
+        if (doit) {
+            wchar_t *w = w16(f[2]);
+            HKEY k;
+            DWORD nk = 1, nv = 1;
+            if (w && RegOpenKeyExW(hive_of(f[1]), w, 0, KEY_READ | KEY_WOW64_64KEY, &k) ==
+                         ERROR_SUCCESS) {
+                RegQueryInfoKeyW(k, NULL, NULL, NULL, &nk, NULL, NULL, &nv, NULL, NULL, NULL, NULL);
+                RegCloseKey(k);
+                /* a key that holds something harden did not put there stays */
+                r = nk || nv ? ERROR_DIR_NOT_EMPTY
+                             : RegDeleteKeyExW(hive_of(f[1]), w, KEY_WOW64_64KEY, 0);
+            } else
+                r = ERROR_SUCCESS; /* already gone */
+            free(w);
+        }
+    } else if ((f[0][0] == 'V' && n == 6) || (f[0][0] == 'N' && n == 4)) {
+        bool had = f[0][0] == 'V';
+        snprintf(what, sizeof what, had ? "restore %s\\%s\\%s" : "delete value %s\\%s\\%s", f[1],
+                 f[2], *f[3] ? f[3] : "(default)");
+        if (doit) {
+            wchar_t *wk = w16(f[2]), *wn = w16(f[3]);
+            HKEY k;
+            r = wk && wn ? RegOpenKeyExW(hive_of(f[1]), wk, 0, KEY_SET_VALUE | KEY_WOW64_64KEY, &k)
+                         : ERROR_OUTOFMEMORY;
+            if (r == ERROR_SUCCESS) {
+                if (had) {
+                    size_t hl = strlen(f[5]);
+                    BYTE *d = malloc(hl / 2 + 1);
+                    for (size_t i = 0; d && i + 1 < hl; i += 2)
+                        d[i / 2] = (BYTE)(unhex(f[5][i]) << 4 | unhex(f[5][i + 1]));
+                    r = d ? RegSetValueExW(k, wn, 0, (DWORD)strtoul(f[4], NULL, 10), d,
+                                           (DWORD)(hl / 2))
+                          : ERROR_OUTOFMEMORY;
+                    free(d);
+                } else {
+                    r = RegDeleteValueW(k, wn);
+                    if (r == ERROR_FILE_NOT_FOUND)
+                        r = ERROR_SUCCESS;
+                }
+                RegCloseKey(k);
+            }
+            free(wk), free(wn);
+        }
+    } else {
+        fprintf(log, "harden: backup line not understood: %s\n", f[0]);
+        return ERROR_INVALID_DATA;
+    }
+    if (doit)
+        logf_(log, r == ERROR_SUCCESS, what, (DWORD)r);
+    else
+        fprintf(log, "  %s\n", what);
+    return r;
+}
+
+eg_status eg_harden_revert(const char *backup, bool doit, FILE *log)
+{
+    char *data;
+    size_t len;
+    if (eg_host_read_file(backup, 16u << 20, &data, &len)) {
+        fprintf(log, "harden: no backup at %s (nothing to revert)\n", backup);
+        return EG_ENOTFOUND;
+    }
+    if (strncmp(data, "emoguard-harden-backup 1", 24) || (data[24] != '\n' && data[24] != '\r')) {
+        fprintf(log, "harden: %s is not a harden backup\n", backup);
+        free(data);
+        return EG_EFORMAT;
+    }
+    /* lines in reverse: the last change is undone first, keys after their values */
+    char **lines = NULL;
+    size_t n = 0, cap = 0;
+    for (char *p = data + 24; *p;) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = 0;
+        size_t pl = strlen(p);
+        if (pl && p[pl - 1] == '\r')
+            p[pl - 1] = 0;
+        if (*p) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                char **x = realloc(lines, cap * sizeof *x);
+                if (!x)
+                    break;
+                lines = x;
+            }
+            lines[n++] = p;
+        }
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    bool all = true;
+    for (size_t i = n; i-- > 0;)
+        all &= restore_line(lines[i], doit, log) == ERROR_SUCCESS;
+    free(lines);
+    free(data);
+    if (doit && all) {
+        char done[2100];
+        snprintf(done, sizeof done, "%s.reverted", backup);
+        DeleteFileA(done);
+        if (!MoveFileA(backup, done))
+            DeleteFileA(backup);
+        fprintf(log, "reverted; the backup was moved to %s\n", done);
+    }
     return all ? EG_OK : EG_EIO;
 }

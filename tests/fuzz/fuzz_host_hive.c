@@ -1,5 +1,7 @@
-/* libFuzzer target: a registry hive through hivex and the hive loader. hivex opens files by
- * path, so the input lives in an anonymous memory file (memfd), never on disk. */
+/* libFuzzer target: a registry hive through hivex and the hive loader (including the policy
+ * keys of the containment audit), then the rules and the audit. hivex opens files by path, so
+ * the input lives in an anonymous memory file (memfd), never on disk. */
+#include "host/audit.h"
 #include "host/host.h"
 
 #include <stdio.h>
@@ -24,6 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             eg_host_findings *f;
             if (eg_host_check(s, NULL, &f) == EG_OK)
                 eg_host_findings_free(f);
+            eg_audit_result *r;
+            if (eg_audit_run(s, &r) == EG_OK)
+                eg_audit_free(r);
         }
         eg_host_snapshot_free(s);
     }
