@@ -116,8 +116,8 @@ static eg_status read_fat(ck *c)
         return fail(c, EG_EFORMAT, "%u DIFAT sectors in a file of %u sectors", ndif, c->nsec);
     /* a FAT of nfat sectors needs exactly this many DIFAT sectors */
     uint32_t need = nfat <= HDR_DIFAT ? 0 : (nfat - HDR_DIFAT + per - 2) / (per - 1);
-    if (ndif != need)
-        return fail(c, EG_EFORMAT, "%u DIFAT sectors for %u FAT sectors (%u expected)", ndif, nfat, need);
+    if (ndif < need)
+        return fail(c, EG_EFORMAT, "%u DIFAT sectors for %u FAT sectors (%u needed)", ndif, nfat, need);
     uint32_t *fs = malloc((size_t)nfat * sizeof *fs);
     if (!fs)
         return EG_ENOMEM;
@@ -138,10 +138,7 @@ static eg_status read_fat(ck *c)
             fs[got++] = eg_rd32le(p + 4 * i);
         dif = eg_rd32le(p + 4 * (per - 1));
     }
-    if (ndif && dif != ENDOFCHAIN && dif != FREESECT) {
-        free(fs);
-        return fail(c, EG_EFORMAT, "DIFAT chain goes on after %u sectors", ndif);
-    }
+    /* a next pointer after the last counted DIFAT sector is not followed (nor by libgsf) */
     eg_status st = EG_OK;
     for (uint32_t i = 0; i < nfat && st == EG_OK; i++) {
         if (fs[i] == FREESECT) /* some writers leave gaps; libgsf reads them as free */

@@ -1,0 +1,277 @@
+/*
+ * The CFB pre-check (src/office/cfb_check.c): well-formed files pass, each hostile layout is
+ * refused with its reason, a refused file still tells that it holds macros, libgsf survives the
+ * deepest tree the check lets through on a 1 MiB stack, and an agile-encrypted file with
+ * spinCount 1 000 000 does not buy the scan's CPU budget. With EG_CFB_SEEDS=DIR set, the raw
+ * files are written into DIR/fuzz_office_cfb/ as fuzz seeds.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cfb_raw.h"
+#include "hostile_office.h"
+#include "mail_builder.h"
+#include "office/office.h"
+#include "office_fixtures.h"
+#include "testutil.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static eg_status check_kind(const char *kind, eg_cfb_info *ci)
+{
+    size_t len = 0;
+    uint8_t *d = eg_hx_cfb_variant(kind, &len);
+    assert_non_null(d);
+    eg_status st = eg_cfb_check(d, len, ci);
+    free(d);
+    return st;
+}
+
+static void test_valid_files_pass(void **state)
+{
+    (void)state;
+    eg_cfb_info ci;
+    assert_int_equal(check_kind("valid", &ci), EG_OK);
+    assert_true(ci.vba_dir);
+    assert_true(ci.macro_storage);
+    assert_string_equal(ci.vba_path, "Macros/VBA");
+    assert_int_equal(check_kind("valid4k", &ci), EG_OK);
+    assert_true(ci.vba_dir);
+    /* libgsf's own writer, with mini and regular streams */
+    static uint8_t big[10000];
+    memset(big, 'x', sizeof big);
+    eg_fx_stream st[] = {{"Workbook", big, sizeof big},
+                         {"_VBA_PROJECT_CUR/VBA/dir", (const uint8_t *)"abc", 3},
+                         {"\005SummaryInformation", (const uint8_t *)"s", 1}};
+    uint8_t *d;
+    size_t len;
+    assert_int_equal(eg_fx_cfb(st, 3, &d, &len), EG_OK);
+    assert_int_equal(eg_cfb_check(d, len, &ci), EG_OK);
+    assert_true(ci.vba_dir);
+    assert_string_equal(ci.vba_path, "_VBA_PROJECT_CUR/VBA");
+    /* cut short: the FAT or directory leaves the file */
+    assert_int_not_equal(eg_cfb_check(d, len / 2, &ci), EG_OK);
+    free(d);
+}
+
+static void test_hostile_layouts_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *kind, *reason;
+    } cases[] = {
+        {"difat-loop", "DIFAT chain loops"},
+        {"fat-loop", "directory chain loops"},
+        {"sector-shift", "sector shift 10"},
+        {"mini-shift", "mini sector shift 9"},
+        {"dir-cycle", "reached twice"},
+        {"huge-counts", "FAT sectors in a file of"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        eg_cfb_info ci;
+        eg_status st = check_kind(cases[i].kind, &ci);
+        if (st == EG_OK || !strstr(ci.reason, cases[i].reason))
+            printf("%s: %s \"%s\"\n", cases[i].kind, eg_status_str(st), ci.reason);
+        assert_int_not_equal(st, EG_OK);
+        assert_non_null(strstr(ci.reason, cases[i].reason));
+    }
+}
+
+static void test_deep_chain(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *d = eg_hx_cfb_sibling_chain(40000, &len);
+    assert_non_null(d);
+    eg_cfb_info ci;
+    assert_int_equal(eg_cfb_check(d, len, &ci), EG_EFORMAT);
+    assert_non_null(strstr(ci.reason, "links deep"));
+    /* the walk went on to the end of the chain and saw the macro storage there */
+    assert_true(ci.depth >= 40000);
+    assert_true(ci.vba_dir);
+    free(d);
+    /* one link under the bound passes, one over does not (root + chain + Macros/VBA/dir) */
+    d = eg_hx_cfb_sibling_chain(EG_CFB_MAX_DEPTH - 3, &len);
+    assert_int_equal(eg_cfb_check(d, len, &ci), EG_OK);
+    assert_int_equal(ci.depth, EG_CFB_MAX_DEPTH);
+    free(d);
+    d = eg_hx_cfb_sibling_chain(EG_CFB_MAX_DEPTH - 2, &len);
+    assert_int_equal(eg_cfb_check(d, len, &ci), EG_EFORMAT);
+    free(d);
+}
+
+/* The deepest tree the check lets through, scanned (libgsf's recursion included) on a thread
+ * with a 1 MiB stack: an eighth of what `scan` workers get. */
+static void *scan_deepest(void *arg)
+{
+    (void)arg;
+    size_t len;
+    uint8_t *d = eg_hx_cfb_sibling_chain(EG_CFB_MAX_DEPTH - 3, &len);
+    eg_report *r = eg_test_scan(d, len, NULL);
+    free(d);
+    return r;
+}
+
+static void test_deepest_allowed_survives_small_stack(void **state)
+{
+    (void)state;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, 1u << 20);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, &a, scan_deepest, NULL), 0);
+    pthread_attr_destroy(&a);
+    void *res = NULL;
+    pthread_join(th, &res);
+    eg_report *r = res;
+    assert_non_null(r);
+    assert_false(eg_report_has_rule(r, "OFFICE.CFB_MALFORMED"));
+    /* libgsf read the whole chain: the macro storage at its end was reached and reported */
+    assert_true(eg_report_has_rule(r, "VBA.MACRO"));
+    eg_report_free(r);
+}
+
+static void test_refused_file_still_reports_macros(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *d = eg_hx_cfb_variant("dir-cycle", &len);
+    eg_report *r = eg_test_scan(d, len, NULL);
+    free(d);
+    assert_true(eg_report_has_rule(r, "OFFICE.CFB_MALFORMED"));
+    assert_true(eg_report_has_rule(r, "VBA.MACRO"));
+    assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+    eg_report_free(r);
+    /* a file libgsf itself refuses (its FAT sector is past the end) is no longer clean */
+    d = eg_hx_cfb_variant("valid", &len);
+    eg_fx_put32(d + 0x4C, 0x00FFFFFF);
+    r = eg_test_scan(d, len, NULL);
+    free(d);
+    assert_true(eg_report_has_rule(r, "OFFICE.CFB_MALFORMED"));
+    assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+    eg_report_free(r);
+}
+
+/* An agile EncryptionInfo with spinCount 1 000 000 (the key values are random: no password opens
+ * it), in a mail whose body offers several password candidates. */
+static uint8_t *agile_spin_mail(size_t *len)
+{
+    char xml[2048];
+    int xl = snprintf(
+        xml, sizeof xml,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><encryption "
+        "xmlns=\"http://schemas.microsoft.com/office/2006/encryption\" "
+        "xmlns:p=\"http://schemas.microsoft.com/office/2006/keyEncryptor/password\">"
+        "<keyData saltSize=\"16\" blockSize=\"16\" keyBits=\"256\" hashSize=\"64\" "
+        "cipherAlgorithm=\"AES\" cipherChaining=\"ChainingModeCBC\" hashAlgorithm=\"SHA512\" "
+        "saltValue=\"AAECAwQFBgcICQoLDA0ODw==\"/><keyEncryptors><keyEncryptor "
+        "uri=\"http://schemas.microsoft.com/office/2006/keyEncryptor/password\">"
+        "<p:encryptedKey spinCount=\"1000000\" saltSize=\"16\" blockSize=\"16\" keyBits=\"256\" "
+        "hashSize=\"64\" cipherAlgorithm=\"AES\" cipherChaining=\"ChainingModeCBC\" "
+        "hashAlgorithm=\"SHA512\" saltValue=\"AAECAwQFBgcICQoLDA0ODw==\" "
+        "encryptedVerifierHashInput=\"AAECAwQFBgcICQoLDA0ODw==\" "
+        "encryptedVerifierHashValue=\"%s\" encryptedKeyValue=\"%s\"/></keyEncryptor>"
+        "</keyEncryptors></encryption>",
+        "AAECAwQFBgcICQoLDA0ODwABAgMEBQYHCAkKCwwNDg8AAQIDBAUGBwgJCgsMDQ4PAAECAwQFBgcICQoLDA0ODw==",
+        "AAECAwQFBgcICQoLDA0ODwABAgMEBQYHCAkKCwwNDg8=");
+    uint8_t info[2100] = {4, 0, 4, 0, 0x40, 0, 0, 0};
+    memcpy(info + 8, xml, (size_t)xl);
+    uint8_t pkg[4104] = {0x00, 0x10};
+    eg_fx_stream st[] = {{"EncryptionInfo", info, 8 + (size_t)xl},
+                         {"EncryptedPackage", pkg, sizeof pkg}};
+    uint8_t *doc;
+    size_t dl;
+    if (eg_fx_cfb(st, 2, &doc, &dl) != EG_OK)
+        return NULL;
+    eg_mb *m = eg_mb_new();
+    eg_mb_header(m, "From", "sales@example.net");
+    eg_mb_header(m, "To", "user@example.co.jp");
+    eg_mb_header(m, "Subject", "Invoice");
+    eg_mb_text(m,
+               "パスワード: Qx81kd\nPassword: Vb62nm\nPW: Lk55pq\npassword Hz90aw\n"
+               "パスワードは Mn34ty です\n",
+               EG_MB_UTF8, EG_MB_8BIT);
+    eg_mb_attach(m, "invoice.xlsx",
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", doc, dl,
+                 EG_MB_NAME_PLAIN);
+    char *mail = eg_mb_build(m, len);
+    eg_mb_free(m);
+    free(doc);
+    return (uint8_t *)mail;
+}
+
+static void test_agile_spincount_capped(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *mail = agile_spin_mail(&len);
+    assert_non_null(mail);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    eg_report *r = eg_test_scan(mail, len, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    free(mail);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_non_null(r);
+    bool capped = eg_fx_finding_with(r, "OFFICE.ENCRYPTED", "spinCount 1000000") &&
+                  eg_fx_finding_with(r, "OFFICE.ENCRYPTED", "2 of ");
+    if (!capped || s > 10)
+        eg_test_dump(r);
+    assert_true(capped);
+    assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+    /* two candidates of a million rounds each, not six */
+    assert_true(s < 10);
+    eg_report_free(r);
+}
+
+static void write_seed(const char *dir, const char *name, const uint8_t *d, size_t n)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/fuzz_office_cfb", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/fuzz_office_cfb/%s", dir, name);
+    assert_int_equal(eg_test_write_file(path, d, n), 0);
+}
+
+static void test_write_seeds(void **state)
+{
+    (void)state;
+    const char *dir = getenv("EG_CFB_SEEDS");
+    if (!dir)
+        skip();
+    static const char *const kinds[] = {"valid",     "valid4k",   "fat-loop",    "sector-shift",
+                                        "mini-shift", "dir-cycle", "huge-counts"};
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        size_t len;
+        uint8_t *d = eg_hx_cfb_variant(kinds[i], &len);
+        write_seed(dir, kinds[i], d, len);
+        free(d);
+    }
+    size_t len;
+    uint8_t *d = eg_hx_cfb_sibling_chain(300, &len);
+    write_seed(dir, "sibling-chain-300", d, len);
+    free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_files_pass),
+        cmocka_unit_test(test_hostile_layouts_refused),
+        cmocka_unit_test(test_deep_chain),
+        cmocka_unit_test(test_deepest_allowed_survives_small_stack),
+        cmocka_unit_test(test_refused_file_still_reports_macros),
+        cmocka_unit_test(test_agile_spincount_capped),
+        cmocka_unit_test(test_write_seeds),
+    };
+    eg_global_init();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
