@@ -18,7 +18,10 @@
 #include "office_fixtures.h"
 #include "testutil.h"
 
+#include <fcntl.h>
+#include <glib.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +235,37 @@ static void test_agile_spincount_capped(void **state)
     eg_report_free(r);
 }
 
+/* libgsf logs under "libgsf" and its sub-domains; none of it may reach stderr (the milter's
+ * journal) */
+static void test_libgsf_logs_silenced(void **state)
+{
+    (void)state;
+    char *dir = eg_test_tmpdir("gsflog");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/stderr", dir);
+    fflush(stderr);
+    int saved = dup(2), fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    static const char *const domains[] = {"libgsf", "libgsf:msole", "libgsf:zip", "libgsf:open_pkg"};
+    for (size_t i = 0; i < sizeof domains / sizeof *domains; i++) {
+        g_log(domains[i], G_LOG_LEVEL_WARNING, "test warning");
+        g_log(domains[i], G_LOG_LEVEL_CRITICAL, "test critical");
+    }
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    size_t n = 0;
+    uint8_t *got = eg_test_read_file(path, &n);
+    if (n)
+        printf("stderr: %.*s\n", (int)n, (const char *)got);
+    free(got);
+    eg_test_rmrf(dir);
+    free(dir);
+    assert_int_equal(n, 0);
+}
+
 static void write_seed(const char *dir, const char *name, const uint8_t *d, size_t n)
 {
     char path[1024];
@@ -270,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_deepest_allowed_survives_small_stack),
         cmocka_unit_test(test_refused_file_still_reports_macros),
         cmocka_unit_test(test_agile_spincount_capped),
+        cmocka_unit_test(test_libgsf_logs_silenced),
         cmocka_unit_test(test_write_seeds),
     };
     eg_global_init();
