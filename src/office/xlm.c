@@ -123,12 +123,23 @@ static void const_prefix(eg_buf *b, const char *sheet, unsigned row, unsigned co
 void eg_xlm_put_const_str(eg_buf *b, const char *sheet, unsigned row, unsigned col, const char *s,
                           size_t n)
 {
+    /* A full buffer takes nothing more, and the string goes in by runs, not by character:
+     * 65 536 cells of one 128 KiB string of quotes were 8.6 billion refused appends once the
+     * text had reached its cap (minutes of CPU). */
+    if (b->limit && b->len >= b->limit)
+        return;
     const_prefix(b, sheet, row, col);
-    eg_buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"')
-            eg_buf_putc(b, '"');
-        eg_buf_putc(b, (s[i] == '\n' || s[i] == '\r') ? ' ' : (uint8_t)s[i]);
+    if (eg_buf_putc(b, '"') != EG_OK)
+        return;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && s[j] != '"' && s[j] != '\n' && s[j] != '\r')
+            j++;
+        if (eg_buf_append(b, s + i, j - i) != EG_OK)
+            return;
+        if (j < n && eg_buf_append(b, s[j] == '"' ? "\"\"" : " ", s[j] == '"' ? 2 : 1) != EG_OK)
+            return;
+        i = j + 1;
     }
     eg_buf_puts(b, "\"\n");
 }

@@ -266,6 +266,42 @@ static void test_libgsf_logs_silenced(void **state)
     assert_int_equal(n, 0);
 }
 
+/* 65 536 cells of one 64 Ki-quote shared string beside a macro sheet: the XLM text and its
+ * resolution must stay within the CPU budget (30 s by default), and well under it. */
+static double scan_seconds(uint8_t *x, size_t len, eg_report **r)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    *r = eg_test_scan(x, len, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    free(x);
+    return (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+static void test_xlm_quote_cells_bounded(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        size_t len;
+        uint8_t *x = k ? eg_hx_xlsm_quote_cells(131072, 65536, &len)
+                       : eg_hx_xls_quote_cells(65535, 65536, &len);
+        assert_non_null(x);
+        eg_report *r;
+        double s = scan_seconds(x, len, &r);
+        printf("%s: scan took %.2f s\n", k ? "xlsm" : "xls", s);
+        if (getenv("EG_DUMP"))
+            eg_test_dump(r);
+        assert_true(eg_report_has_rule(r, "XLM.MACRO_SHEET"));
+        /* the text reached its cap: said, not silently cut */
+        assert_true(eg_report_has_rule(r, "LIMIT.BYTES"));
+        assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+        /* under the 30 s budget by far, and without needing it (it was minutes) */
+        assert_false(eg_report_has_rule(r, "LIMIT.TIME"));
+        assert_true(s < 10);
+        eg_report_free(r);
+    }
+}
+
 static void write_seed(const char *dir, const char *name, const uint8_t *d, size_t n)
 {
     char path[1024];
@@ -305,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_refused_file_still_reports_macros),
         cmocka_unit_test(test_agile_spincount_capped),
         cmocka_unit_test(test_libgsf_logs_silenced),
+        cmocka_unit_test(test_xlm_quote_cells_bounded),
         cmocka_unit_test(test_write_seeds),
     };
     eg_global_init();
