@@ -11,6 +11,8 @@
  *   - DIFAT, FAT and mini FAT chains that loop, cross each other or leave the file;
  *   - a directory tree with an entry reached twice (cycles), links to unused or missing entries,
  *     a stream with children, a root that is not a root;
+ *   - a FAT larger than the file needs (libgsf allocates it, and a bitmap of it on the stack for
+ *     every chain it follows);
  *   - more than EG_CFB_MAX_ENTRIES entries or link depth beyond EG_CFB_MAX_DEPTH (libgsf's
  *     recursion then needs at most 2048 x 256 bytes = 512 KiB of stack).
  * The walk goes on past libgsf's bounds (to EG_CFB_WALK_MAX entries) so that a macro storage
@@ -139,6 +141,13 @@ static eg_status read_fat(ck *c)
         dif = eg_rd32le(p + 4 * (per - 1));
     }
     /* a next pointer after the last counted DIFAT sector is not followed (nor by libgsf) */
+    /* libgsf allocates the FAT for nfat sectors and a bitmap of it on the stack (alloca) for
+     * every chain it follows: no more FAT than the file's sectors need */
+    if (nfat > c->nsec / per + 2) {
+        free(fs);
+        return fail(c, EG_EFORMAT, "%u FAT sectors for a file of %u sectors (%u at most needed)", nfat,
+                    c->nsec, c->nsec / per + 1);
+    }
     eg_status st = EG_OK;
     for (uint32_t i = 0; i < nfat && st == EG_OK; i++) {
         if (fs[i] == FREESECT) /* some writers leave gaps; libgsf reads them as free */

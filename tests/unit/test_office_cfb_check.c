@@ -163,59 +163,11 @@ static void test_refused_file_still_reports_macros(void **state)
     eg_report_free(r);
 }
 
-/* An agile EncryptionInfo with spinCount 1 000 000 (the key values are random: no password opens
- * it), in a mail whose body offers several password candidates. */
-static uint8_t *agile_spin_mail(size_t *len)
-{
-    char xml[2048];
-    int xl = snprintf(
-        xml, sizeof xml,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><encryption "
-        "xmlns=\"http://schemas.microsoft.com/office/2006/encryption\" "
-        "xmlns:p=\"http://schemas.microsoft.com/office/2006/keyEncryptor/password\">"
-        "<keyData saltSize=\"16\" blockSize=\"16\" keyBits=\"256\" hashSize=\"64\" "
-        "cipherAlgorithm=\"AES\" cipherChaining=\"ChainingModeCBC\" hashAlgorithm=\"SHA512\" "
-        "saltValue=\"AAECAwQFBgcICQoLDA0ODw==\"/><keyEncryptors><keyEncryptor "
-        "uri=\"http://schemas.microsoft.com/office/2006/keyEncryptor/password\">"
-        "<p:encryptedKey spinCount=\"1000000\" saltSize=\"16\" blockSize=\"16\" keyBits=\"256\" "
-        "hashSize=\"64\" cipherAlgorithm=\"AES\" cipherChaining=\"ChainingModeCBC\" "
-        "hashAlgorithm=\"SHA512\" saltValue=\"AAECAwQFBgcICQoLDA0ODw==\" "
-        "encryptedVerifierHashInput=\"AAECAwQFBgcICQoLDA0ODw==\" "
-        "encryptedVerifierHashValue=\"%s\" encryptedKeyValue=\"%s\"/></keyEncryptor>"
-        "</keyEncryptors></encryption>",
-        "AAECAwQFBgcICQoLDA0ODwABAgMEBQYHCAkKCwwNDg8AAQIDBAUGBwgJCgsMDQ4PAAECAwQFBgcICQoLDA0ODw==",
-        "AAECAwQFBgcICQoLDA0ODwABAgMEBQYHCAkKCwwNDg8=");
-    uint8_t info[2100] = {4, 0, 4, 0, 0x40, 0, 0, 0};
-    memcpy(info + 8, xml, (size_t)xl);
-    uint8_t pkg[4104] = {0x00, 0x10};
-    eg_fx_stream st[] = {{"EncryptionInfo", info, 8 + (size_t)xl},
-                         {"EncryptedPackage", pkg, sizeof pkg}};
-    uint8_t *doc;
-    size_t dl;
-    if (eg_fx_cfb(st, 2, &doc, &dl) != EG_OK)
-        return NULL;
-    eg_mb *m = eg_mb_new();
-    eg_mb_header(m, "From", "sales@example.net");
-    eg_mb_header(m, "To", "user@example.co.jp");
-    eg_mb_header(m, "Subject", "Invoice");
-    eg_mb_text(m,
-               "パスワード: Qx81kd\nPassword: Vb62nm\nPW: Lk55pq\npassword Hz90aw\n"
-               "パスワードは Mn34ty です\n",
-               EG_MB_UTF8, EG_MB_8BIT);
-    eg_mb_attach(m, "invoice.xlsx",
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", doc, dl,
-                 EG_MB_NAME_PLAIN);
-    char *mail = eg_mb_build(m, len);
-    eg_mb_free(m);
-    free(doc);
-    return (uint8_t *)mail;
-}
-
 static void test_agile_spincount_capped(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *mail = agile_spin_mail(&len);
+    uint8_t *mail = eg_hx_agile_spin_mail(&len);
     assert_non_null(mail);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
