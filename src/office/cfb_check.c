@@ -64,7 +64,8 @@ static bool bit_test_set(uint8_t *bm, uint32_t i)
     return was;
 }
 
-static eg_status fail(ck *c, eg_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static eg_status fail(ck *c, eg_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static eg_status fail(ck *c, eg_status st, const char *fmt, ...)
 {
     if (!c->info->reason[0]) {
@@ -119,7 +120,8 @@ static eg_status read_fat(ck *c)
     /* a FAT of nfat sectors needs exactly this many DIFAT sectors */
     uint32_t need = nfat <= HDR_DIFAT ? 0 : (nfat - HDR_DIFAT + per - 2) / (per - 1);
     if (ndif < need)
-        return fail(c, EG_EFORMAT, "%u DIFAT sectors for %u FAT sectors (%u needed)", ndif, nfat, need);
+        return fail(c, EG_EFORMAT, "%u DIFAT sectors for %u FAT sectors (%u needed)", ndif, nfat,
+                    need);
     uint32_t *fs = malloc((size_t)nfat * sizeof *fs);
     if (!fs)
         return EG_ENOMEM;
@@ -145,8 +147,8 @@ static eg_status read_fat(ck *c)
      * every chain it follows: no more FAT than the file's sectors need */
     if (nfat > c->nsec / per + 2) {
         free(fs);
-        return fail(c, EG_EFORMAT, "%u FAT sectors for a file of %u sectors (%u at most needed)", nfat,
-                    c->nsec, c->nsec / per + 1);
+        return fail(c, EG_EFORMAT, "%u FAT sectors for a file of %u sectors (%u at most needed)",
+                    nfat, c->nsec, c->nsec / per + 1);
     }
     eg_status st = EG_OK;
     for (uint32_t i = 0; i < nfat && st == EG_OK; i++) {
@@ -176,7 +178,8 @@ static eg_status read_fat(ck *c)
 
 /* Follows a FAT chain from start, each sector at most once over all chains. When out is set the
  * sectors are stored there (at most max). */
-static eg_status chain(ck *c, uint32_t start, const char *what, uint32_t max, uint32_t **out, uint32_t *n)
+static eg_status chain(ck *c, uint32_t start, const char *what, uint32_t max, uint32_t **out,
+                       uint32_t *n)
 {
     uint32_t cnt = 0, cap = 0;
     uint32_t *v = NULL;
@@ -185,7 +188,8 @@ static eg_status chain(ck *c, uint32_t start, const char *what, uint32_t max, ui
         if (s >= c->nsec)
             st = fail(c, EG_EFORMAT, "%s chain leaves the file (sector 0x%X)", what, s);
         else if (bit_test_set(c->owner, s))
-            st = fail(c, EG_EFORMAT, "%s chain loops or crosses another chain (sector %u)", what, s);
+            st =
+                fail(c, EG_EFORMAT, "%s chain loops or crosses another chain (sector %u)", what, s);
         else if (cnt >= max)
             st = fail(c, EG_ELIMIT, "%s chain longer than %u sectors", what, max);
         if (st == EG_OK && out && cnt == cap) {
@@ -250,7 +254,8 @@ static eg_status mini_chain(ck *c, uint32_t start, uint64_t mini_len)
         if (s >= c->nmini || ((uint64_t)s + 1) * 64 > mini_len)
             return fail(c, EG_EFORMAT, "mini stream chain leaves the mini stream (sector 0x%X)", s);
         if (bit_test_set(c->mowner, s))
-            return fail(c, EG_EFORMAT, "mini stream chain loops or crosses another (mini sector %u)", s);
+            return fail(c, EG_EFORMAT,
+                        "mini stream chain loops or crosses another (mini sector %u)", s);
     }
     return EG_OK;
 }
@@ -295,17 +300,20 @@ typedef struct item {
 } item;
 
 /* Notes macro storages: a VBA storage holding "dir", and the storages Office keeps them in. */
-static void note_macro(ck *c, const dent *e, uint32_t parent, const uint32_t *parents, const char *const *names)
+static void note_macro(ck *c, const dent *e, uint32_t parent, const uint32_t *parents,
+                       const char *const *names)
 {
     eg_cfb_info *in = c->info;
-    if (e->type == 1 && (!strcasecmp(e->name, "Macros") || !strcasecmp(e->name, "_VBA_PROJECT_CUR")))
+    if (e->type == 1 &&
+        (!strcasecmp(e->name, "Macros") || !strcasecmp(e->name, "_VBA_PROJECT_CUR")))
         in->macro_storage = true;
     if (e->type == 2 && !strcasecmp(e->name, "dir") && parent != NOSTREAM && names[parent] &&
         !strcasecmp(names[parent], "VBA") && !in->vba_dir) {
         in->vba_dir = true;
         uint32_t gp = parents[parent];
         snprintf(in->vba_path, sizeof in->vba_path, "%s%sVBA",
-                 gp != NOSTREAM && gp != 0 && names[gp] ? names[gp] : "", gp != NOSTREAM && gp != 0 ? "/" : "");
+                 gp != NOSTREAM && gp != 0 && names[gp] ? names[gp] : "",
+                 gp != NOSTREAM && gp != 0 ? "/" : "");
     }
 }
 
@@ -329,13 +337,15 @@ static eg_status walk_dir(ck *c, bool v3, uint64_t *mini_len, uint32_t *mini_sta
         if (it.id == NOSTREAM)
             continue;
         if (it.id >= slots) {
-            st = fail(c, it.id >= slots64 ? EG_EFORMAT : EG_ELIMIT, "directory link to entry %u of %u", it.id, slots64);
+            st = fail(c, it.id >= slots64 ? EG_EFORMAT : EG_ELIMIT,
+                      "directory link to entry %u of %u", it.id, slots64);
             if (it.id >= slots64)
                 continue;
             break;
         }
         if (bit_test_set(seen, it.id)) {
-            st = fail(c, EG_EFORMAT, "directory entry %u reached twice (a cycle in the directory tree)", it.id);
+            st = fail(c, EG_EFORMAT,
+                      "directory entry %u reached twice (a cycle in the directory tree)", it.id);
             continue;
         }
         const uint8_t *p = dirent_at(c, it.id);
@@ -355,11 +365,13 @@ static eg_status walk_dir(ck *c, bool v3, uint64_t *mini_len, uint32_t *mini_sta
         parents[it.id] = it.parent;
         if (it.id == 0) {
             if (e.type != 5)
-                st = fail(c, EG_EFORMAT, "the first directory entry is not the root (type %u)", e.type);
+                st = fail(c, EG_EFORMAT, "the first directory entry is not the root (type %u)",
+                          e.type);
             *mini_start = e.start;
             *mini_len = e.size;
         } else if (e.type != 1 && e.type != 2) {
-            st = fail(c, EG_EFORMAT, "directory entry %u of type %u linked into the tree", it.id, e.type);
+            st = fail(c, EG_EFORMAT, "directory entry %u of type %u linked into the tree", it.id,
+                      e.type);
             continue;
         }
         if (e.type != 2)
@@ -479,7 +491,8 @@ bool eg_office_cfb_precheck(eg_scan *s, const eg_object *obj, eg_cfb_info *ci)
         eg_scan_finding(s, obj, EG_R_OFFICE_CFB_MALFORMED, "not checked: out of memory");
         return false;
     }
-    eg_scan_finding(s, obj, st == EG_ELIMIT ? EG_R_LIMIT_OBJECTS : EG_R_OFFICE_CFB_MALFORMED, "%s", ci->reason);
+    eg_scan_finding(s, obj, st == EG_ELIMIT ? EG_R_LIMIT_OBJECTS : EG_R_OFFICE_CFB_MALFORMED, "%s",
+                    ci->reason);
     if (st == EG_ELIMIT)
         eg_scan_finding(s, obj, EG_R_OFFICE_CFB_MALFORMED, "not opened: %s", ci->reason);
     macros_unread(s, obj, ci, ci->reason);

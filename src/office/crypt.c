@@ -21,7 +21,7 @@
 #define SEGMENT 4096
 /* Office writes a spin count of 100 000; a much larger one only burns the scan's CPU. The key
  * derivation of all candidates of one document together gets at most SPIN_WORK hash rounds
- * (about a second of SHA-512): 20 candidates at Office's 100 000, 2 at 1 000 000, none above. */
+ * (about 2 s of SHA-512 on one core): 20 candidates at Office's 100 000, 2 at 1 000 000, none above. */
 #define SPIN_WORK 2000000u
 #define MAX_SPIN SPIN_WORK
 

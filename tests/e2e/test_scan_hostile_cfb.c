@@ -41,7 +41,8 @@ static int teardown(void **st)
 static int scan_status(const char *prefix, const char *file, char **out)
 {
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "cd '%s' && %s EG_NO_PROGRESS=1 exec '%s' scan -j 2 --format json '%s' 2>/dev/null",
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && %s EG_NO_PROGRESS=1 exec '%s' scan -j 2 --format json '%s' 2>/dev/null",
              tmp, prefix, EG_BINARY, file);
     /* system() gives the shell's status; with exec the shell is the scanner, so a signal that
      * kills the scanner shows as WIFSIGNALED */
@@ -89,8 +90,8 @@ static void chain_40000_gives_a_verdict(void **st)
     char *out = NULL;
     int ws = scan_status("", "chain.eml", &out);
     if (!WIFEXITED(ws) || (WEXITSTATUS(ws) != 1 && WEXITSTATUS(ws) != 2))
-        printf("wait status 0x%x (signal %d), output: %.500s\n", ws, WIFSIGNALED(ws) ? WTERMSIG(ws) : 0,
-               out ? out : "");
+        printf("wait status 0x%x (signal %d), output: %.500s\n", ws,
+               WIFSIGNALED(ws) ? WTERMSIG(ws) : 0, out ? out : "");
     assert_true(WIFEXITED(ws));
     assert_true(WEXITSTATUS(ws) == 1 || WEXITSTATUS(ws) == 2);
     assert_non_null(out);

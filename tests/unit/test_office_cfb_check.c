@@ -71,12 +71,9 @@ static void test_hostile_layouts_refused(void **state)
     static const struct {
         const char *kind, *reason;
     } cases[] = {
-        {"difat-loop", "DIFAT chain loops"},
-        {"fat-loop", "directory chain loops"},
-        {"sector-shift", "sector shift 10"},
-        {"mini-shift", "mini sector shift 9"},
-        {"dir-cycle", "reached twice"},
-        {"huge-counts", "FAT sectors in a file of"},
+        {"difat-loop", "DIFAT chain loops"}, {"fat-loop", "directory chain loops"},
+        {"sector-shift", "sector shift 10"}, {"mini-shift", "mini sector shift 9"},
+        {"dir-cycle", "reached twice"},      {"huge-counts", "FAT sectors in a file of"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         eg_cfb_info ci;
@@ -170,9 +167,9 @@ static void test_agile_spincount_capped(void **state)
     uint8_t *mail = eg_hx_agile_spin_mail(&len);
     assert_non_null(mail);
     struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
     eg_report *r = eg_test_scan(mail, len, NULL);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
     free(mail);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     assert_non_null(r);
@@ -182,8 +179,9 @@ static void test_agile_spincount_capped(void **state)
         eg_test_dump(r);
     assert_true(capped);
     assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
-    /* two candidates of a million rounds each, not six */
-    assert_true(s < 10);
+    printf("agile: %.2f s of CPU\n", s);
+    /* two candidates of a million rounds each, not nine (CPU time: the machine may be busy) */
+    assert_true(s < 5);
     eg_report_free(r);
 }
 
@@ -200,7 +198,8 @@ static void test_libgsf_logs_silenced(void **state)
     assert_true(saved >= 0 && fd >= 0);
     dup2(fd, 2);
     close(fd);
-    static const char *const domains[] = {"libgsf", "libgsf:msole", "libgsf:zip", "libgsf:open_pkg"};
+    static const char *const domains[] = {"libgsf", "libgsf:msole", "libgsf:zip",
+                                          "libgsf:open_pkg"};
     for (size_t i = 0; i < sizeof domains / sizeof *domains; i++) {
         g_log(domains[i], G_LOG_LEVEL_WARNING, "test warning");
         g_log(domains[i], G_LOG_LEVEL_CRITICAL, "test critical");
@@ -223,9 +222,9 @@ static void test_libgsf_logs_silenced(void **state)
 static double scan_seconds(uint8_t *x, size_t len, eg_report **r)
 {
     struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
     *r = eg_test_scan(x, len, NULL);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
     free(x);
     return (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
@@ -269,7 +268,7 @@ static void test_write_seeds(void **state)
     const char *dir = getenv("EG_CFB_SEEDS");
     if (!dir)
         skip();
-    static const char *const kinds[] = {"valid",     "valid4k",   "fat-loop",    "sector-shift",
+    static const char *const kinds[] = {"valid",      "valid4k",   "fat-loop",   "sector-shift",
                                         "mini-shift", "dir-cycle", "huge-counts"};
     for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
         size_t len;
