@@ -204,6 +204,8 @@ static void test_libgsf_logs_silenced(void **state)
         g_log(domains[i], G_LOG_LEVEL_WARNING, "test warning");
         g_log(domains[i], G_LOG_LEVEL_CRITICAL, "test critical");
     }
+    /* libgsf's core logs without a domain */
+    g_log(NULL, G_LOG_LEVEL_WARNING, "test warning");
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
