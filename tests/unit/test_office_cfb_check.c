@@ -255,6 +255,32 @@ static void test_xlm_quote_cells_bounded(void **state)
     }
 }
 
+static void on_res(void *ud, eg_xlm_res_kind kind, const char *where, const char *text, size_t len)
+{
+    (void)ud, (void)kind, (void)where, (void)text, (void)len;
+}
+
+static bool stop_after(void *ud)
+{
+    int *calls = ud;
+    return ++*calls > 2;
+}
+
+/* The resolver asks the clock while it reads cells, not only while it evaluates: text of
+ * constants alone (nothing to evaluate) still ends with EG_ETIME once the budget is gone. */
+static void test_xlm_resolver_checks_clock_while_reading(void **state)
+{
+    (void)state;
+    eg_buf t;
+    eg_buf_init(&t, 0);
+    for (int i = 1; i <= 4000; i++)
+        eg_buf_printf(&t, "S!A%d: \"\"\"\"\"\"\n", i);
+    int calls = 0;
+    eg_status st = eg_xlm_resolve((const char *)t.data, t.len, on_res, NULL, stop_after, &calls);
+    eg_buf_free(&t);
+    assert_int_equal(st, EG_ETIME);
+}
+
 static void write_seed(const char *dir, const char *name, const uint8_t *d, size_t n)
 {
     char path[1024];
@@ -295,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_agile_spincount_capped),
         cmocka_unit_test(test_libgsf_logs_silenced),
         cmocka_unit_test(test_xlm_quote_cells_bounded),
+        cmocka_unit_test(test_xlm_resolver_checks_clock_while_reading),
         cmocka_unit_test(test_write_seeds),
     };
     eg_global_init();
