@@ -11,7 +11,7 @@
  *   - DIFAT, FAT and mini FAT chains that loop, cross each other or leave the file;
  *   - a directory tree with an entry reached twice (cycles), links to unused or missing entries,
  *     a stream with children, a root that is not a root;
- *   - a FAT larger than the file needs (libgsf allocates it, and a bitmap of it on the stack for
+ *   - a FAT of more than 2^21 entries (libgsf allocates it, and a bitmap of it on the stack for
  *     every chain it follows);
  *   - more than EG_CFB_MAX_ENTRIES entries or link depth beyond EG_CFB_MAX_DEPTH (libgsf's
  *     recursion then needs at most 2048 x 256 bytes = 512 KiB of stack).
@@ -40,6 +40,7 @@
 #define MINI_CUTOFF 4096u
 /* our own walk: far beyond any document, small enough for its arrays (12 bytes an entry) */
 #define EG_CFB_WALK_MAX (1u << 18)
+#define EG_CFB_MAX_FAT_ENTRIES (1u << 21)
 
 typedef struct ck {
     const uint8_t *d;
@@ -144,11 +145,13 @@ static eg_status read_fat(ck *c)
     }
     /* a next pointer after the last counted DIFAT sector is not followed (nor by libgsf) */
     /* libgsf allocates the FAT for nfat sectors and a bitmap of it on the stack (alloca) for
-     * every chain it follows: no more FAT than the file's sectors need */
-    if (nfat > c->nsec / per + 2) {
+     * every chain it follows: at most 2^21 entries (a 256 KiB bitmap, an 8 MiB table, a 1 GiB
+     * file). Writers do allocate FAT sectors the file does not need (Office's encrypted
+     * packages: 3 for 36 sectors), so the bound is absolute, not the file's own need. */
+    if ((uint64_t)nfat * per > EG_CFB_MAX_FAT_ENTRIES) {
         free(fs);
-        return fail(c, EG_EFORMAT, "%u FAT sectors for a file of %u sectors (%u at most needed)",
-                    nfat, c->nsec, c->nsec / per + 1);
+        return fail(c, EG_EFORMAT, "%u FAT sectors (%llu entries, more than %u)", nfat,
+                    (unsigned long long)nfat * per, EG_CFB_MAX_FAT_ENTRIES);
     }
     eg_status st = EG_OK;
     for (uint32_t i = 0; i < nfat && st == EG_OK; i++) {
