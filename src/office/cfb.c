@@ -398,7 +398,8 @@ eg_status eg_office_analyze_cfb(eg_scan *s, const eg_object *obj)
     GsfInfile *ole = gsf_infile_msole_new(in, &err);
     if (!ole) {
         char why[200];
-        snprintf(why, sizeof why, "libgsf refused it: %s", err && err->message ? err->message : "?");
+        snprintf(why, sizeof why, "libgsf refused it: %s",
+                 err && err->message ? err->message : "?");
         if (err)
             g_error_free(err);
         g_object_unref(in);
@@ -408,7 +409,9 @@ eg_status eg_office_analyze_cfb(eg_scan *s, const eg_object *obj)
     cfb_ctx c = {.s = s, .obj = obj};
     walk(&c, ole, "", 0);
     if (ci.vba_dir && !c.vba_found && c.entries <= MAX_ENTRIES && !eg_scan_timed_out(s, obj))
-        eg_office_cfb_unread(s, obj, &ci, "the macro storage was not reached (nested too deep or dropped by libgsf)");
+        eg_office_cfb_unread(
+            s, obj, &ci,
+            "the macro storage was not reached (nested too deep or dropped by libgsf)");
     if (c.entries > MAX_ENTRIES)
         eg_scan_finding(s, obj, EG_R_LIMIT_OBJECTS, "more than %d CFB entries", MAX_ENTRIES);
     if (c.objectpool)

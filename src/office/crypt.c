@@ -21,7 +21,8 @@
 #define SEGMENT 4096
 /* Office writes a spin count of 100 000; a much larger one only burns the scan's CPU. The key
  * derivation of all candidates of one document together gets at most SPIN_WORK hash rounds
- * (about 2 s of SHA-512 on one core): 20 candidates at Office's 100 000, 2 at 1 000 000, none above. */
+ * (about 2 s of SHA-512 on one core): 20 candidates at Office's 100 000, 2 at 1 000 000, none
+ * above. */
 #define SPIN_WORK 2000000u
 #define MAX_SPIN SPIN_WORK
 
@@ -422,10 +423,11 @@ eg_status eg_office_decrypt(eg_scan *s, const eg_object *obj, const uint8_t *inf
     size_t tries = n + 1;
     if (spin > 0 && (uint64_t)spin * tries > SPIN_WORK) {
         tries = SPIN_WORK / spin;
-        eg_scan_finding(s, obj, EG_R_OFFICE_ENCRYPTED,
-                        "agile encryption with spinCount %u (Office writes 100000): %zu of %zu password "
-                        "candidates tried, key derivation capped at %u hash rounds",
-                        spin, tries, n + 1, SPIN_WORK);
+        eg_scan_finding(
+            s, obj, EG_R_OFFICE_ENCRYPTED,
+            "agile encryption with spinCount %u (Office writes 100000): %zu of %zu password "
+            "candidates tried, key derivation capped at %u hash rounds",
+            spin, tries, n + 1, SPIN_WORK);
         if (tries == 0)
             return EG_EPASSWORD;
     }

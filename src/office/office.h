@@ -140,13 +140,13 @@ unsigned eg_office_lure_scan(const uint8_t *d, size_t len, char *ev, size_t evsi
 #define EG_CFB_MAX_ENTRIES 8192u
 #define EG_CFB_MAX_DEPTH 2048u
 typedef struct eg_cfb_info {
-    eg_status status;  /* EG_EFORMAT malformed, EG_ELIMIT beyond the bounds above */
-    char reason[160];  /* the first problem found, "" when none */
-    uint32_t entries;  /* directory entries reached */
-    uint32_t depth;    /* longest link path */
-    bool vba_dir;      /* a storage named VBA holding a "dir" stream */
+    eg_status status;   /* EG_EFORMAT malformed, EG_ELIMIT beyond the bounds above */
+    char reason[160];   /* the first problem found, "" when none */
+    uint32_t entries;   /* directory entries reached */
+    uint32_t depth;     /* longest link path */
+    bool vba_dir;       /* a storage named VBA holding a "dir" stream */
     bool macro_storage; /* a storage named Macros or _VBA_PROJECT_CUR */
-    char vba_path[80]; /* "Macros/VBA", "_VBA_PROJECT_CUR/VBA", "VBA" */
+    char vba_path[80];  /* "Macros/VBA", "_VBA_PROJECT_CUR/VBA", "VBA" */
 } eg_cfb_info;
 /* Checks the structure of a CFB file (MS-CFB) without recursion: EG_OK when libgsf may read it,
  * EG_EFORMAT or EG_ELIMIT with info->reason when it must not, EG_ENOMEM. */

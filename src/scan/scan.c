@@ -87,8 +87,8 @@ eg_status eg_global_init(void)
     g_mime_init();
     /* GLib matches log domains exactly: libgsf's readers log under their own sub-domains
      * ("libgsf:msole" for every OLE2 warning and failed g_return_if_fail) */
-    static const char *const domains[] = {"libgsf",     "libgsf:msole",    "libgsf:zip", "libgsf:tar",
-                                          "libgsf:open_pkg", "GMime", "gmime"};
+    static const char *const domains[] = {
+        "libgsf", "libgsf:msole", "libgsf:zip", "libgsf:tar", "libgsf:open_pkg", "GMime", "gmime"};
     for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++)
         g_log_set_handler(domains[i], G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
                           glib_log, NULL);
