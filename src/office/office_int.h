@@ -115,8 +115,7 @@ eg_status eg_office_rc4_find_key(eg_scan *s, const eg_object *obj, const eg_offi
 void eg_office_biff8_decrypt(eg_scan *s, const eg_object *obj);
 
 /* Runs eg_cfb_check() on obj: true when libgsf may open it; otherwise records why
- * (OFFICE.CFB_MALFORMED or LIMIT.OBJECTS) and any macro storage the check saw, and returns false.
- */
+ * (OFFICE.CFB_MALFORMED or LIMIT.OBJECTS) and any macro storage the check saw: false. */
 bool eg_office_cfb_precheck(eg_scan *s, const eg_object *obj, eg_cfb_info *ci);
 /* A CFB (or its macro storage) libgsf did not read although the check passed: why. */
 void eg_office_cfb_unread(eg_scan *s, const eg_object *obj, const eg_cfb_info *ci, const char *why);

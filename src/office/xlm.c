@@ -1242,6 +1242,7 @@ typedef struct xml_sheet {
     bool consts_only; /* a worksheet: constants and the cached values of its formulas */
     unsigned consts;
     eg_buf f, v;
+    XML_Parser parser; /* stopped once out is full: the rest of the sheet would be read for nothing */
 } xml_sheet;
 
 static void XMLCALL xs_start(void *ud, const XML_Char *name, const XML_Char **at)
@@ -1325,6 +1326,8 @@ static void XMLCALL xs_end(void *ud, const XML_Char *name)
     else if (!strcmp(l, "c")) {
         if (!x->has_f)
             xs_constant(x);
+        if (x->out->limit && x->out->len >= x->out->limit)
+            XML_StopParser(x->parser, XML_FALSE);
     }
     if (strcmp(l, "f") || !x->in_f)
         return;
@@ -1357,6 +1360,7 @@ static eg_status xml_sheet_read(const uint8_t *xml, size_t len, const char *shee
         .out = out, .sheet = sheet, .names = names, .flags = flags, .consts_only = consts_only};
     eg_office_buf_init(&x.f, 1 << 16);
     eg_office_buf_init(&x.v, 1 << 17);
+    x.parser = p;
     XML_SetUserData(p, &x);
     XML_SetElementHandler(p, xs_start, xs_end);
     XML_SetCharacterDataHandler(p, xs_text);
@@ -1366,7 +1370,7 @@ static eg_status xml_sheet_read(const uint8_t *xml, size_t len, const char *shee
     do {
         size_t n = len - off > (1u << 20) ? (1u << 20) : len - off;
         if (XML_Parse(p, (const char *)xml + off, (int)n, off + n == len) == XML_STATUS_ERROR) {
-            st = EG_EFORMAT;
+            st = XML_GetErrorCode(p) == XML_ERROR_ABORTED ? EG_ELIMIT : EG_EFORMAT;
             break;
         }
         off += n;
