@@ -251,15 +251,21 @@ static eg_status read_minifat(ck *c)
     return EG_OK;
 }
 
-static eg_status mini_chain(ck *c, uint32_t start, uint64_t mini_len)
+/* A small stream's chain in the mini FAT; size bytes must fit in it (libgsf drops a stream whose
+ * chain is too short, and with it what the stream holds). */
+static eg_status mini_chain(ck *c, uint32_t start, uint64_t size, uint64_t mini_len)
 {
-    for (uint32_t s = start; s != ENDOFCHAIN; s = c->minifat[s]) {
+    uint64_t n = 0;
+    for (uint32_t s = start; s != ENDOFCHAIN; s = c->minifat[s], n++) {
         if (s >= c->nmini || ((uint64_t)s + 1) * 64 > mini_len)
             return fail(c, EG_EFORMAT, "mini stream chain leaves the mini stream (sector 0x%X)", s);
         if (bit_test_set(c->mowner, s))
             return fail(c, EG_EFORMAT,
                         "mini stream chain loops or crosses another (mini sector %u)", s);
     }
+    if (n * 64 < size)
+        return fail(c, EG_EFORMAT, "a stream of %llu bytes in %llu mini sectors",
+                    (unsigned long long)size, (unsigned long long)n);
     return EG_OK;
 }
 
@@ -386,9 +392,13 @@ static eg_status walk_dir(ck *c, bool v3, uint64_t *mini_len, uint32_t *mini_sta
             st = fail(c, EG_EFORMAT, "stream \"%s\" claims %llu bytes in a file of %zu", e.name,
                       (unsigned long long)e.size, c->len);
         if (e.type == 2 && e.size >= MINI_CUTOFF && e.size <= c->len) {
-            eg_status cs = chain(c, e.start, "stream", c->nsec, NULL, NULL);
+            uint32_t n = 0;
+            eg_status cs = chain(c, e.start, "stream", c->nsec, NULL, &n);
             if (cs == EG_ENOMEM)
                 st = cs;
+            else if (cs == EG_OK && (uint64_t)n * c->ssz < e.size)
+                st = fail(c, EG_EFORMAT, "stream \"%s\" of %llu bytes in %u sectors", e.name,
+                          (unsigned long long)e.size, n);
         }
         if (top + 3 > cap) {
             item *ns = realloc(stk, cap * 2 * sizeof *ns);
@@ -409,7 +419,7 @@ static eg_status walk_dir(ck *c, bool v3, uint64_t *mini_len, uint32_t *mini_sta
     }
     /* mini streams once the root (and so the mini stream's length) is known: a second pass over
      * the entries reached */
-    if (st != EG_ENOMEM && c->minifat) {
+    if (st != EG_ENOMEM) {
         for (uint32_t id = 1; id < slots && st != EG_ENOMEM; id++) {
             if (!(seen[id >> 3] & (1u << (id & 7))))
                 continue;
@@ -418,8 +428,13 @@ static eg_status walk_dir(ck *c, bool v3, uint64_t *mini_len, uint32_t *mini_sta
             if (!p)
                 continue;
             dent_read(p, v3, &e);
-            if (e.type == 2 && e.size > 0 && e.size < MINI_CUTOFF)
-                mini_chain(c, e.start, *mini_len);
+            if (e.type != 2 || e.size == 0 || e.size >= MINI_CUTOFF)
+                continue;
+            if (!c->minifat)
+                st = fail(c, EG_EFORMAT, "stream \"%s\" in a mini stream without a mini FAT",
+                          e.name);
+            else
+                mini_chain(c, e.start, e.size, *mini_len);
         }
     }
 out:

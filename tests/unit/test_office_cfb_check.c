@@ -71,9 +71,13 @@ static void test_hostile_layouts_refused(void **state)
     static const struct {
         const char *kind, *reason;
     } cases[] = {
-        {"difat-loop", "DIFAT chain loops"}, {"fat-loop", "directory chain loops"},
-        {"sector-shift", "sector shift 10"}, {"mini-shift", "mini sector shift 9"},
-        {"dir-cycle", "reached twice"},      {"huge-counts", "FAT sectors in a file of"},
+        {"difat-loop", "DIFAT chain loops"},
+        {"fat-loop", "directory chain loops"},
+        {"sector-shift", "sector shift 10"},
+        {"mini-shift", "mini sector shift 9"},
+        {"dir-cycle", "reached twice"},
+        {"huge-counts", "FAT sectors in a file of"},
+        {"short-stream", "of 8000 bytes in 10 sectors"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         eg_cfb_info ci;
@@ -305,8 +309,8 @@ static void test_write_seeds(void **state)
     const char *dir = getenv("EG_CFB_SEEDS");
     if (!dir)
         skip();
-    static const char *const kinds[] = {"valid",      "valid4k",   "fat-loop",   "sector-shift",
-                                        "mini-shift", "dir-cycle", "huge-counts"};
+    static const char *const kinds[] = {"valid",      "valid4k",   "fat-loop",    "sector-shift",
+                                        "mini-shift", "dir-cycle", "huge-counts", "short-stream"};
     for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
         size_t len;
         uint8_t *d = eg_hx_cfb_variant(kinds[i], &len);
