@@ -8,9 +8,10 @@
  * never holds, is refused here with a reason:
  *   - sector shift other than 9 or 12, mini sector shift other than 6, mini cutoff other than
  *     4096, counts (FAT, DIFAT, mini FAT sectors) larger than the file;
- *   - DIFAT, FAT and mini FAT chains that loop, cross each other or leave the file;
+ *   - DIFAT, FAT and mini FAT chains that loop, cross each other or leave the file, and stream
+ *     chains too short for the stream's size (libgsf drops such a stream without a word);
  *   - a directory tree with an entry reached twice (cycles), links to unused or missing entries,
- *     a stream with children, a root that is not a root;
+ *     a stream with children or larger than the file, a root that is not a root;
  *   - a FAT of more than 2^21 entries (libgsf allocates it, and a bitmap of it on the stack for
  *     every chain it follows);
  *   - more than EG_CFB_MAX_ENTRIES entries or link depth beyond EG_CFB_MAX_DEPTH (libgsf's
