@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #define MAX_LIST 64
+/* stack of each scan worker thread */
+#define EG_SCAN_STACK (8u << 20)
 
 typedef struct {
     const char *format; /* text | json */
@@ -319,9 +321,21 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
     int nt = a->jobs < (int)n ? a->jobs : (int)n;
     pthread_t th[256];
     int started = 0;
+    /* An explicit stack, not the default (RLIMIT_STACK, or 2 MiB when that is unlimited): the
+     * deepest recursion a scan may reach is bounded (libgsf's directory walk at most
+     * EG_CFB_MAX_DEPTH frames of 256 bytes = 512 KiB, the XLM resolver 48 levels), so 8 MiB
+     * leaves a wide margin whatever the shell's ulimit says. */
+    pthread_attr_t attr;
+    bool have_attr = pthread_attr_init(&attr) == 0;
+    if (have_attr && pthread_attr_setstacksize(&attr, EG_SCAN_STACK) != 0) {
+        pthread_attr_destroy(&attr);
+        have_attr = false;
+    }
     for (int t = 0; t < nt; t++)
-        if (pthread_create(&th[t], NULL, worker, &p) == 0)
+        if (pthread_create(&th[t], have_attr ? &attr : NULL, worker, &p) == 0)
             started++;
+    if (have_attr)
+        pthread_attr_destroy(&attr);
     if (started == 0 && n)
         worker(&p);
     bool show_progress = isatty(STDERR_FILENO) && n > 1 && !getenv("EG_NO_PROGRESS");

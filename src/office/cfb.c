@@ -424,20 +424,32 @@ static void handle_word_rc4(cfb_ctx *c)
 
 eg_status eg_office_analyze_cfb(eg_scan *s, const eg_object *obj)
 {
+    /* libgsf recurses over the directory tree: what it cannot take safely never reaches it */
+    eg_cfb_info ci;
+    if (!eg_office_cfb_precheck(s, obj, &ci))
+        return EG_OK;
     GsfInput *in = gsf_input_memory_new(obj->data, (gsf_off_t)obj->size, FALSE);
     if (!in)
         return EG_ENOMEM;
     GError *err = NULL;
     GsfInfile *ole = gsf_infile_msole_new(in, &err);
     if (!ole) {
+        char why[200];
+        snprintf(why, sizeof why, "libgsf refused it: %s",
+                 err && err->message ? err->message : "?");
         if (err)
             g_error_free(err);
         g_object_unref(in);
-        return EG_EFORMAT;
+        eg_office_cfb_unread(s, obj, &ci, why);
+        return EG_OK;
     }
     cfb_ctx c = {.s = s, .obj = obj};
     check_clsid(&c, ole, "");
     walk(&c, ole, "", 0);
+    if (ci.vba_dir && !c.vba_found && c.entries <= MAX_ENTRIES && !eg_scan_timed_out(s, obj))
+        eg_office_cfb_unread(
+            s, obj, &ci,
+            "the macro storage was not reached (nested too deep or dropped by libgsf)");
     if (c.entries > MAX_ENTRIES)
         eg_scan_finding(s, obj, EG_R_LIMIT_OBJECTS, "more than %d CFB entries", MAX_ENTRIES);
     if (c.objectpool)

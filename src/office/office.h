@@ -153,4 +153,22 @@ enum { EG_LURE_ENABLE = 1u << 0, EG_LURE_TEMPLATES = 1u << 1 };
  * and copies the first phrase found into ev (evsize bytes). */
 unsigned eg_office_lure_scan(const uint8_t *d, size_t len, char *ev, size_t evsize);
 
+/* ---- CFB pre-check (cfb_check.c) ---- */
+/* What libgsf is given at most: entries reached in the directory tree, and links (left, right,
+ * child) on the longest path from the root, each one frame of libgsf's recursion (256 bytes). */
+#define EG_CFB_MAX_ENTRIES 8192u
+#define EG_CFB_MAX_DEPTH 2048u
+typedef struct eg_cfb_info {
+    eg_status status;   /* EG_EFORMAT malformed, EG_ELIMIT beyond the bounds above */
+    char reason[160];   /* the first problem found, "" when none */
+    uint32_t entries;   /* directory entries reached */
+    uint32_t depth;     /* longest link path */
+    bool vba_dir;       /* a storage named VBA holding a "dir" stream */
+    bool macro_storage; /* a storage named Macros or _VBA_PROJECT_CUR */
+    char vba_path[80];  /* "Macros/VBA", "_VBA_PROJECT_CUR/VBA", "VBA" */
+} eg_cfb_info;
+/* Checks the structure of a CFB file (MS-CFB) without recursion: EG_OK when libgsf may read it,
+ * EG_EFORMAT or EG_ELIMIT with info->reason when it must not, EG_ENOMEM. */
+eg_status eg_cfb_check(const uint8_t *d, size_t len, eg_cfb_info *info);
+
 #endif

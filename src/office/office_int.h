@@ -158,4 +158,10 @@ typedef struct eg_rtf_stats {
 eg_status eg_rtf_objects(const uint8_t *d, size_t n, size_t max_object, eg_rtf_object_fn fn,
                          void *ud, eg_rtf_stats *stats);
 
+/* Runs eg_cfb_check() on obj: true when libgsf may open it; otherwise records why
+ * (OFFICE.CFB_MALFORMED or LIMIT.OBJECTS) and any macro storage the check saw: false. */
+bool eg_office_cfb_precheck(eg_scan *s, const eg_object *obj, eg_cfb_info *ci);
+/* A CFB (or its macro storage) libgsf did not read although the check passed: why. */
+void eg_office_cfb_unread(eg_scan *s, const eg_object *obj, const eg_cfb_info *ci, const char *why);
+
 #endif

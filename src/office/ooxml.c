@@ -1108,6 +1108,11 @@ eg_status eg_office_analyze_ooxml(eg_scan *s, const eg_object *obj)
                        .size = c->xlm.len,
                        .type = EG_T_XLM,
                        .detail = "decoded XLM formulas (OOXML)"};
+        /* the sheets' text stopped at its cap: what follows was not inspected */
+        if (c->xlm.limit && c->xlm.len >= c->xlm.limit) {
+            ch.flags |= EG_OBJ_TRUNCATED;
+            eg_scan_finding(s, obj, EG_R_LIMIT_BYTES, "XLM text cut at %zu bytes", c->xlm.len);
+        }
         eg_scan_add_child(s, obj, &ch, NULL);
     }
     eg_buf_free(&c->xlm);

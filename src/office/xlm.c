@@ -123,12 +123,23 @@ static void const_prefix(eg_buf *b, const char *sheet, unsigned row, unsigned co
 void eg_xlm_put_const_str(eg_buf *b, const char *sheet, unsigned row, unsigned col, const char *s,
                           size_t n)
 {
+    /* A full buffer takes nothing more, and the string goes in by runs, not by character:
+     * 65 536 cells of one 128 KiB string of quotes were 8.6 billion refused appends once the
+     * text had reached its cap (minutes of CPU). */
+    if (b->limit && b->len >= b->limit)
+        return;
     const_prefix(b, sheet, row, col);
-    eg_buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"')
-            eg_buf_putc(b, '"');
-        eg_buf_putc(b, (s[i] == '\n' || s[i] == '\r') ? ' ' : (uint8_t)s[i]);
+    if (eg_buf_putc(b, '"') != EG_OK)
+        return;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && s[j] != '"' && s[j] != '\n' && s[j] != '\r')
+            j++;
+        if (eg_buf_append(b, s + i, j - i) != EG_OK)
+            return;
+        if (j < n && eg_buf_append(b, s[j] == '"' ? "\"\"" : " ", s[j] == '"' ? 2 : 1) != EG_OK)
+            return;
+        i = j + 1;
     }
     eg_buf_puts(b, "\"\n");
 }
@@ -1305,6 +1316,7 @@ typedef struct xml_sheet {
     bool consts_only; /* a worksheet: constants and the cached values of its formulas */
     unsigned consts;
     eg_buf f, v;
+    XML_Parser parser; /* stopped once out is full: the rest of the sheet would be read for nothing */
 } xml_sheet;
 
 static void XMLCALL xs_start(void *ud, const XML_Char *name, const XML_Char **at)
@@ -1388,6 +1400,8 @@ static void XMLCALL xs_end(void *ud, const XML_Char *name)
     else if (!strcmp(l, "c")) {
         if (!x->has_f)
             xs_constant(x);
+        if (x->out->limit && x->out->len >= x->out->limit)
+            XML_StopParser(x->parser, XML_FALSE);
     }
     if (strcmp(l, "f") || !x->in_f)
         return;
@@ -1420,6 +1434,7 @@ static eg_status xml_sheet_read(const uint8_t *xml, size_t len, const char *shee
         .out = out, .sheet = sheet, .names = names, .flags = flags, .consts_only = consts_only};
     eg_office_buf_init(&x.f, 1 << 16);
     eg_office_buf_init(&x.v, 1 << 17);
+    x.parser = p;
     XML_SetUserData(p, &x);
     XML_SetElementHandler(p, xs_start, xs_end);
     XML_SetCharacterDataHandler(p, xs_text);
@@ -1429,7 +1444,7 @@ static eg_status xml_sheet_read(const uint8_t *xml, size_t len, const char *shee
     do {
         size_t n = len - off > (1u << 20) ? (1u << 20) : len - off;
         if (XML_Parse(p, (const char *)xml + off, (int)n, off + n == len) == XML_STATUS_ERROR) {
-            st = EG_EFORMAT;
+            st = XML_GetErrorCode(p) == XML_ERROR_ABORTED ? EG_ELIMIT : EG_EFORMAT;
             break;
         }
         off += n;

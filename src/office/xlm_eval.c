@@ -1702,9 +1702,16 @@ eg_status eg_xlm_resolve(const char *xlm, size_t len, eg_xlm_res_fn fn, void *ud
     }
     /* pass 0: formulas (they come first when cells run short), pass 1: constants, pass 2: names,
      * which may point at cells */
-    for (int pass = 0; pass < 3; pass++) {
+    size_t nline = 0;
+    for (int pass = 0; pass < 3 && !R->stopped; pass++) {
         size_t i = 0;
         while (i < len) {
+            /* reading the cells is per-line work over text of up to 16 MiB: it checks the clock
+             * as evaluation does */
+            if (!(++nline & 255) && R->stop && R->stop(R->stop_ud)) {
+                R->stopped = true;
+                break;
+            }
             size_t a = i;
             while (i < len && xlm[i] != '\n')
                 i++;

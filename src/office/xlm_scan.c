@@ -325,8 +325,10 @@ eg_status eg_office_analyze_biff8(eg_scan *s, const eg_object *obj)
                        .size = out.len,
                        .type = EG_T_XLM,
                        .detail = "decoded XLM formulas (BIFF8)"};
-        if (st == EG_ELIMIT)
+        if (st == EG_ELIMIT) {
             ch.flags |= EG_OBJ_TRUNCATED;
+            eg_scan_finding(s, obj, EG_R_LIMIT_BYTES, "XLM text cut at %zu bytes", out.len);
+        }
         eg_scan_add_child(s, obj, &ch, NULL);
     }
     eg_buf_free(&out);
