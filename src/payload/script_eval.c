@@ -1,0 +1,673 @@
+/*
+ * Values a JScript or VBScript builds at run time out of string pieces, recovered without running
+ * it: assignments of literals, of other variables, of concatenations (+ &, +=), of array and
+ * object literals and of elements looked up in them (a[3], o.k, o["k"]) are followed in order,
+ * as a straight-line program. What the script then hands to eval / Execute / ExecuteGlobal /
+ * new Function / execScript, and the ProgID it gives new ActiveXObject / CreateObject / GetObject
+ * when that is not a literal, is reported with its recovered value.
+ *
+ * Not done: branches, loops, functions and string methods (Replace, split/reverse/join, Mid) are
+ * not evaluated; an expression using one is unknown and its variable is left alone. Everything
+ * is bounded: variables, elements, bytes per value and in all, tokens examined.
+ */
+#include "payload/payload_int.h"
+
+#include "core/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_VARS 512
+#define MAX_ITEMS 4096       /* elements of one array or object */
+#define MAX_VALUE (1u << 20) /* bytes of one value */
+#define MAX_TOTAL (8u << 20) /* bytes of all values together */
+#define MAX_TOKENS 2000000u
+#define NAME_MAX_LEN 63
+
+typedef enum { TK_END, TK_STR, TK_ID, TK_NUM, TK_EOL, TK_P } tkind;
+
+typedef struct {
+    tkind k;
+    size_t s, e; /* the token's text (for TK_STR: decoded into val) */
+    char p;      /* TK_P: the punctuation character ('+' also for "+=") */
+    bool pluseq; /* TK_P '+' written as "+=" / "&=" */
+    char *val;   /* TK_STR: decoded literal */
+    size_t vlen;
+} token;
+
+typedef struct {
+    char key[NAME_MAX_LEN + 1];
+    char *v;
+    size_t n;
+} item;
+
+typedef struct {
+    char name[NAME_MAX_LEN + 1];
+    bool list;   /* array or object: items; else a string in items[0] */
+    item *items; /* for a string: one item with an empty key */
+    size_t n_items;
+} var;
+
+typedef struct {
+    const char *t;
+    size_t n, i;
+    bool vbs;
+    token cur;
+    unsigned tokens;
+    var *vars;
+    size_t n_vars;
+    size_t total;
+    eg_pl_eval *out;
+    eg_buf *rec;
+} ev;
+
+static bool idc(char c, bool first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' ||
+           (!first && c >= '0' && c <= '9');
+}
+
+/* ---- tokens ---- */
+
+static void tok_free(token *k)
+{
+    free(k->val);
+    k->val = NULL;
+}
+
+static char hexv(char c)
+{
+    if (c >= '0' && c <= '9')
+        return (char)(c - '0');
+    c = (char)(c | 0x20);
+    return (c >= 'a' && c <= 'f') ? (char)(c - 'a' + 10) : -1;
+}
+
+/* A string literal from the quote at ev->i: "" doubles a quote in VBScript, JScript has
+ * backslash escapes (\x41 and \u0041 for ASCII kept, others dropped). */
+static void lex_string(ev *e, token *k)
+{
+    char q = e->t[e->i++];
+    eg_buf b;
+    eg_buf_init(&b, MAX_VALUE);
+    while (e->i < e->n) {
+        char c = e->t[e->i];
+        if (c == '\n')
+            break;
+        if (c == q) {
+            if (e->vbs && e->i + 1 < e->n && e->t[e->i + 1] == q) {
+                eg_buf_putc(&b, (uint8_t)q);
+                e->i += 2;
+                continue;
+            }
+            e->i++;
+            break;
+        }
+        if (c == '\\' && !e->vbs && e->i + 1 < e->n) {
+            char x = e->t[e->i + 1];
+            e->i += 2;
+            int v = -1;
+            if (x == 'x' && e->i + 2 <= e->n && hexv(e->t[e->i]) >= 0 &&
+                hexv(e->t[e->i + 1]) >= 0) {
+                v = hexv(e->t[e->i]) * 16 + hexv(e->t[e->i + 1]);
+                e->i += 2;
+            } else if (x == 'u' && e->i + 4 <= e->n) {
+                int u = 0;
+                bool ok = true;
+                for (int j = 0; j < 4; j++) {
+                    char h = hexv(e->t[e->i + j]);
+                    ok = ok && h >= 0;
+                    u = u * 16 + (h < 0 ? 0 : h);
+                }
+                if (ok) {
+                    v = u < 0x80 ? u : -1;
+                    e->i += 4;
+                }
+            } else if (x == 'n') {
+                v = '\n';
+            } else if (x == 't') {
+                v = '\t';
+            } else if (x == 'r') {
+                v = '\r';
+            } else {
+                v = (unsigned char)x;
+            }
+            if (v >= 0)
+                eg_buf_putc(&b, (uint8_t)v);
+            continue;
+        }
+        eg_buf_putc(&b, (uint8_t)c);
+        e->i++;
+    }
+    k->k = TK_STR;
+    k->vlen = b.len;
+    k->val = eg_buf_steal(&b, NULL);
+    if (!k->val) {
+        k->val = calloc(1, 1);
+        k->vlen = 0;
+    }
+}
+
+static void next(ev *e)
+{
+    token *k = &e->cur;
+    tok_free(k);
+    memset(k, 0, sizeof *k);
+    if (++e->tokens > MAX_TOKENS) {
+        k->k = TK_END;
+        return;
+    }
+    for (;;) {
+        while (e->i < e->n && (e->t[e->i] == ' ' || e->t[e->i] == '\t' || e->t[e->i] == '\r'))
+            e->i++;
+        if (e->i >= e->n) {
+            k->k = TK_END;
+            return;
+        }
+        char c = e->t[e->i];
+        /* VBScript line continuation: " _" at a line end */
+        if (e->vbs && c == '_' &&
+            (e->i + 1 >= e->n || e->t[e->i + 1] == '\r' || e->t[e->i + 1] == '\n')) {
+            while (e->i < e->n && e->t[e->i] != '\n')
+                e->i++;
+            e->i++;
+            continue;
+        }
+        if ((e->vbs && c == '\'') ||
+            (!e->vbs && c == '/' && e->i + 1 < e->n && e->t[e->i + 1] == '/')) {
+            while (e->i < e->n && e->t[e->i] != '\n')
+                e->i++;
+            continue;
+        }
+        if (!e->vbs && c == '/' && e->i + 1 < e->n && e->t[e->i + 1] == '*') {
+            const char *end = memmem(e->t + e->i + 2, e->n - e->i - 2, "*/", 2);
+            e->i = end ? (size_t)(end - e->t) + 2 : e->n;
+            continue;
+        }
+        break;
+    }
+    k->s = e->i;
+    char c = e->t[e->i];
+    if (c == '\n') {
+        k->k = TK_EOL;
+        e->i++;
+    } else if (c == '"' || (!e->vbs && (c == '\'' || c == '`'))) {
+        lex_string(e, k);
+    } else if (idc(c, true)) {
+        while (e->i < e->n && idc(e->t[e->i], false))
+            e->i++;
+        k->k = TK_ID;
+    } else if (c >= '0' && c <= '9') {
+        while (e->i < e->n && e->t[e->i] >= '0' && e->t[e->i] <= '9')
+            e->i++;
+        k->k = TK_NUM;
+    } else {
+        k->k = TK_P;
+        k->p = c;
+        e->i++;
+        if ((c == '+' || c == '&') && e->i < e->n && e->t[e->i] == '=') {
+            k->pluseq = true;
+            k->p = '+';
+            e->i++;
+        } else if (c == '&') {
+            k->p = '+'; /* VBScript concatenation */
+        } else if (c == '=' && e->i < e->n && e->t[e->i] == '=') {
+            k->p = '~'; /* comparison, not assignment */
+            while (e->i < e->n && e->t[e->i] == '=')
+                e->i++;
+        }
+    }
+    k->e = e->i;
+}
+
+static bool is_id(const ev *e, const char *w)
+{
+    size_t l = strlen(w);
+    return e->cur.k == TK_ID && e->cur.e - e->cur.s == l && !strncasecmp(e->t + e->cur.s, w, l);
+}
+
+static bool is_p(const ev *e, char p)
+{
+    return e->cur.k == TK_P && e->cur.p == p;
+}
+
+/* ---- variables ---- */
+
+static var *find_var(ev *e, const char *name, size_t len)
+{
+    if (len > NAME_MAX_LEN)
+        return NULL;
+    for (size_t i = 0; i < e->n_vars; i++)
+        if (strlen(e->vars[i].name) == len && !strncasecmp(e->vars[i].name, name, len))
+            return &e->vars[i];
+    return NULL;
+}
+
+static void clear_var(ev *e, var *v)
+{
+    for (size_t i = 0; i < v->n_items; i++) {
+        e->total -= v->items[i].n;
+        free(v->items[i].v);
+    }
+    free(v->items);
+    v->items = NULL;
+    v->n_items = 0;
+}
+
+static var *get_var(ev *e, const char *name, size_t len)
+{
+    var *v = find_var(e, name, len);
+    if (v || len > NAME_MAX_LEN || e->n_vars >= MAX_VARS)
+        return v;
+    v = &e->vars[e->n_vars++];
+    memset(v, 0, sizeof *v);
+    memcpy(v->name, name, len);
+    v->name[len] = 0;
+    return v;
+}
+
+/* A value being computed: known or not. */
+typedef struct {
+    bool known;
+    int terms;
+    eg_buf b;
+} val;
+
+static void val_init(val *x)
+{
+    x->known = true;
+    x->terms = 0;
+    eg_buf_init(&x->b, MAX_VALUE);
+}
+
+static void val_add(val *x, const char *p, size_t n)
+{
+    x->terms++;
+    if (eg_buf_append(&x->b, p, n) != EG_OK)
+        x->known = false;
+}
+
+static const item *lookup(const var *v, const char *key, size_t klen, long idx)
+{
+    if (!v || !v->list)
+        return NULL;
+    if (idx >= 0)
+        return (size_t)idx < v->n_items ? &v->items[idx] : NULL;
+    for (size_t i = 0; i < v->n_items; i++)
+        if (strlen(v->items[i].key) == klen && !strncmp(v->items[i].key, key, klen))
+            return &v->items[i];
+    return NULL;
+}
+
+static void expr(ev *e, val *x);
+static bool call_site(ev *e, bool after_new);
+
+/* term: literal | number | name | name[index] | name.key | name["key"] | ( expr ) */
+static void term(ev *e, val *x)
+{
+    if (e->cur.k == TK_STR) {
+        val_add(x, e->cur.val, e->cur.vlen);
+        next(e);
+        return;
+    }
+    if (e->cur.k == TK_NUM) {
+        val_add(x, e->t + e->cur.s, e->cur.e - e->cur.s);
+        next(e);
+        return;
+    }
+    if (is_p(e, '(')) {
+        next(e);
+        expr(e, x);
+        if (is_p(e, ')'))
+            next(e);
+        else
+            x->known = false;
+        return;
+    }
+    if (e->cur.k != TK_ID) {
+        x->known = false;
+        return;
+    }
+    /* a call whose argument may be computed: Set o = CreateObject(x), y = eval(z), new ... */
+    bool after_new = false;
+    if (is_id(e, "new")) {
+        next(e);
+        after_new = true;
+    }
+    if (e->cur.k == TK_ID && call_site(e, after_new)) {
+        x->known = false;
+        return;
+    }
+    if (after_new || e->cur.k != TK_ID) {
+        x->known = false;
+        return;
+    }
+    var *v = find_var(e, e->t + e->cur.s, e->cur.e - e->cur.s);
+    next(e);
+    const item *it = v && !v->list && v->n_items == 1 ? &v->items[0] : NULL;
+    bool ok = v != NULL;
+    for (int depth = 0; depth < 4; depth++) {
+        if (is_p(e, '[') || (is_p(e, '(') && v && v->list)) { /* VBScript indexes with () */
+            char close = is_p(e, '[') ? ']' : ')';
+            next(e);
+            long idx = -1;
+            const char *key = NULL;
+            size_t klen = 0;
+            if (e->cur.k == TK_NUM) {
+                idx = strtol(e->t + e->cur.s, NULL, 10);
+            } else if (e->cur.k == TK_STR) {
+                key = e->cur.val;
+                klen = e->cur.vlen;
+            } else {
+                ok = false;
+            }
+            const item *f = ok ? lookup(v, key, klen, idx) : NULL;
+            next(e);
+            if (!is_p(e, close))
+                ok = false;
+            else
+                next(e);
+            it = f;
+            ok = ok && f;
+            v = NULL;
+        } else if (is_p(e, '.') && v && v->list) {
+            next(e);
+            if (e->cur.k != TK_ID) {
+                ok = false;
+                break;
+            }
+            it = lookup(v, e->t + e->cur.s, e->cur.e - e->cur.s, -1);
+            ok = ok && it;
+            v = NULL;
+            next(e);
+        } else {
+            break;
+        }
+    }
+    if (is_p(e, '(') || is_p(e, '.')) /* a call or a method: not evaluated */
+        ok = false;
+    if (ok && it)
+        val_add(x, it->v, it->n);
+    else
+        x->known = false;
+}
+
+static void expr(ev *e, val *x)
+{
+    term(e, x);
+    while (x->known && is_p(e, '+') && !e->cur.pluseq) {
+        next(e);
+        while (e->cur.k == TK_EOL) /* a concatenation continued on the next line (JScript) */
+            next(e);
+        term(e, x);
+    }
+}
+
+static char *dup_val(ev *e, const char *p, size_t n, size_t *out_n)
+{
+    if (e->total + n > MAX_TOTAL)
+        return NULL;
+    char *d = malloc(n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, p, n);
+    d[n] = 0;
+    e->total += n;
+    *out_n = n;
+    return d;
+}
+
+/* [a, b, ...] / new Array(a, b) / Array(a, b) / { k: v, "k": v } */
+static void list_literal(ev *e, var *v, char close, bool object)
+{
+    clear_var(e, v);
+    v->list = true;
+    v->items = calloc(64, sizeof *v->items);
+    size_t cap = v->items ? 64 : 0;
+    next(e);
+    while (e->cur.k != TK_END && !is_p(e, close) && v->n_items < MAX_ITEMS) {
+        while (e->cur.k == TK_EOL)
+            next(e);
+        if (is_p(e, close))
+            break;
+        char key[NAME_MAX_LEN + 1] = "";
+        if (object) {
+            if (e->cur.k == TK_ID || e->cur.k == TK_NUM) {
+                size_t l = e->cur.e - e->cur.s;
+                if (l <= NAME_MAX_LEN) {
+                    memcpy(key, e->t + e->cur.s, l);
+                    key[l] = 0;
+                }
+            } else if (e->cur.k == TK_STR && e->cur.vlen <= NAME_MAX_LEN) {
+                memcpy(key, e->cur.val, e->cur.vlen);
+                key[e->cur.vlen] = 0;
+            }
+            next(e);
+            if (!is_p(e, ':'))
+                return;
+            next(e);
+        }
+        val x;
+        val_init(&x);
+        expr(e, &x);
+        if (v->n_items == cap) {
+            item *ni = cap ? realloc(v->items, cap * 2 * sizeof *ni) : NULL;
+            if (!ni) {
+                eg_buf_free(&x.b);
+                return;
+            }
+            memset(ni + cap, 0, cap * sizeof *ni);
+            v->items = ni;
+            cap *= 2;
+        }
+        item *it = &v->items[v->n_items++];
+        memcpy(it->key, key, sizeof key);
+        it->v =
+            x.known ? dup_val(e, x.b.data ? (const char *)x.b.data : "", x.b.len, &it->n) : NULL;
+        if (!it->v) {
+            it->v = calloc(1, 1);
+            it->n = 0;
+        }
+        eg_buf_free(&x.b);
+        while (e->cur.k == TK_EOL)
+            next(e);
+        if (is_p(e, ','))
+            next(e);
+        else if (!is_p(e, close))
+            return;
+    }
+}
+
+static void record(ev *e, const char *p, size_t n)
+{
+    if (n < 4 || !e->rec)
+        return;
+    eg_buf_putc(e->rec, '"');
+    for (size_t i = 0; i < n; i++) /* one line per value: the literal scanner stops at a newline */
+        eg_buf_putc(e->rec, (uint8_t)(p[i] == '\n' || p[i] == '"' ? ' ' : p[i]));
+    eg_buf_puts(e->rec, "\"\n");
+    e->out->values++;
+}
+
+/* name = expr | name += expr | name = [..] | name = {..} | name = new Array(..) */
+static void assignment(ev *e, size_t ns, size_t nl)
+{
+    bool add = e->cur.pluseq;
+    next(e); /* the '=' or '+=' */
+    var *v = get_var(e, e->t + ns, nl);
+    if (!v)
+        return;
+    if (!add && (is_p(e, '[') || is_p(e, '{'))) {
+        list_literal(e, v, is_p(e, '[') ? ']' : '}', is_p(e, '{'));
+        return;
+    }
+    if (!add && is_id(e, "new")) {
+        next(e);
+        if (!is_id(e, "Array")) { /* new ActiveXObject(x), new Function(x): a call site */
+            if (e->cur.k == TK_ID)
+                call_site(e, true);
+            clear_var(e, v);
+            return;
+        }
+    }
+    if (!add && is_id(e, "Array")) {
+        next(e);
+        if (is_p(e, '('))
+            list_literal(e, v, ')', false);
+        return;
+    }
+    val x;
+    val_init(&x);
+    if (add && v->n_items == 1 && !v->list)
+        val_add(&x, v->items[0].v, v->items[0].n);
+    else if (add)
+        x.known = false;
+    expr(e, &x);
+    bool end = e->cur.k != TK_P || strchr(";)},:", e->cur.p);
+    if (x.known && end) { /* the whole right-hand side was understood */
+        const char *p = x.b.data ? (const char *)x.b.data : "";
+        clear_var(e, v);
+        v->list = false;
+        v->items = calloc(1, sizeof *v->items);
+        if (v->items) {
+            v->items[0].v = dup_val(e, p, x.b.len, &v->items[0].n);
+            v->n_items = v->items[0].v ? 1 : 0;
+        }
+        if (x.terms > 1)
+            record(e, p, x.b.len);
+    } else if (!x.known) {
+        clear_var(e, v); /* unknown now: an older value would mislead */
+    }
+    eg_buf_free(&x.b);
+}
+
+static void copy_name(char *dst, size_t cap, const char *p, size_t n)
+{
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
+        n--;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, p, n);
+    dst[n] = 0;
+}
+
+/* eval(x) / Execute x / ExecuteGlobal(x) / new Function(x) / execScript(x) and
+ * new ActiveXObject(x) / CreateObject(x) / GetObject(x), x not a plain literal */
+static bool call_site(ev *e, bool after_new)
+{
+    static const char *const sinks[] = {"eval", "execute", "executeglobal", "execscript", NULL};
+    static const char *const progs[] = {"createobject", "getobject", NULL};
+    int kind = 0;
+    char name[32];
+    copy_name(name, sizeof name, e->t + e->cur.s, e->cur.e - e->cur.s);
+    for (size_t i = 0; sinks[i]; i++)
+        if (is_id(e, sinks[i]))
+            kind = 1;
+    if (after_new && is_id(e, "Function"))
+        kind = 1;
+    for (size_t i = 0; progs[i]; i++)
+        if (is_id(e, progs[i]))
+            kind = 2;
+    if (after_new && is_id(e, "ActiveXObject"))
+        kind = 2;
+    if (!kind)
+        return false;
+    next(e);
+    bool paren = is_p(e, '(');
+    if (!paren && !(e->vbs && kind == 1 && (e->cur.k == TK_ID || e->cur.k == TK_STR)))
+        return true; /* a word only: a property or a function named like this */
+    if (paren)
+        next(e);
+    size_t as = e->cur.s;
+    bool literal = e->cur.k == TK_STR;
+    val x;
+    val_init(&x);
+    expr(e, &x);
+    size_t ae = e->cur.s > as ? e->cur.s : as;
+    if (literal && x.terms == 1) {
+        eg_buf_free(&x.b);
+        return true;
+    }
+    eg_pl_eval *o = e->out;
+    const char *p = x.b.data ? (const char *)x.b.data : "";
+    if (kind == 1) {
+        if (!o->sinks++) {
+            copy_name(o->sink, sizeof o->sink, name, strlen(name));
+            copy_name(o->sink_arg, sizeof o->sink_arg, e->t + as, ae - as);
+            if (x.known && x.b.len) {
+                o->code = malloc(x.b.len);
+                if (o->code) {
+                    memcpy(o->code, p, x.b.len);
+                    o->code_len = x.b.len;
+                }
+            }
+        }
+    } else {
+        if (!o->progids++) {
+            copy_name(o->progid_arg, sizeof o->progid_arg, e->t + as, ae - as);
+            if (x.known)
+                copy_name(o->progid, sizeof o->progid, p, x.b.len);
+        }
+        if (x.known)
+            record(e, p, x.b.len);
+    }
+    eg_buf_free(&x.b);
+    return true;
+}
+
+void eg_pl_script_eval(const char *t, size_t n, bool vbs, eg_buf *recovered, eg_pl_eval *out)
+{
+    memset(out, 0, sizeof *out);
+    ev e = {.t = t, .n = n, .vbs = vbs, .out = out, .rec = recovered};
+    e.vars = calloc(MAX_VARS, sizeof *e.vars);
+    if (!e.vars)
+        return;
+    next(&e);
+    bool stmt = true, after_new = false;
+    while (e.cur.k != TK_END) {
+        if (e.cur.k == TK_EOL || is_p(&e, ';') || is_p(&e, '{') || is_p(&e, '}') || is_p(&e, ':') ||
+            is_p(&e, ')')) {
+            stmt = true;
+            after_new = false;
+            next(&e);
+            continue;
+        }
+        if (e.cur.k == TK_ID) {
+            if (call_site(&e, after_new)) {
+                after_new = false;
+                stmt = false;
+                continue;
+            }
+            after_new = is_id(&e, "new");
+            if (stmt &&
+                (is_id(&e, "var") || is_id(&e, "let") || is_id(&e, "const") || is_id(&e, "dim") ||
+                 is_id(&e, "set") || is_id(&e, "public") || is_id(&e, "private"))) {
+                next(&e);
+                continue;
+            }
+            size_t ns = e.cur.s, nl = e.cur.e - e.cur.s;
+            next(&e);
+            if (stmt && (is_p(&e, '=') || (is_p(&e, '+') && e.cur.pluseq))) {
+                assignment(&e, ns, nl);
+                stmt = false;
+                continue;
+            }
+            if (!is_p(&e, ','))
+                stmt = false;
+            continue;
+        }
+        stmt = is_p(&e, ',') ? stmt : false;
+        next(&e);
+    }
+    tok_free(&e.cur);
+    for (size_t i = 0; i < e.n_vars; i++)
+        clear_var(&e, &e.vars[i]);
+    free(e.vars);
+}
+
+void eg_pl_eval_free(eg_pl_eval *o)
+{
+    free(o->code);
+    o->code = NULL;
+}
