@@ -23,6 +23,8 @@
 #define MAX_VALUE (1u << 20) /* bytes of one value */
 #define MAX_TOTAL (8u << 20) /* bytes of all values together */
 #define MAX_TOKENS 2000000u
+#define MAX_WORK (64u << 20) /* bytes copied while evaluating: x = x & "a" repeated is quadratic   \
+                              */
 #define NAME_MAX_LEN 63
 
 typedef enum { TK_END, TK_STR, TK_ID, TK_NUM, TK_EOL, TK_P } tkind;
@@ -55,6 +57,7 @@ typedef struct {
     bool vbs;
     token cur;
     unsigned tokens;
+    size_t work;
     var *vars;
     size_t n_vars;
     size_t total;
@@ -154,7 +157,7 @@ static void next(ev *e)
     token *k = &e->cur;
     tok_free(k);
     memset(k, 0, sizeof *k);
-    if (++e->tokens > MAX_TOKENS) {
+    if (++e->tokens > MAX_TOKENS || e->work > MAX_WORK) {
         k->k = TK_END;
         return;
     }
@@ -171,7 +174,8 @@ static void next(ev *e)
             (e->i + 1 >= e->n || e->t[e->i + 1] == '\r' || e->t[e->i + 1] == '\n')) {
             while (e->i < e->n && e->t[e->i] != '\n')
                 e->i++;
-            e->i++;
+            if (e->i < e->n)
+                e->i++;
             continue;
         }
         if ((e->vbs && c == '\'') ||
@@ -272,18 +276,21 @@ typedef struct {
     bool known;
     int terms;
     eg_buf b;
+    size_t *work;
 } val;
 
-static void val_init(val *x)
+static void val_init(val *x, ev *e)
 {
     x->known = true;
     x->terms = 0;
+    x->work = &e->work;
     eg_buf_init(&x->b, MAX_VALUE);
 }
 
 static void val_add(val *x, const char *p, size_t n)
 {
     x->terms++;
+    *x->work += n;
     if (eg_buf_append(&x->b, p, n) != EG_OK)
         x->known = false;
 }
@@ -355,7 +362,9 @@ static void term(ev *e, val *x)
             const char *key = NULL;
             size_t klen = 0;
             if (e->cur.k == TK_NUM) {
-                idx = strtol(e->t + e->cur.s, NULL, 10);
+                idx = 0; /* the text is not NUL-terminated: no strtol */
+                for (size_t d = e->cur.s; d < e->cur.e && idx < (long)MAX_ITEMS; d++)
+                    idx = idx * 10 + (e->t[d] - '0');
             } else if (e->cur.k == TK_STR) {
                 key = e->cur.val;
                 klen = e->cur.vlen;
@@ -449,7 +458,7 @@ static void list_literal(ev *e, var *v, char close, bool object)
             next(e);
         }
         val x;
-        val_init(&x);
+        val_init(&x, e);
         expr(e, &x);
         if (v->n_items == cap) {
             item *ni = cap ? realloc(v->items, cap * 2 * sizeof *ni) : NULL;
@@ -483,6 +492,7 @@ static void record(ev *e, const char *p, size_t n)
 {
     if (n < 4 || !e->rec)
         return;
+    e->work += n;
     eg_buf_putc(e->rec, '"');
     for (size_t i = 0; i < n; i++) /* one line per value: the literal scanner stops at a newline */
         eg_buf_putc(e->rec, (uint8_t)(p[i] == '\n' || p[i] == '"' ? ' ' : p[i]));
@@ -518,7 +528,7 @@ static void assignment(ev *e, size_t ns, size_t nl)
         return;
     }
     val x;
-    val_init(&x);
+    val_init(&x, e);
     if (add && v->n_items == 1 && !v->list)
         val_add(&x, v->items[0].v, v->items[0].n);
     else if (add)
@@ -582,7 +592,7 @@ static bool call_site(ev *e, bool after_new)
     size_t as = e->cur.s;
     bool literal = e->cur.k == TK_STR;
     val x;
-    val_init(&x);
+    val_init(&x, e);
     expr(e, &x);
     size_t ae = e->cur.s > as ? e->cur.s : as;
     if (literal && x.terms == 1) {
