@@ -69,6 +69,7 @@ typedef struct {
     char progid_arg[64]; /* the first one's argument as written */
     char progid[128];    /* ... and its recovered value, "" if unknown */
     int values;          /* assembled values written to `recovered` */
+    bool stopped;        /* the token or copy budget ran out before the end */
 } eg_pl_eval;
 
 /* Follows the script's string assignments in order and writes every value assembled from

@@ -158,6 +158,7 @@ static void next(ev *e)
     tok_free(k);
     memset(k, 0, sizeof *k);
     if (++e->tokens > MAX_TOKENS || e->work > MAX_WORK) {
+        e->out->stopped = true;
         k->k = TK_END;
         return;
     }

@@ -530,6 +530,10 @@ static void eval_checks(eg_scan *s, const eg_object *obj, const char *t, size_t 
                            vbs ? "[VBScript run by Execute]" : "[JScript run by eval]",
                            "code the script assembles and runs", EG_T_SCRIPT);
     }
+    if (ev.stopped) /* not read to the end: never clean for that */
+        eg_scan_finding(s, obj, EG_R_LIMIT_BYTES,
+                        "%s: values assembled at run time followed only up to the work limit",
+                        kind_name[k]);
     if (ev.progids)
         eg_scan_finding(s, obj, EG_R_SCRIPT_COMPUTED_PROGID, "%s: object created from %s%s%s%s",
                         kind_name[k], ev.progid_arg,
