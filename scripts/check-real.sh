@@ -47,7 +47,13 @@ cut -f1 "$OUT/list.tsv" | xargs -P "$JOBS" -I{} sh -c '
 OT="${OLETOOLS:-}"
 if [ -z "$OT" ] && [ -f /work/oletools/oletools/olevba.py ]; then OT=/work/oletools; fi
 if [ -n "$OT" ] && [ "$OT" != none ]; then
-    if [ -f "$OT/oletools/olevba.py" ]; then
+    # oletools' results do not depend on emoguard: kept beside the build, reused while the
+    # sample set (labels.tsv) and the oletools checkout stay the same
+    cache="$here/$BUILD/check-real-oletools.tsv"
+    key="$(cat "$REAL/labels.tsv" "$OT/oletools/olevba.py" "$here/scripts/real-oletools.py" 2>/dev/null | sha256sum | cut -c1-16)"
+    if [ -f "$cache" ] && [ "$(cat "$cache.key" 2>/dev/null)" = "$key" ]; then
+        cp "$cache" "$OUT/oletools.tsv"
+    elif [ -f "$OT/oletools/olevba.py" ]; then
         # two halves in parallel: olevba is pure Python and slow on large workbooks
         n=$(wc -l <"$OUT/list.tsv")
         cut -f2 "$OUT/list.tsv" | head -n $(((n + 1) / 2)) >"$OUT/ot.a"
@@ -59,6 +65,7 @@ if [ -n "$OT" ] && [ "$OT" != none ]; then
         done
         wait
         cat "$OUT"/oletools.?.tsv >"$OUT/oletools.tsv" 2>/dev/null
+        cp "$OUT/oletools.tsv" "$cache" && echo "$key" >"$cache.key"
     else
         echo "check-real: OLETOOLS=$OT has no oletools/olevba.py; oletools columns left out" >&2
     fi
