@@ -23,8 +23,9 @@
 #define MAX_VALUE (1u << 20) /* bytes of one value */
 #define MAX_TOTAL (8u << 20) /* bytes of all values together */
 #define MAX_TOKENS 2000000u
-#define MAX_WORK (64u << 20) /* bytes copied while evaluating: x = x & "a" repeated is quadratic   \
-                              */
+#define MAX_WORK                                                                                   \
+    (64u << 20) /* bytes copied while evaluating: x = x & "a" repeated is quadratic                \
+                 */
 #define NAME_MAX_LEN 63
 
 typedef enum { TK_END, TK_STR, TK_ID, TK_NUM, TK_EOL, TK_P } tkind;
@@ -572,7 +573,12 @@ static bool call_site(ev *e, bool after_new)
     int kind = 0;
     char name[32];
     copy_name(name, sizeof name, e->t + e->cur.s, e->cur.e - e->cur.s);
-    for (size_t i = 0; sinks[i]; i++)
+    size_t b = e->cur.s;
+    while (b > 0 && (e->t[b - 1] == ' ' || e->t[b - 1] == '\t'))
+        b--;
+    bool method =
+        b > 0 && e->t[b - 1] == '.'; /* db.execute(q) is no sink; WScript.CreateObject is */
+    for (size_t i = 0; sinks[i] && !method; i++)
         if (is_id(e, sinks[i]))
             kind = 1;
     if (after_new && is_id(e, "Function"))

@@ -102,6 +102,7 @@ static void js_literals_are_not_computed(void **st)
     const char *js = "var fso = new ActiveXObject(\"Scripting.FileSystemObject\");\n"
                      "var n = eval(\"1 + 2\");\n"
                      "var s = \"a\" + \"b\";\n"
+                     "var q = \"SELECT \" + s; db.execute(q); r.eval(q);\n"
                      "WScript.Echo(n + s);\n";
     eg_report *r = scan_str(js, "tool.js");
     assert_false(has_rule(r, "SCRIPT.COMPUTED_PROGID"));
