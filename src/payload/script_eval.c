@@ -312,8 +312,278 @@ static const item *lookup(const var *v, const char *key, size_t klen, long idx)
 static void expr(ev *e, val *x);
 static bool call_site(ev *e, bool after_new);
 
-/* term: literal | number | name | name[index] | name.key | name["key"] | ( expr ) */
-static void term(ev *e, val *x)
+/* ---- string functions and methods ---- */
+
+static bool as_num(const val *a, long *out)
+{
+    if (!a->known || !a->b.len || a->b.len > 9)
+        return false;
+    long v = 0;
+    for (size_t i = 0; i < a->b.len; i++) {
+        char c = (char)a->b.data[i];
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10 + (c - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* Up to 3 arguments after '(' up to ')'; false when one is not understood. */
+static bool args(ev *e, val *a, int *na)
+{
+    *na = 0;
+    next(e); /* '(' */
+    if (is_p(e, ')')) {
+        next(e);
+        return true;
+    }
+    for (;;) {
+        if (*na == 3)
+            return false;
+        val_init(&a[*na], e);
+        expr(e, &a[*na]);
+        (*na)++;
+        if (!a[*na - 1].known)
+            return false;
+        if (is_p(e, ',')) {
+            next(e);
+            continue;
+        }
+        if (!is_p(e, ')'))
+            return false;
+        next(e);
+        return true;
+    }
+}
+
+static void set_val(val *x, const char *p, size_t n)
+{
+    x->b.len = 0;
+    if (eg_buf_append(&x->b, p, n) != EG_OK)
+        x->known = false;
+    *x->work += n;
+    if (x->terms < 2)
+        x->terms = 2; /* transformed: an assembled value */
+}
+
+/* every `from` in x replaced by `to` (all of them, or the first only) */
+static void replace_in(val *x, const val *from, const val *to, bool all)
+{
+    size_t fl = from->b.len, n = x->b.len;
+    if (!fl) {
+        return;
+    }
+    eg_buf o;
+    eg_buf_init(&o, MAX_VALUE);
+    const char *p = x->b.data ? (const char *)x->b.data : "";
+    const char *f = (const char *)from->b.data;
+    size_t i = 0;
+    bool done = false;
+    while (i < n) {
+        if (!done && i + fl <= n && !memcmp(p + i, f, fl)) {
+            eg_buf_append(&o, to->b.data ? to->b.data : (const uint8_t *)"", to->b.len);
+            i += fl;
+            done = !all;
+            continue;
+        }
+        eg_buf_putc(&o, (uint8_t)p[i++]);
+    }
+    set_val(x, o.data ? (const char *)o.data : "", o.len);
+    eg_buf_free(&o);
+}
+
+static void reverse_val(val *x)
+{
+    for (size_t i = 0, j = x->b.len; x->b.data && i + 1 < j; i++, j--) {
+        uint8_t c = x->b.data[i];
+        x->b.data[i] = x->b.data[j - 1];
+        x->b.data[j - 1] = c;
+    }
+    *x->work += x->b.len;
+    if (x->terms < 2)
+        x->terms = 2;
+}
+
+static void slice_val(val *x, long from, long len)
+{
+    long n = (long)x->b.len;
+    if (from < 0)
+        from = 0;
+    if (from > n)
+        from = n;
+    if (len < 0 || from + len > n)
+        len = n - from;
+    memmove(x->b.data ? x->b.data : (uint8_t *)"", x->b.data ? x->b.data + from : (uint8_t *)"",
+            (size_t)len);
+    x->b.len = (size_t)len;
+    if (x->terms < 2)
+        x->terms = 2;
+}
+
+static void case_val(val *x, bool upper)
+{
+    for (size_t i = 0; i < x->b.len; i++) {
+        uint8_t c = x->b.data[i];
+        if (upper && c >= 'a' && c <= 'z')
+            x->b.data[i] = (uint8_t)(c - 32);
+        else if (!upper && c >= 'A' && c <= 'Z')
+            x->b.data[i] = (uint8_t)(c + 32);
+    }
+}
+
+static void free_args(val *a, int na)
+{
+    for (int i = 0; i < na; i++)
+        eg_buf_free(&a[i].b);
+}
+
+/* VBScript StrReverse(s), Replace(s, a, b), LCase/UCase(s), Mid(s, n[, m]), Left(s, n),
+ * Right(s, n). Returns false when the name is none of them. */
+static bool vbs_function(ev *e, val *x)
+{
+    static const char *const fn[] = {"strreverse", "replace", "lcase", "ucase",
+                                     "mid",        "left",    "right", NULL};
+    int f = -1;
+    for (int i = 0; fn[i]; i++)
+        if (is_id(e, fn[i]))
+            f = i;
+    if (f < 0)
+        return false;
+    next(e);
+    if (!is_p(e, '(')) {
+        x->known = false;
+        return true;
+    }
+    val a[3];
+    int na = 0;
+    bool ok = args(e, a, &na);
+    long n1 = 0, n2 = -1;
+    if (ok && na >= 1) {
+        *x = a[0];
+        a[0].b.data = NULL; /* moved */
+        x->known = true;
+        if (f == 0 && na == 1)
+            reverse_val(x);
+        else if (f == 1 && na == 3)
+            replace_in(x, &a[1], &a[2], true);
+        else if ((f == 2 || f == 3) && na == 1)
+            case_val(x, f == 3);
+        else if (f == 4 && na >= 2 && as_num(&a[1], &n1) && (na == 2 || as_num(&a[2], &n2)))
+            slice_val(x, n1 - 1, na == 3 ? n2 : -1);
+        else if (f == 5 && na == 2 && as_num(&a[1], &n1))
+            slice_val(x, 0, n1);
+        else if (f == 6 && na == 2 && as_num(&a[1], &n1))
+            slice_val(x, (long)x->b.len - n1, n1);
+        else
+            x->known = false;
+    } else {
+        x->known = false;
+    }
+    free_args(a, na);
+    return true;
+}
+
+/* .split(a) [.reverse()] .join(b), .replace("a", "b") (first only, as JScript does with a
+ * string), .substr(s, l), .substring(s, e), .slice(s, e), .charAt(i), .toLowerCase(),
+ * .toUpperCase() on a known value */
+static void js_methods(ev *e, val *x)
+{
+    val sep;
+    bool split = false, rev = false;
+    for (int guard = 0; guard < 16 && x->known && is_p(e, '.'); guard++) {
+        next(e);
+        if (e->cur.k != TK_ID) {
+            x->known = false;
+            break;
+        }
+        size_t ms = e->cur.s, ml = e->cur.e - e->cur.s;
+        next(e);
+        if (!is_p(e, '(')) {
+            x->known = false;
+            break;
+        }
+        val a[3];
+        int na = 0;
+        if (!args(e, a, &na)) {
+            free_args(a, na);
+            x->known = false;
+            break;
+        }
+#define M(w) (ml == strlen(w) && !strncmp(e->t + ms, w, ml))
+        long n1 = 0, n2 = -1;
+        if (M("split") && na == 1 && !split) {
+            sep = a[0];
+            a[0].b.data = NULL;
+            split = true;
+        } else if (M("reverse") && na == 0 && split) {
+            rev = !rev;
+        } else if (M("join") && na <= 1 && split) {
+            /* parts of x by sep, in order or reversed, joined with the argument */
+            eg_buf o;
+            eg_buf_init(&o, MAX_VALUE);
+            const char *p = x->b.data ? (const char *)x->b.data : "";
+            size_t n = x->b.len, sl = sep.b.len;
+            const char *j = na ? (a[0].b.data ? (const char *)a[0].b.data : "") : ",";
+            size_t jl = na ? a[0].b.len : 1;
+            size_t cnt = 0, starts[4096 + 1];
+            size_t i = 0;
+            starts[cnt++] = 0;
+            while (i < n && cnt < 4096) {
+                if (sl && i + sl <= n && !memcmp(p + i, sep.b.data, sl)) {
+                    i += sl;
+                    starts[cnt++] = i;
+                } else if (!sl) {
+                    starts[cnt++] = ++i;
+                } else {
+                    i++;
+                }
+            }
+            if (!sl && cnt > 1)
+                cnt--; /* "abc".split("") has n parts */
+            if (i < n && cnt >= 4096) {
+                x->known = false;
+            } else {
+                for (size_t k = 0; k < cnt; k++) {
+                    size_t idx = rev ? cnt - 1 - k : k;
+                    size_t b0 = starts[idx];
+                    size_t b1 = idx + 1 < cnt ? starts[idx + 1] - sl : n;
+                    if (!sl)
+                        b1 = b0 + 1 <= n ? b0 + 1 : n;
+                    if (k)
+                        eg_buf_append(&o, j, jl);
+                    eg_buf_append(&o, p + b0, b1 > b0 ? b1 - b0 : 0);
+                }
+                set_val(x, o.data ? (const char *)o.data : "", o.len);
+            }
+            eg_buf_free(&o);
+            eg_buf_free(&sep.b);
+            split = rev = false;
+        } else if (M("replace") && na == 2 && !split) {
+            replace_in(x, &a[0], &a[1], false);
+        } else if ((M("substr") || M("substring") || M("slice")) && na >= 1 && !split &&
+                   as_num(&a[0], &n1) && (na == 1 || as_num(&a[1], &n2))) {
+            long len = na == 1 ? -1 : (M("substr") ? n2 : n2 - n1);
+            slice_val(x, n1, len < 0 && na == 2 ? 0 : len);
+        } else if (M("charAt") && na == 1 && !split && as_num(&a[0], &n1)) {
+            slice_val(x, n1, 1);
+        } else if ((M("toLowerCase") || M("toUpperCase")) && na == 0 && !split) {
+            case_val(x, M("toUpperCase"));
+        } else {
+            x->known = false;
+        }
+#undef M
+        free_args(a, na);
+    }
+    if (split) { /* split without join: a list, not a string */
+        eg_buf_free(&sep.b);
+        x->known = false;
+    }
+}
+
+/* primary: literal | number | name | name[index] | name.key | name["key"] | ( expr ) | a string
+ * function; then JScript string methods */
+static void primary(ev *e, val *x)
 {
     if (e->cur.k == TK_STR) {
         val_add(x, e->cur.val, e->cur.vlen);
@@ -352,6 +622,8 @@ static void term(ev *e, val *x)
         x->known = false;
         return;
     }
+    if (e->vbs && vbs_function(e, x))
+        return;
     var *v = find_var(e, e->t + e->cur.s, e->cur.e - e->cur.s);
     next(e);
     const item *it = v && !v->list && v->n_items == 1 ? &v->items[0] : NULL;
@@ -396,12 +668,30 @@ static void term(ev *e, val *x)
             break;
         }
     }
-    if (is_p(e, '(') || is_p(e, '.')) /* a call or a method: not evaluated */
+    if (is_p(e, '(')) /* a call: not evaluated */
         ok = false;
     if (ok && it)
         val_add(x, it->v, it->n);
     else
         x->known = false;
+}
+
+static void term(ev *e, val *x)
+{
+    val t;
+    val_init(&t, e);
+    primary(e, &t);
+    if (t.known && !e->vbs && is_p(e, '.'))
+        js_methods(e, &t);
+    else if (t.known && is_p(e, '.'))
+        t.known = false; /* a VBScript property or method */
+    if (t.known) {
+        val_add(x, t.b.data ? (const char *)t.b.data : "", t.b.len);
+        x->terms += t.terms > 1 ? t.terms - 1 : 0;
+    } else {
+        x->known = false;
+    }
+    eg_buf_free(&t.b);
 }
 
 static void expr(ev *e, val *x)

