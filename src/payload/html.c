@@ -236,6 +236,8 @@ static eg_status element_payloads(hview *v)
         !lhas(v, "textcontent") && !lhas(v, "getelementsbytagname"))
         return EG_OK;
     int found = 0;
+    bool sink = lhas(v, "eval(") || lhas(v, "new function(") || lhas(v, "execute") ||
+                lhas(v, "execscript") || lhas(v, ".run(");
     for (size_t i = 0; i < v->n && found < 4 && v->children < MAX_EMBEDDED; i++) {
         if (v->t[i] != '>')
             continue;
@@ -294,6 +296,21 @@ static eg_status element_payloads(hview *v)
                               .size = out.len,
                               .owned = false,
                               .type = EG_T_UNKNOWN,
+                              .detail = how};
+                st = eg_scan_add_child(v->s, v->obj, &c, NULL);
+            } else if (text && sink) {
+                /* text the page turns into code (junk removed first, as Ursnif's 2020 page
+                 * does before new Function): read as a script */
+                found++;
+                v->children++;
+                eg_scan_finding(v->s, v->obj, EG_R_HTML_ELEMENT_PAYLOAD,
+                                "%s: %zu bytes of text, and the page runs code it builds", how,
+                                out.len);
+                eg_child c = {.name = "[element payload]",
+                              .data = out.data,
+                              .size = out.len,
+                              .owned = false,
+                              .type = EG_T_SCRIPT,
                               .detail = how};
                 st = eg_scan_add_child(v->s, v->obj, &c, NULL);
             } else if (text) {

@@ -891,6 +891,15 @@ static bool call_site(ev *e, bool after_new)
     val x;
     val_init(&x, e);
     expr(e, &x);
+    /* new Function("a", "b", body): the code is the last argument */
+    for (int more = 0; paren && kind == 1 && is_p(e, ',') && more < 32; more++) {
+        next(e);
+        eg_buf_free(&x.b);
+        as = e->cur.s;
+        literal = e->cur.k == TK_STR;
+        val_init(&x, e);
+        expr(e, &x);
+    }
     size_t ae = e->cur.s > as ? e->cur.s : as;
     if (literal && x.terms == 1) {
         eg_buf_free(&x.b);

@@ -420,6 +420,33 @@ static void hta_gzip_base64_element(void **st)
     free(hex);
 }
 
+/* Ursnif 2020: hex text with junk in a <p>, read through innerHTML, junk removed, run by
+ * new Function("u", "c", body): the body is the last argument */
+static void page_hex_text_to_function(void **st)
+{
+    (void)st;
+    const char *code = "var s = new ActiveXObject(\"WScript.Shell\"); s.Run(\"notepad.exe\");";
+    char hex[2048] = "";
+    for (size_t i = 0; code[i]; i++)
+        snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "%02x%s", (unsigned char)code[i],
+                 "6731");
+    char page[4096];
+    snprintf(page, sizeof page,
+             "<!DOCTYPE html>\n<html><body><p id=\"content\">%s</p>\n"
+             "<script language=\"javascript\">var w = new ActiveXObject(\"WScript.Shell\");\n"
+             "var e = document.getElementById(\"content\");\nvar h = e.innerHTML;\n"
+             "h = h.replace(/g1/ig, \"\");\nvar f = new Function(\"u\", \"c\", h);\nf(\"x\", 0);\n"
+             "</script></body></html>\n",
+             hex);
+    eg_report *r = scan_str(page, "invoice.html");
+    assert_non_null(evidence_of(r, "HTML.ELEMENT_PAYLOAD"));
+    assert_non_null(strstr(evidence_of(r, "HTML.ELEMENT_PAYLOAD"), "runs code"));
+    assert_non_null(evidence_of(r, "SCRIPT.DYNAMIC_CODE"));
+    assert_non_null(strstr(evidence_of(r, "SCRIPT.DYNAMIC_CODE"), "Function(h"));
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
+    eg_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +464,7 @@ int main(void)
         cmocka_unit_test(hta_hex_element),
         cmocka_unit_test(hta_gzip_base64_element),
         cmocka_unit_test(string_functions),
+        cmocka_unit_test(page_hex_text_to_function),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
