@@ -26,11 +26,11 @@ shift $((OPTIND - 1))
 DIR="$1"
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
-mkdir -p "$DIR"
-DIR="$(cd "$DIR" && pwd)"
+DIR="$(realpath -m "$DIR")"
 case "$DIR/" in
 "$here"/*) echo "real-samples: $DIR lies inside the repository; choose a folder outside it" >&2; exit 2 ;;
 esac
+mkdir -p "$DIR"
 command -v 7z >/dev/null || { echo "real-samples: 7z is needed (apt-get install p7zip-full)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "real-samples: python3 is needed" >&2; exit 2; }
 
