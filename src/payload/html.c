@@ -241,20 +241,26 @@ static eg_status element_payloads(hview *v)
     for (size_t i = 0; i < v->n && found < 4 && v->children < MAX_EMBEDDED; i++) {
         if (v->t[i] != '>')
             continue;
-        size_t j = i + 1, sig = 0, hex = 0;
+        size_t j = i + 1, sig = 0, hex = 0, words = 0;
+        bool in_word = false;
         while (j < v->n && v->t[j] != '<') {
             char c = v->t[j];
             if (c == ' ' || c == '\r' || c == '\n' || c == '\t') {
+                in_word = false;
                 j++;
                 continue;
             }
             if (!b64c(c))
                 break;
+            words += !in_word;
+            in_word = true;
             sig++;
             hex += hexval(c) >= 0;
             j++;
         }
-        if (j >= v->n || v->t[j] != '<' || sig < MIN_ELEMENT) {
+        /* encoded data comes in long runs (lines of 64 or more); prose without punctuation is
+         * made of short words and is no payload */
+        if (j >= v->n || v->t[j] != '<' || sig < MIN_ELEMENT || sig / (words ? words : 1) < 40) {
             i = j > i ? j - 1 : i;
             continue;
         }

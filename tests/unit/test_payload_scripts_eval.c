@@ -418,6 +418,16 @@ static void hta_gzip_base64_element(void **st)
     assert_false(has_rule(r, "HTML.ELEMENT_PAYLOAD"));
     eg_report_free(r);
     free(hex);
+    /* a page with script that reads elements and a long paragraph of words without punctuation:
+     * every character is a base64 one, but it is prose */
+    char prose[4096] = "<html><head><script>var e = document.getElementById('t');</script></head>"
+                       "<body><p id='t'>";
+    for (int i = 0; i < 60; i++)
+        strcat(prose, "Tanaka Suzuki Sato ");
+    strcat(prose, "</p></body></html>");
+    r = scan_str(prose, "list.html");
+    assert_false(has_rule(r, "HTML.ELEMENT_PAYLOAD"));
+    eg_report_free(r);
 }
 
 /* Ursnif 2020: hex text with junk in a <p>, read through innerHTML, junk removed, run by
