@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps deps-test build demo check check-asan fuzz bench windows clean format rules-doc examples hostile-seeds fuzz-long
+.PHONY: all deps deps-test build demo check check-asan fuzz bench windows clean format rules-doc examples hostile-seeds fuzz-long check-real
 
 all: build
 
@@ -49,6 +49,17 @@ fuzz-long: deps
 # the hostile cases of tests/fixtures/hostile_*.c written as fuzz seeds into tests/fuzz/corpus/
 hostile-seeds: build
 	@./$(BUILD)/eg_make_hostile_seeds tests/fuzz/corpus
+
+# real documents (outside the repository, built by scripts/real-samples.sh) scanned with emoguard
+# and, when OLETOOLS points at an oletools checkout, beside mraptor and olevba. Not run by CI.
+# DOC=1 rewrites the generated tables of docs/detection.md.
+REAL_SAMPLES ?=
+check-real:
+	@if [ -z "$(REAL_SAMPLES)" ]; then bash scripts/check-real.sh $(BUILD); else \
+	  sh scripts/deps.sh scripts/debian-packages-real.txt && \
+	  cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && \
+	  cmake --build $(BUILD) -j $(JOBS) --target emoguard && \
+	  OLETOOLS="$(OLETOOLS)" DOC="$(DOC)" JOBS=2 bash scripts/check-real.sh $(BUILD) $(REAL_SAMPLES); fi
 
 bench: build
 	@sh scripts/run-bench.sh $(BUILD)

@@ -54,6 +54,28 @@ int eg_pl_vbe_column(unsigned idx);
 size_t eg_pl_out_cap(const eg_scan *s, size_t max);
 
 void eg_pl_script_checks(eg_scan *s, const eg_object *obj, const char *t, size_t n);
+/* Hex or base64 payloads in elements the page's script reads (html.c); also for HTAs read as
+ * scripts. */
+eg_status eg_pl_html_element_payloads(eg_scan *s, const eg_object *obj, const char *t, size_t n);
+
+/* What a script computes before it runs code or creates an object (script_eval.c). */
+typedef struct {
+    int sinks; /* eval / Execute / ExecuteGlobal / new Function / execScript on a computed value */
+    char sink[32];     /* the first such call */
+    char sink_arg[64]; /* its argument as written */
+    char *code;        /* the value recovered for it (malloc'd, not NUL-terminated) or NULL */
+    size_t code_len;
+    int progids;         /* ActiveXObject / CreateObject / GetObject with a computed ProgID */
+    char progid_arg[64]; /* the first one's argument as written */
+    char progid[128];    /* ... and its recovered value, "" if unknown */
+    int values;          /* assembled values written to `recovered` */
+    bool stopped;        /* the token or copy budget ran out before the end */
+} eg_pl_eval;
+
+/* Follows the script's string assignments in order and writes every value assembled from
+ * several pieces to `recovered` as one quoted line. vbs: VBScript lexing (' comments, ""). */
+void eg_pl_script_eval(const char *t, size_t n, bool vbs, eg_buf *recovered, eg_pl_eval *out);
+void eg_pl_eval_free(eg_pl_eval *o);
 
 /* OneNote revision store (onestore.c): which FileDataStoreObject (by offset in the section)
  * carries which EmbeddedFileName, read from the file node lists. */

@@ -267,7 +267,7 @@ static bool looks_mail(const uint8_t *d, size_t len)
 
 static const char *const script_ext[] = {"js",   "jse",  "vbs", "vbe", "wsf", "wsh",
                                          "wsc",  "sct",  "hta", "bat", "cmd", "ps1",
-                                         "psm1", "psd1", "sh",  "py",  NULL};
+                                         "psm1", "psd1", "sh",  "py",  "url", NULL};
 
 static bool ext_in(const char *ext, const char *const *l)
 {
@@ -282,25 +282,53 @@ static bool looks_script(const uint8_t *d, size_t len)
 {
     size_t n = len < 65536 ? len : 65536;
     const char *h = (const char *)d;
-    static const char *const m[] = {"#@~^",
-                                    "WScript.",
-                                    "CreateObject(",
-                                    "ActiveXObject",
-                                    "@echo off",
-                                    "powershell",
-                                    "Invoke-Expression",
-                                    "IEX(",
-                                    "<job",
-                                    "<package>",
-                                    "<HTA:APPLICATION",
-                                    "Shell.Application",
-                                    "cmd.exe /c",
-                                    "cmd /c",
-                                    NULL};
+    static const char *const m[] = {
+        "#@~^", "WScript.", "CreateObject(", "ActiveXObject", "@echo off", "powershell",
+        "Invoke-Expression", "IEX(", "<job", "<package>", "<HTA:APPLICATION", "Shell.Application",
+        "cmd.exe /c", "cmd /c",
+        /* PowerShell, VBScript and JScript idioms no prose uses */
+        "$env:", "[convert]::", "FromBase64String", "On Error Resume Next", "ExecuteGlobal",
+        "String.fromCharCode", "New-Object ", NULL};
     for (size_t i = 0; m[i]; i++)
         if (eg_memmem_ci(h, n, m[i], strlen(m[i])))
             return true;
     return false;
+}
+
+/* An HTML page or HTA by its first tag after white space. Checked before the text test: pages
+ * padded with control bytes (Emotet's 2021 pp.html) are still pages for the browser or mshta. */
+static bool starts_html(const uint8_t *d, size_t len, size_t i)
+{
+    return starts_ci(d, len, i, "<!doctype html") || starts_ci(d, len, i, "<html") ||
+           starts_ci(d, len, i, "<hta:application") || starts_ci(d, len, i, "<head") ||
+           starts_ci(d, len, i, "<body") || starts_ci(d, len, i, "<script");
+}
+
+static bool find_ci(const uint8_t *d, size_t len, size_t lim, const char *s)
+{
+    return eg_memmem_ci((const char *)d, len < lim ? len : lim, s, strlen(s)) != NULL;
+}
+
+/* Text run by a script host although it is no plain script: Windows Script Components
+ * (<scriptlet>, <component> with <script>, loaded by regsvr32 /i: or GetObject("script:")), XSL
+ * stylesheets carrying script (<msxsl:script>, run by wmic /format: or MSXML) and Internet
+ * shortcuts (.url: [InternetShortcut] with URL=, opened by Explorer). The markers are searched in
+ * the first 64 KiB, case-insensitively: samples put junk in front (a scriptlet behind 9 KiB of
+ * Unicode padding) and write <?XML, <SCRIPTLET or <scriptleT. */
+static const char *active_text(const uint8_t *d, size_t len, size_t i)
+{
+    if (find_ci(d, len, 65536, "<scriptlet"))
+        return "scriptlet";
+    if (find_ci(d, len, 65536, "<component") && find_ci(d, len, 65536, "<script"))
+        return "scriptlet";
+    if (find_ci(d, len, 65536, "msxsl:script") || find_ci(d, len, 65536, "<ms:script") ||
+        (find_ci(d, len, 4096, "<xsl:") &&
+         find_ci(d, len, 65536, "urn:schemas-microsoft-com:xslt")))
+        return "xsl with script";
+    if (starts_ci(d, len, i, "[InternetShortcut]") ||
+        (starts_ci(d, len, i, "[{") && find_ci(d, len, 4096, "[InternetShortcut]")))
+        return "internet shortcut";
+    return NULL;
 }
 
 eg_type eg_detect_type(const uint8_t *d, size_t len, const char *name, const char **detail)
@@ -329,6 +357,13 @@ eg_type eg_detect_type(const uint8_t *d, size_t len, const char *name, const cha
         return EG_T_RTF;
     if (has(d, len, 0, "ID;P", 4)) /* SYLK: Excel runs the XLM formulas it may hold */
         return EG_T_SYLK;
+    /* compiled HTML help: no analyzer of its own; the script analyzer reports it (it runs
+     * script and programs when opened, and no business mail carries one) */
+    if (has(d, len, 0, "ITSF", 4) && len >= 0x38 && eg_rd32le(d + 4) >= 2 &&
+        eg_rd32le(d + 4) <= 4) {
+        *detail = "compiled HTML help (CHM)";
+        return EG_T_SCRIPT;
+    }
     if (memmem(d, len < 1024 ? len : 1024, "%PDF-", 5))
         return EG_T_PDF;
     eg_type a = detect_archive(d, len, detail);
@@ -350,13 +385,21 @@ eg_type eg_detect_type(const uint8_t *d, size_t len, const char *name, const cha
         return detect_zip(d, len, detail);
     if (is_image(d, len))
         return EG_T_IMAGE;
-    /* a header block makes a mail whatever its body holds: looks_text's NUL and control-byte
-     * rule must not be flipped by a NUL in the preamble or an X- header of control bytes */
     size_t i = skip_lead(d, len);
+    const char *ext = name ? eg_path_ext(name) : "";
+    if (starts_html(d, len, i)) /* an .hta is read as a script, as before */
+        return ext_in(ext, script_ext) ? EG_T_SCRIPT : EG_T_HTML;
+    /* a header block makes a mail whatever its body holds: looks_text's NUL and control-byte
+     * rule must not be flipped by a NUL in the preamble or an X- header of control bytes, and a
+     * mail's body quoting a script does not make the mail a script */
     bool mail = looks_mail(d + i, len - i);
     if (!mail && !looks_text(d, len))
         return EG_T_BINARY;
-    const char *ext = name ? eg_path_ext(name) : "";
+    const char *act = mail ? NULL : active_text(d, len, i);
+    if (act) {
+        *detail = act;
+        return EG_T_SCRIPT;
+    }
     if (ext_in(ext, script_ext) || has(d, len, i, "#@~^", 4))
         return EG_T_SCRIPT;
     if (starts_ci(d, len, i, "<!doctype html") || starts_ci(d, len, i, "<html") ||
@@ -416,7 +459,8 @@ eg_type eg_detect_type_from_name(const char *name)
         {"html", EG_T_HTML},   {"xml", EG_T_XML},     {"eml", EG_T_MAIL},     {"7z", EG_T_ARCHIVE},
         {"rar", EG_T_ARCHIVE}, {"gz", EG_T_ARCHIVE},  {"tar", EG_T_ARCHIVE},  {"iso", EG_T_ARCHIVE},
         {"img", EG_T_ARCHIVE}, {"vhd", EG_T_ARCHIVE}, {"vhdx", EG_T_ARCHIVE}, {"cab", EG_T_ARCHIVE},
-        {"dat", EG_T_UNKNOWN},
+        {"dat", EG_T_UNKNOWN}, {"url", EG_T_SCRIPT},  {"sct", EG_T_SCRIPT},   {"wsc", EG_T_SCRIPT},
+        {"chm", EG_T_SCRIPT},
     };
     const char *ext = name ? eg_path_ext(name) : "";
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Report of `make check-real` (scripts/check-real.sh): reads labels.tsv of a real-samples
+folder, emoguard's JSON reports and exit codes, and oletools' results if present; prints one
+line per file, tables per family and per type, the counts of crashes, timeouts and parse errors
+on files olevba reads, and a last summary line. With --doc FILE it also rewrites the part of
+FILE between the check-real markers with the same tables in Markdown.
+"""
+import collections
+import json
+import os
+import re
+import sys
+
+BEGIN, END = "<!-- check-real:begin -->", "<!-- check-real:end -->"
+
+
+def load(real, out):
+    rows = []
+    with open(os.path.join(real, "labels.tsv")) as f:
+        lines = f.read().splitlines()
+    head = lines[0].split("\t")
+    for i, l in enumerate(lines[1:], 1):
+        r = dict(zip(head, l.split("\t")))
+        r["n"] = i
+        rows.append(r)
+    ot = {}
+    p = os.path.join(out, "oletools.tsv")
+    if os.path.exists(p):
+        with open(p) as f:
+            for l in f.read().splitlines():
+                c = l.split("\t")
+                if len(c) >= 6:
+                    ot[c[0]] = {"mraptor": c[1], "mflags": c[2], "ostatus": c[3],
+                                "olevba": c[4], "otypes": c[5]}
+    for r in rows:
+        base = os.path.join(out, "eg", str(r["n"]))
+        try:
+            rc = int(open(base + ".rc").read().strip() or -1)
+        except (OSError, ValueError):
+            rc = -1
+        r["rc"] = rc
+        r["verdict"], r["score"], r["rules"], r["parse"] = "error", 0, [], []
+        if rc == 124:
+            r["verdict"] = "timeout"
+        elif rc > 4 or rc < 0:
+            r["verdict"] = "crash"
+        try:
+            with open(base + ".json") as f:
+                line = f.readline()
+            d = json.loads(line) if line.strip() else None
+        except (OSError, ValueError):
+            d = None
+        if d and r["verdict"] not in ("timeout", "crash"):
+            r["verdict"], r["score"] = d.get("verdict", "error"), d.get("score", 0)
+            fs = d.get("findings") or []
+            fs = sorted(fs, key=lambda x: -(x.get("score") or 0))
+            r["rules"] = [x["rule"] for x in fs if (x.get("score") or 0) > 0][:4]
+            r["parse"] = sorted({x["rule"] for x in fs if x["rule"].startswith("PARSE.")})
+            r["objtypes"] = sorted({o.get("type", "") for o in d.get("objects") or []})
+        o = ot.get(r["file"])
+        r["mraptor"] = mraptor_verdict(o) if o else None
+        r["olevba"] = o["olevba"] if o else None
+        r["ostatus"] = o["ostatus"] if o else None
+    return rows, bool(ot)
+
+
+def mraptor_verdict(o):
+    return {"SUSPICIOUS": "malicious", "MacroOK": "suspicious", "NoMacro": "clean",
+            "TIMEOUT": "timeout"}.get(o["mraptor"], "error")
+
+
+def group_table(rows, key, have_ot):
+    g = collections.OrderedDict()
+    for r in sorted(rows, key=lambda r: (r["label"], r[key])):
+        g.setdefault((r["label"], r[key]), []).append(r)
+    cols = ["label", key, "files", "emoguard mal", "susp", "clean", "other"]
+    if have_ot:
+        cols += ["mraptor mal", "susp", "olevba mal", "susp"]
+    out = [cols]
+    for (label, k), rs in g.items():
+        c = collections.Counter(r["verdict"] for r in rs)
+        line = [label, k, str(len(rs)), str(c["malicious"]), str(c["suspicious"]),
+                str(c["clean"]), str(len(rs) - c["malicious"] - c["suspicious"] - c["clean"])]
+        if have_ot:
+            m = collections.Counter(r["mraptor"] for r in rs)
+            v = collections.Counter(r["olevba"] for r in rs)
+            line += [str(m["malicious"]), str(m["suspicious"]), str(v["malicious"]),
+                     str(v["suspicious"])]
+        out.append(line)
+    return out
+
+
+def text_table(t):
+    w = [max(len(r[i]) for r in t) for i in range(len(t[0]))]
+    return "\n".join("  ".join(c.ljust(w[i]) if i < 2 else c.rjust(w[i])
+                               for i, c in enumerate(r)) for r in t)
+
+
+def md_table(t):
+    s = "| " + " | ".join(t[0]) + " |\n|" + "|".join("---" if i < 2 else "---:"
+                                                     for i in range(len(t[0]))) + "|\n"
+    for r in t[1:]:
+        s += "| " + " | ".join(r) + " |\n"
+    return s
+
+
+def summary(rows, have_ot):
+    mal = [r for r in rows if r["label"] == "malicious"]
+    ben = [r for r in rows if r["label"] == "benign"]
+    cm = collections.Counter(r["verdict"] for r in mal)
+    cb = collections.Counter(r["verdict"] for r in ben)
+    crashes = sum(1 for r in rows if r["verdict"] == "crash")
+    timeouts = sum(1 for r in rows if r["verdict"] == "timeout")
+    parse_ok = [r for r in rows if r["parse"] and r.get("ostatus") == "ok"]
+    s = {"mal": len(mal), "mal_mal": cm["malicious"], "mal_susp": cm["suspicious"],
+         "mal_clean": cm["clean"], "ben": len(ben), "ben_mal": cb["malicious"],
+         "ben_susp": cb["suspicious"], "crashes": crashes, "timeouts": timeouts,
+         "parse_ok": len(parse_ok)}
+    if have_ot:
+        for tool in ("mraptor", "olevba"):
+            s[tool + "_mal"] = sum(1 for r in mal if r[tool] == "malicious")
+            s[tool + "_susp"] = sum(1 for r in mal if r[tool] == "suspicious")
+            s[tool + "_ben"] = sum(1 for r in ben if r[tool] == "malicious")
+    return s, parse_ok
+
+
+def main():
+    real, out = sys.argv[1], sys.argv[2]
+    doc = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--doc" else None
+    rows, have_ot = load(real, out)
+    for r in rows:
+        miss = ""
+        if r["label"] == "malicious" and r["verdict"] != "malicious":
+            miss = "MISS "
+        elif r["label"] == "benign" and r["verdict"] == "malicious":
+            miss = "FP   "
+        extra = ""
+        if have_ot:
+            extra = " mraptor=%s olevba=%s" % (r["mraptor"], r["olevba"])
+        print("%s%-10s %4s %-9s %-5s %s [%s]%s%s" % (
+            miss, r["verdict"], r["score"], r["label"], r["type"], r["file"],
+            " ".join(r["rules"]), " parse=" + ",".join(r["parse"]) if r["parse"] else "", extra))
+    ft = group_table(rows, "family", have_ot)
+    tt = group_table(rows, "type", have_ot)
+    print("\n== per family\n" + text_table(ft))
+    print("\n== per type\n" + text_table(tt))
+    s, parse_ok = summary(rows, have_ot)
+    if have_ot:
+        print("\noletools on the %d malicious files: mraptor %d malicious (+%d macros without "
+              "auto-exec/write/execute), olevba %d malicious (+%d suspicious); on the %d benign "
+              "files: mraptor %d, olevba %d malicious"
+              % (s["mal"], s["mraptor_mal"], s["mraptor_susp"], s["olevba_mal"],
+                 s["olevba_susp"], s["ben"], s["mraptor_ben"], s["olevba_ben"]))
+        print("PARSE.* findings on files olevba reads: %d%s" % (
+            s["parse_ok"], "".join("\n  " + r["file"] + " " + ",".join(r["parse"])
+                                   for r in parse_ok[:30])))
+    print("crashes: %d, timeouts (60 s): %d" % (s["crashes"], s["timeouts"]))
+    print("real: malicious %d/%d malicious (%d suspicious, %d clean), benign %d/%d flagged "
+          "(%d suspicious)" % (s["mal_mal"], s["mal"], s["mal_susp"], s["mal_clean"],
+                               s["ben_mal"], s["ben"], s["ben_susp"]))
+    if doc:
+        write_doc(doc, ft, tt, s, have_ot)
+
+
+def write_doc(path, ft, tt, s, have_ot):
+    gen = [BEGIN, "",
+           "Generated by `make check-real REAL_SAMPLES=DIR DOC=1`; do not edit by hand.", "",
+           "- malicious files: %d; emoguard malicious %d, suspicious %d, clean %d"
+           % (s["mal"], s["mal_mal"], s["mal_susp"], s["mal_clean"]),
+           "- benign files: %d; emoguard malicious %d, suspicious %d"
+           % (s["ben"], s["ben_mal"], s["ben_susp"]),
+           "- crashes %d, timeouts (60 s) %d" % (s["crashes"], s["timeouts"])]
+    if have_ot:
+        gen += ["- mraptor on the malicious files: %d malicious (SUSPICIOUS), %d macros without "
+                "the A+W/X pattern; on the benign files %d malicious"
+                % (s["mraptor_mal"], s["mraptor_susp"], s["mraptor_ben"]),
+                "- olevba on the malicious files: %d malicious (AutoExec and Suspicious), %d "
+                "suspicious; on the benign files %d malicious"
+                % (s["olevba_mal"], s["olevba_susp"], s["olevba_ben"]),
+                "- PARSE.* findings on files olevba reads without error: %d" % s["parse_ok"]]
+    gen += ["", "Per family:", "", md_table(ft), "Per type:", "", md_table(tt), END]
+    text = open(path).read()
+    new = "\n".join(gen)
+    if BEGIN in text and END in text:
+        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda m: new, text, flags=re.S)
+    else:
+        text += "\n" + new + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
