@@ -39,8 +39,10 @@ eg_status eg_office_analyze_activemime(eg_scan *s, const eg_object *obj);
 eg_status eg_ovba_decompress(const uint8_t *in, size_t len, eg_buf *out);
 
 typedef struct eg_vba_module {
-    char *name;        /* MODULENAME (project codepage bytes, NUL-terminated) */
-    char *stream_name; /* MODULESTREAMNAME */
+    char *name;          /* MODULENAME (project codepage bytes, NUL-terminated) */
+    char *stream_name;   /* MODULESTREAMNAME (project codepage bytes) */
+    char *stream_name_u; /* MODULESTREAMNAMEUNICODE as UTF-8, NULL when absent */
+    char *name_u;        /* MODULENAMEUNICODE as UTF-8, NULL when absent */
     uint32_t text_offset;
     bool is_class; /* document/class module (MODULETYPE 0x0022) */
 } eg_vba_module;
@@ -75,6 +77,19 @@ enum {
  * variables) line by line; decoded strings are appended to out, one per line. Returns the
  * number of strings decoded. */
 size_t eg_vba_decode_strings(const char *src, size_t len, eg_buf *out);
+/* What the decoder may know beyond the module: the strings of the project's UserForm controls
+ * (lookup of "Form.Control.Prop", case-insensitive; NULL when unknown) and the source the user
+ * functions and assigned names are collected from (the whole project; NULL = the module). */
+typedef struct eg_vba_ctx {
+    const char *(*lookup)(void *ud, const char *key, size_t klen, size_t *vlen);
+    void *ud;
+    const char *defs;
+    size_t defs_len;
+} eg_vba_ctx;
+/* The same with that context; user functions whose body is a straight line of assignments are
+ * evaluated (bounded call depth and tokens), Split/Join, Mid/Left/Right, Trim, key-code and
+ * string constants are modelled, a name assigned nowhere is Empty. */
+size_t eg_vba_decode_strings_ctx(const char *src, size_t len, const eg_vba_ctx *ctx, eg_buf *out);
 
 /* Decodes XOR-encoded strings whose data (Array(...) of numbers, a hex or number-list string, or
  * a plain string) and key (a number or a key string) are both literals in the module and used by
