@@ -34,8 +34,7 @@ typedef struct cfb_ctx {
     bool objectpool;
     uint8_t *enc_info, *enc_pkg;
     size_t enc_info_len, enc_pkg_len;
-    /* an RC4-encrypted WordDocument and the heads of both table streams, decrypted after the walk
-     */
+    /* an RC4-encrypted WordDocument and the heads of both table streams, decrypted after the walk */
     uint8_t *word, *table[2];
     size_t word_len, table_len[2];
 } cfb_ctx;
@@ -102,16 +101,11 @@ static void handle_ole10native(cfb_ctx *c, const uint8_t *d, size_t len, const c
     char name[300];
     snprintf(name, sizeof name, "%.*s", (int)(ll > 250 ? 250 : ll), label);
     if (!data) {
-        eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s: unreadable Ole10Native",
-                        path);
+        eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s: unreadable Ole10Native", path);
         return;
     }
-    eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT,
-                    "%s: embedded file \"%s\" (%u bytes)", path, name, dl);
-    eg_child ch = {.name = ll ? name : "Ole10Native",
-                   .data = data,
-                   .size = dl,
-                   .detail = "Ole10Native payload"};
+    eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s: embedded file \"%s\" (%u bytes)", path, name, dl);
+    eg_child ch = {.name = ll ? name : "Ole10Native", .data = data, .size = dl, .detail = "Ole10Native payload"};
     eg_scan_add_child(c->s, c->obj, &ch, NULL);
 }
 
@@ -124,9 +118,7 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
     bool package = !strcasecmp(name, "Package");
     bool enc_info = depth == 0 && !strcasecmp(name, "EncryptionInfo");
     bool enc_pkg = depth == 0 && !strcasecmp(name, "EncryptedPackage");
-    int table = depth == 0 && !strcasecmp(name, "0Table")   ? 0
-                : depth == 0 && !strcasecmp(name, "1Table") ? 1
-                                                            : -1;
+    int table = depth == 0 && !strcasecmp(name, "0Table") ? 0 : depth == 0 && !strcasecmp(name, "1Table") ? 1 : -1;
     if (table >= 0 && !c->table[table]) {
         /* only the encryption header at its start is needed */
         read_stream_max(c, in, 64u << 10, &c->table[table], &c->table_len[table]);
@@ -142,11 +134,7 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
     if (st == EG_ELIMIT)
         eg_scan_finding(c->s, c->obj, EG_R_LIMIT_BYTES, "%s", path);
     if (wb) {
-        eg_child ch = {.name = path,
-                       .data = d,
-                       .size = len,
-                       .owned = true,
-                       .type = EG_T_BIFF8,
+        eg_child ch = {.name = path, .data = d, .size = len, .owned = true, .type = EG_T_BIFF8,
                        .detail = "Excel workbook stream"};
         eg_scan_add_child(c->s, c->obj, &ch, NULL);
         return;
@@ -160,11 +148,9 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
             return;
         }
         if (fl & 0x0100)
-            eg_scan_finding(
-                c->s, c->obj, EG_R_OFFICE_ENCRYPTED, "%s",
-                (fl & 0x8000)
-                    ? "Word binary encryption (XOR obfuscation, not decrypted)"
-                    : "Word binary RC4 encryption of an embedded document (not decrypted)");
+            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_ENCRYPTED, "%s",
+                            (fl & 0x8000) ? "Word binary encryption (XOR obfuscation, not decrypted)"
+                                          : "Word binary RC4 encryption of an embedded document (not decrypted)");
         eg_office_lure_findings(c->s, c->obj, d, len);
     } else if (ppt) {
         eg_office_lure_findings(c->s, c->obj, d, len);
@@ -173,10 +159,8 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
     } else if (native) {
         handle_ole10native(c, d, len, path);
     } else if (package) {
-        eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT,
-                        "%s: embedded package (%zu bytes)", path, len);
-        eg_child ch = {
-            .name = path, .data = d, .size = len, .owned = true, .detail = "embedded package"};
+        eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s: embedded package (%zu bytes)", path, len);
+        eg_child ch = {.name = path, .data = d, .size = len, .owned = true, .detail = "embedded package"};
         eg_scan_add_child(c->s, c->obj, &ch, NULL);
         return;
     } else if (enc_info) {
@@ -238,27 +222,21 @@ static void handle_encryption(cfb_ctx *c)
     uint8_t *out = NULL;
     size_t outlen = 0;
     eg_office_pw pw = {0};
-    eg_status st = eg_office_decrypt(c->s, c->obj, c->enc_info, c->enc_info_len, c->enc_pkg,
-                                     c->enc_pkg_len, &out, &outlen, &pw);
+    eg_status st = eg_office_decrypt(c->s, c->obj, c->enc_info, c->enc_info_len, c->enc_pkg, c->enc_pkg_len, &out,
+                                     &outlen, &pw);
     if (st == EG_OK) {
         if (pw.is_default)
             eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DEFAULT_PASSWORD, "VelvetSweatshop");
         else
-            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DECRYPTED, "password from %s",
-                            pw.origin ? pw.origin : "?");
+            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DECRYPTED, "password from %s", pw.origin ? pw.origin : "?");
         /* the decrypted package is the document itself: it keeps the file's name */
-        eg_child ch = {.name = c->obj->name ? c->obj->name : "EncryptedPackage",
-                       .data = out,
-                       .size = outlen,
-                       .owned = true,
-                       .flags = EG_OBJ_DECRYPTED,
-                       .password = pw.value,
-                       .password_origin = pw.origin,
+        eg_child ch = {.name = c->obj->name ? c->obj->name : "EncryptedPackage", .data = out, .size = outlen, .owned = true,
+                       .flags = EG_OBJ_DECRYPTED, .password = pw.value, .password_origin = pw.origin,
                        .detail = "decrypted Office package"};
         eg_scan_add_child(c->s, c->obj, &ch, NULL);
     } else {
         eg_scan_finding(c->s, c->obj, EG_R_OFFICE_ENCRYPTED, "EncryptionInfo/EncryptedPackage: %s",
-                        st == EG_EPASSWORD      ? "no candidate password opened it"
+                        st == EG_EPASSWORD ? "no candidate password opened it"
                         : st == EG_EUNSUPPORTED ? "unsupported encryption"
                                                 : eg_status_str(st));
     }

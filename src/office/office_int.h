@@ -50,13 +50,12 @@ eg_status eg_office_decrypt(eg_scan *s, const eg_object *obj, const uint8_t *inf
                             eg_office_pw *pw);
 /* The same with one given password, no scan (tests, fuzzing). */
 eg_status eg_office_decrypt_with(const uint8_t *info, size_t info_len, const uint8_t *pkg,
-                                 size_t pkg_len, const char *password, size_t max_out,
-                                 uint8_t **out, size_t *out_len);
+                                 size_t pkg_len, const char *password, size_t max_out, uint8_t **out,
+                                 size_t *out_len);
 
 /* Inflates a zlib stream at d into a malloc'd buffer of at most cap bytes (EG_ELIMIT keeps the
  * prefix; EG_EFORMAT for a broken stream or fewer than 8 bytes out). */
-eg_status eg_office_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **out,
-                            size_t *outlen);
+eg_status eg_office_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **out, size_t *outlen);
 
 /* PowerPoint 97-2003 (ppt.c): the ExOleObjStg records of a "PowerPoint Document" stream, and
  * which of them the VBAInfoAtom names (vba_off, SIZE_MAX when none). EG_ELIMIT past the record
@@ -74,8 +73,8 @@ typedef struct eg_ppt_objects {
 eg_status eg_office_ppt_find(const uint8_t *d, size_t len, eg_ppt_objects *o);
 /* The storage bytes of the ExOleObjStg record at off: in place, or inflated into *owned (malloc'd,
  * at most cap bytes) when the record is compressed. */
-eg_status eg_office_ppt_storage(const uint8_t *d, size_t len, size_t off, size_t cap,
-                                const uint8_t **stg, size_t *stg_len, uint8_t **owned);
+eg_status eg_office_ppt_storage(const uint8_t *d, size_t len, size_t off, size_t cap, const uint8_t **stg,
+                                size_t *stg_len, uint8_t **owned);
 /* The analyzer's part: every storage becomes a CFB child of obj (the VBA one named so). */
 void eg_office_ppt_objects(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len);
 
@@ -97,25 +96,20 @@ typedef struct eg_office_rc4_key {
 /* Parses an RC4 (version 1.1) or RC4 CryptoAPI (2.2/3.2/4.2) encryption header. */
 eg_status eg_office_rc4_parse(const uint8_t *hdr, size_t len, eg_office_rc4_hdr *h);
 /* Derives the key for password and checks it against the verifier: EG_EPASSWORD when wrong. */
-eg_status eg_office_rc4_derive(const eg_office_rc4_hdr *h, const char *password,
-                               eg_office_rc4_key *k);
+eg_status eg_office_rc4_derive(const eg_office_rc4_hdr *h, const char *password, eg_office_rc4_key *k);
 /* XORs the key stream (re-keyed every block_size bytes of offset) into d[from..len). */
-void eg_office_rc4_apply(const eg_office_rc4_key *k, size_t block_size, uint8_t *d, size_t len,
-                         size_t from);
+void eg_office_rc4_apply(const eg_office_rc4_key *k, size_t block_size, uint8_t *d, size_t len, size_t from);
 /* The FILEPASS record of a BIFF8 stream: its offset and the RC4 header it holds. EG_ENOTFOUND
  * without one, EG_EUNSUPPORTED for XOR obfuscation. */
-eg_status eg_office_xls_filepass(const uint8_t *wb, size_t len, size_t *rec_off,
-                                 const uint8_t **hdr, size_t *hdr_len);
+eg_status eg_office_xls_filepass(const uint8_t *wb, size_t len, size_t *rec_off, const uint8_t **hdr, size_t *hdr_len);
 /* Decrypts a whole BIFF8 stream with a verified key (*out malloc'd, len bytes, FILEPASS blanked
  * to record type 0), or with a password (EG_EPASSWORD when it is wrong). */
-eg_status eg_office_xls_decrypt_key(const uint8_t *wb, size_t len, const eg_office_rc4_key *k,
-                                    uint8_t **out);
-eg_status eg_office_xls_decrypt_with(const uint8_t *wb, size_t len, const char *password,
-                                     uint8_t **out);
+eg_status eg_office_xls_decrypt_key(const uint8_t *wb, size_t len, const eg_office_rc4_key *k, uint8_t **out);
+eg_status eg_office_xls_decrypt_with(const uint8_t *wb, size_t len, const char *password, uint8_t **out);
 /* Tries "VelvetSweatshop" then the mail's candidates (each counted against the password budget);
  * *k is the key that verified, *pw the password. EG_EPASSWORD when none did. */
-eg_status eg_office_rc4_find_key(eg_scan *s, const eg_object *obj, const eg_office_rc4_hdr *h,
-                                 eg_office_rc4_key *k, eg_office_pw *pw);
+eg_status eg_office_rc4_find_key(eg_scan *s, const eg_object *obj, const eg_office_rc4_hdr *h, eg_office_rc4_key *k,
+                                 eg_office_pw *pw);
 /* The BIFF8 analyzer's FILEPASS handling: tries the passwords, adds the decrypted stream as a
  * BIFF8 child with the findings, or records OFFICE.ENCRYPTED. */
 void eg_office_biff8_decrypt(eg_scan *s, const eg_object *obj);
