@@ -40,7 +40,7 @@ typedef struct strv {
 } strv;
 
 typedef struct var {
-    char name[64];
+    char name[160];
     strv v;
 } var;
 
@@ -55,8 +55,8 @@ typedef struct var {
 /* A user Function whose straight-line body can be evaluated: its parameters and where its body
  * lies in the definitions' source. */
 typedef struct func {
-    char name[64];
-    char params[MAX_PARAMS][64];
+    char name[160];
+    char params[MAX_PARAMS][160];
     int nparams;
     size_t body_off, body_len;
 } func;
@@ -287,6 +287,7 @@ static const char *str_const(const char *p, size_t n)
 }
 
 static bool parse_num(ev *e, double *out);
+static var *find_var(decoder *d, const char *p, size_t n);
 
 static bool parse_num_term(ev *e, double *out)
 {
@@ -309,6 +310,18 @@ static bool parse_num_term(ev *e, double *out)
     } else if (t->k == T_ID && key_const(t->p, t->n, out)) {
         e->i++;
         ok = true;
+    } else if (t->k == T_ID && !(e->i + 1 < e->n && op_is(&e->t[e->i + 1], '('))) {
+        /* a variable holding a number (a function's numeric parameter) */
+        var *v = find_var(e->d, t->p, t->n);
+        if (v && v->v.n && v->v.n < 18) {
+            char *end;
+            double x = strtod(v->v.p, &end);
+            if (end == v->v.p + v->v.n) {
+                *out = x;
+                e->i++;
+                ok = true;
+            }
+        }
     }
     e->depth--;
     return ok;
@@ -1050,6 +1063,10 @@ typedef struct scan_ctx {
     size_t n_chr, n_replace, n_concat;
     bool strrev, long_b64, long_hex, xor_chr;
     char ev_auto[200], ev_exec[200], ev_dl[200], ev_decl[200], ev_create[200], ev_obf[200];
+    /* call shapes judged once the whole module is seen */
+    bool showwindow, xml_load, xsl_transform;
+    unsigned inject; /* INJ_* seen in Declare lines */
+    char ev_create_call[200], ev_inject[200], ev_xsl[200], ev_progid[200];
 } scan_ctx;
 
 static bool line_declares_auto(const char *l, size_t n, char *name, size_t namesz)
@@ -1182,6 +1199,84 @@ static bool any_word(const lcline *L, const char *const *w, _Atomic uint32_t *ma
     return false;
 }
 
+enum { INJ_ALLOC = 1, INJ_WRITE = 2, INJ_RUN = 4 };
+
+/* Declared APIs (the name or the Alias string) that together run shellcode: memory allocated,
+ * code copied into it, and a thread or a callback that jumps to it. */
+static unsigned inject_kind(const lcline *L)
+{
+    static const char *const alloc[] = {"virtualalloc", "ntallocatevirtualmemory", "heapalloc", "heapcreate"};
+    static const char *const write[] = {"rtlmovememory", "writeprocessmemory", "copymemory", "ntwritevirtualmemory",
+                                        "rtlcopymemory"};
+    static const char *const run[] = {"createthread", "createremotethread", "enumdateformats", "enumsystemlocales",
+                                      "enumsystemcodepages", "enumtimeformats", "enumcalendarinfo", "callwindowproc",
+                                      "queueuserapc", "enumwindows", "enumchildwindows", "enumfontfamilies",
+                                      "ntcreatethreadex", "rtlcreateuserthread"};
+    unsigned k = 0;
+    for (size_t i = 0; i < sizeof alloc / sizeof *alloc; i++)
+        if (lc_find(L, alloc[i], strlen(alloc[i])))
+            k |= INJ_ALLOC;
+    for (size_t i = 0; i < sizeof write / sizeof *write; i++)
+        if (lc_find(L, write[i], strlen(write[i])))
+            k |= INJ_WRITE;
+    for (size_t i = 0; i < sizeof run / sizeof *run; i++)
+        if (lc_find(L, run[i], strlen(run[i])))
+            k |= INJ_RUN;
+    return k;
+}
+
+/* ".Create " / ".Create(" : the Create method of a Win32_Process object, whatever way its
+ * ProgID was built (not CreateObject, CreateTextFile ...). */
+static bool create_call(const lcline *L)
+{
+    for (const char *p = lc_find(L, ".create", 7); p; p = memmem(p + 1, (size_t)(L->s + L->n - p - 1), ".create", 7)) {
+        char nx = p + 7 < L->s + L->n ? p[7] : '\0';
+        if (nx == ' ' || nx == '(')
+            return true;
+    }
+    return false;
+}
+
+/* ".Run x, 0" / ".Run(x, vbHide)" / ".Run x, False": a command run with its window hidden. */
+static bool hidden_run(const lcline *L)
+{
+    const char *p = find_word_lc(L, "run");
+    if (!p || p == L->s || p[-1] != '.')
+        return false;
+    const char *comma = memchr(p, ',', (size_t)(L->s + L->n - p));
+    if (!comma)
+        return false;
+    comma++;
+    while (*comma == ' ')
+        comma++;
+    return (comma[0] == '0' && (comma[1] == '\0' || comma[1] == ',' || comma[1] == ')' || comma[1] == ' ')) ||
+           !strncmp(comma, "vbhide", 6) || !strncmp(comma, "false", 5);
+}
+
+/* CreateObject(Form.Control.Tag), GetObject(ActiveDocument.…): a ProgID read from a control or
+ * the document rather than written in the code. */
+static bool hidden_progid(const lcline *L)
+{
+    static const char *const calls[] = {"createobject(", "getobject("};
+    static const char *const props[] = {".tag", ".caption", ".value", ".text", ".controltiptext", ".groupname",
+                                        ".content", ".range", ".storyranges", ".paragraphs", ".cells", ".comments",
+                                        ".builtindocumentproperties", ".customdocumentproperties"};
+    for (size_t k = 0; k < 2; k++) {
+        const char *p = lc_find(L, calls[k], strlen(calls[k]));
+        if (!p)
+            continue;
+        p += strlen(calls[k]);
+        const char *e = memchr(p, ')', (size_t)(L->s + L->n - p));
+        size_t n = e ? (size_t)(e - p) : (size_t)(L->s + L->n - p);
+        if (memchr(p, '"', n))
+            continue;
+        for (size_t i = 0; i < sizeof props / sizeof *props; i++)
+            if (memmem(p, n, props[i], strlen(props[i])))
+                return true;
+    }
+    return false;
+}
+
 #define N_EXEC (sizeof EXEC_WORDS / sizeof *EXEC_WORDS)
 #define N_DOWNLOAD (sizeof DOWNLOAD_WORDS / sizeof *DOWNLOAD_WORDS)
 static _Atomic uint32_t exec_masks[N_EXEC], download_masks[N_DOWNLOAD];
@@ -1269,7 +1364,27 @@ static void analyze_cb(void *ud, const char *l, size_t n, size_t lineno, size_t 
     if (find_word_lc(&lc, "declare") && find_word_lc(&lc, "lib")) {
         c->flags |= EG_VBA_F_DECLARE;
         keep(c->ev_decl, sizeof c->ev_decl, lineno, l, n);
+        unsigned k = inject_kind(&lc);
+        if (k & ~c->inject)
+            keep(c->ev_inject, sizeof c->ev_inject, lineno, l, n);
+        c->inject |= k;
     }
+    if (find_word_lc(&lc, "showwindow"))
+        c->showwindow = true;
+    if (create_call(&lc))
+        keep(c->ev_create_call, sizeof c->ev_create_call, lineno, l, n);
+    if (hidden_run(&lc) || lc_find(&lc, ".shellexecute", 13)) {
+        c->flags |= EG_VBA_F_EXEC;
+        keep(c->ev_exec, sizeof c->ev_exec, lineno, l, n);
+    }
+    if (lc_find(&lc, ".load ", 6) || lc_find(&lc, ".load(", 6) || lc_find(&lc, ".loadxml", 8))
+        c->xml_load = true;
+    if (lc_find(&lc, ".transformnode", 14)) {
+        c->xsl_transform = true;
+        keep(c->ev_xsl, sizeof c->ev_xsl, lineno, l, n);
+    }
+    if (hidden_progid(&lc))
+        keep(c->ev_progid, sizeof c->ev_progid, lineno, l, n);
     if (find_word_lc(&lc, "createobject") || find_word_lc(&lc, "getobject")) {
         c->flags |= EG_VBA_F_CREATEOBJECT;
         keep(c->ev_create, sizeof c->ev_create, lineno, l, n);
@@ -1439,6 +1554,30 @@ eg_status eg_office_analyze_vba_source(eg_scan *s, const eg_object *obj)
             : c->xor_chr ? "yes"
                          : "no",
             c->ev_obf[0] ? "; " : "", c->ev_obf);
+    }
+    /* call shapes that execute whatever the decoded ProgID: Win32_Process.Create with a hidden
+     * window (ShowWindow set on the startup object), shellcode through declared APIs, XSL with
+     * script loaded and transformed */
+    if (c->ev_create_call[0] && c->showwindow) {
+        c->flags |= EG_VBA_F_EXEC;
+        if (!c->ev_exec[0] || strncmp(c->ev_exec, "line", 4))
+            snprintf(c->ev_exec, sizeof c->ev_exec, "%.150s (process started with ShowWindow set)", c->ev_create_call);
+    }
+    if ((c->inject & (INJ_ALLOC | INJ_WRITE | INJ_RUN)) == (INJ_ALLOC | INJ_WRITE | INJ_RUN)) {
+        c->flags |= EG_VBA_F_EXEC;
+        eg_scan_finding(s, obj, EG_R_VBA_INJECTION, "%s", c->ev_inject);
+        if (!c->ev_exec[0])
+            snprintf(c->ev_exec, sizeof c->ev_exec, "%s", c->ev_inject);
+    }
+    if (c->xsl_transform && c->xml_load) {
+        c->flags |= EG_VBA_F_EXEC;
+        eg_scan_finding(s, obj, EG_R_VBA_XSL_TRANSFORM, "%s", c->ev_xsl);
+        if (!c->ev_exec[0])
+            snprintf(c->ev_exec, sizeof c->ev_exec, "%s", c->ev_xsl);
+    }
+    if (c->ev_progid[0]) {
+        c->flags |= EG_VBA_F_OBFUSCATED | EG_VBA_F_CREATEOBJECT;
+        eg_scan_finding(s, obj, EG_R_VBA_HIDDEN_PROGID, "%s", c->ev_progid);
     }
     if (c->flags & EG_VBA_F_AUTOEXEC)
         eg_scan_finding(s, obj, EG_R_VBA_AUTOEXEC, "%s", c->ev_auto);
