@@ -71,7 +71,9 @@ enum {
     EG_VBA_F_DOWNLOAD = 1u << 2,
     EG_VBA_F_OBFUSCATED = 1u << 3,
     EG_VBA_F_DECLARE = 1u << 4,
-    EG_VBA_F_CREATEOBJECT = 1u << 5
+    EG_VBA_F_CREATEOBJECT = 1u << 5,
+    EG_VBA_F_CREATE_CALL = 1u << 6, /* .Create( on an object (Win32_Process.Create) */
+    EG_VBA_F_SHOWWINDOW = 1u << 7   /* a startup object's ShowWindow set */
 };
 /* Statically decodes string expressions (literals, Chr/ChrW, &, StrReverse, Replace, simple
  * variables) line by line; decoded strings are appended to out, one per line. Returns the

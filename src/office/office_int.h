@@ -138,7 +138,8 @@ const char *eg_office_vba_project_source(const eg_scan *s, uint32_t id, size_t *
 
 /* ---- UserForm streams (oform.c, MS-OFORMS) ---- */
 /* Called with each string property of each control: control name, property ("Tag",
- * "ControlTipText", "Value", "Caption", "GroupName") and its value in UTF-8. */
+ * "ControlTipText", "Value", "Caption", "GroupName") and its value in UTF-8; control NULL for a
+ * property of the form itself ("Zoom"). */
 typedef void (*eg_oform_cb)(void *ud, const char *control, const char *prop, const char *val,
                             size_t vlen);
 /* Reads the 'f' stream (and the 'o' stream when o != NULL). EG_EFORMAT when f is no FormControl;

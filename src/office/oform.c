@@ -238,6 +238,8 @@ eg_status eg_oform_parse(const uint8_t *f, size_t flen, const uint8_t *o, size_t
         boolprops = field(&r, base, 4);
     if (r.err || !eg_in_bounds(flen, data_start, cb_form))
         return EG_EFORMAT;
+    if (!(mask & (1u << 22)))
+        cb(ud, NULL, "Zoom", "100", 3); /* the default, which macros read as a number */
     r.pos = data_start + cb_form;
     /* StreamData: MouseIcon, Font, Picture */
     static const int sbits[] = {15, 20, 21};

@@ -257,6 +257,21 @@ static void strip_lib(const char **p, size_t *n)
     }
 }
 
+static bool is_name(const tok *t, const char *const *names, size_t n)
+{
+    const char *p = t->p;
+    size_t l = t->n;
+    strip_lib(&p, &l);
+    for (size_t k = 0; k < n; k++)
+        if (strlen(names[k]) == l && !strncasecmp(p, names[k], l))
+            return true;
+    return false;
+}
+
+#define IS(t, ...)                                                                                 \
+    is_name((t), (const char *const[]){__VA_ARGS__},                                               \
+            sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
 /* wdKeyA..Z, vbKeyA..Z, wdKey0..9, vbKey0..9: key codes that are character codes */
 static bool key_const(const char *p, size_t n, double *out)
 {
@@ -288,6 +303,7 @@ static const char *str_const(const char *p, size_t n)
 
 static bool parse_num(ev *e, double *out);
 static var *find_var(decoder *d, const char *p, size_t n);
+static bool expect(ev *e, char c);
 
 static bool parse_num_term(ev *e, double *out)
 {
@@ -311,17 +327,29 @@ static bool parse_num_term(ev *e, double *out)
         e->i++;
         ok = true;
     } else if (t->k == T_ID && !(e->i + 1 < e->n && op_is(&e->t[e->i + 1], '('))) {
-        /* a variable holding a number (a function's numeric parameter) */
+        /* a variable holding a number (a function's numeric parameter), a form's number */
         var *v = find_var(e->d, t->p, t->n);
-        if (v && v->v.n && v->v.n < 18) {
-            char *end;
-            double x = strtod(v->v.p, &end);
-            if (end == v->v.p + v->v.n) {
+        const char *vp = v ? v->v.p : NULL;
+        size_t vn = v ? v->v.n : 0;
+        const eg_vba_ctx *c = e->d->ctx;
+        if (!v && c && c->lookup && memchr(t->p, '.', t->n))
+            vp = c->lookup(c->ud, t->p, t->n, &vn);
+        if (vp && vn && vn < 18) {
+            char tmp[20], *end;
+            memcpy(tmp, vp, vn);
+            tmp[vn] = '\0';
+            double x = strtod(tmp, &end);
+            if (end == tmp + vn && x > -1e15 && x < 1e15) {
                 *out = x;
                 e->i++;
                 ok = true;
             }
         }
+    } else if (IS(t, "int", "fix", "clng", "cint") && e->i + 1 < e->n && op_is(&e->t[e->i + 1], '(')) {
+        e->i++;
+        ok = expect(e, '(') && parse_num(e, out) && expect(e, ')');
+        if (ok)
+            *out = (double)(long long)*out;
     }
     e->depth--;
     return ok;
@@ -434,21 +462,6 @@ static void replace_all(strv *s, const strv *from, const strv *to, strv *out)
 #define ARRAY_SEP '\x1F' /* elements of a Split() result, until Join() */
 
 static bool run_func(ev *e, const func *f, strv *args, int nargs, strv *out);
-
-static bool is_name(const tok *t, const char *const *names, size_t n)
-{
-    const char *p = t->p;
-    size_t l = t->n;
-    strip_lib(&p, &l);
-    for (size_t k = 0; k < n; k++)
-        if (strlen(names[k]) == l && !strncasecmp(p, names[k], l))
-            return true;
-    return false;
-}
-
-#define IS(t, ...)                                                                                 \
-    is_name((t), (const char *const[]){__VA_ARGS__},                                               \
-            sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 /* Form.Control.Prop (or Form.Control: its Value or Caption) from the project's UserForms. */
 static bool form_value(ev *e, const tok *t, strv *out)
@@ -1064,7 +1077,7 @@ typedef struct scan_ctx {
     bool strrev, long_b64, long_hex, xor_chr;
     char ev_auto[200], ev_exec[200], ev_dl[200], ev_decl[200], ev_create[200], ev_obf[200];
     /* call shapes judged once the whole module is seen */
-    bool showwindow, xml_load, xsl_transform;
+    bool xml_load, xsl_transform;
     unsigned inject; /* INJ_* seen in Declare lines */
     char ev_create_call[200], ev_inject[200], ev_xsl[200], ev_progid[200];
 } scan_ctx;
@@ -1229,9 +1242,15 @@ static unsigned inject_kind(const lcline *L)
  * ProgID was built (not CreateObject, CreateTextFile ...). */
 static bool create_call(const lcline *L)
 {
-    for (const char *p = lc_find(L, ".create", 7); p; p = memmem(p + 1, (size_t)(L->s + L->n - p - 1), ".create", 7)) {
-        char nx = p + 7 < L->s + L->n ? p[7] : '\0';
-        if (nx == ' ' || nx == '(')
+    const char *end = L->s + L->n;
+    for (const char *p = lc_find(L, "create", 6); p; p = memmem(p + 1, (size_t)(end - p - 1), "create", 6)) {
+        char nx = p + 6 < end ? p[6] : '\0';
+        if (nx != ' ' && nx != '(')
+            continue;
+        const char *q = p; /* ". Create(" after a line continuation */
+        while (q > L->s && q[-1] == ' ')
+            q--;
+        if (q > L->s && q[-1] == '.')
             return true;
     }
     return false;
@@ -1370,9 +1389,11 @@ static void analyze_cb(void *ud, const char *l, size_t n, size_t lineno, size_t 
         c->inject |= k;
     }
     if (find_word_lc(&lc, "showwindow"))
-        c->showwindow = true;
-    if (create_call(&lc))
+        c->flags |= EG_VBA_F_SHOWWINDOW;
+    if (create_call(&lc)) {
+        c->flags |= EG_VBA_F_CREATE_CALL;
         keep(c->ev_create_call, sizeof c->ev_create_call, lineno, l, n);
+    }
     if (hidden_run(&lc) || lc_find(&lc, ".shellexecute", 13)) {
         c->flags |= EG_VBA_F_EXEC;
         keep(c->ev_exec, sizeof c->ev_exec, lineno, l, n);
@@ -1512,6 +1533,7 @@ eg_status eg_office_analyze_vba_source(eg_scan *s, const eg_object *obj)
         return EG_ENOMEM;
     c->s = s;
     c->obj = obj;
+    uint32_t project = obj->parent >= 0 ? (uint32_t)obj->parent : obj->id;
     for_lines(src, len, analyze_cb, c);
     eg_scan_iocs_from_text(s, obj, src, len);
 
@@ -1523,7 +1545,6 @@ eg_status eg_office_analyze_vba_source(eg_scan *s, const eg_object *obj)
     size_t nxor = eg_vba_xor_decode(src, len, &dec, &keys);
     report_xor(c, (const char *)dec.data, dec.len, (const char *)keys.data, keys.len);
     eg_buf_free(&keys);
-    uint32_t project = obj->parent >= 0 ? (uint32_t)obj->parent : obj->id;
     size_t defs_len = 0;
     const char *defs = eg_office_vba_project_source(s, project, &defs_len);
     lookup_ud lu = {s, project};
@@ -1558,10 +1579,14 @@ eg_status eg_office_analyze_vba_source(eg_scan *s, const eg_object *obj)
     /* call shapes that execute whatever the decoded ProgID: Win32_Process.Create with a hidden
      * window (ShowWindow set on the startup object), shellcode through declared APIs, XSL with
      * script loaded and transformed */
-    if (c->ev_create_call[0] && c->showwindow) {
+    /* the Create call and the ShowWindow setting may sit in different modules */
+    unsigned seen = eg_office_project_flags(s, project, c->flags & (EG_VBA_F_CREATE_CALL | EG_VBA_F_SHOWWINDOW));
+    if ((seen & EG_VBA_F_CREATE_CALL) && (seen & EG_VBA_F_SHOWWINDOW) &&
+        (c->flags & (EG_VBA_F_CREATE_CALL | EG_VBA_F_SHOWWINDOW))) {
         c->flags |= EG_VBA_F_EXEC;
         if (!c->ev_exec[0] || strncmp(c->ev_exec, "line", 4))
-            snprintf(c->ev_exec, sizeof c->ev_exec, "%.150s (process started with ShowWindow set)", c->ev_create_call);
+            snprintf(c->ev_exec, sizeof c->ev_exec, "%.150s (process started with ShowWindow set)",
+                     c->ev_create_call[0] ? c->ev_create_call : "Create call in another module");
     }
     if ((c->inject & (INJ_ALLOC | INJ_WRITE | INJ_RUN)) == (INJ_ALLOC | INJ_WRITE | INJ_RUN)) {
         c->flags |= EG_VBA_F_EXEC;

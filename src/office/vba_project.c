@@ -439,7 +439,10 @@ static void form_prop(void *ud, const char *control, const char *prop, const cha
 {
     form_cb_ctx *f = ud;
     char key[400];
-    snprintf(key, sizeof key, "%.120s.%.120s.%.40s", f->form, control, prop);
+    if (control)
+        snprintf(key, sizeof key, "%.120s.%.120s.%.40s", f->form, control, prop);
+    else
+        snprintf(key, sizeof key, "%.120s.%.40s", f->form, prop);
     eg_office_vba_project_prop(f->s, f->project, key, val, vlen);
 }
 

@@ -176,7 +176,7 @@ static void collect(void *ud, const char *control, const char *prop, const char 
 {
     seen *s = ud;
     size_t l = strlen(s->all);
-    snprintf(s->all + l, sizeof s->all - l, "%s.%s=%.*s;", control, prop, (int)vlen, val);
+    snprintf(s->all + l, sizeof s->all - l, "%s.%s=%.*s;", control ? control : "Form", prop, (int)vlen, val);
 }
 
 static void test_oform_parse(void **state)
@@ -190,7 +190,7 @@ static void test_oform_parse(void **state)
     eg_fx_oform(ctl, 3, &f, &o);
     seen s = {{0}};
     assert_int_equal(eg_oform_parse(f.data, f.len, o.data, o.len, 1252, collect, &s), EG_OK);
-    assert_string_equal(s.all, "Abc.Tag=t1;Abc.ControlTipText=tip;Abc.Value=v1;Abc.Caption=c1;Abc.GroupName=g1;"
+    assert_string_equal(s.all, "Form.Zoom=100;Abc.Tag=t1;Abc.ControlTipText=tip;Abc.Value=v1;Abc.Caption=c1;Abc.GroupName=g1;"
                                "Lbl22.Tag=tag2;Lbl22.Caption=cap;Btn.Caption=press;");
     /* every truncation is read without harm */
     for (size_t n = 0; n < f.len; n++)
