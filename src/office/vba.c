@@ -798,8 +798,9 @@ static void call_line(void *ud, const char *line, size_t len, size_t lineno, siz
 static bool run_func(ev *e, const func *f, strv *args, int nargs, strv *out)
 {
     decoder *d = e->d;
-    if (d->call_depth >= MAX_CALL_DEPTH || !d->budget || !d->defs)
+    if (d->call_depth >= MAX_CALL_DEPTH || d->budget < 16 || !d->defs)
         return false;
+    d->budget -= 16; /* every call costs, even one with an empty body */
     frame *fr = calloc(1, sizeof *fr);
     tok *toks = malloc(MAX_TOKENS * sizeof *toks);
     if (!fr || !toks) {
