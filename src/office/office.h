@@ -79,14 +79,18 @@ enum {
  * variables) line by line; decoded strings are appended to out, one per line. Returns the
  * number of strings decoded. */
 size_t eg_vba_decode_strings(const char *src, size_t len, eg_buf *out);
+/* The user functions and the assigned names of a source (a whole project), collected once;
+ * src must outlive it. */
+typedef struct eg_vba_defs eg_vba_defs;
+eg_vba_defs *eg_vba_defs_build(const char *src, size_t len);
+void eg_vba_defs_free(eg_vba_defs *d);
 /* What the decoder may know beyond the module: the strings of the project's UserForm controls
- * (lookup of "Form.Control.Prop", case-insensitive; NULL when unknown) and the source the user
- * functions and assigned names are collected from (the whole project; NULL = the module). */
+ * (lookup of "Form.Control.Prop", case-insensitive; NULL when unknown) and the functions and
+ * assigned names of the whole project (NULL = collected from the module). */
 typedef struct eg_vba_ctx {
     const char *(*lookup)(void *ud, const char *key, size_t klen, size_t *vlen);
     void *ud;
-    const char *defs;
-    size_t defs_len;
+    const eg_vba_defs *defs;
 } eg_vba_ctx;
 /* The same with that context; user functions whose body is a straight line of assignments are
  * evaluated (bounded call depth and tokens), Split/Join, Mid/Left/Right, Trim, key-code and

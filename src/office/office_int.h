@@ -135,6 +135,9 @@ void eg_office_vba_project_prop(eg_scan *s, uint32_t id, const char *key, const 
 const char *eg_office_vba_project_lookup(const eg_scan *s, uint32_t id, const char *key,
                                          size_t klen, size_t *vlen);
 const char *eg_office_vba_project_source(const eg_scan *s, uint32_t id, size_t *len);
+/* The project's functions and assigned names for the decoder, built on first use and kept with
+ * the project (NULL when the project has no source kept). */
+const eg_vba_defs *eg_office_vba_project_defs(eg_scan *s, uint32_t id);
 
 /* ---- UserForm streams (oform.c, MS-OFORMS) ---- */
 /* Called with each string property of each control: control name, property ("Tag",

@@ -40,6 +40,7 @@ typedef struct strv {
 } strv;
 
 typedef struct var {
+    size_t nlen;
     char name[160];
     strv v;
 } var;
@@ -55,11 +56,24 @@ typedef struct var {
 /* A user Function whose straight-line body can be evaluated: its parameters and where its body
  * lies in the definitions' source. */
 typedef struct func {
+    size_t nlen;
     char name[160];
     char params[MAX_PARAMS][160];
     int nparams;
     size_t body_off, body_len;
 } func;
+
+/* What the pre-pass collects from the definitions' source, once per project. */
+struct eg_vba_defs {
+    const char *src; /* the source the functions and assignments were collected from */
+    size_t len;
+    func *funcs;
+    size_t nfuncs;
+    func *open; /* the function whose header the pre-pass saw last */
+    uint64_t assigned[NAMESET]; /* hashes of every name assigned, declared as parameter or procedure */
+    size_t nassigned;
+    tok *toks;
+};
 
 typedef struct frame {
     var vars[MAX_LOCALS];
@@ -75,14 +89,8 @@ typedef struct decoder {
     char *arena; /* unescaped string literals of the current line */
     tok toks[MAX_TOKENS];
     const eg_vba_ctx *ctx;
-    const char *defs; /* the source the functions and assignments were collected from */
-    size_t defs_len;
-    func *funcs;
-    size_t nfuncs;
-    func *open; /* the function whose header the pre-pass saw last */
-    uint64_t
-        assigned[NAMESET]; /* hashes of every name assigned, declared as parameter or procedure */
-    size_t nassigned;
+    const eg_vba_defs *df; /* functions and assigned names of the project (or the module) */
+    eg_vba_defs *own_df;   /* built here when the context brings none */
     frame *fr;
     int call_depth;
     size_t budget;
@@ -216,7 +224,7 @@ static uint64_t name_hash(const char *p, size_t n)
     return h ? h : 1;
 }
 
-static void nameset_add(decoder *d, const char *p, size_t n)
+static void nameset_add(eg_vba_defs *d, const char *p, size_t n)
 {
     if (d->nassigned >= NAMESET / 2)
         return; /* full: nothing more is taken for Empty (see is_assigned) */
@@ -232,7 +240,7 @@ static void nameset_add(decoder *d, const char *p, size_t n)
     }
 }
 
-static bool is_assigned(const decoder *d, const char *p, size_t n)
+static bool is_assigned(const eg_vba_defs *d, const char *p, size_t n)
 {
     if (d->nassigned >= NAMESET / 2)
         return true;
@@ -387,7 +395,7 @@ static bool expect(ev *e, char c)
 static var *find_in(var *v, size_t n, const char *p, size_t len)
 {
     for (size_t i = 0; i < n; i++)
-        if (strlen(v[i].name) == len && !strncasecmp(v[i].name, p, len))
+        if (v[i].nlen == len && !strncasecmp(v[i].name, p, len))
             return &v[i];
     return NULL;
 }
@@ -405,9 +413,9 @@ static const func *find_func(const decoder *d, const char *p, size_t n)
         n -= (size_t)(dot + 1 - p);
         p = dot + 1;
     }
-    for (size_t i = 0; i < d->nfuncs; i++)
-        if (strlen(d->funcs[i].name) == n && !strncasecmp(d->funcs[i].name, p, n))
-            return &d->funcs[i];
+    for (size_t i = 0; i < d->df->nfuncs; i++)
+        if (d->df->funcs[i].nlen == n && !strncasecmp(d->df->funcs[i].name, p, n))
+            return &d->df->funcs[i];
     return NULL;
 }
 
@@ -636,7 +644,7 @@ static bool parse_term(ev *e, strv *out)
                     free(a[k].p);
             } else if (!call && form_value(e, t, out)) {
                 ok = true;
-            } else if (!call && !v && !memchr(t->p, '.', t->n) && !is_assigned(e->d, t->p, t->n)) {
+            } else if (!call && !v && !memchr(t->p, '.', t->n) && !is_assigned(e->d->df, t->p, t->n)) {
                 ok = true; /* never assigned anywhere: Empty, "" in a concatenation */
             }
         }
@@ -687,6 +695,7 @@ static void set_var(decoder *d, const tok *name, strv *v)
         x = &tab[(*n)++];
         memcpy(x->name, name->p, name->n);
         x->name[name->n] = '\0';
+        x->nlen = name->n;
         x->v = (strv){0};
     } else {
         free(x->v.p);
@@ -798,7 +807,7 @@ static void call_line(void *ud, const char *line, size_t len, size_t lineno, siz
 static bool run_func(ev *e, const func *f, strv *args, int nargs, strv *out)
 {
     decoder *d = e->d;
-    if (d->call_depth >= MAX_CALL_DEPTH || d->budget < 16 || !d->defs)
+    if (d->call_depth >= MAX_CALL_DEPTH || d->budget < 16)
         return false;
     d->budget -= 16; /* every call costs, even one with an empty body */
     frame *fr = calloc(1, sizeof *fr);
@@ -811,6 +820,7 @@ static bool run_func(ev *e, const func *f, strv *args, int nargs, strv *out)
     fr->f = f;
     for (int k = 0; k < f->nparams && k < MAX_LOCALS; k++) {
         snprintf(fr->vars[k].name, sizeof fr->vars[k].name, "%s", f->params[k]);
+        fr->vars[k].nlen = strlen(fr->vars[k].name);
         if (k < nargs) {
             fr->vars[k].v = args[k];
             args[k] = (strv){0};
@@ -821,7 +831,7 @@ static bool run_func(ev *e, const func *f, strv *args, int nargs, strv *out)
     d->fr = fr;
     d->call_depth++;
     call_ctx cc = {d, toks, 0};
-    for_lines(d->defs + f->body_off, f->body_len, call_line, &cc);
+    for_lines(d->df->src + f->body_off, f->body_len, call_line, &cc);
     d->call_depth--;
     d->fr = saved;
     var *r = find_in(fr->vars, fr->n, f->name, strlen(f->name));
@@ -884,7 +894,7 @@ static bool skip_word(const tok *t, size_t n, size_t *i, const char *w)
     return false;
 }
 
-static void prepass_stmt(decoder *d, tok *t, size_t n, size_t line_off, size_t line_end)
+static void prepass_stmt(eg_vba_defs *d, tok *t, size_t n, size_t line_off, size_t line_end)
 {
     size_t i = 0;
     while (skip_word(t, n, &i, "public") || skip_word(t, n, &i, "private") ||
@@ -904,6 +914,7 @@ static void prepass_stmt(decoder *d, tok *t, size_t n, size_t line_off, size_t l
             f = &d->funcs[d->nfuncs];
             memset(f, 0, sizeof *f);
             memcpy(f->name, name->p, name->n);
+            f->nlen = name->n;
             f->body_off = line_end;
         }
         /* parameters: the first identifier of each comma-separated part */
@@ -941,21 +952,16 @@ static void prepass_stmt(decoder *d, tok *t, size_t n, size_t line_off, size_t l
         nameset_add(d, t[i].p, t[i].n);
 }
 
-typedef struct prepass_ctx {
-    decoder *d;
-    const char *base;
-} prepass_ctx;
-
 static void prepass_cb(void *ud, const char *line, size_t len, size_t lineno, size_t off)
 {
-    prepass_ctx *p = ud;
+    eg_vba_defs *d = ud;
     (void)lineno;
     char *arena = malloc(len + 1);
     if (!arena)
         return;
     /* where the next line starts: past this one's line break in the source */
-    const char *src = p->d->defs;
-    size_t end = off, total = p->d->defs_len;
+    const char *src = d->src;
+    size_t end = off, total = d->len;
     while (end < total && src[end] != '\n')
         end++;
     if (end < total)
@@ -967,8 +973,8 @@ static void prepass_cb(void *ud, const char *line, size_t len, size_t lineno, si
             in_str = !in_str;
         if (i < len && (in_str || line[i] != ':' || (i + 1 < len && line[i + 1] == '=')))
             continue;
-        size_t n = tokenize(line + a, i - a, p->d->toks, MAX_TOKENS, arena);
-        prepass_stmt(p->d, p->d->toks, n, off, end);
+        size_t n = tokenize(line + a, i - a, d->toks, MAX_TOKENS, arena);
+        prepass_stmt(d, d->toks, n, off, end);
         a = i + 1;
     }
     free(arena);
@@ -987,32 +993,56 @@ static void decode_cb(void *ud, const char *line, size_t len, size_t lineno, siz
     d->arena = NULL;
 }
 
+eg_vba_defs *eg_vba_defs_build(const char *src, size_t len)
+{
+    eg_vba_defs *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->funcs = calloc(MAX_FUNCS, sizeof *d->funcs);
+    d->toks = malloc(MAX_TOKENS * sizeof *d->toks);
+    if (!d->funcs || !d->toks) {
+        eg_vba_defs_free(d);
+        return NULL;
+    }
+    d->src = src;
+    d->len = len;
+    for_lines(src, len, prepass_cb, d);
+    for (size_t i = 0; i < d->nfuncs; i++)
+        if (d->funcs[i].body_len == 0)
+            d->funcs[i].body_off = len; /* no End Function: not evaluated */
+    free(d->toks);
+    d->toks = NULL;
+    return d;
+}
+
+void eg_vba_defs_free(eg_vba_defs *d)
+{
+    if (!d)
+        return;
+    free(d->funcs);
+    free(d->toks);
+    free(d);
+}
+
 size_t eg_vba_decode_strings_ctx(const char *src, size_t len, const eg_vba_ctx *ctx, eg_buf *out)
 {
     eg_buf_reserve(out, 1);
     decoder *d = calloc(1, sizeof *d);
     if (!d)
         return 0;
-    d->funcs = calloc(MAX_FUNCS, sizeof *d->funcs);
-    if (!d->funcs) {
+    d->out = out;
+    d->ctx = ctx;
+    d->df = ctx ? ctx->defs : NULL;
+    if (!d->df && !(d->df = d->own_df = eg_vba_defs_build(src, len))) {
         free(d);
         return 0;
     }
-    d->out = out;
-    d->ctx = ctx;
-    d->defs = ctx && ctx->defs ? ctx->defs : src;
-    d->defs_len = ctx && ctx->defs ? ctx->defs_len : len;
     d->budget = CALL_BUDGET;
-    prepass_ctx pp = {d, d->defs};
-    for_lines(d->defs, d->defs_len, prepass_cb, &pp);
-    for (size_t i = 0; i < d->nfuncs; i++)
-        if (d->funcs[i].body_len == 0)
-            d->funcs[i].body_off = d->defs_len; /* no End Function: not evaluated */
     for_lines(src, len, decode_cb, d);
     size_t n = d->count;
     for (size_t i = 0; i < d->nvars; i++)
         free(d->vars[i].v.p);
-    free(d->funcs);
+    eg_vba_defs_free(d->own_df);
     free(d);
     return n;
 }
@@ -1546,10 +1576,8 @@ eg_status eg_office_analyze_vba_source(eg_scan *s, const eg_object *obj)
     size_t nxor = eg_vba_xor_decode(src, len, &dec, &keys);
     report_xor(c, (const char *)dec.data, dec.len, (const char *)keys.data, keys.len);
     eg_buf_free(&keys);
-    size_t defs_len = 0;
-    const char *defs = eg_office_vba_project_source(s, project, &defs_len);
     lookup_ud lu = {s, project};
-    eg_vba_ctx vctx = {form_lookup, &lu, defs, defs_len};
+    eg_vba_ctx vctx = {form_lookup, &lu, eg_office_vba_project_defs(s, project)};
     size_t ndec = eg_vba_decode_strings_ctx(src, len, &vctx, &dec);
     decode_b64_literals(src, len, &dec);
     if (dec.len) {

@@ -33,6 +33,8 @@ typedef struct proj {
     uint32_t id;
     eg_buf src;   /* every module's source, one after the other */
     eg_buf props; /* "key\tvalue\n" per control property, key lower case */
+    eg_vba_defs *defs; /* built from src on first use (src is complete by then) */
+    bool defs_tried;
 } proj;
 
 typedef struct projects {
@@ -48,6 +50,7 @@ static void projects_free(void *v)
     for (size_t i = 0; i < ps->n; i++) {
         eg_buf_free(&ps->p[i].src);
         eg_buf_free(&ps->p[i].props);
+        eg_vba_defs_free(ps->p[i].defs);
     }
     free(ps->p);
     free(ps);
@@ -137,6 +140,18 @@ const char *eg_office_vba_project_source(const eg_scan *s, uint32_t id, size_t *
         return NULL;
     *len = p->src.len;
     return (const char *)p->src.data;
+}
+
+const eg_vba_defs *eg_office_vba_project_defs(eg_scan *s, uint32_t id)
+{
+    proj *p = project_get(s, id);
+    if (!p || !p->src.len)
+        return NULL;
+    if (!p->defs_tried) {
+        p->defs_tried = true;
+        p->defs = eg_vba_defs_build((const char *)p->src.data, p->src.len);
+    }
+    return p->defs;
 }
 
 /* ---------------- storage access ---------------- */
