@@ -312,6 +312,7 @@ static const char *str_const(const char *p, size_t n)
 static bool parse_num(ev *e, double *out);
 static var *find_var(decoder *d, const char *p, size_t n);
 static bool expect(ev *e, char c);
+static bool parse_expr(ev *e, strv *out);
 
 static bool parse_num_term(ev *e, double *out)
 {
@@ -353,6 +354,18 @@ static bool parse_num_term(ev *e, double *out)
                 ok = true;
             }
         }
+    } else if (IS(t, "len") && e->i + 1 < e->n && op_is(&e->t[e->i + 1], '(')) {
+        e->i++;
+        strv a = {0};
+        ok = expect(e, '(') && parse_expr(e, &a) && expect(e, ')');
+        if (ok) /* characters, not UTF-8 bytes */
+        {
+            size_t chars = 0;
+            for (size_t k = 0; k < a.n; k++)
+                chars += ((unsigned char)a.p[k] & 0xC0) != 0x80;
+            *out = (double)chars;
+        }
+        free(a.p);
     } else if (IS(t, "int", "fix", "clng", "cint") && e->i + 1 < e->n && op_is(&e->t[e->i + 1], '(')) {
         e->i++;
         ok = expect(e, '(') && parse_num(e, out) && expect(e, ')');
@@ -470,6 +483,37 @@ static void replace_all(strv *s, const strv *from, const strv *to, strv *out)
 #define ARRAY_SEP '\x1F' /* elements of a Split() result, until Join() */
 
 static bool run_func(ev *e, const func *f, strv *args, int nargs, strv *out);
+
+/* ActiveDocument.Content(.Text), .Range(.Text), .StoryRanges(1), .StoryRanges.Item(1): the
+ * document's main text when the analyzer could read it (a call's arguments are parsed and
+ * ignored). */
+static bool doc_text(ev *e, const tok *t, bool call, strv *out)
+{
+    static const char *const tails[] = {".content",         ".content.text",      ".range",
+                                        ".range.text",      ".storyranges",       ".storyranges.item",
+                                        ".content.formattedtext", ".range.formattedtext"};
+    const eg_vba_ctx *c = e->d->ctx;
+    if (!c || !c->lookup)
+        return false;
+    bool hit = false;
+    for (size_t k = 0; k < sizeof tails / sizeof *tails && !hit; k++) {
+        size_t l = strlen(tails[k]);
+        hit = t->n > l && !strncasecmp(t->p + t->n - l, tails[k], l);
+    }
+    size_t vl = 0;
+    const char *v = hit ? c->lookup(c->ud, "\001document", 9, &vl) : NULL;
+    if (!v)
+        return false;
+    if (call) {
+        double x;
+        if (!expect(e, '(') || !parse_num(e, &x) || !expect(e, ')'))
+            return false;
+        if (e->i < e->n && e->t[e->i].k == T_ID && tok_is(&e->t[e->i], ".text"))
+            e->i++;
+    }
+    e->interesting++;
+    return sv_append(out, v, vl);
+}
 
 /* Form.Control.Prop (or Form.Control: its Value or Caption) from the project's UserForms. */
 static bool form_value(ev *e, const tok *t, strv *out)
@@ -643,6 +687,8 @@ static bool parse_term(ev *e, strv *out)
                 for (int k = 0; k < MAX_PARAMS; k++)
                     free(a[k].p);
             } else if (!call && form_value(e, t, out)) {
+                ok = true;
+            } else if (!v && !f && doc_text(e, t, call, out)) {
                 ok = true;
             } else if (!call && !v && !memchr(t->p, '.', t->n) && !is_assigned(e->d->df, t->p, t->n)) {
                 ok = true; /* never assigned anywhere: Empty, "" in a concatenation */

@@ -506,6 +506,102 @@ static void read_forms(vctx *v, GsfInfile *parent, proj *pj)
     }
 }
 
+/* ---------------- the document's text ---------------- */
+
+#define MAX_DOC_TEXT (1u << 20)
+
+/* MS-DOC 2.4.1: the main story (the first ccpText characters) through the piece table (Clx) in
+ * the table stream. Encrypted documents are left alone. */
+static void word_text(const uint8_t *w, size_t wl, const uint8_t *t, size_t tl, eg_buf *out)
+{
+    if (wl < 34 || eg_rd16le(w) != 0xA5EC)
+        return;
+    uint16_t fl = eg_rd16le(w + 0x0A);
+    if (fl & 0x0100)
+        return;
+    eg_cur c = eg_cur_make(w, wl);
+    eg_cur_skip(&c, 32);
+    uint16_t csw = eg_cur_u16le(&c);
+    eg_cur_skip(&c, (size_t)csw * 2);
+    uint16_t cslw = eg_cur_u16le(&c);
+    size_t lw = c.off;
+    eg_cur_skip(&c, (size_t)cslw * 4);
+    uint16_t cb = eg_cur_u16le(&c);
+    size_t blob = c.off;
+    if (c.err || cslw < 4 || cb < 34 || !eg_in_bounds(wl, blob, 34 * 8))
+        return;
+    uint32_t ccp = eg_rd32le(w + lw + 12);
+    uint32_t fc_clx = eg_rd32le(w + blob + 33 * 8), lcb_clx = eg_rd32le(w + blob + 33 * 8 + 4);
+    if (!t || !eg_in_bounds(tl, fc_clx, lcb_clx))
+        return;
+    const uint8_t *x = t + fc_clx;
+    size_t i = 0, xl = lcb_clx;
+    while (i < xl && x[i] == 0x01) { /* Prc: grpprl skipped */
+        if (!eg_in_bounds(xl, i + 1, 2))
+            return;
+        i += 3 + eg_rd16le(x + i + 1);
+    }
+    if (i + 5 > xl || x[i] != 0x02)
+        return;
+    uint32_t lcb = eg_rd32le(x + i + 1);
+    const uint8_t *plc = x + i + 5;
+    if (lcb < 16 || !eg_in_bounds(xl, i + 5, lcb))
+        return;
+    size_t n = (lcb - 4) / 12;
+    const uint8_t *pcd = plc + (n + 1) * 4;
+    for (size_t k = 0; k < n && out->len < MAX_DOC_TEXT; k++) {
+        uint32_t cp0 = eg_rd32le(plc + k * 4), cp1 = eg_rd32le(plc + (k + 1) * 4);
+        if (cp0 >= ccp || cp1 <= cp0)
+            continue;
+        if (cp1 > ccp)
+            cp1 = ccp;
+        size_t chars = cp1 - cp0;
+        if (chars > MAX_DOC_TEXT)
+            chars = MAX_DOC_TEXT;
+        uint32_t fc = eg_rd32le(pcd + k * 8 + 2);
+        bool compressed = fc & 0x40000000u;
+        fc &= 0x3FFFFFFFu;
+        size_t at = compressed ? fc / 2 : fc, bytes = compressed ? chars : chars * 2;
+        if (!eg_in_bounds(wl, at, bytes))
+            continue;
+        size_t ul = 0;
+        char *u = eg_office_codepage_to_utf8(w + at, bytes, compressed ? 1252 : 1200, &ul);
+        if (u)
+            eg_buf_append(out, u, ul);
+        free(u);
+    }
+}
+
+/* The text of the .doc around the project, kept for ActiveDocument.Content and the like. */
+static void document_text(eg_scan *s, GsfInfile *parent, proj *pj)
+{
+    if (!parent || !pj)
+        return;
+    GsfInfile *root = gsf_input_container(GSF_INPUT(parent));
+    GsfInput *wi = root ? eg_office_child_ci(root, "WordDocument") : NULL;
+    if (!wi)
+        return;
+    uint8_t *w = NULL, *t = NULL;
+    size_t wl = 0, tl = 0;
+    read_all(s, wi, &w, &wl);
+    g_object_unref(wi);
+    if (w && wl >= 34) {
+        GsfInput *ti = eg_office_child_ci(root, (eg_rd16le(w + 0x0A) & 0x0200) ? "1Table" : "0Table");
+        if (ti) {
+            read_all(s, ti, &t, &tl);
+            g_object_unref(ti);
+        }
+        eg_buf text;
+        eg_office_buf_init(&text, MAX_DOC_TEXT + 4096);
+        word_text(w, wl, t, tl, &text);
+        if (text.len)
+            eg_office_vba_project_prop(s, pj->id, "\001document", (const char *)text.data, text.len);
+        eg_buf_free(&text);
+    }
+    free(w);
+    free(t);
+}
+
 void eg_office_vba_storage(eg_scan *s, const eg_object *obj, GsfInfile *vba, GsfInfile *parent,
                            const char *path)
 {
@@ -561,6 +657,7 @@ void eg_office_vba_storage(eg_scan *s, const eg_object *obj, GsfInfile *vba, Gsf
         v->nstreams = MAX_STREAMS;
     proj *pj = project_make(s, obj->id);
     read_forms(v, parent, pj);
+    document_text(s, parent, pj);
     for (size_t i = 0; i < dir->n_modules && !eg_scan_timed_out(s, obj); i++)
         vba_module(v, &dir->modules[i], path, pj);
     free(v);

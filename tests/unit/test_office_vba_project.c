@@ -248,6 +248,32 @@ static void test_decoder_functions(void **state)
     eg_buf_free(&out);
 }
 
+/* the command hidden in the document's own text, read through StoryRanges and cut with Mid */
+static void test_document_text(void **state)
+{
+    (void)state;
+    eg_buf w, t;
+    eg_buf_init(&w, 0);
+    eg_buf_init(&t, 0);
+    eg_fx_word_text("junkcmd /c echo text-held command\r", &w, &t);
+    eg_fx_stream extra[] = {{"/WordDocument", w.data, w.len}, {"/1Table", t.data, t.len}};
+    eg_fx_module m[] = {{"ThisDocument",
+                         "Attribute VB_Name = \"ThisDocument\"\r\n"
+                         "Sub Document_Open()\r\n"
+                         "  s = ThisDocument.StoryRanges.Item(4 / 4)\r\n"
+                         "  c = Mid(s, 5, Len(s) - 5)\r\n"
+                         "  p = ActiveDocument.Content.Text\r\n"
+                         "End Sub\r\n",
+                         true, NULL}};
+    eg_report *r = scan_ex(m, 1, 1252, extra, 2, EG_FX_VBA_DOC, "d.doc");
+    const char *dec = eg_fx_captured(EG_T_TEXT);
+    assert_non_null(dec);
+    assert_non_null(strstr(dec, "\ncmd /c echo text-held command\n"));
+    eg_report_free(r);
+    eg_buf_free(&w);
+    eg_buf_free(&t);
+}
+
 static void test_stomping_control_name(void **state)
 {
     (void)state;
@@ -321,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_case_insensitive),    cmocka_unit_test(test_userform_strings),
         cmocka_unit_test(test_oform_parse),         cmocka_unit_test(test_decoder_functions),
         cmocka_unit_test(test_stomping_control_name), cmocka_unit_test(test_call_shapes),
+        cmocka_unit_test(test_document_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
