@@ -272,18 +272,43 @@ typedef struct vctx {
     const eg_vba_dir *dir;
     int nstreams;
     bool claimed[MAX_STREAMS];
+    char *fold[MAX_STREAMS];   /* case-folded stream names, made on first use */
+    bool probed[MAX_STREAMS];  /* read once for the fallback search ... */
+    char *vbname[MAX_STREAMS]; /* ... and the VB_Name its source gives (UTF-8; "" none; NULL no source) */
 } vctx;
+
+static void vctx_free(vctx *v)
+{
+    for (int i = 0; i < v->nstreams; i++) {
+        g_free(v->fold[i]);
+        free(v->vbname[i]);
+    }
+    free(v);
+}
+
+static char *fold_name(const char *n)
+{
+    if (!g_utf8_validate(n, -1, NULL))
+        return g_ascii_strdown(n, -1);
+    return g_utf8_casefold(n, -1);
+}
 
 static int index_of(vctx *v, const char *name)
 {
     if (!name || !*name)
         return -1;
-    for (int i = 0; i < v->nstreams; i++) {
-        const char *cn = gsf_infile_name_by_index(v->vba, i);
-        if (cn && eg_office_name_eq(cn, name))
-            return i;
+    char *want = fold_name(name);
+    int found = -1;
+    for (int i = 0; want && i < v->nstreams && found < 0; i++) {
+        if (!v->fold[i]) {
+            const char *cn = gsf_infile_name_by_index(v->vba, i);
+            v->fold[i] = fold_name(cn ? cn : "");
+        }
+        if (v->fold[i] && !strcmp(v->fold[i], want))
+            found = i;
     }
-    return -1;
+    g_free(want);
+    return found;
 }
 
 static bool reserved_stream(const char *n)
@@ -304,8 +329,43 @@ static size_t find_container(const uint8_t *d, size_t len, uint32_t off)
     return SIZE_MAX;
 }
 
-/* The index of the module's stream: by each name in turn, then the only unclaimed stream whose
- * source names this module (Attribute VB_Name), else an unclaimed one holding any source. */
+/* Reads stream i once: does it hold a source, and which module does it name? */
+static void probe(vctx *v, int i)
+{
+    if (v->probed[i])
+        return;
+    v->probed[i] = true;
+    GsfInput *in = gsf_infile_child_by_index(v->vba, i);
+    if (!in)
+        return;
+    uint8_t *d;
+    size_t len;
+    read_all(v->s, in, &d, &len);
+    g_object_unref(in);
+    if (!d)
+        return;
+    size_t at = find_container(d, len, UINT32_MAX);
+    if (at != SIZE_MAX) {
+        eg_buf b;
+        eg_office_buf_init(&b, 4096);
+        eg_ovba_decompress(d + at, len - at, &b);
+        const char *k = b.len ? eg_memmem_ci((const char *)b.data, b.len, "Attribute VB_Name = \"", 21) : NULL;
+        if (k) {
+            const char *q = k + 21, *e = memchr(q, '"', (size_t)((const char *)b.data + b.len - q));
+            size_t ul = 0;
+            v->vbname[i] = e ? eg_office_codepage_to_utf8((const uint8_t *)q, (size_t)(e - q), v->dir->codepage, &ul)
+                             : NULL;
+        }
+        if (!v->vbname[i] && b.len)
+            v->vbname[i] = eg_strndup("", 0);
+        eg_buf_free(&b);
+    }
+    free(d);
+}
+
+/* The index of the module's stream: by each name in turn, then the unclaimed stream whose source
+ * names this module (Attribute VB_Name), else the first unclaimed one holding any source. Each
+ * stream is read at most once for this, whatever the number of modules. */
 static int find_module_stream(vctx *v, const eg_vba_module *m, const char *name_utf8,
                               const char *stream_utf8)
 {
@@ -321,35 +381,13 @@ static int find_module_stream(vctx *v, const eg_vba_module *m, const char *name_
         const char *cn = gsf_infile_name_by_index(v->vba, i);
         if (v->claimed[i] || !cn || reserved_stream(cn))
             continue;
-        GsfInput *in = gsf_infile_child_by_index(v->vba, i);
-        if (!in)
+        probe(v, i);
+        if (!v->vbname[i])
             continue;
-        uint8_t *d;
-        size_t len;
-        read_all(v->s, in, &d, &len);
-        g_object_unref(in);
-        if (!d)
-            continue;
-        size_t at = find_container(d, len, m->text_offset);
-        bool match = false;
-        if (at != SIZE_MAX) {
-            eg_buf b;
-            eg_office_buf_init(&b, 4096);
-            eg_ovba_decompress(d + at, len - at, &b);
-            if (any < 0 && b.len)
-                any = i;
-            char want[300];
-            snprintf(want, sizeof want, "Attribute VB_Name = \"%.250s\"",
-                     name_utf8 ? name_utf8 : m->name);
-            match = b.data && eg_memmem_ci((const char *)b.data, b.len, want, strlen(want));
-            if (!match && m->name_u) {
-                snprintf(want, sizeof want, "Attribute VB_Name = \"%.250s\"", m->name_u);
-                match = b.data && eg_memmem_ci((const char *)b.data, b.len, want, strlen(want));
-            }
-            eg_buf_free(&b);
-        }
-        free(d);
-        if (match)
+        if (any < 0)
+            any = i;
+        if ((name_utf8 && eg_office_name_eq(v->vbname[i], name_utf8)) ||
+            (m->name_u && eg_office_name_eq(v->vbname[i], m->name_u)))
             return i;
     }
     return any;
@@ -660,6 +698,6 @@ void eg_office_vba_storage(eg_scan *s, const eg_object *obj, GsfInfile *vba, Gsf
     document_text(s, parent, pj);
     for (size_t i = 0; i < dir->n_modules && !eg_scan_timed_out(s, obj); i++)
         vba_module(v, &dir->modules[i], path, pj);
-    free(v);
+    vctx_free(v);
     eg_vba_dir_free(dir);
 }
