@@ -1157,6 +1157,8 @@ typedef struct scan_ctx {
     bool xml_load, xsl_transform;
     unsigned inject; /* INJ_* seen in Declare lines */
     char ev_create_call[200], ev_inject[200], ev_xsl[200], ev_progid[200];
+    char hidden[32][64]; /* variables set to 0 / vbHide / False */
+    size_t nhidden;
 } scan_ctx;
 
 static bool line_declares_auto(const char *l, size_t n, char *name, size_t namesz)
@@ -1334,7 +1336,15 @@ static bool create_call(const lcline *L)
 }
 
 /* ".Run x, 0" / ".Run(x, vbHide)" / ".Run x, False": a command run with its window hidden. */
-static bool hidden_run(const lcline *L)
+static bool hidden_value(const char *v)
+{
+    return (v[0] == '0' && (v[1] == '\0' || v[1] == ',' || v[1] == ')' || v[1] == ' ')) ||
+           !strncmp(v, "vbhide", 6) || !strncmp(v, "false", 5);
+}
+
+/* ".Run x, 0" / ".Run(x, vbHide)" / ".Run x, False", or a variable the module set to one of
+ * those (hidden: its names, lower case, one per NUL-terminated slot). */
+static bool hidden_run(const lcline *L, const char (*hidden)[64], size_t nhidden)
 {
     const char *p = find_word_lc(L, "run");
     if (!p || p == L->s || p[-1] != '.')
@@ -1345,8 +1355,40 @@ static bool hidden_run(const lcline *L)
     comma++;
     while (*comma == ' ')
         comma++;
-    return (comma[0] == '0' && (comma[1] == '\0' || comma[1] == ',' || comma[1] == ')' || comma[1] == ' ')) ||
-           !strncmp(comma, "vbhide", 6) || !strncmp(comma, "false", 5);
+    if (hidden_value(comma))
+        return true;
+    size_t n = 0;
+    while (isalnum((unsigned char)comma[n]) || comma[n] == '_')
+        n++;
+    for (size_t i = 0; n && i < nhidden; i++)
+        if (strlen(hidden[i]) == n && !memcmp(hidden[i], comma, n))
+            return true;
+    return false;
+}
+
+/* "name = 0" (or vbHide, False): remembered for the window style of a later .Run */
+static void note_hidden(scan_ctx *c, const lcline *L)
+{
+    const char *s = L->s, *e = s + L->n;
+    size_t n = 0;
+    while (s + n < e && (isalnum((unsigned char)s[n]) || s[n] == '_'))
+        n++;
+    const char *q = s + n;
+    while (q < e && *q == ' ')
+        q++;
+    if (!n || n >= 64 || q >= e || *q != '=' || c->nhidden >= 32)
+        return;
+    q++;
+    while (q < e && *q == ' ')
+        q++;
+    const char *t = e;
+    while (t > q && t[-1] == ' ')
+        t--;
+    if (t - q == 1 ? *q == '0' : ((t - q == 6 && !strncmp(q, "vbhide", 6)) || (t - q == 5 && !strncmp(q, "false", 5)))) {
+        memcpy(c->hidden[c->nhidden], s, n);
+        c->hidden[c->nhidden][n] = '\0';
+        c->nhidden++;
+    }
 }
 
 /* CreateObject(Form.Control.Tag), GetObject(ActiveDocument.…): a ProgID read from a control or
@@ -1471,7 +1513,8 @@ static void analyze_cb(void *ud, const char *l, size_t n, size_t lineno, size_t 
         c->flags |= EG_VBA_F_CREATE_CALL;
         keep(c->ev_create_call, sizeof c->ev_create_call, lineno, l, n);
     }
-    if (hidden_run(&lc) || lc_find(&lc, ".shellexecute", 13)) {
+    note_hidden(c, &lc);
+    if (hidden_run(&lc, c->hidden, c->nhidden) || lc_find(&lc, ".shellexecute", 13)) {
         c->flags |= EG_VBA_F_EXEC;
         keep(c->ev_exec, sizeof c->ev_exec, lineno, l, n);
     }

@@ -310,6 +310,8 @@ static void test_call_shapes(void **state)
          "Do While p.Create(cmdline, Null, st, pid)\r\nLoop\r\nEnd Sub\r\n",
          "VBA.AUTOEXEC_EXECUTION"},
         {"Sub AutoOpen()\r\nCreateObject(Fetch()).Run cmdline, vbHide\r\nEnd Sub\r\n", "VBA.AUTOEXEC_EXECUTION"},
+        {"Sub AutoOpen()\r\nStyle_1 = 0\r\nSet o = CreateObject(Fetch())\r\no.Run cmdline, Style_1\r\nEnd Sub\r\n",
+         "VBA.AUTOEXEC_EXECUTION"},
         {"Private Declare PtrSafe Function Va Lib \"kernel32\" Alias \"VirtualAlloc\" (ByVal a As LongPtr, ByVal b As "
          "Long, ByVal c As Long, ByVal d As Long) As LongPtr\r\n"
          "Private Declare PtrSafe Function Mv Lib \"kernel32\" Alias \"RtlMoveMemory\" (ByVal a As LongPtr, ByRef b As "
