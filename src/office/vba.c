@@ -1514,9 +1514,16 @@ static void analyze_cb(void *ud, const char *l, size_t n, size_t lineno, size_t 
         keep(c->ev_create_call, sizeof c->ev_create_call, lineno, l, n);
     }
     note_hidden(c, &lc);
-    if (hidden_run(&lc, c->hidden, c->nhidden) || lc_find(&lc, ".shellexecute", 13)) {
+    if (hidden_run(&lc, c->hidden, c->nhidden) || lc_find(&lc, ".shellexecute", 13) || lc_find(&lc, ".exec(", 6) ||
+        lc_find(&lc, ".exec ", 6)) {
         c->flags |= EG_VBA_F_EXEC;
         keep(c->ev_exec, sizeof c->ev_exec, lineno, l, n);
+    }
+    /* an HTTP request by call shape, whatever object it was made on */
+    if ((lc_find(&lc, ".open \"get\"", 11) || lc_find(&lc, ".open(\"get\"", 11) || lc_find(&lc, ".responsebody", 13)) &&
+        !(c->flags & EG_VBA_F_DOWNLOAD)) {
+        c->flags |= EG_VBA_F_DOWNLOAD;
+        keep(c->ev_dl, sizeof c->ev_dl, lineno, l, n);
     }
     if (lc_find(&lc, ".load ", 6) || lc_find(&lc, ".load(", 6) || lc_find(&lc, ".loadxml", 8))
         c->xml_load = true;

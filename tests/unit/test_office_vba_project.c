@@ -310,6 +310,11 @@ static void test_call_shapes(void **state)
          "Do While p.Create(cmdline, Null, st, pid)\r\nLoop\r\nEnd Sub\r\n",
          "VBA.AUTOEXEC_EXECUTION"},
         {"Sub AutoOpen()\r\nCreateObject(Fetch()).Run cmdline, vbHide\r\nEnd Sub\r\n", "VBA.AUTOEXEC_EXECUTION"},
+        {"Sub AutoOpen()\r\nSet o = CreateObject(Fetch())\r\nSet x = o.Exec(cmdline)\r\nEnd Sub\r\n",
+         "VBA.AUTOEXEC_EXECUTION"},
+        {"Sub AutoOpen()\r\nSet h = CreateObject(Fetch())\r\nh.Open \"GET\", u, False\r\nh.Send\r\n"
+         "b = h.responseBody\r\nEnd Sub\r\n",
+         "VBA.DOWNLOAD"},
         {"Sub AutoOpen()\r\nStyle_1 = 0\r\nSet o = CreateObject(Fetch())\r\no.Run cmdline, Style_1\r\nEnd Sub\r\n",
          "VBA.AUTOEXEC_EXECUTION"},
         {"Private Declare PtrSafe Function Va Lib \"kernel32\" Alias \"VirtualAlloc\" (ByVal a As LongPtr, ByVal b As "
