@@ -50,7 +50,7 @@ typedef struct var {
 #define MAX_LOCALS 32
 #define MAX_CALL_DEPTH 3
 #define MAX_BODY 256       /* statements of a function body that is evaluated */
-#define CALL_BUDGET 400000 /* tokens evaluated inside user functions, per module */
+#define CALL_BUDGET 100000 /* tokens evaluated inside user functions, per module */
 #define NAMESET 8192
 
 /* A user Function whose straight-line body can be evaluated: its parameters and where its body
@@ -91,6 +91,8 @@ typedef struct decoder {
     const eg_vba_ctx *ctx;
     const eg_vba_defs *df; /* functions and assigned names of the project (or the module) */
     eg_vba_defs *own_df;   /* built here when the context brings none */
+    frame frames[MAX_CALL_DEPTH];
+    tok *call_toks[MAX_CALL_DEPTH];
     frame *fr;
     int call_depth;
     size_t budget;
@@ -254,6 +256,8 @@ static bool is_assigned(const eg_vba_defs *d, const char *p, size_t n)
 /* "VBA.ChrW", "Strings.Replace": the library prefix is dropped */
 static void strip_lib(const char **p, size_t *n)
 {
+    if (*n < 5 || !memchr(*p, '.', *n))
+        return; /* the common case: no library prefix */
     static const char *const libs[] = {"vba.",        "strings.",          "interaction.",
                                        "conversion.", "keycodeconstants.", "constants."};
     for (size_t k = 0; k < sizeof libs / sizeof *libs; k++) {
@@ -270,8 +274,11 @@ static bool is_name(const tok *t, const char *const *names, size_t n)
     const char *p = t->p;
     size_t l = t->n;
     strip_lib(&p, &l);
-    for (size_t k = 0; k < n; k++)
-        if (strlen(names[k]) == l && !strncasecmp(p, names[k], l))
+    if (!l || l > 16)
+        return false; /* no built-in name is longer */
+    char c0 = (char)tolower((unsigned char)p[0]);
+    for (size_t k = 0; k < n; k++) /* names are lower case */
+        if (names[k][0] == c0 && strlen(names[k]) == l && !strncasecmp(p, names[k], l))
             return true;
     return false;
 }
@@ -856,13 +863,13 @@ static bool run_func(ev *e, const func *f, strv *args, int nargs, strv *out)
     if (d->call_depth >= MAX_CALL_DEPTH || d->budget < 16)
         return false;
     d->budget -= 16; /* every call costs, even one with an empty body */
-    frame *fr = calloc(1, sizeof *fr);
-    tok *toks = malloc(MAX_TOKENS * sizeof *toks);
-    if (!fr || !toks) {
-        free(fr);
-        free(toks);
+    /* one frame and one token array per call depth, made once per module */
+    int lvl = d->call_depth;
+    if (!d->call_toks[lvl] && !(d->call_toks[lvl] = malloc(MAX_TOKENS * sizeof(tok))))
         return false;
-    }
+    tok *toks = d->call_toks[lvl];
+    frame *fr = &d->frames[lvl];
+    fr->n = 0;
     fr->f = f;
     for (int k = 0; k < f->nparams && k < MAX_LOCALS; k++) {
         snprintf(fr->vars[k].name, sizeof fr->vars[k].name, "%s", f->params[k]);
@@ -884,10 +891,11 @@ static bool run_func(ev *e, const func *f, strv *args, int nargs, strv *out)
     bool ok = r != NULL;
     if (ok)
         ok = sv_append(out, r->v.p ? r->v.p : "", r->v.n);
-    for (size_t k = 0; k < fr->n; k++)
+    for (size_t k = 0; k < fr->n; k++) {
         free(fr->vars[k].v.p);
-    free(fr);
-    free(toks);
+        fr->vars[k].v = (strv){0};
+    }
+    fr->n = 0;
     if (ok)
         e->interesting++;
     return ok;
@@ -1088,6 +1096,8 @@ size_t eg_vba_decode_strings_ctx(const char *src, size_t len, const eg_vba_ctx *
     size_t n = d->count;
     for (size_t i = 0; i < d->nvars; i++)
         free(d->vars[i].v.p);
+    for (int i = 0; i < MAX_CALL_DEPTH; i++)
+        free(d->call_toks[i]);
     eg_vba_defs_free(d->own_df);
     free(d);
     return n;
