@@ -70,7 +70,8 @@ struct eg_vba_defs {
     func *funcs;
     size_t nfuncs;
     func *open; /* the function whose header the pre-pass saw last */
-    uint64_t assigned[NAMESET]; /* hashes of every name assigned, declared as parameter or procedure */
+    uint64_t
+        assigned[NAMESET]; /* hashes of every name assigned, declared as parameter or procedure */
     size_t nassigned;
     tok *toks;
 };
@@ -373,7 +374,8 @@ static bool parse_num_term(ev *e, double *out)
             *out = (double)chars;
         }
         free(a.p);
-    } else if (IS(t, "int", "fix", "clng", "cint") && e->i + 1 < e->n && op_is(&e->t[e->i + 1], '(')) {
+    } else if (IS(t, "int", "fix", "clng", "cint") && e->i + 1 < e->n &&
+               op_is(&e->t[e->i + 1], '(')) {
         e->i++;
         ok = expect(e, '(') && parse_num(e, out) && expect(e, ')');
         if (ok)
@@ -496,9 +498,14 @@ static bool run_func(ev *e, const func *f, strv *args, int nargs, strv *out);
  * ignored). */
 static bool doc_text(ev *e, const tok *t, bool call, strv *out)
 {
-    static const char *const tails[] = {".content",         ".content.text",      ".range",
-                                        ".range.text",      ".storyranges",       ".storyranges.item",
-                                        ".content.formattedtext", ".range.formattedtext"};
+    static const char *const tails[] = {".content",
+                                        ".content.text",
+                                        ".range",
+                                        ".range.text",
+                                        ".storyranges",
+                                        ".storyranges.item",
+                                        ".content.formattedtext",
+                                        ".range.formattedtext"};
     const eg_vba_ctx *c = e->d->ctx;
     if (!c || !c->lookup)
         return false;
@@ -697,7 +704,8 @@ static bool parse_term(ev *e, strv *out)
                 ok = true;
             } else if (!v && !f && doc_text(e, t, call, out)) {
                 ok = true;
-            } else if (!call && !v && !memchr(t->p, '.', t->n) && !is_assigned(e->d->df, t->p, t->n)) {
+            } else if (!call && !v && !memchr(t->p, '.', t->n) &&
+                       !is_assigned(e->d->df, t->p, t->n)) {
                 ok = true; /* never assigned anywhere: Empty, "" in a concatenation */
             }
         }
@@ -1307,13 +1315,15 @@ enum { INJ_ALLOC = 1, INJ_WRITE = 2, INJ_RUN = 4 };
  * code copied into it, and a thread or a callback that jumps to it. */
 static unsigned inject_kind(const lcline *L)
 {
-    static const char *const alloc[] = {"virtualalloc", "ntallocatevirtualmemory", "heapalloc", "heapcreate"};
-    static const char *const write[] = {"rtlmovememory", "writeprocessmemory", "copymemory", "ntwritevirtualmemory",
-                                        "rtlcopymemory"};
-    static const char *const run[] = {"createthread", "createremotethread", "enumdateformats", "enumsystemlocales",
-                                      "enumsystemcodepages", "enumtimeformats", "enumcalendarinfo", "callwindowproc",
-                                      "queueuserapc", "enumwindows", "enumchildwindows", "enumfontfamilies",
-                                      "ntcreatethreadex", "rtlcreateuserthread"};
+    static const char *const alloc[] = {"virtualalloc", "ntallocatevirtualmemory", "heapalloc",
+                                        "heapcreate"};
+    static const char *const write[] = {"rtlmovememory", "writeprocessmemory", "copymemory",
+                                        "ntwritevirtualmemory", "rtlcopymemory"};
+    static const char *const run[] = {
+        "createthread",        "createremotethread", "enumdateformats",  "enumsystemlocales",
+        "enumsystemcodepages", "enumtimeformats",    "enumcalendarinfo", "callwindowproc",
+        "queueuserapc",        "enumwindows",        "enumchildwindows", "enumfontfamilies",
+        "ntcreatethreadex",    "rtlcreateuserthread"};
     unsigned k = 0;
     for (size_t i = 0; i < sizeof alloc / sizeof *alloc; i++)
         if (lc_find(L, alloc[i], strlen(alloc[i])))
@@ -1332,7 +1342,8 @@ static unsigned inject_kind(const lcline *L)
 static bool create_call(const lcline *L)
 {
     const char *end = L->s + L->n;
-    for (const char *p = lc_find(L, "create", 6); p; p = memmem(p + 1, (size_t)(end - p - 1), "create", 6)) {
+    for (const char *p = lc_find(L, "create", 6); p;
+         p = memmem(p + 1, (size_t)(end - p - 1), "create", 6)) {
         char nx = p + 6 < end ? p[6] : '\0';
         if (nx != ' ' && nx != '(')
             continue;
@@ -1394,7 +1405,9 @@ static void note_hidden(scan_ctx *c, const lcline *L)
     const char *t = e;
     while (t > q && t[-1] == ' ')
         t--;
-    if (t - q == 1 ? *q == '0' : ((t - q == 6 && !strncmp(q, "vbhide", 6)) || (t - q == 5 && !strncmp(q, "false", 5)))) {
+    if (t - q == 1 ? *q == '0'
+                   : ((t - q == 6 && !strncmp(q, "vbhide", 6)) ||
+                      (t - q == 5 && !strncmp(q, "false", 5)))) {
         memcpy(c->hidden[c->nhidden], s, n);
         c->hidden[c->nhidden][n] = '\0';
         c->nhidden++;
@@ -1406,9 +1419,20 @@ static void note_hidden(scan_ctx *c, const lcline *L)
 static bool hidden_progid(const lcline *L)
 {
     static const char *const calls[] = {"createobject(", "getobject("};
-    static const char *const props[] = {".tag", ".caption", ".value", ".text", ".controltiptext", ".groupname",
-                                        ".content", ".range", ".storyranges", ".paragraphs", ".cells", ".comments",
-                                        ".builtindocumentproperties", ".customdocumentproperties"};
+    static const char *const props[] = {".tag",
+                                        ".caption",
+                                        ".value",
+                                        ".text",
+                                        ".controltiptext",
+                                        ".groupname",
+                                        ".content",
+                                        ".range",
+                                        ".storyranges",
+                                        ".paragraphs",
+                                        ".cells",
+                                        ".comments",
+                                        ".builtindocumentproperties",
+                                        ".customdocumentproperties"};
     for (size_t k = 0; k < 2; k++) {
         const char *p = lc_find(L, calls[k], strlen(calls[k]));
         if (!p)
@@ -1524,13 +1548,14 @@ static void analyze_cb(void *ud, const char *l, size_t n, size_t lineno, size_t 
         keep(c->ev_create_call, sizeof c->ev_create_call, lineno, l, n);
     }
     note_hidden(c, &lc);
-    if (hidden_run(&lc, c->hidden, c->nhidden) || lc_find(&lc, ".shellexecute", 13) || lc_find(&lc, ".exec(", 6) ||
-        lc_find(&lc, ".exec ", 6)) {
+    if (hidden_run(&lc, c->hidden, c->nhidden) || lc_find(&lc, ".shellexecute", 13) ||
+        lc_find(&lc, ".exec(", 6) || lc_find(&lc, ".exec ", 6)) {
         c->flags |= EG_VBA_F_EXEC;
         keep(c->ev_exec, sizeof c->ev_exec, lineno, l, n);
     }
     /* an HTTP request by call shape, whatever object it was made on */
-    if ((lc_find(&lc, ".open \"get\"", 11) || lc_find(&lc, ".open(\"get\"", 11) || lc_find(&lc, ".responsebody", 13)) &&
+    if ((lc_find(&lc, ".open \"get\"", 11) || lc_find(&lc, ".open(\"get\"", 11) ||
+         lc_find(&lc, ".responsebody", 13)) &&
         !(c->flags & EG_VBA_F_DOWNLOAD)) {
         c->flags |= EG_VBA_F_DOWNLOAD;
         keep(c->ev_dl, sizeof c->ev_dl, lineno, l, n);
@@ -1715,7 +1740,8 @@ eg_status eg_office_analyze_vba_source(eg_scan *s, const eg_object *obj)
      * window (ShowWindow set on the startup object), shellcode through declared APIs, XSL with
      * script loaded and transformed */
     /* the Create call and the ShowWindow setting may sit in different modules */
-    unsigned seen = eg_office_project_flags(s, project, c->flags & (EG_VBA_F_CREATE_CALL | EG_VBA_F_SHOWWINDOW));
+    unsigned seen = eg_office_project_flags(
+        s, project, c->flags & (EG_VBA_F_CREATE_CALL | EG_VBA_F_SHOWWINDOW));
     if ((seen & EG_VBA_F_CREATE_CALL) && (seen & EG_VBA_F_SHOWWINDOW) &&
         (c->flags & (EG_VBA_F_CREATE_CALL | EG_VBA_F_SHOWWINDOW))) {
         c->flags |= EG_VBA_F_EXEC;

