@@ -94,6 +94,8 @@ typedef struct decoder {
     eg_vba_defs *own_df;   /* built here when the context brings none */
     frame frames[MAX_CALL_DEPTH];
     tok *call_toks[MAX_CALL_DEPTH];
+    const char *doc; /* the document's text, when known */
+    size_t doc_len;
     frame *fr;
     int call_depth;
     size_t budget;
@@ -733,6 +735,10 @@ static void emit(decoder *d, const strv *v)
 {
     if (v->n < 4 || d->fr || memchr(v->p, ARRAY_SEP, v->n))
         return; /* a Split() array is shown once joined */
+    /* a piece of the document's own text is no decoded string: only what a macro made of it
+     * (junk removed, characters mapped) is, so a manual that mentions PowerShell stays prose */
+    if (d->doc && v->n >= 8 && memmem(d->doc, d->doc_len, v->p, v->n))
+        return;
     for (size_t i = 0; i < v->n; i++) {
         char c = v->p[i];
         eg_buf_putc(d->out, (c == '\n' || c == '\r' || c == ARRAY_SEP) ? ' ' : (uint8_t)c);
@@ -1100,6 +1106,8 @@ size_t eg_vba_decode_strings_ctx(const char *src, size_t len, const eg_vba_ctx *
         return 0;
     }
     d->budget = CALL_BUDGET;
+    if (ctx && ctx->lookup)
+        d->doc = ctx->lookup(ctx->ud, "\001document", 9, &d->doc_len);
     for_lines(src, len, decode_cb, d);
     size_t n = d->count;
     for (size_t i = 0; i < d->nvars; i++)

@@ -263,20 +263,40 @@ static void test_document_text(void **state)
     eg_buf w, t;
     eg_buf_init(&w, 0);
     eg_buf_init(&t, 0);
-    eg_fx_word_text("junkcmd /c echo text-held command\r", &w, &t);
+    eg_fx_word_text("junkcmd /c ec!!ho text-held com!!mand\r", &w, &t);
     eg_fx_stream extra[] = {{"/WordDocument", w.data, w.len}, {"/1Table", t.data, t.len}};
     eg_fx_module m[] = {{"ThisDocument",
                          "Attribute VB_Name = \"ThisDocument\"\r\n"
                          "Sub Document_Open()\r\n"
                          "  s = ThisDocument.StoryRanges.Item(4 / 4)\r\n"
-                         "  c = Mid(s, 5, Len(s) - 5)\r\n"
+                         "  c = Replace(Mid(s, 5, Len(s) - 5), \"!!\", \"\")\r\n"
                          "  p = ActiveDocument.Content.Text\r\n"
                          "End Sub\r\n",
                          true, NULL}};
     eg_report *r = scan_ex(m, 1, 1252, extra, 2, EG_FX_VBA_DOC, "d.doc");
     const char *dec = eg_fx_captured(EG_T_TEXT);
     assert_non_null(dec);
-    assert_non_null(strstr(dec, "\ncmd /c echo text-held command\n"));
+    assert_non_null(strstr(dec, "cmd /c echo text-held command"));
+    eg_report_free(r);
+    eg_buf_free(&w);
+    eg_buf_free(&t);
+
+    /* a manual that mentions PowerShell, read whole by an auto-exec macro: no execution */
+    eg_buf_init(&w, 0);
+    eg_buf_init(&t, 0);
+    eg_fx_word_text("To update, open PowerShell and run the script from the IT portal.\r", &w, &t);
+    eg_fx_stream ex2[] = {{"/WordDocument", w.data, w.len}, {"/1Table", t.data, t.len}};
+    eg_fx_module m2[] = {{"ThisDocument",
+                          "Attribute VB_Name = \"ThisDocument\"\r\n"
+                          "Sub Document_Open()\r\n"
+                          "  s = ActiveDocument.Content.Text\r\n"
+                          "  c = Mid(s, 1, Len(s) - 1)\r\n"
+                          "  MsgBox Trim(c)\r\n"
+                          "End Sub\r\n",
+                          true, NULL}};
+    r = scan_ex(m2, 1, 1252, ex2, 2, EG_FX_VBA_DOC, "manual.doc");
+    assert_false(eg_report_has_rule(r, "VBA.EXECUTION"));
+    assert_int_not_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
     eg_report_free(r);
     eg_buf_free(&w);
     eg_buf_free(&t);
