@@ -91,6 +91,7 @@ typedef struct eg_vba_ctx {
     const char *(*lookup)(void *ud, const char *key, size_t klen, size_t *vlen);
     void *ud;
     const eg_vba_defs *defs;
+    eg_buf *plain; /* may be NULL: control strings used as they are, one per line */
 } eg_vba_ctx;
 /* The same with that context; user functions whose body is a straight line of assignments are
  * evaluated (bounded call depth and tokens), Split/Join, Mid/Left/Right, Trim, key-code and

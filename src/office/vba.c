@@ -40,6 +40,7 @@ typedef struct strv {
 } strv;
 
 typedef struct var {
+    bool plain; /* assigned a literal or an outside string as it is: reading it decodes nothing */
     size_t nlen;
     char name[160];
     strv v;
@@ -197,6 +198,7 @@ typedef struct ev {
     decoder *d;
     int interesting; /* Chr, functions, variables, concatenations */
     int depth;
+    int external; /* a UserForm control's string was read */
 } ev;
 
 static bool sv_append(strv *s, const char *p, size_t n)
@@ -560,7 +562,8 @@ static bool form_value(ev *e, const tok *t, strv *out)
     if (!v)
         return false;
     /* not "interesting" alone: a control's text as it is (a label's caption) is no decoded
-     * string, what the macro makes of it is */
+     * string, what the macro makes of it is; it goes to the plain strings (command lines) */
+    e->external = 1;
     return sv_append(out, v, vl);
 }
 
@@ -695,7 +698,8 @@ static bool parse_term(ev *e, strv *out)
             const func *f = v ? NULL : find_func(e->d, t->p, t->n);
             if (v && !call) {
                 ok = sv_append(out, v->v.p ? v->v.p : "", v->v.n);
-                e->interesting++;
+                if (!v->plain)
+                    e->interesting++;
             } else if (f && (call || !f->nparams)) {
                 strv a[MAX_PARAMS] = {{0}};
                 int got = 0;
@@ -748,7 +752,20 @@ static void emit(decoder *d, const strv *v)
     d->count++;
 }
 
-static void set_var(decoder *d, const tok *name, strv *v)
+/* A control's string used as it is: kept apart, for the command-line analysis only. */
+static void emit_plain(decoder *d, const strv *v)
+{
+    eg_buf *o = d->ctx ? d->ctx->plain : NULL;
+    if (!o || v->n < 4 || d->fr)
+        return;
+    for (size_t i = 0; i < v->n; i++) {
+        char c = v->p[i];
+        eg_buf_putc(o, (c == '\n' || c == '\r' || c == ARRAY_SEP) ? ' ' : (uint8_t)c);
+    }
+    eg_buf_putc(o, '\n');
+}
+
+static void set_var(decoder *d, const tok *name, strv *v, bool plain)
 {
     var *tab = d->fr ? d->fr->vars : d->vars;
     size_t *n = d->fr ? &d->fr->n : &d->nvars;
@@ -769,6 +786,7 @@ static void set_var(decoder *d, const tok *name, strv *v)
         free(x->v.p);
     }
     x->v = *v;
+    x->plain = plain;
     *v = (strv){0};
 }
 
@@ -791,12 +809,14 @@ static void decode_tokens(decoder *d, tok *toks, size_t n)
     if (n && (tok_is(&toks[0], "set") || tok_is(&toks[0], "let") || tok_is(&toks[0], "const")))
         i = 1;
     if (n >= i + 3 && toks[i].k == T_ID && op_is(&toks[i + 1], '=')) {
-        ev e = {toks, n, i + 2, d, 0, 0};
+        ev e = {toks, n, i + 2, d, 0, 0, 0};
         strv v = {0};
         if (parse_expr(&e, &v) && e.i == n) {
             if (e.interesting)
                 emit(d, &v);
-            set_var(d, &toks[i], &v);
+            else if (e.external)
+                emit_plain(d, &v);
+            set_var(d, &toks[i], &v, !e.interesting);
             return;
         }
         free(v.p);
@@ -809,7 +829,7 @@ static void decode_tokens(decoder *d, tok *toks, size_t n)
     for (size_t k = 0; k < n && walked <= 8 * n; k++) {
         if (!decodable_start(d, &toks[k]))
             continue;
-        ev e = {toks, n, k, d, 0, 0};
+        ev e = {toks, n, k, d, 0, 0, 0};
         strv v = {0};
         /* a bare variable re-emits what was already shown at its assignment */
         int need = toks[k].k == T_ID && find_var(d, toks[k].p, toks[k].n) ? 2 : 1;
@@ -817,6 +837,9 @@ static void decode_tokens(decoder *d, tok *toks, size_t n)
         walked += e.i > k ? e.i - k : 1;
         if (ok && e.interesting >= need) {
             emit(d, &v);
+            k = e.i - 1;
+        } else if (ok && e.external && !e.interesting) {
+            emit_plain(d, &v);
             k = e.i - 1;
         }
         free(v.p);
@@ -889,6 +912,7 @@ static bool run_func(ev *e, const func *f, strv *args, int nargs, strv *out)
     for (int k = 0; k < f->nparams && k < MAX_LOCALS; k++) {
         snprintf(fr->vars[k].name, sizeof fr->vars[k].name, "%s", f->params[k]);
         fr->vars[k].nlen = strlen(fr->vars[k].name);
+        fr->vars[k].plain = false;
         if (k < nargs) {
             fr->vars[k].v = args[k];
             args[k] = (strv){0};
@@ -1717,9 +1741,22 @@ eg_status eg_office_analyze_vba_source(eg_scan *s, const eg_object *obj)
     report_xor(c, (const char *)dec.data, dec.len, (const char *)keys.data, keys.len);
     eg_buf_free(&keys);
     lookup_ud lu = {s, project};
-    eg_vba_ctx vctx = {form_lookup, &lu, eg_office_vba_project_defs(s, project)};
+    eg_buf plain;
+    eg_office_buf_init(&plain, 1u << 20);
+    eg_vba_ctx vctx = {form_lookup, &lu, eg_office_vba_project_defs(s, project), &plain};
     size_t ndec = eg_vba_decode_strings_ctx(src, len, &vctx, &dec);
     decode_b64_literals(src, len, &dec);
+    /* control strings used as they are: command lines and indicators only */
+    for (size_t i = 0; i < plain.len;) {
+        const char *l = (const char *)plain.data + i, *e = memchr(l, '\n', plain.len - i);
+        size_t n = e ? (size_t)(e - l) : plain.len - i;
+        if (n >= 8 && eg_office_looks_like_cmd(l, n))
+            eg_cmdline_analyze(s, obj, l, n, "VBA form control string");
+        i += n + 1;
+    }
+    if (plain.len)
+        eg_scan_iocs_from_text(s, obj, (const char *)plain.data, plain.len);
+    eg_buf_free(&plain);
     if (dec.len) {
         analyze_decoded(c, (const char *)dec.data, dec.len);
         eg_scan_iocs_from_text(s, obj, (const char *)dec.data, dec.len);

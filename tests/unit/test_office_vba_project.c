@@ -174,7 +174,8 @@ static void test_userform_strings(void **state)
 static void test_userform_benign(void **state)
 {
     (void)state;
-    eg_fx_control ctl[] = {{"Label1", 21, NULL, NULL, NULL, "Shell Oil price list, run weekly", NULL}};
+    eg_fx_control ctl[] = {
+        {"Label1", 21, NULL, NULL, NULL, "Shell Oil price list, run weekly", NULL}};
     eg_buf f, o;
     eg_buf_init(&f, 0);
     eg_buf_init(&o, 0);
@@ -418,7 +419,7 @@ int main(void)
         cmocka_unit_test(test_case_insensitive),      cmocka_unit_test(test_userform_strings),
         cmocka_unit_test(test_oform_parse),           cmocka_unit_test(test_decoder_functions),
         cmocka_unit_test(test_stomping_control_name), cmocka_unit_test(test_call_shapes),
-        cmocka_unit_test(test_document_text),       cmocka_unit_test(test_userform_benign),
+        cmocka_unit_test(test_document_text),         cmocka_unit_test(test_userform_benign),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
