@@ -72,149 +72,10 @@ static eg_status read_stream_max(cfb_ctx *c, GsfInput *in, uint64_t max, uint8_t
     return st;
 }
 
-static eg_status read_stream(cfb_ctx *c, GsfInput *in, uint8_t **out, size_t *len)
+static void handle_vba(cfb_ctx *c, GsfInfile *vba, GsfInfile *parent, const char *path)
 {
-    return read_stream_max(c, in, 0, out, len);
-}
-
-static eg_status read_child(cfb_ctx *c, GsfInfile *dir, const char *name, uint8_t **out,
-                            size_t *len)
-{
-    GsfInput *in = gsf_infile_child_by_name(dir, name);
-    if (!in)
-        return EG_ENOTFOUND;
-    eg_status st = read_stream(c, in, out, len);
-    g_object_unref(in);
-    return st;
-}
-
-/* Looks for string constants in the compiled part that the source does not have. */
-static bool pcode_disagrees(const uint8_t *p, size_t n, const char *src, size_t srclen, char *ev,
-                            size_t evsz)
-{
-    static const char *const marks[] = {"http",        "powershell", "cmd.exe", "shell",
-                                        "urldownload", "regsvr32",   "mshta"};
-    size_t i = 0;
-    while (i < n) {
-        size_t a = i;
-        while (i < n && p[i] >= 0x20 && p[i] < 0x7F)
-            i++;
-        size_t run = i - a;
-        i++;
-        if (run < 6)
-            continue;
-        for (size_t k = 0; k < sizeof marks / sizeof *marks; k++) {
-            if (eg_memmem_ci((const char *)p + a, run, marks[k], strlen(marks[k])) &&
-                !eg_memmem_ci(src, srclen, (const char *)p + a, run)) {
-                snprintf(ev, evsz, "compiled code holds \"%.*s\" which the source lacks",
-                         (int)(run > 120 ? 120 : run), (const char *)p + a);
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
-/* A module's stream: its name is in the project's code page (Cyrillic, Japanese ...) while
- * libgsf gives entry names in UTF-8, so the converted name is tried first, then the bytes as
- * they are. */
-static eg_status read_module_stream(cfb_ctx *c, GsfInfile *vba, const char *stream,
-                                    unsigned codepage, uint8_t **data, size_t *len)
-{
-    size_t ul = 0;
-    char *u = eg_office_codepage_to_utf8((const uint8_t *)stream, strlen(stream), codepage, &ul);
-    eg_status st = EG_ENOTFOUND;
-    if (u && strcmp(u, stream))
-        st = read_child(c, vba, u, data, len);
-    free(u);
-    if (st == EG_ENOTFOUND)
-        st = read_child(c, vba, stream, data, len);
-    return st;
-}
-
-static void vba_module(cfb_ctx *c, GsfInfile *vba, const eg_vba_dir *dir, const eg_vba_module *m,
-                       const char *path)
-{
-    const char *stream = m->stream_name ? m->stream_name : m->name;
-    uint8_t *data;
-    size_t len;
-    eg_status st = read_module_stream(c, vba, stream, dir->codepage, &data, &len);
-    if (st == EG_ENOTFOUND) {
-        eg_scan_finding(c->s, c->obj, EG_R_PARSE_ERROR, "VBA module stream %s missing", stream);
-        return;
-    }
-    if (!data)
-        return;
-    eg_buf src;
-    eg_office_buf_init(&src, eg_office_cap(c->s, SIZE_MAX / 2));
-    eg_status dst = EG_EFORMAT;
-    if (m->text_offset < len)
-        dst = eg_ovba_decompress(data + m->text_offset, len - m->text_offset, &src);
-    size_t ulen = 0;
-    char *utf8 =
-        src.data ? eg_office_codepage_to_utf8(src.data, src.len, dir->codepage, &ulen) : NULL;
-    char ev[200];
-    bool pcode = m->text_offset > 0 && m->text_offset <= len;
-    if (pcode && (dst != EG_OK && dst != EG_ELIMIT)) {
-        eg_scan_finding(c->s, c->obj, EG_R_VBA_STOMPING,
-                        "module %s: source missing or unreadable, %u bytes of compiled code",
-                        m->name, m->text_offset);
-    } else if (pcode && utf8 && !eg_memmem_ci(utf8, ulen, "Attribute VB_Name", 17) && ulen < 16) {
-        eg_scan_finding(c->s, c->obj, EG_R_VBA_STOMPING,
-                        "module %s: empty source, %u bytes of compiled code", m->name,
-                        m->text_offset);
-    } else if (pcode && utf8 && pcode_disagrees(data, m->text_offset, utf8, ulen, ev, sizeof ev)) {
-        eg_scan_finding(c->s, c->obj, EG_R_VBA_STOMPING, "module %s: %s", m->name, ev);
-    }
-    if (utf8 && ulen) {
-        char name[512];
-        snprintf(name, sizeof name, "%.300s/%.200s", path, m->name);
-        eg_child ch = {.name = name,
-                       .data = (uint8_t *)utf8,
-                       .size = ulen,
-                       .owned = true,
-                       .type = EG_T_VBA_SOURCE,
-                       .detail = m->is_class ? "VBA document/class module" : "VBA module"};
-        if (dst == EG_ELIMIT)
-            ch.flags |= EG_OBJ_TRUNCATED;
-        eg_scan_add_child(c->s, c->obj, &ch, NULL);
-        utf8 = NULL;
-    }
-    free(utf8);
-    eg_buf_free(&src);
-    free(data);
-}
-
-static void handle_vba(cfb_ctx *c, GsfInfile *vba, const char *path)
-{
-    uint8_t *raw;
-    size_t rawlen;
-    if (read_child(c, vba, "dir", &raw, &rawlen) != EG_OK && !raw)
-        return;
-    eg_buf dirb;
-    eg_office_buf_init(&dirb, 16u << 20);
-    eg_status st = eg_ovba_decompress(raw, rawlen, &dirb);
-    free(raw);
-    eg_vba_dir *dir = NULL;
-    if ((st == EG_OK || st == EG_ELIMIT) && dirb.data)
-        st = eg_vba_dir_parse(dirb.data, dirb.len, &dir);
-    eg_buf_free(&dirb);
     c->vba_found = true;
-    if (st != EG_OK || !dir) {
-        eg_scan_finding(c->s, c->obj, EG_R_VBA_MACRO, "%s (dir stream unreadable)", path);
-        eg_scan_finding(c->s, c->obj, EG_R_PARSE_ERROR, "%s/dir: %s", path, eg_status_str(st));
-        return;
-    }
-    char names[200] = "";
-    size_t nl = 0;
-    for (size_t i = 0; i < dir->n_modules && nl + 2 < sizeof names; i++)
-        nl += (size_t)snprintf(names + nl, sizeof names - nl, "%s%s", i ? ", " : "",
-                               dir->modules[i].name);
-    eg_scan_finding(c->s, c->obj, EG_R_VBA_MACRO, "%s: %zu module(s): %s (codepage %u)", path,
-                    dir->n_modules, names, dir->codepage);
-    for (size_t i = 0; i < dir->n_modules && !eg_scan_timed_out(c->s, c->obj); i++)
-        vba_module(c, vba, dir, &dir->modules[i], path);
-    eg_vba_dir_free(dir);
+    eg_office_vba_storage(c->s, c->obj, vba, parent, path);
 }
 
 /* \x01Ole10Native: the packager's embedded file (oleobj.c). */
@@ -226,15 +87,13 @@ static void handle_ole10native(cfb_ctx *c, const uint8_t *d, size_t len, const c
 static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char *path, int depth)
 {
     bool wb = !strcasecmp(name, "Workbook") || !strcasecmp(name, "Book");
-    bool word = !strcmp(name, "WordDocument");
-    bool ppt = !strcmp(name, "PowerPoint Document");
-    bool native = !strcmp(name, "\001Ole10Native");
-    bool package = !strcmp(name, "Package");
-    bool enc_info = depth == 0 && !strcmp(name, "EncryptionInfo");
-    bool enc_pkg = depth == 0 && !strcmp(name, "EncryptedPackage");
-    int table = depth == 0 && !strcmp(name, "0Table")   ? 0
-                : depth == 0 && !strcmp(name, "1Table") ? 1
-                                                        : -1;
+    bool word = !strcasecmp(name, "WordDocument");
+    bool ppt = !strcasecmp(name, "PowerPoint Document");
+    bool native = !strcasecmp(name, "\001Ole10Native");
+    bool package = !strcasecmp(name, "Package");
+    bool enc_info = depth == 0 && !strcasecmp(name, "EncryptionInfo");
+    bool enc_pkg = depth == 0 && !strcasecmp(name, "EncryptedPackage");
+    int table = depth == 0 && !strcasecmp(name, "0Table") ? 0 : depth == 0 && !strcasecmp(name, "1Table") ? 1 : -1;
     if (table >= 0 && !c->table[table]) {
         /* only the encryption header at its start is needed */
         read_stream_max(c, in, 64u << 10, &c->table[table], &c->table_len[table]);
@@ -342,11 +201,11 @@ static void walk(cfb_ctx *c, GsfInfile *dir, const char *path, int depth)
         if (storage) {
             check_clsid(c, GSF_INFILE(ch), sub);
             GsfInput *d = NULL;
-            if (!strcasecmp(name, "VBA") && (d = gsf_infile_child_by_name(GSF_INFILE(ch), "dir"))) {
+            if (!strcasecmp(name, "VBA") && (d = eg_office_child_ci(GSF_INFILE(ch), "dir"))) {
                 g_object_unref(d);
-                handle_vba(c, GSF_INFILE(ch), sub);
+                handle_vba(c, GSF_INFILE(ch), dir, sub);
             } else {
-                if (!strcmp(name, "ObjectPool"))
+                if (!strcasecmp(name, "ObjectPool"))
                     c->objectpool = true;
                 if (depth + 1 < MAX_DEPTH)
                     walk(c, GSF_INFILE(ch), sub, depth + 1);

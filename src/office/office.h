@@ -40,8 +40,10 @@ eg_status eg_office_analyze_activemime(eg_scan *s, const eg_object *obj);
 eg_status eg_ovba_decompress(const uint8_t *in, size_t len, eg_buf *out);
 
 typedef struct eg_vba_module {
-    char *name;        /* MODULENAME (project codepage bytes, NUL-terminated) */
-    char *stream_name; /* MODULESTREAMNAME */
+    char *name;          /* MODULENAME (project codepage bytes, NUL-terminated) */
+    char *stream_name;   /* MODULESTREAMNAME (project codepage bytes) */
+    char *stream_name_u; /* MODULESTREAMNAMEUNICODE as UTF-8, NULL when absent */
+    char *name_u;        /* MODULENAMEUNICODE as UTF-8, NULL when absent */
     uint32_t text_offset;
     bool is_class; /* document/class module (MODULETYPE 0x0022) */
 } eg_vba_module;
@@ -70,12 +72,32 @@ enum {
     EG_VBA_F_DOWNLOAD = 1u << 2,
     EG_VBA_F_OBFUSCATED = 1u << 3,
     EG_VBA_F_DECLARE = 1u << 4,
-    EG_VBA_F_CREATEOBJECT = 1u << 5
+    EG_VBA_F_CREATEOBJECT = 1u << 5,
+    EG_VBA_F_CREATE_CALL = 1u << 6, /* .Create( on an object (Win32_Process.Create) */
+    EG_VBA_F_SHOWWINDOW = 1u << 7   /* a startup object's ShowWindow set */
 };
 /* Statically decodes string expressions (literals, Chr/ChrW, &, StrReverse, Replace, simple
  * variables) line by line; decoded strings are appended to out, one per line. Returns the
  * number of strings decoded. */
 size_t eg_vba_decode_strings(const char *src, size_t len, eg_buf *out);
+/* The user functions and the assigned names of a source (a whole project), collected once;
+ * src must outlive it. */
+typedef struct eg_vba_defs eg_vba_defs;
+eg_vba_defs *eg_vba_defs_build(const char *src, size_t len);
+void eg_vba_defs_free(eg_vba_defs *d);
+/* What the decoder may know beyond the module: the strings of the project's UserForm controls
+ * (lookup of "Form.Control.Prop", case-insensitive; NULL when unknown) and the functions and
+ * assigned names of the whole project (NULL = collected from the module). */
+typedef struct eg_vba_ctx {
+    const char *(*lookup)(void *ud, const char *key, size_t klen, size_t *vlen);
+    void *ud;
+    const eg_vba_defs *defs;
+    eg_buf *plain; /* may be NULL: control strings used as they are, one per line */
+} eg_vba_ctx;
+/* The same with that context; user functions whose body is a straight line of assignments are
+ * evaluated (bounded call depth and tokens), Split/Join, Mid/Left/Right, Trim, key-code and
+ * string constants are modelled, a name assigned nowhere is Empty. */
+size_t eg_vba_decode_strings_ctx(const char *src, size_t len, const eg_vba_ctx *ctx, eg_buf *out);
 
 /* Decodes XOR-encoded strings whose data (Array(...) of numbers, a hex or number-list string, or
  * a plain string) and key (a number or a key string) are both literals in the module and used by

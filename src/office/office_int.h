@@ -164,4 +164,40 @@ bool eg_office_cfb_precheck(eg_scan *s, const eg_object *obj, eg_cfb_info *ci);
 /* A CFB (or its macro storage) libgsf did not read although the check passed: why. */
 void eg_office_cfb_unread(eg_scan *s, const eg_object *obj, const eg_cfb_info *ci, const char *why);
 
+/* ---- VBA projects (vba_project.c) ---- */
+typedef struct _GsfInfile GsfInfile;
+typedef struct _GsfInput GsfInput;
+/* The VBA storage vba of a CFB (parent: the storage holding it and the UserForm storages, may be
+ * NULL): modules become EG_T_VBA_SOURCE children of obj, findings go on obj. */
+void eg_office_vba_storage(eg_scan *s, const eg_object *obj, GsfInfile *vba, GsfInfile *parent,
+                           const char *path);
+/* CFB entry names compared as CFB does: without case (UTF-8 aware). */
+bool eg_office_name_eq(const char *a, const char *b);
+/* The child of dir named name (compared without case), NULL when none; unref it after use. */
+GsfInput *eg_office_child_ci(GsfInfile *dir, const char *name);
+/* Compiled code p[0..n) holding a telling string or identifier the source lacks (ev: evidence). */
+bool eg_office_pcode_disagrees(const uint8_t *p, size_t n, const char *src, size_t srclen, char *ev,
+                               size_t evsz);
+/* Per-project facts for the module analyzer, keyed by the id of the object holding the project:
+ * control properties ("form.control.prop", case-insensitive) and the whole project source. */
+void eg_office_vba_project_prop(eg_scan *s, uint32_t id, const char *key, const char *val,
+                                size_t vlen);
+const char *eg_office_vba_project_lookup(const eg_scan *s, uint32_t id, const char *key,
+                                         size_t klen, size_t *vlen);
+const char *eg_office_vba_project_source(const eg_scan *s, uint32_t id, size_t *len);
+/* The project's functions and assigned names for the decoder, built on first use and kept with
+ * the project (NULL when the project has no source kept). */
+const eg_vba_defs *eg_office_vba_project_defs(eg_scan *s, uint32_t id);
+
+/* ---- UserForm streams (oform.c, MS-OFORMS) ---- */
+/* Called with each string property of each control: control name, property ("Tag",
+ * "ControlTipText", "Value", "Caption", "GroupName") and its value in UTF-8; control NULL for a
+ * property of the form itself ("Zoom"). */
+typedef void (*eg_oform_cb)(void *ud, const char *control, const char *prop, const char *val,
+                            size_t vlen);
+/* Reads the 'f' stream (and the 'o' stream when o != NULL). EG_EFORMAT when f is no FormControl;
+ * a damaged later part ends the walk with what was read. */
+eg_status eg_oform_parse(const uint8_t *f, size_t flen, const uint8_t *o, size_t olen,
+                         unsigned codepage, eg_oform_cb cb, void *ud);
+
 #endif

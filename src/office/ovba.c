@@ -114,6 +114,16 @@ static char *dup_field(const uint8_t *p, size_t n)
     return eg_strndup((const char *)p, n);
 }
 
+/* A UTF-16LE name as UTF-8 (at most 1024 bytes of input). */
+static char *utf16_field(const uint8_t *p, size_t n)
+{
+    if (n > 1024)
+        n = 1024;
+    n &= ~(size_t)1;
+    size_t ul;
+    return eg_office_codepage_to_utf8(p, n, 1200, &ul);
+}
+
 void eg_vba_dir_free(eg_vba_dir *d)
 {
     if (!d)
@@ -121,6 +131,8 @@ void eg_vba_dir_free(eg_vba_dir *d)
     for (size_t i = 0; i < d->n_modules; i++) {
         free(d->modules[i].name);
         free(d->modules[i].stream_name);
+        free(d->modules[i].stream_name_u);
+        free(d->modules[i].name_u);
     }
     free(d->modules);
     free(d->project_name);
@@ -173,11 +185,17 @@ eg_status eg_vba_dir_parse(const uint8_t *dir, size_t len, eg_vba_dir **out)
             if (!d->project_name && !(d->project_name = dup_field(p, size)))
                 st = EG_ENOMEM;
             break;
-        case 0x0019: /* MODULENAME starts a module */
-            st = add_module(d, p, size);
-            break;
+        case 0x0019: /* MODULENAME starts a module */ st = add_module(d, p, size); break;
         case 0x001A: /* MODULESTREAMNAME */
             if (cur && !cur->stream_name && !(cur->stream_name = dup_field(p, size)))
+                st = EG_ENOMEM;
+            break;
+        case 0x0032: /* MODULESTREAMNAMEUNICODE (UTF-16LE) */
+            if (cur && !cur->stream_name_u && size && !(cur->stream_name_u = utf16_field(p, size)))
+                st = EG_ENOMEM;
+            break;
+        case 0x0047: /* MODULENAMEUNICODE (UTF-16LE) */
+            if (cur && !cur->name_u && size && !(cur->name_u = utf16_field(p, size)))
                 st = EG_ENOMEM;
             break;
         case 0x0031: /* MODULEOFFSET */
@@ -188,8 +206,7 @@ eg_status eg_vba_dir_parse(const uint8_t *dir, size_t len, eg_vba_dir **out)
             if (cur)
                 cur->is_class = true;
             break;
-        default:
-            break;
+        default: break;
         }
         if (id == 0x0010) /* dir terminator */
             break;
@@ -207,23 +224,14 @@ eg_status eg_vba_dir_parse(const uint8_t *dir, size_t len, eg_vba_dir **out)
 static const char *codepage_name(unsigned cp, char *tmp, size_t n)
 {
     switch (cp) {
-    case 65001:
-        return "UTF-8";
-    case 932:
-        return "CP932";
-    case 1200:
-        return "UTF-16LE";
-    case 10000:
-        return "MACINTOSH";
-    case 20127:
-        return "ASCII";
-    case 51932:
-        return "EUC-JP-MS";
-    case 50220:
-        return "ISO-2022-JP";
-    default:
-        snprintf(tmp, n, "CP%u", cp);
-        return tmp;
+    case 65001: return "UTF-8";
+    case 932: return "CP932";
+    case 1200: return "UTF-16LE";
+    case 10000: return "MACINTOSH";
+    case 20127: return "ASCII";
+    case 51932: return "EUC-JP-MS";
+    case 50220: return "ISO-2022-JP";
+    default: snprintf(tmp, n, "CP%u", cp); return tmp;
     }
 }
 
