@@ -51,15 +51,17 @@ static bool has_rule_on(const eg_report *r, eg_rule_id rule, uint32_t object)
     return false;
 }
 
-/* an encrypted archive of any kind (ZIP, 7z, RAR), opened or not */
+/* An encrypted archive (ZIP, 7z, RAR) that stayed closed. An archive opened with a password is
+ * judged by what is inside, like any other archive: its encryption alone is not an argument in
+ * the combinations (a genuine PPAP reply holding a clean workbook is not a hijacked thread). */
 static const eg_finding *encrypted_archive(const eg_report *r)
 {
-    const eg_finding *f = find_prefix(r, "ZIP.ENCRYPTED", EG_SEV_INFO);
-    if (!f)
-        f = find_prefix(r, "ARCHIVE.ENCRYPTED", EG_SEV_INFO);
-    if (!f)
-        f = find_prefix(r, "ARCHIVE.NOT_OPENED", EG_SEV_INFO);
-    return f;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const eg_finding *f = &r->findings[i];
+        if (f->rule == EG_R_ARCHIVE_NOT_OPENED || f->rule == EG_R_ARCHIVE_ENCRYPTED_NAMES)
+            return f;
+    }
+    return NULL;
 }
 
 static void add_combo(eg_report *r, eg_rule_id rule, uint32_t object, const char *a, const char *b)
@@ -113,6 +115,16 @@ static void combinations(eg_report *r)
             add_combo(r, EG_R_COMBO_REPLY_WITH_PAYLOAD, act->object, rule_id(reply->rule),
                       rule_id(act->rule));
     }
+    /* any VBA or XLM macro in a mailed document: Office blocks macros from the internet, and
+     * the advice is never to enable them in a mailed file, so the user is warned (suspicious)
+     * even when the macro shows nothing dangerous */
+    if (r->n_objects && r->objects[0]->type == EG_T_MAIL) {
+        const eg_finding *m = find_prefix(r, "VBA.", EG_SEV_INFO);
+        if (!m)
+            m = find_prefix(r, "XLM.", EG_SEV_INFO);
+        if (m && !has_rule_on(r, EG_R_COMBO_MAILED_MACRO, m->object))
+            add_combo(r, EG_R_COMBO_MAILED_MACRO, m->object, r->objects[0]->name, rule_id(m->rule));
+    }
     /* the sender is not who it claims, and the mail carries an encrypted archive or active
      * content */
     const eg_finding *spoof = find_prefix(r, "SENDER.", EG_SEV_MEDIUM);
@@ -126,11 +138,58 @@ static void combinations(eg_report *r)
     }
 }
 
+/* Habits of newsletters and bulk senders that Emotet shares with ordinary mail: a signature
+ * address on another domain, Reply-To or envelope sender elsewhere, link shorteners, links to a
+ * bare IP or an unusual port, link text that differs from its target. */
+static bool bulk_habit(int rule)
+{
+    switch (rule) {
+    case EG_R_SENDER_SIGNATURE_ADDRESS:
+    case EG_R_SENDER_REPLY_TO_OTHER_DOMAIN:
+    case EG_R_SENDER_RETURN_PATH_OTHER_DOMAIN:
+    case EG_R_SENDER_SENDER_HEADER_OTHER_DOMAIN:
+    case EG_R_LINK_SHORTENER:
+    case EG_R_LINK_IP_HOST:
+    case EG_R_LINK_UNUSUAL_PORT:
+    case EG_R_LINK_TEXT_HREF_MISMATCH:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* What gives bulk-mail habits weight: something executable (active content, an executable
+ * name, a file download link), something encrypted that stayed closed, or a sender or thread
+ * that does not match. */
+static bool habit_context(const eg_report *r)
+{
+    static const char *const payload[] = {"VBA.",  "XLM.",          "LNK.",  "ONE.",  "SCRIPT.",
+                                          "PE.",   "CMD.",          "HTML.", "RTF.",  "NAME.",
+                                          "OOXML.", "OFFICE.",      "COMBO.", "INTEL.",
+                                          "LINK.FILE_DOWNLOAD",     "LURE.ENABLE_MACRO", NULL};
+    if (encrypted_archive(r))
+        return true;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        int rule = r->findings[i].rule;
+        const eg_rule *ru = eg_rule_get(rule);
+        if (!ru || bulk_habit(rule) || ru->score <= 0)
+            continue;
+        for (size_t k = 0; payload[k]; k++)
+            if (rule_has_prefix(rule, payload[k]))
+                return true;
+        if (ru->severity >= EG_SEV_MEDIUM &&
+            (rule_has_prefix(rule, "SENDER.") || rule_has_prefix(rule, "THREAD.") ||
+             rule_has_prefix(rule, "MAIL.THREAD")))
+            return true;
+    }
+    return false;
+}
+
 void eg_verdict_compute(eg_report *r)
 {
     combinations(r);
     bool seen[EG_R__COUNT] = {0};
-    int score = 0;
+    int score = 0, habits = 0;
     eg_severity worst = EG_SEV_INFO;
     bool limit = false;
     for (size_t i = 0; i < r->n_findings; i++) {
@@ -144,8 +203,21 @@ void eg_verdict_compute(eg_report *r)
             limit = true;
         if (!seen[rule]) {
             seen[rule] = true;
-            score += ru->score;
+            if (bulk_habit(rule))
+                habits += ru->score;
+            else
+                score += ru->score;
         }
+    }
+    /* alone or together, bulk-mail habits do not carry a mail over a verdict line that the
+     * other findings did not reach; with a payload, encryption or a sender mismatch they count */
+    if (habits > 0 && !habit_context(r)) {
+        int lim = score >= EG_SCORE_MALICIOUS    ? score + habits
+                  : score >= EG_SCORE_SUSPICIOUS ? EG_SCORE_MALICIOUS - 1
+                                                 : EG_SCORE_SUSPICIOUS - 1;
+        score = score + habits > lim ? (lim > score ? lim : score) : score + habits;
+    } else {
+        score += habits;
     }
     if (score < 0)
         score = 0;
