@@ -85,14 +85,17 @@ static bool same_org(const char *a, const char *b)
 }
 
 /* Two addresses with the same personal local part ("craig@home.example" and
- * "craig@work.example") under the same name: one person writing from another account of theirs,
- * not a hijacked account (which keeps its owner's local part). Role names (info, sales ...) and
- * very short local parts say nothing about a person. */
-static bool same_person_local(const char *a, const char *b)
+ * "craig@work.example") under the same name, in a mail that brings no attachment: one person
+ * writing from another account of theirs, not a hijacked account (which keeps its owner's local
+ * part). Role names (info, sales ...) and very short local parts say nothing about a person; a
+ * mail with an attachment keeps the finding, since that is what a forgery would deliver. */
+static bool same_person_local(const eg_mail_view *v, const char *a, const char *b)
 {
-    static const char *const roles[] = {"info",    "admin",   "support", "contact", "office",
-                                        "mail",    "sales",   "noreply", "no-reply", "webmaster",
-                                        "postmaster", "service", "help",  "user",    "test", NULL};
+    if (v->n_attachments)
+        return false;
+    static const char *const roles[] = {
+        "info",     "admin",     "support",    "contact", "office", "mail", "sales", "noreply",
+        "no-reply", "webmaster", "postmaster", "service", "help",   "user", "test",  NULL};
     const char *aa = a ? strrchr(a, '@') : NULL, *bb = b ? strrchr(b, '@') : NULL;
     if (!aa || !bb)
         return false;
@@ -283,7 +286,7 @@ static eg_status check_recipient_name(ctx *x)
                 continue;
             eg_name_key rk;
             eg_sutil_name_key(r->display, strlen(r->display), &rk);
-            if (eg_sutil_name_equal(&dk, &rk) && !same_person_local(r->addr, x->from))
+            if (eg_sutil_name_equal(&dk, &rk) && !same_person_local(x->v, r->addr, x->from))
                 return hit(x, EG_R_SENDER_RECIPIENT_NAME_OTHER_ADDRESS,
                            "name \"%.120s\": recipient %s vs From %s", x->display, r->addr,
                            x->from);
@@ -585,8 +588,9 @@ static eg_status check_org_spoof(ctx *x)
     bool ascii = false;
     if (!org_kind(x->c, x->display, &word, &ascii) || !category(x->c, x->from_dom, &cat))
         return EG_OK; /* a public body on a foreign but not free domain: its own rule says so */
-    return hit(x, EG_R_SENDER_ORG_SPOOF_SIGNATURE, "name \"%.120s\" (%s) from %s (%s), signature on another domain",
-               x->display, word, x->from, cat);
+    return hit(x, EG_R_SENDER_ORG_SPOOF_SIGNATURE,
+               "name \"%.120s\" (%s) from %s (%s), signature on another domain", x->display, word,
+               x->from, cat);
 }
 
 /* ---------------------------------------------------------------- thread */
@@ -681,7 +685,7 @@ static eg_status check_thread(ctx *x)
             continue;
         eg_name_key pk;
         eg_sutil_name_key(p->name, strlen(p->name), &pk);
-        if (eg_sutil_name_equal(&dk, &pk) && same_person_local(p->addr, x->from)) {
+        if (eg_sutil_name_equal(&dk, &pk) && same_person_local(x->v, p->addr, x->from)) {
             person_seen = true;
         } else if (eg_sutil_name_equal(&dk, &pk)) {
             st = hit(x, EG_R_SENDER_QUOTED_NAME_OTHER_ADDRESS,
@@ -692,8 +696,8 @@ static eg_status check_thread(ctx *x)
     }
     /* the quoted-name finding already says the sender is not in the thread: one signal, one score
      */
-    if (reply && any_addr && !dom_seen && !person_seen && !x->own_from && !x->partner_from && !x->bulk &&
-        !eg_sender_hits_has(x->h, EG_R_SENDER_QUOTED_NAME_OTHER_ADDRESS)) {
+    if (reply && any_addr && !dom_seen && !person_seen && !x->own_from && !x->partner_from &&
+        !x->bulk && !eg_sender_hits_has(x->h, EG_R_SENDER_QUOTED_NAME_OTHER_ADDRESS)) {
         char list[200] = "";
         size_t o = 0;
         for (size_t i = 0, k = 0; i < ti->n_parties && k < 3; i++) {

@@ -36,7 +36,8 @@ static int32_t decrypted_ancestor(const eg_report *r, uint32_t id)
     for (int32_t cur = (int32_t)id; cur >= 0 && (size_t)cur < r->n_objects;) {
         const eg_object *o = r->objects[cur];
         /* Office's built-in default password is not a password someone had to be told */
-        if ((o->flags & EG_OBJ_DECRYPTED) && !(o->password && !strcmp(o->password, "VelvetSweatshop")))
+        if ((o->flags & EG_OBJ_DECRYPTED) &&
+            !(o->password && !strcmp(o->password, "VelvetSweatshop")))
             found = cur;
         cur = o->parent;
     }
@@ -77,15 +78,18 @@ static void add_combo(eg_report *r, eg_rule_id rule, uint32_t object, const char
         free(ev);
 }
 
-static const char *rule_id(int idx) { return eg_rule_get(idx)->id; }
+static const char *rule_id(int idx)
+{
+    return eg_rule_get(idx)->id;
+}
 
 static void combinations(eg_report *r)
 {
     /* active content (macro, script, shortcut, executable) that reached the reader through an
      * archive opened with a password written in the same mail: the Emotet delivery itself */
-    static const char *const active[] = {"VBA.", "XLM.", "LNK.", "ONE.", "SCRIPT.", "PE.", "CMD.",
-                                         "HTML.SMUGGLING", "OFFICE.DDE", "OOXML.REMOTE",
-                                         "OOXML.EXTERNAL", "RTF.", NULL};
+    static const char *const active[] = {
+        "VBA.",           "XLM.",       "LNK.",         "ONE.",           "SCRIPT.", "PE.", "CMD.",
+        "HTML.SMUGGLING", "OFFICE.DDE", "OOXML.REMOTE", "OOXML.EXTERNAL", "RTF.",    NULL};
     size_t n = r->n_findings; /* combinations added below are not themselves inputs */
     for (size_t i = 0; i < n; i++) {
         const eg_finding *f = &r->findings[i];
@@ -151,10 +155,8 @@ static bool bulk_habit(int rule)
     case EG_R_LINK_SHORTENER:
     case EG_R_LINK_IP_HOST:
     case EG_R_LINK_UNUSUAL_PORT:
-    case EG_R_LINK_TEXT_HREF_MISMATCH:
-        return true;
-    default:
-        return false;
+    case EG_R_LINK_TEXT_HREF_MISMATCH: return true;
+    default: return false;
     }
 }
 
@@ -163,10 +165,23 @@ static bool bulk_habit(int rule)
  * that does not match. */
 static bool habit_context(const eg_report *r)
 {
-    static const char *const payload[] = {"VBA.",  "XLM.",          "LNK.",  "ONE.",  "SCRIPT.",
-                                          "PE.",   "CMD.",          "HTML.", "RTF.",  "NAME.",
-                                          "OOXML.", "OFFICE.",      "COMBO.", "INTEL.",
-                                          "LINK.FILE_DOWNLOAD",     "LURE.ENABLE_MACRO", NULL};
+    static const char *const payload[] = {"VBA.",
+                                          "XLM.",
+                                          "LNK.",
+                                          "ONE.",
+                                          "SCRIPT.",
+                                          "PE.",
+                                          "CMD.",
+                                          "HTML.",
+                                          "RTF.",
+                                          "NAME.",
+                                          "OOXML.",
+                                          "OFFICE.",
+                                          "COMBO.",
+                                          "INTEL.",
+                                          "LINK.FILE_DOWNLOAD",
+                                          "LURE.ENABLE_MACRO",
+                                          NULL};
     if (encrypted_archive(r))
         return true;
     for (size_t i = 0; i < r->n_findings; i++) {
