@@ -920,8 +920,46 @@ static eg_status create_config(const eg_options *opt, void **out)
     return st;
 }
 
+/* private, loopback and link-local addresses name nobody outside */
+static bool public_ipv4(const char *ip)
+{
+    unsigned a = 0, b = 0;
+    if (sscanf(ip, "%3u.%3u.", &a, &b) != 2)
+        return strchr(ip, ':') != NULL && strncmp(ip, "::1", 4) && strncasecmp(ip, "fe80:", 5);
+    return !(a == 10 || a == 127 || a == 0 || (a == 169 && b == 254) ||
+             (a == 172 && b >= 16 && b <= 31) || (a == 192 && b == 168));
+}
+
+/* The header indicators, offered to intel like those found in the text: the addresses of From,
+ * Reply-To, Return-Path and Sender (a listed address or, through it, its domain) and the sending
+ * hosts and addresses of the Received headers. The sender checks compare these; the feeds may
+ * list them. */
+static void header_iocs(eg_scan *s, const eg_object *msg, const eg_mail_view *v)
+{
+    const eg_addr *one[] = {&v->from, &v->return_path, &v->sender};
+    for (size_t i = 0; i < sizeof one / sizeof *one; i++)
+        if (one[i]->addr && one[i]->domain && *one[i]->domain)
+            eg_scan_ioc(s, msg, EG_IOC_EMAIL, one[i]->addr, strlen(one[i]->addr));
+    for (size_t i = 0; v->reply_to && i < v->n_reply_to && i < 16; i++)
+        if (v->reply_to[i].addr && v->reply_to[i].domain && *v->reply_to[i].domain)
+            eg_scan_ioc(s, msg, EG_IOC_EMAIL, v->reply_to[i].addr, strlen(v->reply_to[i].addr));
+    char host[256], ip[64];
+    for (size_t nth = 0; nth < 32; nth++) { /* relays add a few; a mail with hundreds is forged */
+        const char *rv = header(v, "Received", nth);
+        if (!rv)
+            break;
+        if (!eg_sutil_received_from(rv, host, sizeof host, ip, sizeof ip))
+            continue;
+        if (host[0] && strcmp(host, "localhost") && strcmp(host, "localhost.localdomain"))
+            eg_scan_ioc(s, msg, EG_IOC_DOMAIN, host, strlen(host));
+        if (ip[0] && public_ipv4(ip))
+            eg_scan_ioc(s, msg, EG_IOC_IP, ip, strlen(ip));
+    }
+}
+
 void eg_sender_check(eg_scan *s, const eg_object *msg, const eg_mail_view *v)
 {
+    header_iocs(s, msg, v);
     /* the lists are read from files once per scanner, not once per mail */
     eg_sender_config *c = eg_scan_shared(s, &config_tag, create_config, free_config);
     if (!c)

@@ -36,8 +36,7 @@ static int32_t decrypted_ancestor(const eg_report *r, uint32_t id)
     for (int32_t cur = (int32_t)id; cur >= 0 && (size_t)cur < r->n_objects;) {
         const eg_object *o = r->objects[cur];
         /* Office's built-in default password is not a password someone had to be told */
-        if ((o->flags & EG_OBJ_DECRYPTED) &&
-            !(o->password && !strcmp(o->password, "VelvetSweatshop")))
+        if ((o->flags & EG_OBJ_DECRYPTED) && !(o->password && !strcmp(o->password, "VelvetSweatshop")))
             found = cur;
         cur = o->parent;
     }
@@ -78,18 +77,15 @@ static void add_combo(eg_report *r, eg_rule_id rule, uint32_t object, const char
         free(ev);
 }
 
-static const char *rule_id(int idx)
-{
-    return eg_rule_get(idx)->id;
-}
+static const char *rule_id(int idx) { return eg_rule_get(idx)->id; }
 
 static void combinations(eg_report *r)
 {
     /* active content (macro, script, shortcut, executable) that reached the reader through an
      * archive opened with a password written in the same mail: the Emotet delivery itself */
-    static const char *const active[] = {
-        "VBA.",           "XLM.",       "LNK.",         "ONE.",           "SCRIPT.", "PE.", "CMD.",
-        "HTML.SMUGGLING", "OFFICE.DDE", "OOXML.REMOTE", "OOXML.EXTERNAL", "RTF.",    NULL};
+    static const char *const active[] = {"VBA.", "XLM.", "LNK.", "ONE.", "SCRIPT.", "PE.", "CMD.",
+                                         "HTML.SMUGGLING", "OFFICE.DDE", "OOXML.REMOTE",
+                                         "OOXML.EXTERNAL", "RTF.", NULL};
     size_t n = r->n_findings; /* combinations added below are not themselves inputs */
     for (size_t i = 0; i < n; i++) {
         const eg_finding *f = &r->findings[i];

@@ -40,15 +40,12 @@ static eg_report *scan(const eg_sf_mail *m)
 static void hijacked_reply_japanese(void **st)
 {
     (void)st;
-    eg_sf_mail m = {
-        .from = "山田 太郎 <yamada.t@somahospitalar.com.br>",
-        .to = "鈴木 花子 <suzuki@example.co.jp>",
-        .subject = "RE: RE: 見積書の件",
-        .in_reply_to = "<r1@example.co.jp>",
-        .text = "早急に確認お願いします。\n\n山田 太郎 <yamada@partner.co.jp>\n\n"
-                "差出人: 山田 太郎 <yamada@partner.co.jp>\n送信日時: 2022年3月1日 10:00\n"
-                "宛先: 鈴木 花子 <suzuki@example.co.jp>\n件名: 見積書の件\n\n承知しました。\n",
-        .attachments = "2022-03-01_1137.xlsm"};
+    eg_sf_mail m = {.from = "山田 太郎 <yamada.t@somahospitalar.com.br>", .to = "鈴木 花子 <suzuki@example.co.jp>",
+                    .subject = "RE: RE: 見積書の件", .in_reply_to = "<r1@example.co.jp>",
+                    .text = "早急に確認お願いします。\n\n山田 太郎 <yamada@partner.co.jp>\n\n"
+                            "差出人: 山田 太郎 <yamada@partner.co.jp>\n送信日時: 2022年3月1日 10:00\n"
+                            "宛先: 鈴木 花子 <suzuki@example.co.jp>\n件名: 見積書の件\n\n承知しました。\n",
+                    .attachments = "2022-03-01_1137.xlsm"};
     eg_report *r = scan(&m);
     if (!eg_report_has_rule(r, "SENDER.QUOTED_NAME_OTHER_ADDRESS"))
         eg_test_dump(r);
@@ -61,8 +58,7 @@ static void hijacked_reply_japanese(void **st)
     for (size_t i = 0; i < eg_report_finding_count(r); i++) {
         const eg_finding *f = eg_report_finding(r, i);
         if (!strcmp(eg_rule_get(f->rule)->id, "SENDER.QUOTED_NAME_OTHER_ADDRESS") && f->evidence &&
-            strstr(f->evidence, "yamada@partner.co.jp") &&
-            strstr(f->evidence, "yamada.t@somahospitalar.com.br"))
+            strstr(f->evidence, "yamada@partner.co.jp") && strstr(f->evidence, "yamada.t@somahospitalar.com.br"))
             named = true;
     }
     assert_true(named);
@@ -72,14 +68,11 @@ static void hijacked_reply_japanese(void **st)
 static void hijacked_reply_english_html(void **st)
 {
     (void)st;
-    eg_sf_mail m = {.from = "Maria Lopes <maria.l@somahospitalar.com.br>",
-                    .to = "joe@example.co.jp",
+    eg_sf_mail m = {.from = "Maria Lopes <maria.l@somahospitalar.com.br>", .to = "joe@example.co.jp",
                     .subject = "Re: Re: Postpone this week's meeting",
                     .html = "<html><body><p>Re: Postpone this week's meeting</p><br><br>"
-                            "<p>Maria Lopes &lt;maria.lopes@outlook.com&gt;</p><pre><!-- Converted "
-                            "from text/plain format -->\n"
-                            "&gt; On Mon, Aug 31, 2020 at 9:12 AM Maria Lopes "
-                            "&lt;maria.lopes@outlook.com&gt; wrote:\n"
+                            "<p>Maria Lopes &lt;maria.lopes@outlook.com&gt;</p><pre><!-- Converted from text/plain format -->\n"
+                            "&gt; On Mon, Aug 31, 2020 at 9:12 AM Maria Lopes &lt;maria.lopes@outlook.com&gt; wrote:\n"
                             "&gt; Can we postpone the meeting this week?\n</pre></body></html>",
                     .attachments = "Mes_G697449.doc"};
     eg_report *r = scan(&m);
@@ -94,8 +87,7 @@ static void hijacked_reply_english_html(void **st)
 static void encoded_display_name_seed_case(void **st)
 {
     (void)st;
-    eg_sf_mail m = {.from = "サンプル健康保険組合 <info@relay.shared-server.net>",
-                    .to = "user@example.co.jp",
+    eg_sf_mail m = {.from = "サンプル健康保険組合 <info@relay.shared-server.net>", .to = "user@example.co.jp",
                     .subject = "健康診断のご案内",
                     .text = "添付をご確認ください。\n━━━━━━━━━━━━━━━━\nサンプル健康保険組合\n"
                             "メール：kenpo-office@abc.ne.jp\n━━━━━━━━━━━━━━━━\n"};
@@ -111,19 +103,14 @@ static void encoded_display_name_seed_case(void **st)
 static void genuine_reply_stays_clean(void **st)
 {
     (void)st;
-    eg_sf_mail m = {
-        .from = "山田 太郎 <yamada@partner.co.jp>",
-        .to = "鈴木 花子 <suzuki@example.co.jp>",
-        .subject = "RE: 見積書の件",
-        .message_id = "<r2@mx.partner.co.jp>",
-        .in_reply_to = "<r1@example.co.jp>",
-        .references = "<r1@example.co.jp>",
-        .text = "鈴木様\n\n承知いたしました。\n\n--\n山田 太郎\nメール：yamada@partner.co.jp\n\n"
-                "差出人: 鈴木 花子 <suzuki@example.co.jp>\n送信日時: 2022年3月1日 10:00\n"
-                "宛先: 山田 太郎 <yamada@partner.co.jp>\n件名: 見積書の件\n\nご確認ください。\n",
-        .headers =
-            "Authentication-Results: mx.example.co.jp; spf=pass smtp.mailfrom=partner.co.jp; "
-            "dkim=pass header.d=partner.co.jp; dmarc=pass header.from=partner.co.jp"};
+    eg_sf_mail m = {.from = "山田 太郎 <yamada@partner.co.jp>", .to = "鈴木 花子 <suzuki@example.co.jp>",
+                    .subject = "RE: 見積書の件", .message_id = "<r2@mx.partner.co.jp>",
+                    .in_reply_to = "<r1@example.co.jp>", .references = "<r1@example.co.jp>",
+                    .text = "鈴木様\n\n承知いたしました。\n\n--\n山田 太郎\nメール：yamada@partner.co.jp\n\n"
+                            "差出人: 鈴木 花子 <suzuki@example.co.jp>\n送信日時: 2022年3月1日 10:00\n"
+                            "宛先: 山田 太郎 <yamada@partner.co.jp>\n件名: 見積書の件\n\nご確認ください。\n",
+                    .headers = "Authentication-Results: mx.example.co.jp; spf=pass smtp.mailfrom=partner.co.jp; "
+                               "dkim=pass header.d=partner.co.jp; dmarc=pass header.from=partner.co.jp"};
     eg_report *r = scan(&m);
     if (eg_report_verdict(r) != EG_VERDICT_CLEAN)
         eg_test_dump(r);
@@ -136,14 +123,10 @@ static void genuine_reply_stays_clean(void **st)
 static void forged_own_domain_with_trusted_results(void **st)
 {
     (void)st;
-    eg_sf_mail m = {
-        .from = "Payroll <payroll@example.co.jp>",
-        .to = "staff@example.co.jp",
-        .subject = "Salary statement",
-        .text = "Open the attached statement.",
-        .headers =
-            "Authentication-Results: mx.example.co.jp; spf=fail smtp.mailfrom=example.co.jp; "
-            "dkim=none; dmarc=fail header.from=example.co.jp"};
+    eg_sf_mail m = {.from = "Payroll <payroll@example.co.jp>", .to = "staff@example.co.jp", .subject = "Salary statement",
+                    .text = "Open the attached statement.",
+                    .headers = "Authentication-Results: mx.example.co.jp; spf=fail smtp.mailfrom=example.co.jp; "
+                               "dkim=none; dmarc=fail header.from=example.co.jp"};
     eg_report *r = scan(&m);
     assert_true(eg_report_has_rule(r, "SENDER.OWN_DOMAIN_UNAUTHENTICATED"));
     assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
@@ -160,10 +143,7 @@ static uint8_t *password_zip(size_t *len)
     return eg_zw_finish(w, len);
 }
 
-static bool has_combo(eg_report *r)
-{
-    return eg_report_has_rule(r, "COMBO.REPLY_WITH_PAYLOAD");
-}
+static bool has_combo(eg_report *r) { return eg_report_has_rule(r, "COMBO.REPLY_WITH_PAYLOAD"); }
 
 /* the verdict's combination: a reply that brings an encrypted archive that could not be opened
  * into a thread that had none is raised; the same archive opened with the password in the body is
@@ -175,19 +155,12 @@ static void reply_bringing_encrypted_archive(void **st)
     size_t zlen = 0;
     uint8_t *zip = password_zip(&zlen);
     assert_non_null(zip);
-    eg_sf_mail m = {.from = "山田 太郎 <yamada@partner.co.jp>",
-                    .to = "鈴木 花子 <suzuki@example.co.jp>",
-                    .subject = "RE: 打合せの件",
-                    .in_reply_to = "<t1@example.co.jp>",
-                    .references = "<t1@example.co.jp>",
-                    .text =
-                        "ご確認ください。\nパスワードは別途お送りします。\n\n"
-                        "差出人: 鈴木 花子 <suzuki@example.co.jp>\n送信日時: 2022年3月1日 10:00\n"
-                        "宛先: 山田 太郎 <yamada@partner.co.jp>\n件名: "
-                        "打合せの件\n\n来週の打合せ、よろしくお願いします。\n",
-                    .attachments = "2022-03-01_1137.zip",
-                    .attachment_data = zip,
-                    .attachment_len = zlen};
+    eg_sf_mail m = {.from = "山田 太郎 <yamada@partner.co.jp>", .to = "鈴木 花子 <suzuki@example.co.jp>",
+                    .subject = "RE: 打合せの件", .in_reply_to = "<t1@example.co.jp>", .references = "<t1@example.co.jp>",
+                    .text = "ご確認ください。\nパスワードは別途お送りします。\n\n"
+                            "差出人: 鈴木 花子 <suzuki@example.co.jp>\n送信日時: 2022年3月1日 10:00\n"
+                            "宛先: 山田 太郎 <yamada@partner.co.jp>\n件名: 打合せの件\n\n来週の打合せ、よろしくお願いします。\n",
+                    .attachments = "2022-03-01_1137.zip", .attachment_data = zip, .attachment_len = zlen};
     eg_report *r = scan(&m);
     if (!eg_report_has_rule(r, "ARCHIVE.NOT_OPENED") || !has_combo(r))
         eg_test_dump(r);
@@ -201,8 +174,7 @@ static void reply_bringing_encrypted_archive(void **st)
     /* the password is in the body: the archive is opened and its content is clean */
     m.text = "ご確認ください。\nパスワード：Ab12xy\n\n"
              "差出人: 鈴木 花子 <suzuki@example.co.jp>\n送信日時: 2022年3月1日 10:00\n"
-             "宛先: 山田 太郎 <yamada@partner.co.jp>\n件名: "
-             "打合せの件\n\n来週の打合せ、よろしくお願いします。\n";
+             "宛先: 山田 太郎 <yamada@partner.co.jp>\n件名: 打合せの件\n\n来週の打合せ、よろしくお願いします。\n";
     r = scan(&m);
     if (has_combo(r) || eg_report_verdict(r) != EG_VERDICT_CLEAN)
         eg_test_dump(r);
