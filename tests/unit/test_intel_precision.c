@@ -156,6 +156,47 @@ static void padded_member_keeps_both_hashes(void **st)
     free(mail);
 }
 
+/* padding at the end of the file's own bytes (attached directly, not in an archive): sha256 is the
+ * file as sent, content_sha256 the content in front */
+static void tail_padded_attachment(void **st)
+{
+    (void)st;
+    size_t clen = 4096, n = clen + (9u << 20);
+    uint8_t *f = calloc(1, n);
+    assert_non_null(f);
+    for (size_t i = 0; i < clen; i++)
+        f[i] = (uint8_t)('a' + i % 23);
+    uint8_t sent[32], content[32];
+    eg_sha256(f, n, sent);
+    eg_sha256(f, clen, content);
+    char *b64 = eg_fx_base64(f, n);
+    free(f);
+    assert_non_null(b64);
+    const char *head =
+        "From: Taro <taro@partner.example>\r\nTo: hanako@example.co.jp\r\nSubject: doc\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+        "--b1\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nSee the file.\r\n"
+        "--b1\r\nContent-Type: application/octet-stream; name=\"notes.txt\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n";
+    size_t ml = strlen(head) + strlen(b64) + 32;
+    char *mail = malloc(ml);
+    assert_non_null(mail);
+    ml = (size_t)snprintf(mail, ml, "%s%s\r\n--b1--\r\n", head, b64);
+    free(b64);
+    eg_report *r = eg_test_scan(mail, ml, NULL);
+    free(mail);
+    const eg_object *po = NULL;
+    for (size_t i = 0; i < eg_report_object_count(r); i++)
+        if (eg_report_object(r, i)->has_content_sha256)
+            po = eg_report_object(r, i);
+    if (!po)
+        eg_test_dump(r);
+    assert_non_null(po);
+    assert_memory_equal(po->sha256, sent, 32);
+    assert_memory_equal(po->content_sha256, content, 32);
+    eg_report_free(r);
+}
+
 static const char HEADERS_MAIL[] =
     "Received: from mail.bad-relay.example (unknown [198.51.100.77])\r\n"
     "\tby mx.example.co.jp (Postfix) with ESMTP id 4AB; Tue, 1 Mar 2022 10:00:00 +0900\r\n"
@@ -239,6 +280,7 @@ int main(void)
     eg_global_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(padded_member_keeps_both_hashes),
+        cmocka_unit_test(tail_padded_attachment),
         cmocka_unit_test(header_indicators_reach_intel),
         cmocka_unit_test(received_reader),
     };
