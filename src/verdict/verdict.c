@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static bool rule_has_prefix(int rule, const char *prefix)
 {
@@ -62,6 +63,50 @@ static const eg_finding *encrypted_archive(const eg_report *r)
             return f;
     }
     return NULL;
+}
+
+/* a line of VBA that does something: not blank, not an Attribute line, a comment or Option */
+static bool vba_code_line(const char *p, size_t n)
+{
+    while (n && (*p == ' ' || *p == '\t' || *p == '\r'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+        n--;
+    if (n == 0 || *p == '\'')
+        return false;
+    static const char *const quiet[] = {"Attribute ", "Rem ", "Option ", NULL};
+    for (size_t k = 0; quiet[k]; k++)
+        if (n >= strlen(quiet[k]) && !strncasecmp(p, quiet[k], strlen(quiet[k])))
+            return false;
+    return !(n == 3 && !strncasecmp(p, "Rem", 3));
+}
+
+/* 1: some VBA module holds code; 0: every module was read and holds only attributes (an empty
+ * project Excel or Word left behind, not a macro); -1: cannot tell (no source read, or the
+ * bytes are gone), which counts as a macro. */
+static int vba_code(const eg_report *r)
+{
+    bool seen = false, unknown = false;
+    for (size_t i = 0; i < r->n_objects; i++) {
+        const eg_object *o = r->objects[i];
+        if (o->type != EG_T_VBA_SOURCE)
+            continue;
+        if (!o->data || (o->flags & EG_OBJ_TRUNCATED)) {
+            unknown = true;
+            continue;
+        }
+        seen = true;
+        const char *t = (const char *)o->data;
+        size_t len = (size_t)o->size;
+        for (size_t a = 0; a < len;) {
+            const char *nl = memchr(t + a, '\n', len - a);
+            size_t e = nl ? (size_t)(nl - t) : len;
+            if (vba_code_line(t + a, e - a))
+                return 1;
+            a = e + 1;
+        }
+    }
+    return seen && !unknown ? 0 : -1;
 }
 
 static void add_combo(eg_report *r, eg_rule_id rule, uint32_t object, const char *a, const char *b)
@@ -119,9 +164,13 @@ static void combinations(eg_report *r)
      * the advice is never to enable them in a mailed file, so the user is warned (suspicious)
      * even when the macro shows nothing dangerous */
     if (r->n_objects && r->objects[0]->type == EG_T_MAIL) {
-        const eg_finding *m = find_prefix(r, "VBA.", EG_SEV_INFO);
-        if (!m)
-            m = find_prefix(r, "XLM.", EG_SEV_INFO);
+        const eg_finding *m = find_prefix(r, "XLM.", EG_SEV_INFO);
+        for (size_t i = 0; i < n && !m; i++) {
+            int rule = r->findings[i].rule;
+            if (rule_has_prefix(rule, "VBA.") && rule != EG_R_VBA_DECODED &&
+                (rule != EG_R_VBA_MACRO || vba_code(r) != 0))
+                m = &r->findings[i];
+        }
         if (m && !has_rule_on(r, EG_R_COMBO_MAILED_MACRO, m->object))
             add_combo(r, EG_R_COMBO_MAILED_MACRO, m->object, r->objects[0]->name, rule_id(m->rule));
     }

@@ -42,12 +42,20 @@ static void expect_verdict(eg_report *r, eg_verdict v)
 
 /* ------------------------------------------------------------ mailed macros */
 
+static const char harmless_src[] =
+    "Attribute VB_Name = \"Module1\"\r\nSub Total()\r\n"
+    "    Range(\"B2\").Value = Range(\"B1\").Value * 2\r\nEnd Sub\r\n";
+/* a document module with attributes only: the project an old workbook keeps with no code */
+static const char empty_src[] =
+    "Attribute VB_Name = \"ThisWorkbook\"\r\nAttribute VB_Base = "
+    "\"0{00020819-0000-0000-C000-000000000046}\"\r\nAttribute VB_Exposed = True\r\n"
+    "Option Explicit\r\n\r\n' nothing here\r\n";
+
 /* a .xlsm whose only macro fills a cell: no auto-exec, no shell, no download */
-static uint8_t *harmless_xlsm(size_t *len)
+static uint8_t *harmless_xlsm_src(const char *src, bool document, size_t *len)
 {
-    eg_fx_module m = {.name = "Module1",
-                      .source = "Attribute VB_Name = \"Module1\"\r\nSub Total()\r\n"
-                                "    Range(\"B2\").Value = Range(\"B1\").Value * 2\r\nEnd Sub\r\n"};
+    eg_fx_module m = {
+        .name = document ? "ThisWorkbook" : "Module1", .source = src, .document = document};
     uint8_t *bin = NULL;
     size_t bl = 0;
     assert_int_equal(eg_fx_vba_document(EG_FX_VBA_BIN, &m, 1, 1252, NULL, 0, &bin, &bl), EG_OK);
@@ -65,6 +73,11 @@ static uint8_t *harmless_xlsm(size_t *len)
     assert_int_equal(eg_fx_zip_stored(p, 3, &z, len), EG_OK);
     free(bin);
     return z;
+}
+
+static uint8_t *harmless_xlsm(size_t *len)
+{
+    return harmless_xlsm_src(harmless_src, false, len);
 }
 
 static void mailed_macro_is_suspicious(void **st)
@@ -92,6 +105,19 @@ static void mailed_macro_is_suspicious(void **st)
     r = eg_test_scan(x, zl, NULL);
     assert_true(eg_report_has_rule(r, "VBA.MACRO"));
     assert_false(eg_report_has_rule(r, "COMBO.MAILED_MACRO"));
+    eg_report_free(r);
+    free(x);
+
+    /* a VBA project with no code at all (attributes, Option, comments) is not a macro */
+    x = harmless_xlsm_src(empty_src, true, &zl);
+    m.attachment_data = x;
+    m.attachment_len = zl;
+    r = scan(&m);
+    if (!eg_report_has_rule(r, "VBA.MACRO") || eg_report_has_rule(r, "COMBO.MAILED_MACRO"))
+        eg_test_dump(r);
+    assert_true(eg_report_has_rule(r, "VBA.MACRO"));
+    assert_false(eg_report_has_rule(r, "COMBO.MAILED_MACRO"));
+    expect_verdict(r, EG_VERDICT_CLEAN);
     eg_report_free(r);
     free(x);
 }
