@@ -599,7 +599,8 @@ static bool user_writable(const ctx *c, const char *path)
         if (!c->roots[r].sys && !strncasecmp(path, c->roots[r].lc, n) && path[n] == '\\')
             return true;
     }
-    return eg_has_prefix_ci(path + 1, ":\\Users\\") || eg_has_prefix_ci(path + 1, ":\\ProgramData\\");
+    return eg_has_prefix_ci(path + 1, ":\\Users\\") ||
+           eg_has_prefix_ci(path + 1, ":\\ProgramData\\");
 }
 
 /* The v2 name is a Windows program's name (wmiprvse, dllhost ...): a process counts only when its
@@ -624,14 +625,14 @@ static eg_status v2_name(ctx *c, const char *exe, links base, const char *why)
         links k = base;
         k.proc = (int)i;
         k.file = find_file(c, pr->image);
-        st = hit(c, EG_HR_V2_PROCESS, k, pr->image, "%s; process %s (pid %u) runs from %s", why, exe,
-                 pr->pid, pr->image);
+        st = hit(c, EG_HR_V2_PROCESS, k, pr->image, "%s; process %s (pid %u) runs from %s", why,
+                 exe, pr->pid, pr->image);
         any = true;
     }
     char note[400] = "";
     if (other)
-        snprintf(note, sizeof note, "; %zu process(es) of that name run from %s (not counted: %s)", other,
-                 other_image ? other_image : "an unknown path",
+        snprintf(note, sizeof note, "; %zu process(es) of that name run from %s (not counted: %s)",
+                 other, other_image ? other_image : "an unknown path",
                  other_image ? "not a user-writable folder" : "image path unknown");
     /* the dropped copy itself, when it is not what runs */
     for (size_t i = 0; i < s->nfiles && !st; i++) {
@@ -645,13 +646,14 @@ static eg_status v2_name(ctx *c, const char *exe, links base, const char *why)
             continue; /* already named with its process */
         links k = base;
         k.file = (int)i;
-        st = hit(c, EG_HR_V2_VALUE, k, f->path, "%s; file %s present, not running%s", why, f->path, note);
+        st = hit(c, EG_HR_V2_VALUE, k, f->path, "%s; file %s present, not running%s", why, f->path,
+                 note);
         any = true;
     }
     if (any || st)
         return st;
-    return hit(c, EG_HR_V2_VALUE, base, NULL, "%s; no process of that name runs from a user folder%s", why,
-               note);
+    return hit(c, EG_HR_V2_VALUE, base, NULL,
+               "%s; no process of that name runs from a user folder%s", why, note);
 }
 
 static eg_status rule_v2(ctx *c)
