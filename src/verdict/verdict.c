@@ -205,9 +205,9 @@ static bool bulk_habit(int rule)
     }
 }
 
-/* What gives bulk-mail habits weight: something executable (active content, an executable
- * name, a file download link), something encrypted that stayed closed, or a sender or thread
- * that does not match. */
+/* What gives bulk-mail habits weight: something executable (active content, an executable or
+ * padded file, a file download link, an intel match), something encrypted that stayed closed, or
+ * a sender or thread that does not match. */
 static bool habit_context(const eg_report *r)
 {
     static const char *const payload[] = {"VBA.",
@@ -224,6 +224,7 @@ static bool habit_context(const eg_report *r)
                                           "OFFICE.",
                                           "COMBO.",
                                           "INTEL.",
+                                          "PAD.",
                                           "LINK.FILE_DOWNLOAD",
                                           "LURE.ENABLE_MACRO",
                                           NULL};
