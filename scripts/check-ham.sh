@@ -51,6 +51,20 @@ line=$(grep -E '^[0-9]+ mails:' "$OUT" | tail -1)
 total=$(echo "$line" | sed -E 's/^([0-9]+) mails:.*/\1/')
 susp=$(echo "$line" | sed -E 's/.* ([0-9]+) suspicious.*/\1/')
 mal=$(echo "$line" | sed -E 's/.* ([0-9]+) malicious.*/\1/')
+if [ $((susp + mal)) -gt 0 ]; then
+	# which mails, and the rules that scored, to judge each one by hand
+	"$EMOGUARD" scan --format json --lang en -j 2 "$EML/easy-ham-1" "$EML/easy-ham-2" 2>/dev/null | node -e '
+let buf = "";
+process.stdin.on("data", d => buf += d).on("end", () => {
+  for (const line of buf.split("\n")) {
+    if (!line) continue;
+    let r; try { r = JSON.parse(line); } catch (e) { continue; }
+    if (r.verdict === "clean" || !r.findings) continue;
+    const rules = [...new Set(r.findings.filter(f => f.score > 0).map(f => f.rule))];
+    console.log("  " + r.verdict + " " + r.score + " " + r.source.split("/").slice(-2).join("/") + ": " + rules.join(", "));
+  }
+});'
+fi
 echo "check-ham: easy_ham $total mails, $susp suspicious, $mal malicious (limit: 0 malicious, <= 0.1 % suspicious)"
 [ "$mal" -eq 0 ] || { echo "check-ham: FAIL: malicious verdicts on benign mail" >&2; exit 1; }
 [ $((susp * 1000)) -le "$total" ] || { echo "check-ham: FAIL: more than 0.1 % suspicious" >&2; exit 1; }
