@@ -154,7 +154,9 @@ struct eg_object {
     const uint8_t *data; /* valid only during the scan; NULL in a finished report */
     uint64_t size;       /* bytes analysed */
     uint64_t size_true;  /* declared or real size when different (padding, truncation) */
-    uint8_t sha256[32];
+    uint8_t sha256[32];         /* the object as sent (a padded member: all of it) */
+    uint8_t content_sha256[32]; /* what was analysed, when has_content_sha256 (padding removed) */
+    bool has_content_sha256;
     uint32_t flags;
     char *password;        /* password that opened it, when EG_OBJ_DECRYPTED */
     char *password_origin; /* where the password came from */

@@ -356,6 +356,8 @@ static void add_decoded(zctx *c, const eg_zip_entry *e, attempt *a, bool encrypt
         .size_true = a->r.size_true != a->outlen ? a->r.size_true : 0,
         .password = encrypted ? a->pw : NULL,
         .password_origin = encrypted ? a->origin : NULL,
+        /* the member as sent, when what is kept differs from it (padding removed, cap) */
+        .sha256_sent = a->r.has_sha256 && (a->r.collapsed || a->r.truncated) ? a->r.sha256 : NULL,
     };
     a->out = NULL;
     a->outlen = 0;

@@ -89,6 +89,8 @@ typedef struct eg_zip_extract_result {
     bool count_capped;   /* stopped counting at max_count: size_true is a lower bound */
     bool data_cut;       /* the entry's data run past the end of the archive */
     bool auth_failed;    /* AES: the verifier matched but the HMAC did not (tampering, or 1 in 65536) */
+    bool has_sha256;     /* sha256 is set: the whole stream was decoded and verified */
+    uint8_t sha256[32];  /* SHA-256 of the whole decompressed entry, before collapsing or the cap */
 } eg_zip_extract_result;
 
 /* Extracts one entry into a malloc'd buffer (*out, *outlen; *out may be NULL when empty).

@@ -1,6 +1,7 @@
 /*
  * ZIP entry extraction: ZipCrypto and WinZip AES (AE-1/AE-2) decryption, stored and raw-deflate
- * data, CRC-32 and HMAC-SHA1 verification, an output cap and zero-run collapsing.
+ * data, CRC-32 and HMAC-SHA1 verification, an output cap and zero-run collapsing, and the SHA-256
+ * of the whole decompressed stream (the member as sent, before any padding is removed).
  *
  * Data flows in 64 KiB chunks: ciphertext -> (HMAC) -> decrypt -> inflate -> sink. Nothing is
  * copied whole, so a 500 MB padded entry costs one pass and at most max_out bytes of memory.
@@ -38,6 +39,7 @@ typedef struct sink {
     uint64_t total, zrun;
     uint32_t crc;
     bool collapse, collapsed, truncated, full; /* full: max_count reached, stop decoding */
+    EVP_MD_CTX *sha; /* every counted byte, as decompressed: the member's own hash; NULL = off */
 } sink;
 
 static size_t zero_span(const uint8_t *p, size_t n)
@@ -53,6 +55,13 @@ static size_t zero_span(const uint8_t *p, size_t n)
     while (i < n && p[i] == 0)
         i++;
     return i;
+}
+
+/* the hash is given up (never wrong) when OpenSSL fails */
+static void sink_sha_off(sink *k)
+{
+    EVP_MD_CTX_free(k->sha);
+    k->sha = NULL;
 }
 
 /* Makes room for n more bytes (n <= max_out - len), growing geometrically. */
@@ -99,6 +108,8 @@ static void sink_commit(sink *k, size_t n)
 {
     uint8_t *p = k->buf + k->len;
     k->crc = (uint32_t)crc32_z(k->crc, p, n);
+    if (k->sha && !EVP_DigestUpdate(k->sha, p, n))
+        sink_sha_off(k);
     k->total += n;
     if (k->total >= k->max_count)
         k->full = true;
@@ -137,6 +148,8 @@ static void sink_commit(sink *k, size_t n)
 static eg_status sink_put(sink *k, const uint8_t *p, size_t n)
 {
     k->crc = (uint32_t)crc32_z(k->crc, p, n);
+    if (k->sha && !EVP_DigestUpdate(k->sha, p, n))
+        sink_sha_off(k);
     k->total += n;
     if (k->total >= k->max_count)
         k->full = true;
@@ -526,6 +539,10 @@ eg_status eg_zip_extract(const eg_zip *z, size_t idx, const eg_zip_extract_opts 
         free(j);
         return EG_ENOMEM;
     }
+    /* hashed while counting: the stream is read once anyway, and the kept bytes may differ */
+    j->k.sha = EVP_MD_CTX_new();
+    if (j->k.sha && !EVP_DigestInit_ex(j->k.sha, EVP_sha256(), NULL))
+        sink_sha_off(&j->k);
     const uint8_t *mac = NULL;
     eg_status st = start_crypto(j, o->password, &p, &n, &mac, cut);
     if (st == EG_OK && e->method == 8) {
@@ -539,6 +556,12 @@ eg_status eg_zip_extract(const eg_zip *z, size_t idx, const eg_zip_extract_opts 
     if (st == EG_OK)
         st = judge(j, res, cut, mac);
     res->size_true = j->k.total;
+    /* the member's hash only when every byte of it went through: complete and verified */
+    unsigned int hl = 0;
+    if (j->k.sha && (st == EG_OK || st == EG_ELIMIT) && !res->count_capped && res->crc_ok &&
+        EVP_DigestFinal_ex(j->k.sha, res->sha256, &hl) && hl == sizeof res->sha256)
+        res->has_sha256 = true;
+    sink_sha_off(&j->k);
     res->truncated = j->k.truncated;
     res->collapsed = j->k.collapsed;
     uint32_t ratio = o->max_ratio ? o->max_ratio : DEFAULT_MAX_RATIO;

@@ -588,6 +588,75 @@ static bool hex_name(const char *n, uint32_t *v)
     return true;
 }
 
+/* A folder an ordinary user can write to, where Emotet drops its copy: a profile (C:\Users\...,
+ * a user's %LOCALAPPDATA% from the snapshot) or ProgramData. Never the Windows folder (System32,
+ * SysWOW64, wbem ...) nor Program Files. */
+static bool user_writable(const ctx *c, const char *path)
+{
+    if (!path || !path[0] || path[1] != ':')
+        return false;
+    for (size_t r = 0; r < c->nroots; r++) {
+        size_t n = strlen(c->roots[r].lc);
+        if (!c->roots[r].sys && !strncasecmp(path, c->roots[r].lc, n) && path[n] == '\\')
+            return true;
+    }
+    return eg_has_prefix_ci(path + 1, ":\\Users\\") ||
+           eg_has_prefix_ci(path + 1, ":\\ProgramData\\");
+}
+
+/* The v2 name is a Windows program's name (wmiprvse, dllhost ...): a process counts only when its
+ * image is in a user-writable folder, and a file of that name there is the artifact to
+ * quarantine. A process of that name running from elsewhere is Windows itself. */
+static eg_status v2_name(ctx *c, const char *exe, links base, const char *why)
+{
+    eg_host_snapshot *s = c->s;
+    eg_status st = EG_OK;
+    bool any = false;
+    size_t other = 0;
+    const char *other_image = NULL;
+    for (size_t i = 0; i < s->nprocs && !st; i++) {
+        const eg_host_proc *pr = &s->procs[i];
+        if (!is_prog(pr, exe))
+            continue;
+        if (!user_writable(c, pr->image)) {
+            if (!other++)
+                other_image = pr->image;
+            continue;
+        }
+        links k = base;
+        k.proc = (int)i;
+        k.file = find_file(c, pr->image);
+        st = hit(c, EG_HR_V2_PROCESS, k, pr->image, "%s; process %s (pid %u) runs from %s", why,
+                 exe, pr->pid, pr->image);
+        any = true;
+    }
+    char note[400] = "";
+    if (other)
+        snprintf(note, sizeof note, "; %zu process(es) of that name run from %s (not counted: %s)",
+                 other, other_image ? other_image : "an unknown path",
+                 other_image ? "not a user-writable folder" : "image path unknown");
+    /* the dropped copy itself, when it is not what runs */
+    for (size_t i = 0; i < s->nfiles && !st; i++) {
+        const eg_host_file *f = &s->files[i];
+        if (f->is_dir || strcasecmp(base_of(f->path), exe) || !user_writable(c, f->path))
+            continue;
+        bool running = false;
+        for (size_t p = 0; p < s->nprocs && !running; p++)
+            running = s->procs[p].image && !strcasecmp(s->procs[p].image, f->path);
+        if (running)
+            continue; /* already named with its process */
+        links k = base;
+        k.file = (int)i;
+        st = hit(c, EG_HR_V2_VALUE, k, f->path, "%s; file %s present, not running%s", why, f->path,
+                 note);
+        any = true;
+    }
+    if (any || st)
+        return st;
+    return hit(c, EG_HR_V2_VALUE, base, NULL,
+               "%s; no process of that name runs from a user folder%s", why, note);
+}
+
 static eg_status rule_v2(ctx *c)
 {
     eg_host_snapshot *s = c->s;
@@ -609,7 +678,7 @@ static eg_status rule_v2(ctx *c)
                  ser & 0xFFFF, exe);
         links k = NOLINK;
         k.reg = (int)i;
-        st = name_rule(c, exe, EG_HR_V2_PROCESS, EG_HR_V2_VALUE, k, why);
+        st = v2_name(c, exe, k, why);
     }
     return st;
 }

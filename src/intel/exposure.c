@@ -244,22 +244,88 @@ static eg_status add_row(eg_exposure *e, const char *addr, const eg_csv_field *s
     return EG_OK;
 }
 
-/* YYYY-MM-DD, optionally followed by a time and zone ("2022-03-01 10:00:00", "...T10:00:00Z"). */
+static int two_digits(const char *p)
+{
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+static bool all_digits(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return true;
+}
+
+/* a calendar date: month 1-12, day within that month (leap years counted) */
+static bool real_day(int y, int m, int d)
+{
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1)
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= mdays[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+/* " HH:MM[:SS[.fff]]" or "THH:MM..." followed by an optional zone (Z, UTC, +09:00, +0900) */
+static bool valid_time(const char *p, size_t n)
+{
+    if (n == 0)
+        return true;
+    if (p[0] != 'T' && p[0] != ' ')
+        return false;
+    p++, n--;
+    if (n < 5 || !all_digits(p, 2) || p[2] != ':' || !all_digits(p + 3, 2))
+        return false;
+    if (two_digits(p) > 23 || two_digits(p + 3) > 59)
+        return false;
+    size_t i = 5;
+    if (i < n && p[i] == ':') {
+        if (n - i < 3 || !all_digits(p + i + 1, 2) || two_digits(p + i + 1) > 60) /* leap second */
+            return false;
+        i += 3;
+        if (i < n && p[i] == '.') {
+            size_t j = i + 1;
+            while (j < n && p[j] >= '0' && p[j] <= '9')
+                j++;
+            if (j == i + 1)
+                return false;
+            i = j;
+        }
+    }
+    while (i < n && p[i] == ' ')
+        i++;
+    const char *z = p + i;
+    size_t zl = n - i;
+    if (zl == 0 || (zl == 1 && z[0] == 'Z') || (zl == 3 && !memcmp(z, "UTC", 3)))
+        return true;
+    if (z[0] != '+' && z[0] != '-')
+        return false;
+    if (zl == 3 && all_digits(z + 1, 2))
+        return two_digits(z + 1) <= 14;
+    if (zl == 5 && all_digits(z + 1, 4))
+        return two_digits(z + 1) <= 14 && two_digits(z + 3) <= 59;
+    if (zl == 6 && all_digits(z + 1, 2) && z[3] == ':' && all_digits(z + 4, 2))
+        return two_digits(z + 1) <= 14 && two_digits(z + 4) <= 59;
+    return false;
+}
+
+/* YYYY-MM-DD, optionally followed by a time and zone ("2022-03-01 10:00:00", "...T10:00:00Z").
+ * The values are checked, not only the shape: 2022-13-45, 2022-02-30 and T25:99 are refused. */
 static bool valid_date(const eg_csv_field *f)
 {
     if (f->len == 0)
         return true;
     if (f->len < 10 || f->len > 40)
         return false;
-    for (int i = 0; i < 10; i++) {
-        char c = f->p[i];
-        if (i == 4 || i == 7 ? c != '-' : (c < '0' || c > '9'))
-            return false;
-    }
-    for (size_t i = 10; i < f->len; i++)
-        if (!strchr("0123456789:.TZ +-UTC", f->p[i]))
-            return false;
-    return true;
+    const char *p = f->p;
+    if (!all_digits(p, 4) || p[4] != '-' || !all_digits(p + 5, 2) || p[7] != '-' ||
+        !all_digits(p + 8, 2))
+        return false;
+    int y = two_digits(p) * 100 + two_digits(p + 2);
+    if (y < 1900 || !real_day(y, two_digits(p + 5), two_digits(p + 8)))
+        return false;
+    return valid_time(p + 10, f->len - 10);
 }
 
 typedef struct {

@@ -428,6 +428,13 @@ void eg_intel_object(const eg_intel *in, eg_scan *s, const eg_object *obj)
     hook h = {s, obj, NULL};
     look l = {hook_match, &h, 0};
     lookup_hashes(in, obj->data, (size_t)obj->size, obj->sha256, &l);
+    /* a padded file: feeds list the file as sent (sha256 above), some also the content that is
+     * left once the padding is gone */
+    if (obj->has_content_sha256 && in->set && eg_iocset_count(in->set, EG_IK_SHA256)) {
+        eg_ikey k;
+        eg_ikey_digest(EG_IK_SHA256, obj->content_sha256, 32, &k);
+        find(in, &k, &l);
+    }
     if (!in->yara || eg_scan_timed_out(s, obj))
         return;
     const eg_limits *lim = eg_scan_limits(s);

@@ -84,6 +84,30 @@ static bool same_org(const char *a, const char *b)
     return a && b && *a && *b && eg_domain_same_org(a, b);
 }
 
+/* Two addresses with the same personal local part ("craig@home.example" and
+ * "craig@work.example") under the same name, in a mail that brings no attachment: one person
+ * writing from another account of theirs, not a hijacked account (which keeps its owner's local
+ * part). Role names (info, sales ...) and very short local parts say nothing about a person; a
+ * mail with an attachment keeps the finding, since that is what a forgery would deliver. */
+static bool same_person_local(const eg_mail_view *v, const char *a, const char *b)
+{
+    if (v->n_attachments)
+        return false;
+    static const char *const roles[] = {
+        "info",     "admin",     "support",    "contact", "office", "mail", "sales", "noreply",
+        "no-reply", "webmaster", "postmaster", "service", "help",   "user", "test",  NULL};
+    const char *aa = a ? strrchr(a, '@') : NULL, *bb = b ? strrchr(b, '@') : NULL;
+    if (!aa || !bb)
+        return false;
+    size_t la = (size_t)(aa - a), lb = (size_t)(bb - b);
+    if (la != lb || la < 3 || strncasecmp(a, b, la))
+        return false;
+    for (size_t i = 0; roles[i]; i++)
+        if (strlen(roles[i]) == la && !strncasecmp(a, roles[i], la))
+            return false;
+    return true;
+}
+
 static const char *category(eg_sender_config *c, const char *dom, const char **which)
 {
     const char *m;
@@ -262,7 +286,7 @@ static eg_status check_recipient_name(ctx *x)
                 continue;
             eg_name_key rk;
             eg_sutil_name_key(r->display, strlen(r->display), &rk);
-            if (eg_sutil_name_equal(&dk, &rk))
+            if (eg_sutil_name_equal(&dk, &rk) && !same_person_local(x->v, r->addr, x->from))
                 return hit(x, EG_R_SENDER_RECIPIENT_NAME_OTHER_ADDRESS,
                            "name \"%.120s\": recipient %s vs From %s", x->display, r->addr,
                            x->from);
@@ -550,6 +574,25 @@ static eg_status check_signature(ctx *x)
     return EG_OK;
 }
 
+/* An organisation (or public body) named in the display name, an address on a free-mail, ISP or
+ * hosting domain, and a signature giving an address on another domain: the impersonation the
+ * Emotet seeds used. Each part alone is common; together they name a forgery. */
+static eg_status check_org_spoof(ctx *x)
+{
+    if (!x->per_rule[EG_R_SENDER_SIGNATURE_ADDRESS] || !x->display)
+        return EG_OK;
+    if (!x->per_rule[EG_R_SENDER_ORG_NAME_FREEMAIL] && !x->per_rule[EG_R_SENDER_ORG_NAME_HOSTING] &&
+        !x->per_rule[EG_R_SENDER_PUBLIC_BODY_DOMAIN])
+        return EG_OK;
+    const char *word = NULL, *cat = NULL;
+    bool ascii = false;
+    if (!org_kind(x->c, x->display, &word, &ascii) || !category(x->c, x->from_dom, &cat))
+        return EG_OK; /* a public body on a foreign but not free domain: its own rule says so */
+    return hit(x, EG_R_SENDER_ORG_SPOOF_SIGNATURE,
+               "name \"%.120s\" (%s) from %s (%s), signature on another domain", x->display, word,
+               x->from, cat);
+}
+
 /* ---------------------------------------------------------------- thread */
 
 static bool risky_attachment(const char *name, const char **ext)
@@ -635,13 +678,16 @@ static eg_status check_thread(ctx *x)
                 dom_seen = true;
         }
     }
+    bool person_seen = false; /* the same person quoted with another of their addresses */
     for (size_t i = 0; i < ti->n_parties && dk.ordered[0] && !dom_seen; i++) {
         const eg_thread_party *p = &ti->parties[i];
         if (!p->name || !p->addr)
             continue;
         eg_name_key pk;
         eg_sutil_name_key(p->name, strlen(p->name), &pk);
-        if (eg_sutil_name_equal(&dk, &pk)) {
+        if (eg_sutil_name_equal(&dk, &pk) && same_person_local(x->v, p->addr, x->from)) {
+            person_seen = true;
+        } else if (eg_sutil_name_equal(&dk, &pk)) {
             st = hit(x, EG_R_SENDER_QUOTED_NAME_OTHER_ADDRESS,
                      "name \"%.120s\": quoted as %s vs From %s", x->display, p->addr, x->from);
             if (st != EG_OK)
@@ -650,8 +696,8 @@ static eg_status check_thread(ctx *x)
     }
     /* the quoted-name finding already says the sender is not in the thread: one signal, one score
      */
-    if (reply && any_addr && !dom_seen && !x->own_from && !x->partner_from && !x->bulk &&
-        !eg_sender_hits_has(x->h, EG_R_SENDER_QUOTED_NAME_OTHER_ADDRESS)) {
+    if (reply && any_addr && !dom_seen && !person_seen && !x->own_from && !x->partner_from &&
+        !x->bulk && !eg_sender_hits_has(x->h, EG_R_SENDER_QUOTED_NAME_OTHER_ADDRESS)) {
         char list[200] = "";
         size_t o = 0;
         for (size_t i = 0, k = 0; i < ti->n_parties && k < 3; i++) {
@@ -842,6 +888,8 @@ eg_status eg_sender_evaluate_rcpts(eg_sender_config *c, const eg_mail_view *v,
     if (st == EG_OK)
         st = check_signature(x);
     if (st == EG_OK)
+        st = check_org_spoof(x);
+    if (st == EG_OK)
         st = check_thread(x);
     if (st == EG_OK)
         st = check_links(x);
@@ -872,8 +920,46 @@ static eg_status create_config(const eg_options *opt, void **out)
     return st;
 }
 
+/* private, loopback and link-local addresses name nobody outside */
+static bool public_ipv4(const char *ip)
+{
+    unsigned a = 0, b = 0;
+    if (sscanf(ip, "%3u.%3u.", &a, &b) != 2)
+        return strchr(ip, ':') != NULL && strncmp(ip, "::1", 4) && strncasecmp(ip, "fe80:", 5);
+    return !(a == 10 || a == 127 || a == 0 || (a == 169 && b == 254) ||
+             (a == 172 && b >= 16 && b <= 31) || (a == 192 && b == 168));
+}
+
+/* The header indicators, offered to intel like those found in the text: the addresses of From,
+ * Reply-To, Return-Path and Sender (a listed address or, through it, its domain) and the sending
+ * hosts and addresses of the Received headers. The sender checks compare these; the feeds may
+ * list them. */
+static void header_iocs(eg_scan *s, const eg_object *msg, const eg_mail_view *v)
+{
+    const eg_addr *one[] = {&v->from, &v->return_path, &v->sender};
+    for (size_t i = 0; i < sizeof one / sizeof *one; i++)
+        if (one[i]->addr && one[i]->domain && *one[i]->domain)
+            eg_scan_ioc(s, msg, EG_IOC_EMAIL, one[i]->addr, strlen(one[i]->addr));
+    for (size_t i = 0; v->reply_to && i < v->n_reply_to && i < 16; i++)
+        if (v->reply_to[i].addr && v->reply_to[i].domain && *v->reply_to[i].domain)
+            eg_scan_ioc(s, msg, EG_IOC_EMAIL, v->reply_to[i].addr, strlen(v->reply_to[i].addr));
+    char host[256], ip[64];
+    for (size_t nth = 0; nth < 32; nth++) { /* relays add a few; a mail with hundreds is forged */
+        const char *rv = header(v, "Received", nth);
+        if (!rv)
+            break;
+        if (!eg_sutil_received_from(rv, host, sizeof host, ip, sizeof ip))
+            continue;
+        if (host[0] && strcmp(host, "localhost") && strcmp(host, "localhost.localdomain"))
+            eg_scan_ioc(s, msg, EG_IOC_DOMAIN, host, strlen(host));
+        if (ip[0] && public_ipv4(ip))
+            eg_scan_ioc(s, msg, EG_IOC_IP, ip, strlen(ip));
+    }
+}
+
 void eg_sender_check(eg_scan *s, const eg_object *msg, const eg_mail_view *v)
 {
+    header_iocs(s, msg, v);
     /* the lists are read from files once per scanner, not once per mail */
     eg_sender_config *c = eg_scan_shared(s, &config_tag, create_config, free_config);
     if (!c)

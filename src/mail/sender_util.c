@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static bool local_char(unsigned char c)
 {
@@ -223,4 +224,99 @@ void eg_sender_hits_free(eg_sender_hits *h)
         free(h->v[i].evidence);
     free(h->v);
     memset(h, 0, sizeof *h);
+}
+
+/* ---------------------------------------------------------------- Received */
+
+static bool host_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_';
+}
+
+/* "[203.0.113.5]", "[IPv6:2001:db8::1]": copies the address when it has only address characters */
+static bool bracket_ip(const char *p, size_t n, char *ip, size_t ipsz)
+{
+    if (n >= 5 && !strncasecmp(p, "IPv6:", 5))
+        p += 5, n -= 5;
+    if (n == 0 || n >= ipsz || n > 45)
+        return false;
+    bool colon = memchr(p, ':', n) != NULL, dot = memchr(p, '.', n) != NULL;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        bool hex = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (!((c >= '0' && c <= '9') || c == '.' || (colon && (c == ':' || hex))))
+            return false; /* IPv4: digits and dots; IPv6: hex digits, colons (and a dotted tail) */
+    }
+    if (!dot && !colon)
+        return false;
+    memcpy(ip, p, n);
+    ip[n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ip[i] >= 'A' && ip[i] <= 'Z')
+            ip[i] = (char)(ip[i] - 'A' + 'a');
+    return true;
+}
+
+bool eg_sutil_received_from(const char *value, char *host, size_t hostsz, char *ip, size_t ipsz)
+{
+    if (!value || !host || !ip || hostsz == 0 || ipsz == 0)
+        return false;
+    host[0] = ip[0] = 0;
+    size_t len = strnlen(value, 2048);
+    size_t i = 0;
+    while (i < len && (value[i] == ' ' || value[i] == '\t'))
+        i++;
+    if (len - i < 5 || strncasecmp(value + i, "from", 4) ||
+        (value[i + 4] != ' ' && value[i + 4] != '\t'))
+        return false;
+    i += 5;
+    while (i < len && (value[i] == ' ' || value[i] == '\t'))
+        i++;
+    size_t hs = i;
+    if (i < len && value[i] == '[') {
+        size_t e = i + 1;
+        while (e < len && value[e] != ']' && e - i < 64)
+            e++;
+        if (e < len && value[e] == ']')
+            bracket_ip(value + i + 1, e - i - 1, ip, ipsz);
+        i = e;
+    } else {
+        while (i < len && host_char(value[i]))
+            i++;
+        size_t hl = i - hs;
+        /* a host name: dotted, not starting or ending with a dot, fits */
+        if (hl > 2 && hl < hostsz && memchr(value + hs, '.', hl) && value[hs] != '.' &&
+            value[i - 1] != '.') {
+            memcpy(host, value + hs, hl);
+            host[hl] = 0;
+            for (size_t k = 0; k < hl; k++)
+                if (host[k] >= 'A' && host[k] <= 'Z')
+                    host[k] = (char)(host[k] - 'A' + 'a');
+            bool digits_only = true; /* "203.0.113.5" written bare is an address, not a name */
+            for (size_t k = 0; k < hl; k++)
+                if (!((host[k] >= '0' && host[k] <= '9') || host[k] == '.'))
+                    digits_only = false;
+            if (digits_only) {
+                if (!ip[0] && hl < ipsz)
+                    memcpy(ip, host, hl + 1);
+                host[0] = 0;
+            }
+        }
+    }
+    /* the first bracketed address of the "from" clause, before "by" */
+    for (; i < len && !ip[0]; i++) {
+        if ((value[i] == ' ' || value[i] == '\t') && i + 3 < len &&
+            !strncasecmp(value + i + 1, "by", 2) && (value[i + 3] == ' ' || value[i + 3] == '\t'))
+            break;
+        if (value[i] == '[') {
+            size_t e = i + 1;
+            while (e < len && value[e] != ']' && e - i < 64)
+                e++;
+            if (e < len && value[e] == ']' && bracket_ip(value + i + 1, e - i - 1, ip, ipsz))
+                break;
+            i = e < len ? e : len;
+        }
+    }
+    return true;
 }

@@ -32,6 +32,13 @@ typedef struct eg_name_key {
 void eg_sutil_name_key(const char *name, size_t len, eg_name_key *k);
 bool eg_sutil_name_equal(const eg_name_key *a, const eg_name_key *b);
 
+/* The sending host of one Received header value: "from mail.example.com (helo [203.0.113.5])
+ * by ...". host gets the dotted name after "from" (lower-cased; "" when it is a bracketed
+ * address, a bare word such as "localhost", or not a host name), ip the first bracketed IPv4 or
+ * IPv6 address before "by" ("" when none). Returns false when the value has no "from" clause.
+ * Reads at most the first 2 KiB of the value. */
+bool eg_sutil_received_from(const char *value, char *host, size_t hostsz, char *ip, size_t ipsz);
+
 /* (rule, evidence) results of the pure checks, in the order found. */
 typedef struct eg_sender_hit {
     eg_rule_id rule;

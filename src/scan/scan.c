@@ -475,6 +475,11 @@ static eg_object *new_object(eg_scan *s, const eg_child *c, int32_t parent, uint
     if (detail)
         o->detail = eg_utf8_sanitize(detail, strlen(detail), 256, false);
     eg_sha256(c->data, c->size, o->sha256);
+    if (c->sha256_sent && memcmp(c->sha256_sent, o->sha256, sizeof o->sha256)) {
+        memcpy(o->content_sha256, o->sha256, sizeof o->sha256);
+        memcpy(o->sha256, c->sha256_sent, sizeof o->sha256);
+        o->has_content_sha256 = true;
+    }
     if (!o->name) {
         eg_object_free(o);
         return NULL;
@@ -585,7 +590,14 @@ static void process(eg_scan *s, eg_object *o)
         eg_names_check(s, o);
         /* padding hides any type (the 2023 .doc padded to 500 MB): checked for every object,
          * cheaply, from the end */
-        eg_payload_check_padding(s, o, NULL);
+        size_t content = (size_t)o->size;
+        eg_payload_check_padding(s, o, &content);
+        /* padding at the end of the object's own bytes: sha256 stays the file as sent, the
+         * content in front that is analysed gets its own hash */
+        if (content < o->size && o->data && !o->has_content_sha256) {
+            eg_sha256(o->data, content, o->content_sha256);
+            o->has_content_sha256 = true;
+        }
     }
     if (s->sc->intel)
         eg_intel_object(s->sc->intel, s, o);

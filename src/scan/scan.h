@@ -38,6 +38,10 @@ typedef struct eg_child {
     const char *password;
     const char *password_origin;
     const char *detail;
+    /* SHA-256 of the object as sent when the bytes given are not all of it (a padded member with
+     * its zero runs removed): becomes the object's sha256, and the hash of the bytes given its
+     * content_sha256. NULL = the bytes given are the object. */
+    const uint8_t *sha256_sent;
 } eg_child;
 
 /* Returns EG_ELIMIT (and records LIMIT.DEPTH/LIMIT.OBJECTS/LIMIT.BYTES once) when the child would

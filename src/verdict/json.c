@@ -40,6 +40,10 @@ static json_t *object_json(const eg_object *o)
     json_object_set_new(j, "size", json_integer((json_int_t)o->size));
     json_object_set_new(j, "size_true", json_integer((json_int_t)o->size_true));
     json_object_set_new(j, "sha256", json_string(hex));
+    if (o->has_content_sha256) {
+        eg_hex(o->content_sha256, 32, hex);
+        json_object_set_new(j, "content_sha256", json_string(hex));
+    }
     json_object_set_new(j, "flags", flags_json(o->flags));
     if (o->password) {
         json_object_set_new(j, "password", json_string(o->password));

@@ -427,7 +427,7 @@ static void remediation_plan(void **st)
 {
     (void)st;
     eg_host_snapshot *s = infected();
-    /* a v2 name match on a Windows process must not be killed or quarantined */
+    /* a Windows process with the v2 name is not named at all: not killed, not quarantined */
     const uint8_t data[] = {0x3d, 0x72, 0x52, 0x7c, 0x38, 0x69, 0x48, 0x69};
     assert_int_equal(eg_host_add_reg(s, EG_HREG_EXPLORER, "HKU\\S-1-5-21-9", EXPKEY, "c3b1f4a", 3,
                                      data, sizeof data, 0),
@@ -453,19 +453,94 @@ static void remediation_plan(void **st)
             assert_true(p->acts[i - 1].kind <= a->kind);
     }
     assert_int_equal(kills, 1);         /* rundll32 pid 3000 */
-    assert_int_equal(skipped_kills, 1); /* WmiPrvSE matched by name only */
+    assert_int_equal(skipped_kills, 0); /* WmiPrvSE runs from System32\wbem: Windows itself */
     assert_int_equal(values, 2);        /* the Run value and the Explorer value */
     assert_int_equal(quarantines, 1);   /* jbcss.nfg */
-    assert_int_equal(skipped_q, 1);
+    assert_int_equal(skipped_q, 0);
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     eg_host_plan_print(m, p, EG_LANG_EN);
     fclose(m);
     assert_non_null(strstr(buf, "kill process 3000 (rundll32.exe)"));
-    assert_non_null(strstr(buf, "[skip] kill process 1300"));
+    assert_null(strstr(buf, "kill process 1300"));
     assert_non_null(strstr(buf, "move to quarantine " LOCAL "\\Aibevs\\jbcss.nfg"));
     free(buf);
+    eg_host_plan_free(p);
+    eg_host_findings_free(f);
+    eg_host_snapshot_free(s);
+}
+
+/* v2 (issue 18): the decoded name is a Windows program's; only an image in a user-writable folder
+ * counts, the dropped copy is reported and quarantined, Windows' own processes are not named */
+static void v2_matches_the_image_path(void **st)
+{
+    (void)st;
+    eg_host_snapshot *s = base();
+    const uint8_t data[] = {0x3d, 0x72, 0x52, 0x7c, 0x38, 0x69, 0x48, 0x69}; /* wmiprvse */
+    assert_int_equal(eg_host_add_reg(s, EG_HREG_EXPLORER, "HKU\\S-1-5-21-9", EXPKEY, "c3b1f4a", 3,
+                                     data, sizeof data, 0),
+                     EG_OK);
+    assert_int_equal(eg_host_add_proc(s, 1300, 700, "WmiPrvSE.exe",
+                                      "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe", NULL),
+                     EG_OK);
+    assert_int_equal(eg_host_add_proc(s, 1310, 700, "wmiprvse.exe",
+                                      "C:\\Windows\\SysWOW64\\wbem\\WmiPrvSE.exe", NULL),
+                     EG_OK);
+    dir(s, LOCAL "\\wmiprvse", T0);
+    file(s, LOCAL "\\wmiprvse\\wmiprvse.exe", 400000, T0, true);
+    file(s, "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe", 500000, T0, true);
+    eg_host_findings *f = check(s, NULL);
+    assert_null(find(f, "HOST.V2_NAME_PROCESS"));
+    assert_int_equal(f->result, EG_HOST_ARTIFACTS); /* not infected */
+    const eg_host_hit *h = NULL;
+    for (size_t i = 0; i < f->nhits; i++)
+        if (!strcmp(eg_host_rule_get(f->hits[i].rule)->id, "HOST.V2_EXPLORER_VALUE") && f->hits[i].path)
+            h = &f->hits[i];
+    assert_non_null(h);
+    assert_string_equal(h->path, LOCAL "\\wmiprvse\\wmiprvse.exe");
+    assert_non_null(strstr(h->evidence, "not counted"));
+    eg_host_plan *p;
+    assert_int_equal(eg_host_plan_build(s, f, &p), EG_OK);
+    bool quarantined = false, value = false;
+    for (size_t i = 0; i < p->n; i++) {
+        const eg_host_action *a = &p->acts[i];
+        assert_true(a->kind != EG_HACT_KILL); /* nothing of Windows is killed */
+        if (a->kind == EG_HACT_QUARANTINE && !a->skip && !strcmp(a->path, LOCAL "\\wmiprvse\\wmiprvse.exe"))
+            quarantined = true;
+        if (a->kind == EG_HACT_QUARANTINE)
+            assert_null(strstr(a->path, "System32"));
+        if (a->kind == EG_HACT_DEL_VALUE && !strcmp(a->name, "c3b1f4a"))
+            value = true;
+    }
+    assert_true(quarantined);
+    assert_true(value);
+    eg_host_plan_free(p);
+    eg_host_findings_free(f);
+
+    /* the dropped copy running: infected, killed and quarantined; dllhost from System32 never */
+    assert_int_equal(eg_host_add_proc(s, 2000, 612, "wmiprvse.exe", LOCAL "\\wmiprvse\\wmiprvse.exe", NULL),
+                     EG_OK);
+    f = check(s, NULL);
+    h = find(f, "HOST.V2_NAME_PROCESS");
+    assert_non_null(h);
+    assert_string_equal(h->path, LOCAL "\\wmiprvse\\wmiprvse.exe");
+    assert_int_equal(f->result, EG_HOST_INFECTED);
+    assert_int_equal(eg_host_plan_build(s, f, &p), EG_OK);
+    bool killed = false, killed_windows = false;
+    quarantined = false;
+    for (size_t i = 0; i < p->n; i++) {
+        const eg_host_action *a = &p->acts[i];
+        if (a->kind == EG_HACT_KILL && a->pid == 2000 && !a->skip)
+            killed = true;
+        if (a->kind == EG_HACT_KILL && (a->pid == 1300 || a->pid == 1310))
+            killed_windows = true;
+        if (a->kind == EG_HACT_QUARANTINE && !a->skip && !strcmp(a->path, LOCAL "\\wmiprvse\\wmiprvse.exe"))
+            quarantined = true;
+    }
+    assert_true(killed);
+    assert_false(killed_windows);
+    assert_true(quarantined);
     eg_host_plan_free(p);
     eg_host_findings_free(f);
     eg_host_snapshot_free(s);
@@ -548,6 +623,7 @@ int main(void)
         cmocka_unit_test(many_profiles),
         cmocka_unit_test(v1_process_and_file),
         cmocka_unit_test(v2_value_and_serial_from_name),
+        cmocka_unit_test(v2_matches_the_image_path),
         cmocka_unit_test(v3_system32_names),
         cmocka_unit_test(v4_rundll32_run_value),
         cmocka_unit_test(v4_service_and_allowlist),

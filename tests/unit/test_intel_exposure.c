@@ -105,6 +105,24 @@ static void damaged_feeds_are_errors(void **st)
     assert_non_null(strstr(diag_text, "bad.csv:5:E:2 fields where the header has 4"));
     assert_non_null(strstr(diag_text, "bad.csv:6:W:duplicate row (first at line 2)"));
     assert_non_null(strstr(diag_text, "bad.csv:7:E:malformed CSV"));
+    /* the values are checked, not only the shape */
+    assert_int_equal(
+        feed(e, "dates.csv",
+             "address,source,first_seen,last_seen\n"
+             "a1@corp.example.jp,src,2022-13-45,\n"
+             "a2@corp.example.jp,src,2022-02-30,\n"
+             "a3@corp.example.jp,src,2022-03-01T25:99,\n"
+             "a4@corp.example.jp,src,2022-03-01 10:00:61,\n"
+             "a5@corp.example.jp,src,2022-03-01T10:00:00+99:00,\n"
+             "ok1@corp.example.jp,src,2024-02-29,2022-03-01T23:59:59Z\n"
+             "ok2@corp.example.jp,src,2022-03-01 10:00:00 +0900,2022-03-01T10:00:00.123+09:00\n"),
+        EG_EFORMAT);
+    assert_int_equal(n_err, 5);
+    assert_non_null(strstr(diag_text, "dates.csv:2:E:dates must be"));
+    assert_non_null(strstr(diag_text, "dates.csv:3:E:dates must be"));
+    assert_non_null(strstr(diag_text, "dates.csv:4:E:dates must be"));
+    assert_null(strstr(diag_text, "dates.csv:7:"));
+    assert_null(strstr(diag_text, "dates.csv:8:"));
     /* without a header, more than four columns is an error */
     assert_int_equal(feed(e, "wide.csv", "a@corp.example.jp,s,2022-01-01,2022-01-02,extra\n"),
                      EG_EFORMAT);

@@ -183,6 +183,12 @@ static void recipient_name_other_address(void **st)
     eg_sf_mail en = {.from = "Sato, Jiro <jsato@mail-z.example>",
                      .to = "team@example.co.jp", .cc = "Jiro Sato <sato@example.co.jp>", .subject = "Form", .text = "x"};
     expect(&en, "SENDER.RECIPIENT_NAME_OTHER_ADDRESS", "sato@example.co.jp", "jsato@mail-z.example");
+    /* the recipient writing to themselves from a private account with the same local part */
+    eg_sf_mail self = {.from = "Jiro Sato <sato@home-isp.example>", .to = "Jiro Sato <sato@example.co.jp>",
+                       .subject = "note to self", .text = "x"};
+    expect_none(&self, "SENDER.RECIPIENT_NAME_OTHER_ADDRESS");
+    self.attachments = "invoice.doc";
+    expect(&self, "SENDER.RECIPIENT_NAME_OTHER_ADDRESS", "sato@example.co.jp", "sato@home-isp.example");
     /* a colleague from the same domain is not */
     eg_sf_mail ok = {.from = "Jiro Sato <jiro.sato@mail.example.co.jp>", .to = "Jiro Sato <sato@example.co.jp>",
                      .subject = "note to self", .text = "x"};
@@ -371,8 +377,21 @@ static void not_in_thread_and_quoted_name(void **st)
     expect(&ja2, "SENDER.QUOTED_NAME_OTHER_ADDRESS", "yamada@partner.co.jp", "info@somahospitalar.com.br");
     expect_none(&ja2, "SENDER.NOT_IN_THREAD"); /* one signal, one score */
     eg_sf_mail en2 = {.from = "Taro Yamada <t.yamada@somahospitalar.com.br>", .subject = "Re: Re: quote",
-                      .in_reply_to = "<q2@partner.co.jp>", .text = en_text};
+                      .in_reply_to = "<q2@partner.co.jp>", .text = en_text, .attachments = "Mes_G697449.doc"};
     expect(&en2, "SENDER.QUOTED_NAME_OTHER_ADDRESS", "t.yamada@partner.co.jp", "t.yamada@somahospitalar.com.br");
+    /* the same person (same name, same personal local part) writing from another account of
+     * theirs, bringing nothing: neither a quoted-name spoof nor a stranger in the thread */
+    eg_sf_mail self = {.from = "Taro Yamada <t.yamada@home-mail.example>", .subject = "Re: quote",
+                       .in_reply_to = "<q2@partner.co.jp>", .text = en_text};
+    expect_none(&self, "SENDER.QUOTED_NAME_OTHER_ADDRESS");
+    expect_none(&self, "SENDER.NOT_IN_THREAD");
+    /* ... but a role address is nobody in particular */
+    char role_text[1024];
+    snprintf(role_text, sizeof role_text,
+             "See the file.\n\nOn Tue, Mar 1, 2022 at 10:00 AM Sales <info@partner.co.jp> wrote:\n> Thanks.\n");
+    eg_sf_mail role = {.from = "Sales <info@somahospitalar.com.br>", .subject = "Re: quote",
+                       .in_reply_to = "<q2@partner.co.jp>", .text = role_text};
+    expect(&role, "SENDER.QUOTED_NAME_OTHER_ADDRESS", "info@partner.co.jp", "info@somahospitalar.com.br");
 }
 
 static void thread_facts(void **st)

@@ -145,9 +145,10 @@ static uint8_t *password_zip(size_t *len)
 
 static bool has_combo(eg_report *r) { return eg_report_has_rule(r, "COMBO.REPLY_WITH_PAYLOAD"); }
 
-/* the verdict's combination: a reply that brings an encrypted archive into a thread that had
- * none is raised; the same archive in a thread that already exchanged password ZIPs (PPAP) is
- * not raised by this combination */
+/* the verdict's combination: a reply that brings an encrypted archive that could not be opened
+ * into a thread that had none is raised; the same archive opened with the password in the body is
+ * judged by its (harmless) content: a genuine PPAP reply stays clean; in a thread that already
+ * exchanged password ZIPs (PPAP) the combination is not raised either */
 static void reply_bringing_encrypted_archive(void **st)
 {
     (void)st;
@@ -156,17 +157,32 @@ static void reply_bringing_encrypted_archive(void **st)
     assert_non_null(zip);
     eg_sf_mail m = {.from = "山田 太郎 <yamada@partner.co.jp>", .to = "鈴木 花子 <suzuki@example.co.jp>",
                     .subject = "RE: 打合せの件", .in_reply_to = "<t1@example.co.jp>", .references = "<t1@example.co.jp>",
-                    .text = "ご確認ください。\nパスワード：Ab12xy\n\n"
+                    .text = "ご確認ください。\nパスワードは別途お送りします。\n\n"
                             "差出人: 鈴木 花子 <suzuki@example.co.jp>\n送信日時: 2022年3月1日 10:00\n"
                             "宛先: 山田 太郎 <yamada@partner.co.jp>\n件名: 打合せの件\n\n来週の打合せ、よろしくお願いします。\n",
                     .attachments = "2022-03-01_1137.zip", .attachment_data = zip, .attachment_len = zlen};
     eg_report *r = scan(&m);
-    if (!eg_report_has_rule(r, "ZIP.ENCRYPTED") || !has_combo(r))
+    if (!eg_report_has_rule(r, "ARCHIVE.NOT_OPENED") || !has_combo(r))
         eg_test_dump(r);
     assert_true(eg_report_has_rule(r, "ZIP.ENCRYPTED"));
+    assert_true(eg_report_has_rule(r, "ARCHIVE.NOT_OPENED"));
     assert_true(eg_report_has_rule(r, "MAIL.THREAD_NEW_ATTACHMENT"));
     assert_true(has_combo(r));
     assert_true(eg_report_verdict(r) >= EG_VERDICT_SUSPICIOUS);
+    eg_report_free(r);
+
+    /* the password is in the body: the archive is opened and its content is clean */
+    m.text = "ご確認ください。\nパスワード：Ab12xy\n\n"
+             "差出人: 鈴木 花子 <suzuki@example.co.jp>\n送信日時: 2022年3月1日 10:00\n"
+             "宛先: 山田 太郎 <yamada@partner.co.jp>\n件名: 打合せの件\n\n来週の打合せ、よろしくお願いします。\n";
+    r = scan(&m);
+    if (has_combo(r) || eg_report_verdict(r) != EG_VERDICT_CLEAN)
+        eg_test_dump(r);
+    assert_true(eg_report_has_rule(r, "ZIP.ENCRYPTED"));
+    assert_false(eg_report_has_rule(r, "ARCHIVE.NOT_OPENED"));
+    assert_false(has_combo(r));
+    assert_false(eg_report_has_rule(r, "COMBO.SPOOF_WITH_PAYLOAD"));
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
     eg_report_free(r);
 
     /* PPAP thread: the quoted mail already carried a password ZIP */
