@@ -257,14 +257,23 @@ static eg_status aes_start(int bits, const char *pw, const uint8_t *salt, const 
                            aes_state **out)
 {
     size_t klen = (size_t)bits / 8, saltlen = klen / 2;
-    uint8_t dk[2 * 32 + 2];
-    if (!PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, (int)saltlen, AES_ITERATIONS, EVP_sha1(),
-                           (int)(2 * klen + 2), dk))
-        return EG_EINTERNAL;
+    /* key, HMAC key and verifier: 2 * klen + 2 bytes, whole 20-byte PBKDF2 blocks (at most 4).
+     * The verifier's block is derived first (AES-128/192/256: block 2/3/4, the verifier never
+     * straddles two), so a wrong password costs one block, not all of them. */
+    uint8_t dk[4 * 20];
+    size_t vblock = 2 * klen / 20, nblocks = (2 * klen + 2 + 19) / 20;
+    eg_pbkdf2_sha1_ctx k;
+    eg_pbkdf2_sha1_key(&k, (const uint8_t *)pw, strlen(pw));
+    eg_pbkdf2_sha1_block(&k, salt, saltlen, AES_ITERATIONS, (uint32_t)vblock + 1, dk + 20 * vblock);
     if (memcmp(dk + 2 * klen, verifier, 2) != 0) {
+        OPENSSL_cleanse(&k, sizeof k);
         OPENSSL_cleanse(dk, sizeof dk);
         return EG_EPASSWORD;
     }
+    for (size_t b = 0; b < nblocks; b++)
+        if (b != vblock)
+            eg_pbkdf2_sha1_block(&k, salt, saltlen, AES_ITERATIONS, (uint32_t)b + 1, dk + 20 * b);
+    OPENSSL_cleanse(&k, sizeof k);
     pthread_once(&mac_once, mac_init);
     aes_state *a = calloc(1, sizeof *a);
     eg_status st = EG_EINTERNAL;
