@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -328,7 +329,8 @@ typedef struct job {
     aes_state *aes;
     z_stream zs;
     bool zs_live, stream_end, decode_error, stopped, mac_ok;
-    uint8_t plain[CHUNK];
+    bool used_plain; /* plain held decrypted bytes: wiped at the end */
+    uint8_t plain[CHUNK]; /* must stay the first field not zeroed at start (see eg_zip_extract) */
     uint8_t inflated[CHUNK];
 } job;
 
@@ -512,9 +514,12 @@ eg_status eg_zip_extract(const eg_zip *z, size_t idx, const eg_zip_extract_opts 
     res->data_cut = cut;
     const uint8_t *p = z->data + e->data_offset;
 
-    job *j = calloc(1, sizeof *j);
+    /* the two chunk buffers (128 KiB) are written before they are read: not zeroed, so that a
+     * wrong password costs its key derivation and little else */
+    job *j = malloc(sizeof *j);
     if (!j)
         return EG_ENOMEM;
+    memset(j, 0, offsetof(job, plain));
     j->e = e;
     j->o = o;
     j->k.max_out = o->max_out ? o->max_out : DEFAULT_MAX_OUT;
@@ -531,20 +536,20 @@ eg_status eg_zip_extract(const eg_zip *z, size_t idx, const eg_zip_extract_opts 
         pre = plausible;
     if (pre > (256ull << 20))
         pre = 256ull << 20;
-    if (pre && sink_reserve(&j->k, (size_t)pre) != EG_OK) {
-        free(j);
-        return EG_ENOMEM;
-    }
     const uint8_t *mac = NULL;
-    eg_status st = start_crypto(j, o->password, &p, &n, &mac, cut);
+    eg_status st = start_crypto(j, o->password, &p, &n, &mac, cut); /* the password first */
+    if (st == EG_OK && pre && sink_reserve(&j->k, (size_t)pre) != EG_OK)
+        st = EG_ENOMEM;
     if (st == EG_OK && e->method == 8) {
         if (inflateInit2(&j->zs, -15) != Z_OK)
             st = EG_ENOMEM;
         else
             j->zs_live = true;
     }
-    if (st == EG_OK)
+    if (st == EG_OK) {
+        j->used_plain = j->e->enc != EG_ZIP_ENC_NONE;
         st = run(j, p, n);
+    }
     if (st == EG_OK)
         st = judge(j, res, cut, mac);
     res->size_true = j->k.total;
@@ -563,7 +568,8 @@ eg_status eg_zip_extract(const eg_zip *z, size_t idx, const eg_zip_extract_opts 
         inflateEnd(&j->zs);
     aes_free(j->aes);
     OPENSSL_cleanse(&j->zc, sizeof j->zc);
-    OPENSSL_cleanse(j->plain, sizeof j->plain);
+    if (j->used_plain)
+        OPENSSL_cleanse(j->plain, sizeof j->plain);
     free(j);
     return st;
 }
