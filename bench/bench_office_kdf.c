@@ -43,12 +43,17 @@ static size_t make_info(uint8_t *out, size_t cap)
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n"
         "<encryption xmlns=\"http://schemas.microsoft.com/office/2006/encryption\" "
         "xmlns:p=\"http://schemas.microsoft.com/office/2006/keyEncryptor/password\">"
-        "<keyData saltSize=\"16\" blockSize=\"16\" keyBits=\"256\" hashSize=\"64\" cipherAlgorithm=\"AES\" "
-        "cipherChaining=\"ChainingModeCBC\" hashAlgorithm=\"SHA512\" saltValue=\"%s\"/><keyEncryptors>"
+        "<keyData saltSize=\"16\" blockSize=\"16\" keyBits=\"256\" hashSize=\"64\" "
+        "cipherAlgorithm=\"AES\" "
+        "cipherChaining=\"ChainingModeCBC\" hashAlgorithm=\"SHA512\" "
+        "saltValue=\"%s\"/><keyEncryptors>"
         "<keyEncryptor uri=\"http://schemas.microsoft.com/office/2006/keyEncryptor/password\">"
-        "<p:encryptedKey spinCount=\"%d\" saltSize=\"16\" blockSize=\"16\" keyBits=\"256\" hashSize=\"64\" "
-        "cipherAlgorithm=\"AES\" cipherChaining=\"ChainingModeCBC\" hashAlgorithm=\"SHA512\" saltValue=\"%s\" "
-        "encryptedVerifierHashInput=\"%s\" encryptedVerifierHashValue=\"%s\" encryptedKeyValue=\"%s\"/>"
+        "<p:encryptedKey spinCount=\"%d\" saltSize=\"16\" blockSize=\"16\" keyBits=\"256\" "
+        "hashSize=\"64\" "
+        "cipherAlgorithm=\"AES\" cipherChaining=\"ChainingModeCBC\" hashAlgorithm=\"SHA512\" "
+        "saltValue=\"%s\" "
+        "encryptedVerifierHashInput=\"%s\" encryptedVerifierHashValue=\"%s\" "
+        "encryptedKeyValue=\"%s\"/>"
         "</keyEncryptor></keyEncryptors></encryption>",
         s16, SPIN, s16, s16, s64, s32);
     return 8 + (size_t)n;
@@ -63,7 +68,8 @@ static double time_decrypter(void)
     uint8_t *out = NULL;
     size_t ol = 0;
     double t0 = now();
-    eg_status st = eg_office_decrypt_with(g_info, g_info_len, pkg, sizeof pkg, "wrong-password", 1 << 20, &out, &ol);
+    eg_status st = eg_office_decrypt_with(g_info, g_info_len, pkg, sizeof pkg, "wrong-password",
+                                          1 << 20, &out, &ol);
     double t = now() - t0;
     free(out);
     if (st != EG_EPASSWORD) {
@@ -116,10 +122,13 @@ int main(void)
         for (int i = 0; i < 3; i++)
             best[i] = t[i] < best[i] ? t[i] : best[i];
     }
-    printf("# bench_office_kdf: agile encryption, SHA-512, spinCount %d, one wrong password; best of 7\n", SPIN);
+    printf("# bench_office_kdf: agile encryption, SHA-512, spinCount %d, one wrong password; best "
+           "of 7\n",
+           SPIN);
     printf("| case | time | ratio to the floor |\n|---|---|---|\n");
     printf("| floor: %d SHA-512 compressions | %.1f ms | 1.00 |\n", SPIN, best[2] * 1e3);
-    printf("| emoguard decrypter (whole wrong-password try) | %.1f ms | %.2f |\n", best[0] * 1e3, best[0] / best[2]);
+    printf("| emoguard decrypter (whole wrong-password try) | %.1f ms | %.2f |\n", best[0] * 1e3,
+           best[0] / best[2]);
     printf("| the EVP loop used before | %.1f ms | %.2f |\n", best[1] * 1e3, best[1] / best[2]);
     return 0;
 }

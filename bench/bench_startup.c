@@ -89,7 +89,8 @@ int main(int argc, char **argv)
         return 1;
     close(fd);
     char *rows[3][4] = {{"/bin/true", NULL}, {bin, "--version", NULL}, {bin, "scan", mail, NULL}};
-    static const char *const names[3] = {"floor: /bin/true (fork + exec)", "emoguard --version (loader, libraries)",
+    static const char *const names[3] = {"floor: /bin/true (fork + exec)",
+                                         "emoguard --version (loader, libraries)",
                                          "emoguard scan, one small mail (time to first mail)"};
     double *wall[3], *cpu[3];
     for (int r = 0; r < 3; r++) {
@@ -115,8 +116,10 @@ int main(int argc, char **argv)
     printf("| process | wall | CPU (user + system) |\n|---|---|---|\n");
     for (int r = 0; r < 3; r++)
         printf("| %s | %.1f ms | %.1f ms |\n", names[r], w[r], c[r]);
-    printf("| libraries and loader (--version minus floor) | %.1f ms | %.1f ms |\n", w[1] - w[0], c[1] - c[0]);
-    printf("| scanner set-up and one scan (scan minus --version) | %.1f ms | %.1f ms |\n", w[2] - w[1], c[2] - c[1]);
+    printf("| libraries and loader (--version minus floor) | %.1f ms | %.1f ms |\n", w[1] - w[0],
+           c[1] - c[0]);
+    printf("| scanner set-up and one scan (scan minus --version) | %.1f ms | %.1f ms |\n",
+           w[2] - w[1], c[2] - c[1]);
     for (int r = 0; r < 3; r++) {
         free(wall[r]);
         free(cpu[r]);

@@ -36,7 +36,8 @@ static int setup(void **unused)
     port = eg_mh_free_port();
     snprintf(conf, sizeof conf, "%s/m.conf", dir);
     snprintf(log, sizeof log, "%s/m.log", dir);
-    snprintf(text, sizeof text, "socket = inet:%d@127.0.0.1\nlog = stderr\nlog_level = info\n", port);
+    snprintf(text, sizeof text, "socket = inet:%d@127.0.0.1\nlog = stderr\nlog_level = info\n",
+             port);
     if (eg_test_write_file(conf, text, strlen(text)) != 0)
         return -1;
     milter = eg_mh_milter_start(conf, log, port);
@@ -127,7 +128,8 @@ static void send_message(int fd, bool replies)
     uint8_t buf[4096];
     size_t n = 0;
     char hdr[128];
-    const char *conn_data = "client.example\0U", *mail = "<a@ext.example>", *rcpt = "<b@test.example>";
+    const char *conn_data = "client.example\0U", *mail = "<a@ext.example>",
+               *rcpt = "<b@test.example>";
     send_pkt(fd, SMFIC_CONNECT, conn_data, 16);
     if (replies)
         assert_int_equal(recv_pkt(fd, 5000, buf, sizeof buf, &n), SMFIR_CONTINUE);
@@ -176,12 +178,13 @@ static void test_no_reply_when_offered(void **state)
 {
     (void)state;
     int fd = dial();
-    uint32_t offered = SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_NR_HDR | SMFIP_NR_CONN | SMFIP_NR_HELO |
-                       SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_BODY |
-                       SMFIP_SKIP | SMFIP_RCPT_REJ | SMFIP_HDR_LEADSPC;
+    uint32_t offered = SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN | SMFIP_NR_HDR |
+                       SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
+                       SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_SKIP |
+                       SMFIP_RCPT_REJ | SMFIP_HDR_LEADSPC;
     uint32_t asked = negotiate(fd, offered);
-    uint32_t want = SMFIP_NR_HDR | SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_EOH | SMFIP_NR_BODY |
-                    SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN;
+    uint32_t want = SMFIP_NR_HDR | SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_EOH |
+                    SMFIP_NR_BODY | SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN;
     assert_int_equal(asked & want, want);
     /* never what changes what the milter sees: leading spaces, rejected recipients; never
      * headers or body skipped */
@@ -203,10 +206,11 @@ static void test_replies_when_not_offered(void **state)
     (void)state;
     int fd = dial();
     /* an MTA of protocol version 2: none of the no-reply steps */
-    uint32_t asked = negotiate(fd, SMFIP_NOHELO | SMFIP_NOCONNECT | SMFIP_NOMAIL | SMFIP_NORCPT | SMFIP_NOBODY |
-                                       SMFIP_NOHDRS | SMFIP_NOEOH);
-    assert_int_equal(asked & (SMFIP_NR_HDR | SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_EOH |
-                              SMFIP_NR_BODY | SMFIP_NOHDRS | SMFIP_NOBODY | SMFIP_NOMAIL | SMFIP_NORCPT),
+    uint32_t asked = negotiate(fd, SMFIP_NOHELO | SMFIP_NOCONNECT | SMFIP_NOMAIL | SMFIP_NORCPT |
+                                       SMFIP_NOBODY | SMFIP_NOHDRS | SMFIP_NOEOH);
+    assert_int_equal(asked & (SMFIP_NR_HDR | SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
+                              SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_NOHDRS | SMFIP_NOBODY |
+                              SMFIP_NOMAIL | SMFIP_NORCPT),
                      0);
     send_message(fd, true);
     char c = end_message(fd);
