@@ -106,4 +106,17 @@ bool eg_zip_method_supported(uint16_t method);
 /* "stored", "deflate", "bzip2", "lzma", ... or "method N" (static or in buf) */
 const char *eg_zip_method_name(uint16_t method, char *buf, size_t bufsz);
 
+/* PBKDF2-HMAC-SHA1 (RFC 8018; zip_kdf.c) at two SHA-1 compressions per iteration. The context
+ * holds the HMAC inner and outer states of one password; a block is the 20-byte T_index (index
+ * from 1), so the block holding a verifier can be derived first. iter >= 1. */
+typedef struct eg_pbkdf2_sha1_ctx {
+    uint32_t inner[5], outer[5];
+} eg_pbkdf2_sha1_ctx;
+
+void eg_pbkdf2_sha1_key(eg_pbkdf2_sha1_ctx *k, const uint8_t *pw, size_t pwlen);
+void eg_pbkdf2_sha1_block(const eg_pbkdf2_sha1_ctx *k, const uint8_t *salt, size_t saltlen, unsigned iter,
+                          uint32_t index, uint8_t out[20]);
+void eg_pbkdf2_sha1(const uint8_t *pw, size_t pwlen, const uint8_t *salt, size_t saltlen, unsigned iter,
+                    uint8_t *out, size_t outlen);
+
 #endif

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -270,14 +271,23 @@ static eg_status aes_start(int bits, const char *pw, const uint8_t *salt, const 
                            aes_state **out)
 {
     size_t klen = (size_t)bits / 8, saltlen = klen / 2;
-    uint8_t dk[2 * 32 + 2];
-    if (!PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, (int)saltlen, AES_ITERATIONS, EVP_sha1(),
-                           (int)(2 * klen + 2), dk))
-        return EG_EINTERNAL;
+    /* key, HMAC key and verifier: 2 * klen + 2 bytes, whole 20-byte PBKDF2 blocks (at most 4).
+     * The verifier's block is derived first (AES-128/192/256: block 2/3/4, the verifier never
+     * straddles two), so a wrong password costs one block, not all of them. */
+    uint8_t dk[4 * 20];
+    size_t vblock = 2 * klen / 20, nblocks = (2 * klen + 2 + 19) / 20;
+    eg_pbkdf2_sha1_ctx k;
+    eg_pbkdf2_sha1_key(&k, (const uint8_t *)pw, strlen(pw));
+    eg_pbkdf2_sha1_block(&k, salt, saltlen, AES_ITERATIONS, (uint32_t)vblock + 1, dk + 20 * vblock);
     if (memcmp(dk + 2 * klen, verifier, 2) != 0) {
+        OPENSSL_cleanse(&k, sizeof k);
         OPENSSL_cleanse(dk, sizeof dk);
         return EG_EPASSWORD;
     }
+    for (size_t b = 0; b < nblocks; b++)
+        if (b != vblock)
+            eg_pbkdf2_sha1_block(&k, salt, saltlen, AES_ITERATIONS, (uint32_t)b + 1, dk + 20 * b);
+    OPENSSL_cleanse(&k, sizeof k);
     pthread_once(&mac_once, mac_init);
     aes_state *a = calloc(1, sizeof *a);
     eg_status st = EG_EINTERNAL;
@@ -332,7 +342,8 @@ typedef struct job {
     aes_state *aes;
     z_stream zs;
     bool zs_live, stream_end, decode_error, stopped, mac_ok;
-    uint8_t plain[CHUNK];
+    bool used_plain; /* plain held decrypted bytes: wiped at the end */
+    uint8_t plain[CHUNK]; /* must stay the first field not zeroed at start (see eg_zip_extract) */
     uint8_t inflated[CHUNK];
 } job;
 
@@ -516,9 +527,12 @@ eg_status eg_zip_extract(const eg_zip *z, size_t idx, const eg_zip_extract_opts 
     res->data_cut = cut;
     const uint8_t *p = z->data + e->data_offset;
 
-    job *j = calloc(1, sizeof *j);
+    /* the two chunk buffers (128 KiB) are written before they are read: not zeroed, so that a
+     * wrong password costs its key derivation and little else */
+    job *j = malloc(sizeof *j);
     if (!j)
         return EG_ENOMEM;
+    memset(j, 0, offsetof(job, plain));
     j->e = e;
     j->o = o;
     j->k.max_out = o->max_out ? o->max_out : DEFAULT_MAX_OUT;
@@ -535,24 +549,24 @@ eg_status eg_zip_extract(const eg_zip *z, size_t idx, const eg_zip_extract_opts 
         pre = plausible;
     if (pre > (256ull << 20))
         pre = 256ull << 20;
-    if (pre && sink_reserve(&j->k, (size_t)pre) != EG_OK) {
-        free(j);
-        return EG_ENOMEM;
-    }
     /* hashed while counting: the stream is read once anyway, and the kept bytes may differ */
     j->k.sha = EVP_MD_CTX_new();
     if (j->k.sha && !EVP_DigestInit_ex(j->k.sha, EVP_sha256(), NULL))
         sink_sha_off(&j->k);
     const uint8_t *mac = NULL;
-    eg_status st = start_crypto(j, o->password, &p, &n, &mac, cut);
+    eg_status st = start_crypto(j, o->password, &p, &n, &mac, cut); /* the password first */
+    if (st == EG_OK && pre && sink_reserve(&j->k, (size_t)pre) != EG_OK)
+        st = EG_ENOMEM;
     if (st == EG_OK && e->method == 8) {
         if (inflateInit2(&j->zs, -15) != Z_OK)
             st = EG_ENOMEM;
         else
             j->zs_live = true;
     }
-    if (st == EG_OK)
+    if (st == EG_OK) {
+        j->used_plain = j->e->enc != EG_ZIP_ENC_NONE;
         st = run(j, p, n);
+    }
     if (st == EG_OK)
         st = judge(j, res, cut, mac);
     res->size_true = j->k.total;
@@ -577,7 +591,8 @@ eg_status eg_zip_extract(const eg_zip *z, size_t idx, const eg_zip_extract_opts 
         inflateEnd(&j->zs);
     aes_free(j->aes);
     OPENSSL_cleanse(&j->zc, sizeof j->zc);
-    OPENSSL_cleanse(j->plain, sizeof j->plain);
+    if (j->used_plain)
+        OPENSSL_cleanse(j->plain, sizeof j->plain);
     free(j);
     return st;
 }

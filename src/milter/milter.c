@@ -127,6 +127,7 @@ typedef struct conn {
     char *subject;
     own_hdr own[MAX_OWN_HEADERS];
     size_t n_own;
+    unsigned long nr; /* SMFIP_NR_* agreed for this connection: those steps answer SMFIS_NOREPLY */
 } conn;
 
 static void msg_reset(conn *c)
@@ -137,7 +138,9 @@ static void msg_reset(conn *c)
         free(c->rcpts[i]);
     eg_buf_free(&c->data);
     free(c->subject);
+    unsigned long nr = c->nr; /* a property of the connection, not of the message */
     memset(c, 0, sizeof *c);
+    c->nr = nr;
 }
 
 static uint64_t cur_max_size(void)
@@ -148,13 +151,51 @@ static uint64_t cur_max_size(void)
     return m;
 }
 
+/* The steps whose callbacks only collect, and continue whatever they see, need no answer: without
+ * SMFIP_NR_HDR the MTA waits a round trip per header field. A failure in such a step (memory) is
+ * kept in buf_err and answered at end of message by the fail-safe action, which the buffering
+ * already did. The steps the milter never reads (HELO, DATA, unknown commands) are not sent.
+ * Only what the MTA offers is asked for; without an allocated conn nothing is, so that connect
+ * can still answer 451. */
+#define NR_WANTED                                                                                  \
+    (SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
+#define NO_WANTED (SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN)
+#define ACTIONS_NEEDED (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
+
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
+                             unsigned long *pf0, unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+    /* an MTA that cannot change headers or quarantine cannot carry a verdict: libmilter drops the
+     * connection and the MTA applies its milter default action, as without this callback */
+    if ((f0 & ACTIONS_NEEDED) != ACTIONS_NEEDED)
+        return SMFIS_REJECT;
+    conn *c = smfi_getpriv(ctx);
+    if (!c && (c = calloc(1, sizeof *c)))
+        smfi_setpriv(ctx, c);
+    *pf0 = ACTIONS_NEEDED;
+    *pf1 = f1 & NO_WANTED;
+    if (c) {
+        c->nr = f1 & NR_WANTED;
+        *pf1 |= c->nr;
+    }
+    *pf2 = 0;
+    *pf3 = 0;
+    return SMFIS_CONTINUE;
+}
+
+/* the answer of a step that found nothing to object to */
+static sfsistat go_on(const conn *c, unsigned long step)
+{
+    return c && (c->nr & step) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
-    conn *c = calloc(1, sizeof *c);
-    if (!c)
-        return SMFIS_TEMPFAIL;
+    conn *c = smfi_getpriv(ctx); /* made by cb_negotiate */
+    if (!c && !(c = calloc(1, sizeof *c)))
+        return SMFIS_TEMPFAIL; /* nothing was agreed without a conn: this step still answers */
     smfi_setpriv(ctx, c);
-    return SMFIS_CONTINUE;
+    return go_on(c, SMFIP_NR_CONN);
 }
 
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
@@ -167,20 +208,30 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
     c->from = eg_strdup(argv && argv[0] ? argv[0] : "");
     const char *auth = smfi_getsymval(ctx, "{auth_authen}");
     c->auth = auth && *auth ? eg_strdup(auth) : NULL;
-    return c->from ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+    if (c->from)
+        return go_on(c, SMFIP_NR_MAIL);
+    if (!(c->nr & SMFIP_NR_MAIL))
+        return SMFIS_TEMPFAIL;
+    c->buf_err = EG_ENOMEM; /* no answer at MAIL: the fail-safe action at end of message */
+    return SMFIS_NOREPLY;
 }
 
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
     conn *c = smfi_getpriv(ctx);
-    if (!c || !argv || !argv[0])
+    if (!c)
         return SMFIS_TEMPFAIL;
     if (c->n_rcpts >= MAX_RCPTS) /* the decision uses the first MAX_RCPTS; delivery is not limited */
-        return SMFIS_CONTINUE;
-    if (!(c->rcpts[c->n_rcpts] = eg_strdup(argv[0])))
+        return go_on(c, SMFIP_NR_RCPT);
+    if (argv && argv[0] && (c->rcpts[c->n_rcpts] = eg_strdup(argv[0]))) {
+        c->n_rcpts++;
+        return go_on(c, SMFIP_NR_RCPT);
+    }
+    if (!(c->nr & SMFIP_NR_RCPT))
         return SMFIS_TEMPFAIL;
-    c->n_rcpts++;
-    return SMFIS_CONTINUE;
+    if (c->buf_err == EG_OK)
+        c->buf_err = EG_ENOMEM; /* no answer at RCPT: the fail-safe action at end of message */
+    return SMFIS_NOREPLY;
 }
 
 /* After the first failure nothing more is kept: the message takes a fail-safe action at the end.
@@ -213,7 +264,7 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     append(c, ": ", 2);
     append(c, value, strlen(value));
     append(c, "\r\n", 2);
-    return SMFIS_CONTINUE;
+    return go_on(c, SMFIP_NR_HDR);
 }
 
 static sfsistat cb_eoh(SMFICTX *ctx)
@@ -222,7 +273,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
     if (!c)
         return SMFIS_TEMPFAIL;
     append(c, "\r\n", 2);
-    return SMFIS_CONTINUE;
+    return go_on(c, SMFIP_NR_EOH);
 }
 
 static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
@@ -231,7 +282,7 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     if (!c)
         return SMFIS_TEMPFAIL;
     append(c, chunk, len);
-    return SMFIS_CONTINUE;
+    return go_on(c, SMFIP_NR_BODY);
 }
 
 /* ---- end of message ---- */
@@ -489,7 +540,7 @@ static sfsistat cb_close(SMFICTX *ctx)
 static struct smfiDesc g_desc = {
     "emoguard", SMFI_VERSION, SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
     cb_connect, NULL, cb_envfrom, cb_envrcpt, cb_header, cb_eoh, cb_body, cb_eom, cb_abort, cb_close,
-    NULL, NULL, NULL,
+    NULL, NULL, cb_negotiate,
 };
 
 /* ---- daemon life cycle ---- */

@@ -14,7 +14,11 @@
 #include "core/safe.h"
 
 #include <expat.h>
+#include <nettle/nettle-meta.h>
+#include <nettle/sha1.h>
+#include <nettle/sha2.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,12 +155,58 @@ size_t eg_office_pw_utf16(const char *pw, uint8_t *out, size_t max)
     return n;
 }
 
+/* The spin loop hashes 4 + digest bytes 100 000 times: through EVP each round costs about 2.3x
+ * the one compression it needs (context set-up per round), through nettle's plain functions
+ * about 1.0x. EVP stays for a hash nettle has not. */
+static const struct nettle_hash *nettle_of(const EVP_MD *md)
+{
+    switch (EVP_MD_get_type(md)) {
+    case NID_sha1:
+        return &nettle_sha1;
+    case NID_sha256:
+        return &nettle_sha256;
+    case NID_sha384:
+        return &nettle_sha384;
+    case NID_sha512:
+        return &nettle_sha512;
+    default:
+        return NULL;
+    }
+}
+
+static void spin_nettle(const struct nettle_hash *nh, const uint8_t *salt, size_t slen, const uint8_t *u, size_t ul,
+                        unsigned spin, uint8_t *h, unsigned *hl)
+{
+    union {
+        struct sha1_ctx s1;
+        struct sha256_ctx s256;
+        struct sha512_ctx s512; /* SHA-384 too */
+    } x;
+    nh->init(&x);
+    nh->update(&x, slen, salt);
+    nh->update(&x, ul, u);
+    nh->digest(&x, nh->digest_size, h); /* nettle's digest also starts the context afresh */
+    for (unsigned i = 0; i < spin; i++) {
+        uint8_t it[4] = {(uint8_t)i, (uint8_t)(i >> 8), (uint8_t)(i >> 16), (uint8_t)(i >> 24)};
+        nh->update(&x, 4, it);
+        nh->update(&x, nh->digest_size, h);
+        nh->digest(&x, nh->digest_size, h);
+    }
+    *hl = nh->digest_size;
+    explicit_bzero(&x, sizeof x);
+}
+
 /* H0 = H(salt + pw); Hn = H(i + Hn-1) for i < spin. */
 static bool spin_hash(const EVP_MD *md, const uint8_t *salt, size_t slen, const char *pw, unsigned spin, uint8_t *h,
                       unsigned *hl)
 {
     uint8_t u[512];
     size_t ul = eg_office_pw_utf16(pw, u, sizeof u);
+    const struct nettle_hash *nh = nettle_of(md);
+    if (nh && nh->context_size <= sizeof(struct sha512_ctx) && nh->digest_size <= EVP_MAX_MD_SIZE) {
+        spin_nettle(nh, salt, slen, u, ul, spin, h, hl);
+        return true;
+    }
     EVP_MD_CTX *x = EVP_MD_CTX_new();
     if (!x)
         return false;
