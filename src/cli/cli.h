@@ -15,4 +15,20 @@ int eg_cmd_intel(int argc, char **argv);     /* src/cli/cmd_intel.c */
 /* true when the locale asks for Japanese (LC_ALL, LC_MESSAGES, LANG) */
 int eg_cli_lang_is_ja(void);
 
+#include <stddef.h>
+/* One "key = value" of a configuration file: 1 found (out set), 0 absent, -1 unreadable. */
+int eg_cli_conf_value(const char *path, const char *key, char *out, size_t outlen);
+
+/* The exit codes every subcommand uses (docs/cli.md "Exit codes"). */
+enum {
+    EG_EXIT_CLEAN = 0,      /* nothing found / success */
+    EG_EXIT_SUSPICIOUS = 1, /* at least one suspicious result */
+    EG_EXIT_MALICIOUS = 2,  /* at least one malicious result */
+    EG_EXIT_USAGE = 3,      /* bad command line or configuration */
+    EG_EXIT_INPUT = 4       /* an input could not be read, or a run-time failure */
+};
+#define EG_EXIT_TABLE                                                                              \
+    "exit codes (every command): 0 clean or done, 1 suspicious, 2 malicious,\n"                     \
+    "  3 usage or configuration error, 4 input unreadable or run-time failure\n"
+
 #endif

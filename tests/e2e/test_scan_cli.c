@@ -74,8 +74,13 @@ static void clean_mail_json(void **st)
     json_error_t je;
     json_t *j = json_loads(out, 0, &je);
     assert_non_null(j);
-    assert_int_equal(json_integer_value(json_object_get(j, "schema_version")), 1);
+    assert_int_equal(json_integer_value(json_object_get(j, "schema_version")), 2);
     assert_string_equal(json_string_value(json_object_get(j, "verdict")), "clean");
+    json_t *m = json_object_get(j, "mail");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(m, "from"), "address")),
+                        "yamada@example.co.jp");
+    assert_string_equal(json_string_value(json_object_get(m, "subject")), "meeting");
+    assert_string_equal(json_string_value(json_object_get(m, "message_id")), "<1@example.co.jp>");
     json_t *objs = json_object_get(j, "objects");
     assert_true(json_array_size(objs) >= 1);
     json_t *root = json_array_get(objs, 0);
