@@ -59,33 +59,32 @@ typedef struct {
 
 static void usage(FILE *f)
 {
-    fprintf(
-        f,
-        "usage: emoguard scan [options] FILE|DIR|- ...\n"
-        "  FILE may be a single mail (.eml), an mbox; DIR a Maildir or a tree of them; - is "
-        "stdin.\n"
-        "  In a directory, files that are not mail are skipped with a note (name them to scan "
-        "them).\n"
-        "  -f, --format=text|json  report format (json: one JSON object per line)\n"
-        "  -l, --lang=ja|en        report language (default: from the locale)\n"
-        "  -j, --jobs=N            scan N mails in parallel\n"
-        "  -v, --verbose           also list information-level findings\n"
-        "      --contact=TEXT      who to call in the steps (default: the config's 'contact',\n"
-        "                          else \"情報システム部門\" / \"your IT department\")\n"
-        "  -c, --config=FILE       read 'contact' from FILE (default /etc/emoguard/emoguard.conf)\n"
-        "  -x, --extract=DIR       write every decoded object to DIR (mode 0600, safe names)\n"
-        "  -p, --password=P        extra password candidate (repeatable)\n"
-        "      --ioc=FILE          IOC feed (repeatable)\n"
-        "      --rules=FILE|DIR    YARA rules\n"
-        "      --own-domain=D      the organisation's own mail domain (repeatable)\n"
-        "      --known=FILE        known correspondents file\n"
-        "      --trusted-authserv=ID  read Authentication-Results only from ID (repeatable)\n"
-        "      --data-dir=DIR      domain lists (default: built-in)\n"
-        "      --max-size=BYTES    largest mail scanned whole (default 100 MiB)\n"
-        "  -s, --summary           print only the summary (counts, then the flagged mails)\n"
-        "      --no-color          no colours on a terminal\n"
-        "  -h, --help              this help\n"
-        "Options may follow the files; '--' ends the options.\n" EG_EXIT_TABLE);
+    fprintf(f,
+            "usage: emoguard scan [options] FILE|DIR|- ...\n"
+            "  FILE may be a single mail (.eml), an mbox; DIR a Maildir or a tree of them; - is "
+            "stdin.\n"
+            "  In a directory, files that are not mail are skipped with a note (name them to scan "
+            "them).\n"
+            "  -f, --format=text|json  report format (json: one JSON object per line)\n"
+            "  -l, --lang=ja|en        report language (default: from the locale)\n"
+            "  -j, --jobs=N            scan N mails in parallel\n"
+            "  -v, --verbose           also list information-level findings\n"
+            "      --contact=TEXT      who to call in the steps (default: the config's 'contact',\n"
+            "                          else \"情報システム部門\" / \"your IT department\")\n"
+            "  -c, --config=FILE       read 'contact' from FILE (default /etc/emoguard/scan.conf)\n"
+            "  -x, --extract=DIR       write every decoded object to DIR (mode 0600, safe names)\n"
+            "  -p, --password=P        extra password candidate (repeatable)\n"
+            "      --ioc=FILE          IOC feed (repeatable)\n"
+            "      --rules=FILE|DIR    YARA rules\n"
+            "      --own-domain=D      the organisation's own mail domain (repeatable)\n"
+            "      --known=FILE        known correspondents file\n"
+            "      --trusted-authserv=ID  read Authentication-Results only from ID (repeatable)\n"
+            "      --data-dir=DIR      domain lists (default: built-in)\n"
+            "      --max-size=BYTES    largest mail scanned whole (default 100 MiB)\n"
+            "  -s, --summary           print only the summary (counts, then the flagged mails)\n"
+            "      --no-color          no colours on a terminal\n"
+            "  -h, --help              this help\n"
+            "Options may follow the files; '--' ends the options.\n" EG_EXIT_TABLE);
 }
 
 static int add_list(const char **list, size_t *n, const char *v)
@@ -155,7 +154,7 @@ static int parse_args(int argc, char **argv, scan_args *a)
     a->lang = (eg_cli_lang_is_ja() ? EG_LANG_JA : EG_LANG_EN);
     a->jobs = 1;
     a->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-    const char *config = "/etc/emoguard/emoguard.conf";
+    const char *config = "/etc/emoguard/scan.conf";
     bool config_given = false;
     optind = 1;
     opterr = 0;

