@@ -8,6 +8,8 @@
 int eg_cmd_scan(int argc, char **argv);
 int eg_cmd_rules(int argc, char **argv);
 int eg_cmd_milter(int argc, char **argv);    /* src/milter */
+int eg_cli_milter(int argc, char **argv);    /* getopt_long front of eg_cmd_milter */
+void eg_cli_version(void);                   /* emoguard --version (src/cli/version.c) */
 int eg_cmd_hostcheck(int argc, char **argv); /* src/cli/cmd_hostcheck.c */
 int eg_cmd_harden(int argc, char **argv);    /* src/cli/cmd_hostcheck.c */
 int eg_cmd_intel(int argc, char **argv);     /* src/cli/cmd_intel.c */
@@ -15,6 +17,7 @@ int eg_cmd_intel(int argc, char **argv);     /* src/cli/cmd_intel.c */
 /* true when the locale asks for Japanese (LC_ALL, LC_MESSAGES, LANG) */
 int eg_cli_lang_is_ja(void);
 
+#include <stdbool.h>
 #include <stddef.h>
 /* One "key = value" of a configuration file: 1 found (out set), 0 absent, -1 unreadable. */
 int eg_cli_conf_value(const char *path, const char *key, char *out, size_t outlen);
@@ -28,7 +31,7 @@ enum {
     EG_EXIT_INPUT = 4       /* an input could not be read, or a run-time failure */
 };
 #define EG_EXIT_TABLE                                                                              \
-    "exit codes (every command): 0 clean or done, 1 suspicious, 2 malicious,\n"                     \
+    "exit codes (every command): 0 clean or done, 1 suspicious, 2 malicious,\n"                    \
     "  3 usage or configuration error, 4 input unreadable or run-time failure\n"
 
 #endif

