@@ -69,9 +69,10 @@ static void usage(FILE *f)
         "                      Emotet chain (exit 0 all blocked, 4 a stage not blocked)\n"
         "  --remediate         show what clean-up would do (dry run)\n"
         "  --yes               with --remediate on the live Windows system: do it\n"
-        "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n\n"
-        "exit codes: 0 clean, 1 infection found, 2 artifacts only, 3 error\n",
+        "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n"
+        "  --help              this help\n\n",
         f);
+    fputs(EG_EXIT_TABLE, f);
 }
 
 static eg_lang default_lang(void)
@@ -723,8 +724,10 @@ static void harden_usage(FILE *f)
           "                      with --revert: restore them\n"
           "  --revert            Windows: put back what the backup holds (dry run without --yes)\n"
           "  --backup FILE       backup file (default %ProgramData%\\emoguard\\harden-backup.txt)\n"
-          "  --lang ja|en        language\n",
+          "  --lang ja|en        language\n"
+          "  --help              this help\n\n",
           f);
+    fputs(EG_EXIT_TABLE, f);
 }
 
 int eg_cmd_harden(int argc, char **argv)

@@ -49,7 +49,8 @@ static void usage(FILE *f)
         "failed\n"
         "exposure  list the organisation's addresses found in leak or botnet-spam feeds (CSV:\n"
         "          address,source,first_seen,last_seen), grouped by account, with advice.\n"
-        "          exit 0 none found, 1 accounts found, 3 usage, 4 a feed was refused\n");
+        "          exit 0 none found, 1 accounts found, 3 usage, 4 a feed was refused\n"
+        "\n" EG_EXIT_TABLE);
 }
 
 static void print_diag(void *ud, const char *file, uint32_t line, bool error, const char *msg)
