@@ -29,7 +29,7 @@ typedef struct {
     const char *format; /* text | json */
     eg_lang lang;
     int jobs;
-    bool color, quiet, summary, verbose;
+    bool color, quiet, summary, verbose, force;
     const char *contact;
     char contact_buf[256];
     const char *extract_dir;
@@ -73,6 +73,9 @@ static void usage(FILE *f)
             "                          else \"情報システム部門\" / \"your IT department\")\n"
             "  -c, --config=FILE       read 'contact' from FILE (default /etc/emoguard/scan.conf)\n"
             "  -x, --extract=DIR       write every decoded object to DIR (mode 0600, safe names)\n"
+            "                          and DIR/index.json (id, parent, name, type, size, SHA-256,\n"
+            "                          password); DIR must be empty or new\n"
+            "      --force             with --extract: use a non-empty DIR, replacing its files\n"
             "  -p, --password=P        extra password candidate (repeatable)\n"
             "      --ioc=FILE          IOC feed (repeatable)\n"
             "      --rules=FILE|DIR    YARA rules\n"
@@ -107,6 +110,7 @@ enum {
     O_MAXSIZE,
     O_NOCOLOR,
     O_CONTACT,
+    O_FORCE,
     O_JSON
 };
 
@@ -119,6 +123,7 @@ static const struct option scan_opts[] = {
     {"contact", required_argument, NULL, O_CONTACT},
     {"config", required_argument, NULL, 'c'},
     {"extract", required_argument, NULL, 'x'},
+    {"force", no_argument, NULL, O_FORCE},
     {"password", required_argument, NULL, 'p'},
     {"ioc", required_argument, NULL, O_IOC},
     {"rules", required_argument, NULL, O_RULES},
@@ -194,6 +199,7 @@ static int parse_args(int argc, char **argv, scan_args *a)
             config_given = true;
             break;
         case 'x': a->extract_dir = optarg; break;
+        case O_FORCE: a->force = true; break;
         case 'p':
             if (add_list(a->passwords, &a->n_passwords, optarg))
                 return -1;
@@ -257,7 +263,7 @@ static void *worker(void *arg)
                                 .passwords_origin = it->passwords_origin};
             eg_extractor ex;
             if (p->a->extract_dir) {
-                eg_extractor_init(&ex, p->a->extract_dir, i);
+                eg_extractor_init(&ex, p->a->extract_dir, i, p->a->force);
                 in.on_object = eg_extractor_cb;
                 in.on_object_ud = &ex;
             }
@@ -482,6 +488,7 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
         pthread_attr_destroy(&attr);
     if (started == 0 && n)
         worker(&p);
+    eg_extract_index *ix = a->extract_dir ? eg_extract_index_new() : NULL;
     bool show_progress = isatty(STDERR_FILENO) && n > 1 && !getenv("EG_NO_PROGRESS");
     /* print in input order as soon as the next report is there */
     for (size_t i = 0; i < n; i++) {
@@ -493,6 +500,7 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
         bar_erase(show_progress);
         if (p.reports[i]) {
             account(&sm, p.reports[i]);
+            eg_extract_index_add(ix, i, p.reports[i]);
             print_report(a, p.reports[i]);
             fflush(stdout);
             eg_report_free(p.reports[i]);
@@ -508,6 +516,7 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
     bar_erase(show_progress);
     for (int t = 0; t < started; t++)
         pthread_join(th[t], NULL);
+    bool index_failed = ix && eg_extract_index_write(ix, a->extract_dir, a->force) != 0;
     if (n > 1 || a->summary)
         print_summary(a, &sm, n);
     for (size_t i = 0; i < sm.n_flag; i++)
@@ -520,7 +529,7 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
      * unreadable input must not pass as clean */
     if (sm.worst == EG_VERDICT_MALICIOUS)
         return 2;
-    if (sm.errors || n == 0)
+    if (sm.errors || n == 0 || index_failed)
         return 4;
     return sm.worst;
 }
@@ -539,8 +548,11 @@ int eg_cmd_scan(int argc, char **argv)
         usage(stderr);
         return 3;
     }
-    if (a.extract_dir && eg_extract_prepare(a.extract_dir) != 0)
-        return 4;
+    if (a.extract_dir) {
+        int pr = eg_extract_prepare(a.extract_dir, a.force);
+        if (pr != 0)
+            return pr == -2 ? 3 : 4; /* a non-empty directory is a usage error */
+    }
     eg_status st = eg_global_init();
     if (st != EG_OK) {
         fprintf(stderr, "emoguard scan: initialisation failed: %s\n", eg_status_str(st));

@@ -188,10 +188,47 @@ static void extract_writes_safe_names_0600(void **st)
     assert_non_null(strstr(out, "escape.txt.bin"));
     assert_null(strstr(out, "/"));
     free(out);
-    snprintf(cmd, sizeof cmd, "cd '%s/out' && stat -c %%a *escape*", tmp);
+    snprintf(cmd, sizeof cmd, "cd '%s/out' && stat -c %%a *escape* index.json", tmp);
     assert_int_equal(eg_test_run(cmd, &out, NULL), 0);
-    assert_string_equal(out, "600\n");
+    assert_string_equal(out, "600\n600\n");
     free(out);
+    /* index.json: one record per object, naming the file it was written to */
+    char p[4096];
+    snprintf(p, sizeof p, "%s/out/index.json", tmp);
+    json_error_t je;
+    json_t *ix = json_load_file(p, 0, &je);
+    assert_non_null(ix);
+    json_t *objs = json_object_get(ix, "objects");
+    assert_true(json_array_size(objs) >= 3);
+    json_t *root = json_array_get(objs, 0);
+    assert_true(json_is_null(json_object_get(root, "parent")));
+    assert_true(json_is_null(json_object_get(root, "file")));
+    bool found = false;
+    for (size_t i = 0; i < json_array_size(objs); i++) {
+        json_t *o = json_array_get(objs, i);
+        const char *f = json_string_value(json_object_get(o, "file"));
+        if (!f || !strstr(f, "escape.txt.bin"))
+            continue;
+        found = true;
+        assert_string_equal(json_string_value(json_object_get(o, "name")), "../../escape.txt");
+        assert_int_equal(json_integer_value(json_object_get(o, "size")), 12);
+        /* sha256 of "hello world\n" */
+        assert_string_equal(json_string_value(json_object_get(o, "sha256")),
+                            "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447");
+        assert_int_equal(json_integer_value(json_object_get(o, "parent")), 0);
+        assert_true(json_is_null(json_object_get(o, "decrypted_with")));
+    }
+    assert_true(found);
+    json_decref(ix);
+    /* a second run into the same directory is refused, unless --force */
+    assert_int_equal(emoguard("scan --extract out att.eml", NULL), 3);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' scan --extract out att.eml 2>&1 >/dev/null", tmp,
+             EG_BINARY);
+    assert_int_equal(eg_test_run(cmd, &out, NULL), 3);
+    assert_non_null(strstr(out, "not empty"));
+    free(out);
+    int rc2 = emoguard("scan --extract=out --force att.eml", NULL);
+    assert_true(rc2 >= 0 && rc2 <= 2);
 }
 
 /* What is declared a mail (a .eml file, an mbox or Maildir entry) is parsed as one even when
