@@ -237,13 +237,14 @@ static eg_status load_csv(eg_host_snapshot *s, const char *data, size_t len, con
     if (st == EG_ENOTFOUND)
         st = EG_OK;
     if (!st && r.bad_rows)
-        eg_host_warn(s, "%s: %zu rows could not be read and were skipped (first at line %zu: %s)",
-                     what, r.bad_rows, r.first_bad_line, r.first_bad);
+        eg_host_warn(s, "%s: %llu rows could not be read and were skipped (first at line %llu: %s)",
+                     what, (unsigned long long)r.bad_rows, (unsigned long long)r.first_bad_line,
+                     r.first_bad);
     if (!st && r.bad_times)
         eg_host_warn(s,
-                     "%s: %zu times could not be read (first at line %zu); the file-time checks "
+                     "%s: %llu times could not be read (first at line %llu); the file-time checks "
                      "skipped those files",
-                     what, r.bad_times, r.first_time_line);
+                     what, (unsigned long long)r.bad_times, (unsigned long long)r.first_time_line);
 out:
     if (st)
         seterr(err, errlen, what, r.rec_line,
