@@ -585,6 +585,7 @@ int eg_cmd_scan(int argc, char **argv)
         eg_scanner_free(sc);
         return 4;
     }
+    eg_inputs_set_japanese(in, a.lang == EG_LANG_JA);
     for (int i = first; i < argc; i++)
         eg_inputs_add(in, argv[i]);
     eg_inputs_link_passwords(in);

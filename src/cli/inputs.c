@@ -43,6 +43,7 @@ struct eg_inputs {
     size_t n_maps, cap_maps;
     uint64_t max_input;
     size_t skipped; /* files in a walked directory that are not mail */
+    bool ja;        /* notes in Japanese */
 };
 
 eg_inputs *eg_inputs_new(uint64_t max_input)
@@ -138,7 +139,11 @@ static bool skip_non_mail(eg_inputs *in, const char *path, const uint8_t *d, siz
         eg_detect_root_type(d, n, path, NULL) == EG_T_MAIL)
         return false;
     in->skipped++;
-    fprintf(stderr, "emoguard scan: %s: not a mail, skipped (name it to scan it anyway)\n", path);
+    fprintf(stderr,
+            in->ja ? "emoguard scan: %s: メールではないため飛ばしました "
+                     "(ファイル名を指定すれば検査します)\n"
+                   : "emoguard scan: %s: not a mail, skipped (name it to scan it anyway)\n",
+            path);
     return true;
 }
 
@@ -327,6 +332,11 @@ void eg_inputs_add(eg_inputs *in, const char *path)
         walk(in, path, 0, false);
     else
         add_file(in, path, false, false);
+}
+
+void eg_inputs_set_japanese(eg_inputs *in, bool ja)
+{
+    in->ja = ja;
 }
 
 size_t eg_inputs_skipped(const eg_inputs *in)

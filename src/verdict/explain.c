@@ -95,6 +95,7 @@ static const char *const phrase_ja[][2] = {
     {"subject:", "件名:"},
     {"with an archive attached", "(アーカイブ添付あり)"},
     {"quoted thread without attachments", "引用されたやり取りには添付なし"},
+    {"quoted thread absent", "引用されたやり取りなし"},
     {"quoted thread present", "引用されたやり取りあり"},
     {"reply brings", "返信に新しい添付:"},
     {"quoted as", "引用中のアドレス"},

@@ -411,6 +411,11 @@ static void terminal_and_pipe_output(void **st)
     assert_true(has_line_starting(l, n, "■ inbox/c.eml"));
     assert_true(has_line_starting(l, n, "判定: 危険"));
     assert_true(has_line_starting(l, n, "合計 3 通: 検出なし 2, 要注意 0, 危険 1"));
+    assert_true(has_line_starting(
+        l, n, "emoguard scan: inbox/manifest.json: メールではないため飛ばしました"));
+    assert_true(has_line_starting(l, n, "メールではないため飛ばしたファイル: 1"));
+    assert_true(
+        has_line_starting(l, n, "  危険 | inbox/c.eml | billing@example.net | invoice 42 | "));
     free_lines(l, n);
     free(out);
 }
