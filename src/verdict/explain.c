@@ -397,12 +397,12 @@ static void what_to_do(eg_explain *e)
             if ((int)ru->severity == sev)
                 add_advice(e, &st, ja(e) ? ru->advice_ja : ru->advice_en);
         }
-    if (!st.n && e->r->verdict == EG_VERDICT_SUSPICIOUS)
-        add_step(e, &st,
-                 ja(e) ? "開く前に送信者へ電話など別の方法で確認してください"
-                       : "Before opening it, confirm with the sender by another channel",
-                 ja(e) ? strlen("開く前に送信者へ電話など別の方法で確認してください")
-                       : strlen("Before opening it, confirm with the sender by another channel"));
+    /* a suspicious mail whose rules give no advice still gets one step */
+    if (!st.n && e->r->verdict != EG_VERDICT_CLEAN) {
+        const char *s = ja(e) ? "開く前に送信者へ電話など別の方法で確認してください"
+                              : "Before opening it, confirm with the sender by another channel";
+        add_step(e, &st, s, strlen(s));
+    }
     if (!st.n)
         return;
     eg_buf_puts(e->b, ja(e) ? "まず行うこと:\n" : "What to do first:\n");
