@@ -118,7 +118,7 @@ static const char *const phrase_ja[][2] = {
     {"module(s)", "個のモジュール"},
     {"codepage", "コードページ"},
     {"Chr() calls", "個の Chr() 呼び出し"},
-    {"long Base64/hex:", "長い Base64/16進:"},
+    {"long Base64/hex", "長い Base64/16進"},
     {" vs ", " 対 "},
     {"no In-Reply-To/References", "In-Reply-To/References なし"},
     {"quoted ", "引用中 "},
