@@ -57,6 +57,11 @@ static const char *sev_word(eg_severity s, eg_lang lang)
  * is quoted from the mail stays as it is; only these project phrases are replaced. Longer phrases
  * first, so that a shorter one does not break a longer one. */
 static const char *const phrase_ja[][2] = {
+    {"text of the HTML part", "HTML パートの本文"},
+    {"statically decoded VBA strings", "VBA の文字列を静的に復号したもの"},
+    {"statically decoded and resolved XLM strings", "XLM の文字列を静的に復号・解決したもの"},
+    {"decoded XLM formulas", "復号した XLM の数式"},
+    {"(guessed)", "(推定)"},
     {"field names outside RFC 5322 (8-bit or control bytes), first:",
      "個のフィールド名が RFC 5322 の範囲外 (8 ビットまたは制御文字)、最初:"},
     {"header lines that are no field, first:", "行はフィールドではないヘッダ行、最初:"},
