@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define EG_VERSION "0.1.0"
-#define EG_JSON_SCHEMA_VERSION 1
+#define EG_JSON_SCHEMA_VERSION 2
 
 /* One error enum, returned by every fallible function; results go through out-parameters. */
 typedef enum {
@@ -192,6 +192,18 @@ typedef struct eg_ioc {
 
 typedef struct eg_report eg_report;
 
+/* Which mail a report is about: the outer message's header facts as the mail analyzer read them
+ * (decoded, sanitised, cut). Absent (NULL) when the input was not parsed as a mail. */
+typedef struct eg_mail_info {
+    char *from_display; /* decoded display name of the first From mailbox; may be NULL */
+    char *from_addr;    /* local@domain; may be NULL when unparsable */
+    char *to;           /* the To mailboxes, "Name <a@b>, c@d", cut; may be NULL */
+    char *subject;      /* decoded; may be NULL */
+    char *date;         /* as written; may be NULL */
+    char *message_id;   /* as written, with its angle brackets; may be NULL */
+    uint64_t size;      /* bytes of the mail */
+} eg_mail_info;
+
 eg_verdict eg_report_verdict(const eg_report *r);
 int eg_report_score(const eg_report *r);
 const char *eg_report_source(const eg_report *r);
@@ -202,12 +214,23 @@ const eg_finding *eg_report_finding(const eg_report *r, size_t i);
 size_t eg_report_ioc_count(const eg_report *r);
 const eg_ioc *eg_report_ioc(const eg_report *r, size_t i);
 bool eg_report_has_rule(const eg_report *r, const char *rule_id);
+const eg_mail_info *eg_report_mail(const eg_report *r); /* NULL when not a mail */
 void eg_report_free(eg_report *r);
 
 /* One JSON object on one line (JSON Lines), malloc'd, see docs/json-schema.md. */
 char *eg_report_json(const eg_report *r, eg_lang lang);
-/* The object tree with findings, malloc'd. color: ANSI colours for a terminal. */
+/* The report for people, malloc'd: which mail, the verdict, numbered steps, the decisive findings,
+ * the object tree. color: ANSI colours for a terminal. */
 char *eg_report_text(const eg_report *r, eg_lang lang, bool color);
+
+typedef struct eg_text_options {
+    eg_lang lang;
+    bool color;
+    bool verbose;        /* also list info-level findings */
+    const char *contact; /* who to call in the steps; NULL = the language's default
+                            ("情報システム部門", "your IT department") */
+} eg_text_options;
+char *eg_report_text_opt(const eg_report *r, const eg_text_options *o);
 
 typedef struct eg_scanner eg_scanner;
 

@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <locale.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,9 +69,10 @@ static void usage(FILE *f)
         "                      Emotet chain (exit 0 all blocked, 4 a stage not blocked)\n"
         "  --remediate         show what clean-up would do (dry run)\n"
         "  --yes               with --remediate on the live Windows system: do it\n"
-        "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n\n"
-        "exit codes: 0 clean, 1 infection found, 2 artifacts only, 3 error\n",
+        "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n"
+        "  --help              this help\n\n",
         f);
+    fputs(EG_EXIT_TABLE, f);
 }
 
 static eg_lang default_lang(void)
@@ -93,79 +95,107 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
     memset(a, 0, sizeof *a);
     a->harden = harden;
     a->lang = default_lang();
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define TAKES(name) (!strcmp(o, name) && (v || (fprintf(stderr, "hostcheck: %s needs a value\n", name), 0)) && ++i)
-        if (!strcmp(o, "-h") || !strcmp(o, "--help"))
-            return -1;
-        else if (TAKES("--hive")) {
+    enum {
+        O_HIVE = 256, O_PROCS, O_FILES, O_TASKS, O_INFO, O_DIR, O_HOSTS, O_OUTPUT, O_HOSTNAME,
+        O_QUAR, O_SERIAL, O_FORMAT, O_LANG, O_NOALLOW, O_REMEDIATE, O_AUDIT, O_ENFORCE, O_APPLY,
+        O_REVERT, O_OUT, O_BACKUP, O_YES, O_LIVE
+    };
+    static const struct option opts[] = {
+        {"hive", required_argument, NULL, O_HIVE},
+        {"processes", required_argument, NULL, O_PROCS},
+        {"files", required_argument, NULL, O_FILES},
+        {"tasks", required_argument, NULL, O_TASKS},
+        {"info", required_argument, NULL, O_INFO},
+        {"dir", required_argument, NULL, O_DIR},
+        {"hosts", required_argument, NULL, O_HOSTS},
+        {"output", required_argument, NULL, O_OUTPUT},
+        {"hostname", required_argument, NULL, O_HOSTNAME},
+        {"quarantine", required_argument, NULL, O_QUAR},
+        {"serial", required_argument, NULL, O_SERIAL},
+        {"format", required_argument, NULL, O_FORMAT},
+        {"lang", required_argument, NULL, O_LANG},
+        {"no-allowlist", no_argument, NULL, O_NOALLOW},
+        {"remediate", no_argument, NULL, O_REMEDIATE},
+        {"audit", no_argument, NULL, O_AUDIT},
+        {"enforce", no_argument, NULL, O_ENFORCE},
+        {"apply", no_argument, NULL, O_APPLY},
+        {"revert", no_argument, NULL, O_REVERT},
+        {"out", required_argument, NULL, O_OUT},
+        {"backup", required_argument, NULL, O_BACKUP},
+        {"yes", no_argument, NULL, O_YES},
+        {"live", no_argument, NULL, O_LIVE},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        const char *v = optarg;
+        bool bad = false;
+        switch (c) {
+        case 'h': return -1;
+        case O_HIVE:
             if (a->nhives >= MAX_HIVES) {
                 fprintf(stderr, "hostcheck: too many --hive options\n");
                 return 3;
             }
             a->hives[a->nhives++] = v;
-        } else if (TAKES("--processes"))
-            a->procs = v;
-        else if (TAKES("--files"))
-            a->files = v;
-        else if (TAKES("--tasks"))
-            a->tasks = v;
-        else if (TAKES("--info"))
-            a->info = v;
-        else if (TAKES("--dir"))
-            a->dir = v;
-        else if (TAKES("--hosts"))
-            a->hosts = v;
-        else if (TAKES("--output"))
-            a->output = v;
-        else if (TAKES("--hostname"))
-            a->hostname = v;
-        else if (TAKES("--quarantine"))
-            a->quarantine = v;
-        else if (TAKES("--serial")) {
+            break;
+        case O_PROCS: a->procs = v; break;
+        case O_FILES: a->files = v; break;
+        case O_TASKS: a->tasks = v; break;
+        case O_INFO: a->info = v; break;
+        case O_DIR: a->dir = v; break;
+        case O_HOSTS: a->hosts = v; break;
+        case O_OUTPUT: a->output = v; break;
+        case O_HOSTNAME: a->hostname = v; break;
+        case O_QUAR: a->quarantine = v; break;
+        case O_SERIAL:
             if (!eg_host_parse_serial(v, &a->opt.serial)) {
                 fprintf(stderr, "hostcheck: --serial '%s' is not a volume serial (XXXX-XXXX)\n", v);
                 return 3;
             }
             a->opt.have_serial = true;
-        } else if (TAKES("--format")) {
+            break;
+        case O_FORMAT:
             if (strcmp(v, "text") && strcmp(v, "json")) {
                 fprintf(stderr, "hostcheck: --format is text or json\n");
                 return 3;
             }
             a->json = !strcmp(v, "json");
-        } else if (TAKES("--lang")) {
+            break;
+        case O_LANG:
             if (strcmp(v, "ja") && strcmp(v, "en")) {
                 fprintf(stderr, "hostcheck: --lang is ja or en\n");
                 return 3;
             }
             a->lang = !strcmp(v, "ja") ? EG_LANG_JA : EG_LANG_EN;
-        } else if (!strcmp(o, "--no-allowlist"))
-            a->opt.no_allowlist = true;
-        else if (!strcmp(o, "--remediate") && !harden)
-            a->remediate = true;
-        else if (!strcmp(o, "--audit") && !harden)
-            a->audit = true;
-        else if (!strcmp(o, "--enforce") && harden)
-            a->enforce = true;
-        else if (!strcmp(o, "--apply") && harden)
-            a->apply = true;
-        else if (!strcmp(o, "--revert") && harden)
-            a->revert = true;
-        else if (harden && TAKES("--out"))
-            a->out_prefix = v;
-        else if (harden && TAKES("--backup"))
-            a->backup = v;
-        else if (!strcmp(o, "--yes"))
-            a->yes = true;
-        else if (!strcmp(o, "--live"))
-            a->live = true;
-        else {
-            fprintf(stderr, "hostcheck: unknown option or missing value: '%s'\n", o);
+            break;
+        case O_NOALLOW: a->opt.no_allowlist = true; break;
+        case O_REMEDIATE: bad = harden, a->remediate = true; break;
+        case O_AUDIT: bad = harden, a->audit = true; break;
+        case O_ENFORCE: bad = !harden, a->enforce = true; break;
+        case O_APPLY: bad = !harden, a->apply = true; break;
+        case O_REVERT: bad = !harden, a->revert = true; break;
+        case O_OUT: bad = !harden, a->out_prefix = v; break;
+        case O_BACKUP: bad = !harden, a->backup = v; break;
+        case O_YES: a->yes = true; break;
+        case O_LIVE: a->live = true; break;
+        case ':':
+            fprintf(stderr, "hostcheck: %s needs a value\n", argv[optind - 1]);
+            return 3;
+        default: bad = true; break;
+        }
+        if (bad) {
+            fprintf(stderr, "hostcheck: unknown option '%s'\n", argv[optind - 1]);
             return 3;
         }
-#undef TAKES
+    }
+    if (optind < argc) {
+        fprintf(stderr, "hostcheck: unexpected argument '%s' (the sources are given by options)\n",
+                argv[optind]);
+        return 3;
     }
     bool offline = a->nhives || a->procs || a->files || a->tasks || a->info || a->dir || a->hosts;
     if (a->hosts && (a->nhives || a->procs || a->files || a->tasks || a->info || a->dir)) {
@@ -694,8 +724,10 @@ static void harden_usage(FILE *f)
           "                      with --revert: restore them\n"
           "  --revert            Windows: put back what the backup holds (dry run without --yes)\n"
           "  --backup FILE       backup file (default %ProgramData%\\emoguard\\harden-backup.txt)\n"
-          "  --lang ja|en        language\n",
+          "  --lang ja|en        language\n"
+          "  --help              this help\n\n",
           f);
+    fputs(EG_EXIT_TABLE, f);
 }
 
 int eg_cmd_harden(int argc, char **argv)

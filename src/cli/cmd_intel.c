@@ -7,7 +7,8 @@
  *   intel match --ioc FILE... [--rules PATH] [--file PATH]... [VALUE...]
  *                                               exit 0 no match, 1 match, 3 usage, 4 load failed
  *   intel exposure --domains D[,D...] --feed FILE... [--format text|json] [--lang ja|en]
- *                                               exit 0 none exposed, 1 exposed, 3 usage, 4 feed refused
+ *                                               exit 0 none exposed, 1 exposed, 3 usage, 4 feed
+ * refused
  */
 #include "cli/cli.h"
 
@@ -19,6 +20,7 @@
 #include "intel/intel.h"
 #include "intel/yrules.h"
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,19 +33,24 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: emoguard intel check [--rules FILE|DIR]... FILE...\n"
-            "       emoguard intel match --ioc FILE... [--rules FILE|DIR] [--file PATH]... [VALUE...]\n"
-            "       emoguard intel exposure --domains D[,D...] --feed FILE... [--format text|json] [--lang ja|en]\n"
-            "\n"
-            "check     validate IOC feeds (plain lists, Feodo Tracker, URLhaus, MalwareBazaar, MISP CSV)\n"
-            "          and YARA rules (*.yar, *.yara or a directory); errors name file and line.\n"
-            "          exit 0 all valid, 1 something would be refused, 3 usage error\n"
-            "match     look hashes, URLs, domains, IPs and addresses up in the feeds; --file hashes a\n"
-            "          file and runs the YARA rules over it. exit 0 no match, 1 match, 3 usage, 4 load failed\n"
-            "exposure  list the organisation's addresses found in leak or botnet-spam feeds (CSV:\n"
-            "          address,source,first_seen,last_seen), grouped by account, with advice.\n"
-            "          exit 0 none found, 1 accounts found, 3 usage, 4 a feed was refused\n");
+    fprintf(
+        f,
+        "usage: emoguard intel check [--rules FILE|DIR]... FILE...\n"
+        "       emoguard intel match --ioc FILE... [--rules FILE|DIR] [--file PATH]... [VALUE...]\n"
+        "       emoguard intel exposure --domains D[,D...] --feed FILE... [--format text|json] "
+        "[--lang ja|en]\n"
+        "\n"
+        "check     validate IOC feeds (plain lists, Feodo Tracker, URLhaus, MalwareBazaar, MISP "
+        "CSV)\n"
+        "          and YARA rules (*.yar, *.yara or a directory); errors name file and line.\n"
+        "          exit 0 all valid, 1 something would be refused, 3 usage error\n"
+        "match     look hashes, URLs, domains, IPs and addresses up in the feeds; --file hashes a\n"
+        "          file and runs the YARA rules over it. exit 0 no match, 1 match, 3 usage, 4 load "
+        "failed\n"
+        "exposure  list the organisation's addresses found in leak or botnet-spam feeds (CSV:\n"
+        "          address,source,first_seen,last_seen), grouped by account, with advice.\n"
+        "          exit 0 none found, 1 accounts found, 3 usage, 4 a feed was refused\n"
+        "\n" EG_EXIT_TABLE);
 }
 
 static void print_diag(void *ud, const char *file, uint32_t line, bool error, const char *msg)
@@ -98,48 +105,51 @@ static bool check_feed(const char *path)
     if (st != EG_OK) {
         printf("%s: REFUSED (%s, %zu errors)\n", path, eg_feed_format_name(fs.format), fs.errors);
     } else {
-        printf("%s: ok, %s, %zu indicators", path, eg_feed_format_name(fs.format), eg_iocset_total(set));
+        printf("%s: ok, %s, %zu indicators", path, eg_feed_format_name(fs.format),
+               eg_iocset_total(set));
         const char *sep = " (";
         for (int k = EG_IK_SHA256; k < EG_IK_NOTE; k++)
             if (fs.added[k]) {
                 printf("%s%zu %s", sep, fs.added[k], eg_ikind_name((eg_ikind)k));
                 sep = ", ";
             }
-        printf("%s, %zu duplicates, %zu skipped, %zu warnings\n", *sep == ',' ? ")" : "", fs.duplicates,
-               fs.skipped, fs.warnings);
+        printf("%s, %zu duplicates, %zu skipped, %zu warnings\n", *sep == ',' ? ")" : "",
+               fs.duplicates, fs.skipped, fs.warnings);
     }
     eg_iocset_free(set);
     return st == EG_OK;
 }
 
+/* getopt_long for the intel subcommands: 'h' is --help, ':' a missing value, '?' unknown */
+static int intel_opt_error(const char *sub, int c, char **argv)
+{
+    if (c == ':')
+        fprintf(stderr, "emoguard intel %s: %s needs a value\n", sub, argv[optind - 1]);
+    else
+        fprintf(stderr, "emoguard intel %s: unknown option %s\n", sub, argv[optind - 1]);
+    return 3;
+}
+
 static int cmd_check(int argc, char **argv)
 {
-    int bad = 0, n = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--rules")) {
-            if (++i >= argc) {
-                usage(stderr);
-                return 3;
-            }
-            bad += !check_rules(argv[i]);
-        } else if (!strcmp(argv[i], "--ioc")) {
-            if (++i >= argc) {
-                usage(stderr);
-                return 3;
-            }
-            bad += !check_feed(argv[i]);
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "emoguard intel check: unknown option %s\n", argv[i]);
-            return 3;
-        } else {
-            bad += is_rules_path(argv[i]) ? !check_rules(argv[i]) : !check_feed(argv[i]);
+    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
+                                         {"ioc", required_argument, NULL, 'i'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    int bad = 0, n = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":r:i:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return 0;
+        case 'r': bad += !check_rules(optarg); break;
+        case 'i': bad += !check_feed(optarg); break;
+        default: return intel_opt_error("check", c, argv);
         }
         n++;
     }
+    for (int i = optind; i < argc; i++, n++)
+        bad += is_rules_path(argv[i]) ? !check_rules(argv[i]) : !check_feed(argv[i]);
     if (!n) {
         usage(stderr);
         return 3;
@@ -220,35 +230,32 @@ static int cmd_match(int argc, char **argv)
 {
     const char *feeds[MAX_ARGS], *values[MAX_ARGS], *files[MAX_ARGS], *rules = NULL;
     size_t nf = 0, nv = 0, nfi = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        }
-        bool takes = !strcmp(a, "--ioc") || !strcmp(a, "--feed") || !strcmp(a, "--rules") || !strcmp(a, "--file");
-        if (takes && i + 1 >= argc) {
-            fprintf(stderr, "emoguard intel match: %s needs a value\n", a);
-            return 3;
-        }
-        if ((nf >= MAX_ARGS) || (nv >= MAX_ARGS) || (nfi >= MAX_ARGS)) {
+    static const struct option opts[] = {
+        {"ioc", required_argument, NULL, 'i'},   {"feed", required_argument, NULL, 'i'},
+        {"rules", required_argument, NULL, 'r'}, {"file", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},        {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":i:r:f:h", opts, NULL)) != -1) {
+        if (nf >= MAX_ARGS || nfi >= MAX_ARGS) {
             fprintf(stderr, "emoguard intel match: too many arguments\n");
             return 3;
         }
-        if (!strcmp(a, "--ioc") || !strcmp(a, "--feed"))
-            feeds[nf++] = argv[++i];
-        else if (!strcmp(a, "--rules"))
-            rules = argv[++i];
-        else if (!strcmp(a, "--file"))
-            files[nfi++] = argv[++i];
-        else if (!strcmp(a, "--"))
-            while (++i < argc && nv < MAX_ARGS)
-                values[nv++] = argv[i];
-        else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "emoguard intel match: unknown option %s\n", a);
+        switch (c) {
+        case 'h': usage(stdout); return 0;
+        case 'i': feeds[nf++] = optarg; break;
+        case 'r': rules = optarg; break;
+        case 'f': files[nfi++] = optarg; break;
+        default: return intel_opt_error("match", c, argv);
+        }
+    }
+    for (int i = optind; i < argc; i++) {
+        if (nv >= MAX_ARGS) {
+            fprintf(stderr, "emoguard intel match: too many arguments\n");
             return 3;
-        } else
-            values[nv++] = a;
+        }
+        values[nv++] = argv[i];
     }
     if ((!nf && !rules) || (!nv && !nfi)) {
         usage(stderr);
@@ -303,31 +310,40 @@ static void exposure_text(const eg_exposure *e, const char *const *domains, size
     for (size_t i = 0; i < nd; i++)
         printf("%s%s", i ? ", " : "", domains[i]);
     if (ja)
-        printf("\nフィードの %zu 行を確認し、%zu 行が該当しました。流出・悪用が確認されたアカウント: %zu 件\n",
+        printf("\nフィードの %zu 行を確認し、%zu "
+               "行が該当しました。流出・悪用が確認されたアカウント: %zu 件\n",
                rows, matched, n);
     else
-        printf("\n%zu feed rows read, %zu about these domains. Accounts exposed: %zu\n", rows, matched, n);
+        printf("\n%zu feed rows read, %zu about these domains. Accounts exposed: %zu\n", rows,
+               matched, n);
     for (size_t i = 0; i < n; i++) {
         const eg_exposure_account *a = eg_exposure_get(e, i);
         printf("\n%s\n", a->address);
         for (size_t j = 0; j < a->n_sources; j++) {
             const eg_exposure_source *s = &a->sources[j];
-            const char *src = s->source[0] ? s->source : (ja ? "（出典なし）" : "(no source given)");
+            const char *src =
+                s->source[0] ? s->source : (ja ? "（出典なし）" : "(no source given)");
             if (ja)
-                printf("  - %s  初回: %s  最終: %s  （%s、%zu 行）\n", src, s->first_seen[0] ? s->first_seen : "不明",
+                printf("  - %s  初回: %s  最終: %s  （%s、%zu 行）\n", src,
+                       s->first_seen[0] ? s->first_seen : "不明",
                        s->last_seen[0] ? s->last_seen : "不明", s->where, s->rows);
             else
                 printf("  - %s  first seen: %s  last seen: %s  (%s, %zu rows)\n", src,
-                       s->first_seen[0] ? s->first_seen : "unknown", s->last_seen[0] ? s->last_seen : "unknown",
-                       s->where, s->rows);
+                       s->first_seen[0] ? s->first_seen : "unknown",
+                       s->last_seen[0] ? s->last_seen : "unknown", s->where, s->rows);
         }
         if (ja)
-            printf("  対処: このアカウントのパスワードを直ちに変更してください（同じパスワードを使っている他の"
-                   "サービスも含む）。\n        このアカウントを使っているPCがEmotetに感染していないか、"
-                   "emoguard hostcheck や EmoCheck で確認してください。\n");
+            printf(
+                "  対処: "
+                "このアカウントのパスワードを直ちに変更してください（同じパスワードを使っている他の"
+                "サービスも含む）。\n        "
+                "このアカウントを使っているPCがEmotetに感染していないか、"
+                "emoguard hostcheck や EmoCheck で確認してください。\n");
         else
-            printf("  Advice: change this account's password now (and wherever the same password is used).\n"
-                   "          Check the PCs that use this account for Emotet (emoguard hostcheck or EmoCheck).\n");
+            printf("  Advice: change this account's password now (and wherever the same password "
+                   "is used).\n"
+                   "          Check the PCs that use this account for Emotet (emoguard hostcheck "
+                   "or EmoCheck).\n");
     }
 }
 
@@ -384,45 +400,45 @@ static int cmd_exposure(int argc, char **argv)
     eg_lang lang = (eg_cli_lang_is_ja() ? EG_LANG_JA : EG_LANG_EN);
     char *dlist[MAX_ARGS];
     size_t ndl = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        }
-        bool takes = !strcmp(a, "--domains") || !strcmp(a, "--feed") || !strcmp(a, "--format") ||
-                     !strcmp(a, "--lang");
-        if (takes && i + 1 >= argc) {
-            fprintf(stderr, "emoguard intel exposure: %s needs a value\n", a);
-            return 3;
-        }
+    static const struct option opts[] = {
+        {"domains", required_argument, NULL, 'd'}, {"feed", required_argument, NULL, 'i'},
+        {"format", required_argument, NULL, 'f'},  {"lang", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},          {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":d:i:f:l:h", opts, NULL)) != -1) {
         if (nf >= MAX_ARGS || ndl >= MAX_ARGS) {
             fprintf(stderr, "emoguard intel exposure: too many arguments\n");
             return 3;
         }
-        if (!strcmp(a, "--domains"))
-            dlist[ndl++] = argv[++i];
-        else if (!strcmp(a, "--feed"))
-            feeds[nf++] = argv[++i];
-        else if (!strcmp(a, "--format")) {
-            const char *v = argv[++i];
-            if (strcmp(v, "json") && strcmp(v, "text")) {
+        switch (c) {
+        case 'h': usage(stdout); return 0;
+        case 'd': dlist[ndl++] = optarg; break;
+        case 'i': feeds[nf++] = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
                 fprintf(stderr, "emoguard intel exposure: --format is text or json\n");
                 return 3;
             }
-            json = !strcmp(v, "json");
-        } else if (!strcmp(a, "--lang")) {
-            const char *v = argv[++i];
-            if (strcmp(v, "ja") && strcmp(v, "en")) {
+            json = !strcmp(optarg, "json");
+            break;
+        case 'l':
+            if (strcmp(optarg, "ja") && strcmp(optarg, "en")) {
                 fprintf(stderr, "emoguard intel exposure: --lang is ja or en\n");
                 return 3;
             }
-            lang = !strcmp(v, "ja") ? EG_LANG_JA : EG_LANG_EN;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "emoguard intel exposure: unknown option %s\n", a);
+            lang = !strcmp(optarg, "ja") ? EG_LANG_JA : EG_LANG_EN;
+            break;
+        default: return intel_opt_error("exposure", c, argv);
+        }
+    }
+    for (int i = optind; i < argc; i++) { /* "--feed a.csv b.csv" */
+        if (nf >= MAX_ARGS) {
+            fprintf(stderr, "emoguard intel exposure: too many arguments\n");
             return 3;
-        } else
-            feeds[nf++] = a; /* "--feed a.csv b.csv" */
+        }
+        feeds[nf++] = argv[i];
     }
     for (size_t i = 0; i < ndl; i++)
         if (split_domains(dlist[i], domains, &nd) != 0) {

@@ -10,6 +10,7 @@
 #include "host/host.h"
 #endif
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,11 +49,12 @@ static void markdown(void)
         fputs(" |\n", stdout);
     }
 #ifdef EG_HAVE_HOST
-    printf("\n## hostcheck rules\n\n"
-           "`emoguard hostcheck` reports these (docs/hostcheck.md). *infected*: a running process is "
-           "linked to the artifact; *artifact*: persistence or files without a running process; "
-           "*note*: worth a look, never changes the result.\n\n"
-           "| id | level | English | 日本語 |\n|---|---|---|---|\n");
+    printf(
+        "\n## hostcheck rules\n\n"
+        "`emoguard hostcheck` reports these (docs/hostcheck.md). *infected*: a running process is "
+        "linked to the artifact; *artifact*: persistence or files without a running process; "
+        "*note*: worth a look, never changes the result.\n\n"
+        "| id | level | English | 日本語 |\n|---|---|---|---|\n");
     static const char *const lvl[] = {"note", "artifact", "infected"};
     for (int i = 0; i < EG_HR__COUNT; i++) {
         const eg_host_rule_info *h = eg_host_rule_get((eg_host_rule)i);
@@ -79,18 +81,45 @@ static void markdown(void)
 #endif
 }
 
+static void rules_usage(FILE *f)
+{
+    fprintf(f, "usage: emoguard rules [options]\n"
+               "  -m, --markdown          the table as Markdown (docs/rules.md)\n"
+               "  -l, --lang=ja|en        language of the text list\n"
+               "  -h, --help              this help\n" EG_EXIT_TABLE);
+}
+
 int eg_cmd_rules(int argc, char **argv)
 {
     bool md = false, ja = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--markdown"))
-            md = true;
-        else if (!strcmp(argv[i], "--lang") && i + 1 < argc)
-            ja = !strcmp(argv[++i], "ja");
-        else {
-            fprintf(stderr, "usage: emoguard rules [--markdown] [--lang ja|en]\n");
-            return 3;
+    static const struct option opts[] = {{"markdown", no_argument, NULL, 'm'},
+                                         {"lang", required_argument, NULL, 'l'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":ml:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': md = true; break;
+        case 'l':
+            if (strcmp(optarg, "ja") && strcmp(optarg, "en")) {
+                fprintf(stderr, "emoguard rules: --lang is ja or en\n");
+                return EG_EXIT_USAGE;
+            }
+            ja = !strcmp(optarg, "ja");
+            break;
+        case 'h': rules_usage(stdout); return EG_EXIT_CLEAN;
+        default:
+            fprintf(stderr, "emoguard rules: bad option %s\n", argv[optind - 1]);
+            rules_usage(stderr);
+            return EG_EXIT_USAGE;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "emoguard rules: unexpected argument %s\n", argv[optind]);
+        rules_usage(stderr);
+        return EG_EXIT_USAGE;
     }
     if (md) {
         markdown();

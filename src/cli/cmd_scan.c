@@ -12,6 +12,7 @@
 #include "core/utf8.h"
 #include "verdict/rules.h"
 
+#include <getopt.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,7 +29,9 @@ typedef struct {
     const char *format; /* text | json */
     eg_lang lang;
     int jobs;
-    bool color, quiet, summary;
+    bool color, quiet, summary, verbose, force;
+    const char *contact;
+    char contact_buf[256];
     const char *extract_dir;
     const char *passwords[MAX_LIST];
     size_t n_passwords;
@@ -58,22 +61,33 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: emoguard scan [options] FILE|DIR|- ...\n"
-            "  FILE may be a single mail (.eml), an mbox; DIR a Maildir or a tree of them; - is stdin\n"
-            "  --format text|json      report format (json: one JSON object per line)\n"
-            "  --lang ja|en            report language (default: from the locale)\n"
-            "  -j N                    scan N mails in parallel\n"
-            "  --extract DIR           write every decoded object to DIR (mode 0600, safe names)\n"
-            "  --password P            extra password candidate (repeatable)\n"
-            "  --ioc FILE              IOC feed (repeatable)\n"
-            "  --rules FILE|DIR        YARA rules\n"
-            "  --own-domain D          the organisation's own mail domain (repeatable)\n"
-            "  --known FILE            known correspondents file\n"
-            "  --trusted-authserv ID   read Authentication-Results only from ID (repeatable)\n"
-            "  --data-dir DIR          domain lists (default: built-in)\n"
-            "  --max-size BYTES        largest mail scanned whole (default 100 MiB)\n"
-            "  --summary               print only the summary\n"
-            "  --no-color              no colours on a terminal\n"
-            "exit codes: 0 clean, 1 suspicious, 2 malicious, 3 usage error, 4 input unreadable\n");
+            "  FILE may be a single mail (.eml), an mbox; DIR a Maildir or a tree of them; - is "
+            "stdin.\n"
+            "  In a directory, files that are not mail are skipped with a note (name them to scan "
+            "them).\n"
+            "  -f, --format=text|json  report format (json: one JSON object per line)\n"
+            "  -l, --lang=ja|en        report language (default: from the locale)\n"
+            "  -j, --jobs=N            scan N mails in parallel\n"
+            "  -v, --verbose           also list information-level findings\n"
+            "      --contact=TEXT      who to call in the steps (default: the config's 'contact',\n"
+            "                          else \"情報システム部門\" / \"your IT department\")\n"
+            "  -c, --config=FILE       read 'contact' from FILE (default /etc/emoguard/scan.conf)\n"
+            "  -x, --extract=DIR       write every decoded object to DIR (mode 0600, safe names)\n"
+            "                          and DIR/index.json (id, parent, name, type, size, SHA-256,\n"
+            "                          password); DIR must be empty or new\n"
+            "      --force             with --extract: use a non-empty DIR, replacing its files\n"
+            "  -p, --password=P        extra password candidate (repeatable)\n"
+            "      --ioc=FILE          IOC feed (repeatable)\n"
+            "      --rules=FILE|DIR    YARA rules\n"
+            "      --own-domain=D      the organisation's own mail domain (repeatable)\n"
+            "      --known=FILE        known correspondents file\n"
+            "      --trusted-authserv=ID  read Authentication-Results only from ID (repeatable)\n"
+            "      --data-dir=DIR      domain lists (default: built-in)\n"
+            "      --max-size=BYTES    largest mail scanned whole (default 100 MiB)\n"
+            "  -s, --summary           print only the summary (counts, then the flagged mails)\n"
+            "      --no-color          no colours on a terminal\n"
+            "  -h, --help              this help\n"
+            "Options may follow the files; '--' ends the options.\n" EG_EXIT_TABLE);
 }
 
 static int add_list(const char **list, size_t *n, const char *v)
@@ -86,6 +100,57 @@ static int add_list(const char **list, size_t *n, const char *v)
     return 0;
 }
 
+enum {
+    O_IOC = 256,
+    O_RULES,
+    O_OWN,
+    O_KNOWN,
+    O_AUTHSERV,
+    O_DATA,
+    O_MAXSIZE,
+    O_NOCOLOR,
+    O_CONTACT,
+    O_FORCE,
+    O_JSON
+};
+
+static const struct option scan_opts[] = {
+    {"format", required_argument, NULL, 'f'},
+    {"json", no_argument, NULL, O_JSON},
+    {"lang", required_argument, NULL, 'l'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"contact", required_argument, NULL, O_CONTACT},
+    {"config", required_argument, NULL, 'c'},
+    {"extract", required_argument, NULL, 'x'},
+    {"force", no_argument, NULL, O_FORCE},
+    {"password", required_argument, NULL, 'p'},
+    {"ioc", required_argument, NULL, O_IOC},
+    {"rules", required_argument, NULL, O_RULES},
+    {"own-domain", required_argument, NULL, O_OWN},
+    {"known", required_argument, NULL, O_KNOWN},
+    {"trusted-authserv", required_argument, NULL, O_AUTHSERV},
+    {"data-dir", required_argument, NULL, O_DATA},
+    {"max-size", required_argument, NULL, O_MAXSIZE},
+    {"summary", no_argument, NULL, 's'},
+    {"no-color", no_argument, NULL, O_NOCOLOR},
+    {"help", no_argument, NULL, 'h'},
+    {0, 0, 0, 0},
+};
+
+/* The contact named in the steps: --contact, else the config file's "contact", else the
+ * language's default (the text writer's). */
+static void load_contact(scan_args *a, const char *config, bool config_given)
+{
+    if (a->contact)
+        return;
+    int r = eg_cli_conf_value(config, "contact", a->contact_buf, sizeof a->contact_buf);
+    if (r == 1 && a->contact_buf[0])
+        a->contact = a->contact_buf;
+    else if (r < 0 && config_given)
+        fprintf(stderr, "emoguard scan: %s: cannot read the configuration\n", config);
+}
+
 /* returns index of first path argument, or -1 on usage error, -2 for --help */
 static int parse_args(int argc, char **argv, scan_args *a)
 {
@@ -94,95 +159,88 @@ static int parse_args(int argc, char **argv, scan_args *a)
     a->lang = (eg_cli_lang_is_ja() ? EG_LANG_JA : EG_LANG_EN);
     a->jobs = 1;
     a->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *o = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                                                    \
-    do {                                                                                           \
-        if (!v) {                                                                                  \
-            fprintf(stderr, "emoguard scan: %s needs a value\n", o);                              \
-            return -1;                                                                             \
-        }                                                                                          \
-        i++;                                                                                       \
-    } while (0)
-        if (!strcmp(o, "--help") || !strcmp(o, "-h"))
-            return -2;
-        else if (!strcmp(o, "--format")) {
-            NEEDV();
-            if (strcmp(v, "text") && strcmp(v, "json")) {
+    const char *config = "/etc/emoguard/scan.conf";
+    bool config_given = false;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":f:l:j:vc:x:p:sh", scan_opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'h': return -2;
+        case 'f':
+            if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
                 fprintf(stderr, "emoguard scan: --format is text or json\n");
                 return -1;
             }
-            a->format = v;
-        } else if (!strcmp(o, "--json"))
-            a->format = "json";
-        else if (!strcmp(o, "--lang")) {
-            NEEDV();
-            if (strcmp(v, "ja") && strcmp(v, "en")) {
+            a->format = optarg;
+            break;
+        case O_JSON: a->format = "json"; break;
+        case 'l':
+            if (strcmp(optarg, "ja") && strcmp(optarg, "en")) {
                 fprintf(stderr, "emoguard scan: --lang is ja or en\n");
                 return -1;
             }
-            a->lang = !strcmp(v, "ja") ? EG_LANG_JA : EG_LANG_EN;
-        } else if (!strcmp(o, "-j") || !strcmp(o, "--jobs")) {
-            NEEDV();
-            char *end;
-            long n = strtol(v, &end, 10);
-            if (*end || n < 1 || n > 256) {
+            a->lang = !strcmp(optarg, "ja") ? EG_LANG_JA : EG_LANG_EN;
+            break;
+        case 'j': {
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 1 || n > 256) {
                 fprintf(stderr, "emoguard scan: -j takes 1..256\n");
                 return -1;
             }
             a->jobs = (int)n;
-        } else if (!strcmp(o, "--extract")) {
-            NEEDV();
-            a->extract_dir = v;
-        } else if (!strcmp(o, "--password")) {
-            NEEDV();
-            if (add_list(a->passwords, &a->n_passwords, v))
+            break;
+        }
+        case 'v': a->verbose = true; break;
+        case O_CONTACT: a->contact = optarg; break;
+        case 'c':
+            config = optarg;
+            config_given = true;
+            break;
+        case 'x': a->extract_dir = optarg; break;
+        case O_FORCE: a->force = true; break;
+        case 'p':
+            if (add_list(a->passwords, &a->n_passwords, optarg))
                 return -1;
-        } else if (!strcmp(o, "--ioc")) {
-            NEEDV();
-            if (add_list(a->iocs, &a->n_iocs, v))
+            break;
+        case O_IOC:
+            if (add_list(a->iocs, &a->n_iocs, optarg))
                 return -1;
-        } else if (!strcmp(o, "--own-domain")) {
-            NEEDV();
-            if (add_list(a->own, &a->n_own, v))
+            break;
+        case O_OWN:
+            if (add_list(a->own, &a->n_own, optarg))
                 return -1;
-        } else if (!strcmp(o, "--trusted-authserv")) {
-            NEEDV();
-            if (add_list(a->authserv, &a->n_authserv, v))
+            break;
+        case O_AUTHSERV:
+            if (add_list(a->authserv, &a->n_authserv, optarg))
                 return -1;
-        } else if (!strcmp(o, "--rules")) {
-            NEEDV();
-            a->rules = v;
-        } else if (!strcmp(o, "--known")) {
-            NEEDV();
-            a->known = v;
-        } else if (!strcmp(o, "--data-dir")) {
-            NEEDV();
-            a->data_dir = v;
-        } else if (!strcmp(o, "--max-size")) {
-            NEEDV();
-            char *end;
-            unsigned long long n = strtoull(v, &end, 10);
-            if (*end || n == 0) {
+            break;
+        case O_RULES: a->rules = optarg; break;
+        case O_KNOWN: a->known = optarg; break;
+        case O_DATA: a->data_dir = optarg; break;
+        case O_MAXSIZE: {
+            unsigned long long n = strtoull(optarg, &end, 10);
+            if (*end || end == optarg || n == 0) {
                 fprintf(stderr, "emoguard scan: --max-size takes a byte count\n");
                 return -1;
             }
             a->max_input = n;
-        } else if (!strcmp(o, "--summary"))
-            a->summary = a->quiet = true;
-        else if (!strcmp(o, "--no-color"))
-            a->color = false;
-        else if (!strcmp(o, "--"))
-            return i + 1;
-        else if (o[0] == '-' && o[1])
-            return fprintf(stderr, "emoguard scan: unknown option %s\n", o), -1;
-        else
             break;
-#undef NEEDV
+        }
+        case 's': a->summary = a->quiet = true; break;
+        case O_NOCOLOR: a->color = false; break;
+        case ':': fprintf(stderr, "emoguard scan: %s needs a value\n", argv[optind - 1]); return -1;
+        default:
+            if (optopt)
+                fprintf(stderr, "emoguard scan: unknown option -%c\n", optopt);
+            else
+                fprintf(stderr, "emoguard scan: unknown option %s\n", argv[optind - 1]);
+            return -1;
+        }
     }
-    return i;
+    load_contact(a, config, config_given);
+    return optind;
 }
 
 static void *worker(void *arg)
@@ -196,14 +254,16 @@ static void *worker(void *arg)
         eg_report *r = NULL;
         eg_status st = it->error ? EG_EIO : EG_OK;
         if (st == EG_OK) {
-            eg_scan_input in = {.source = it->source, .data = it->data, .len = it->len,
+            eg_scan_input in = {.source = it->source,
+                                .data = it->data,
+                                .len = it->len,
                                 .is_mail = it->is_mail,
                                 .passwords = (const char *const *)it->passwords,
                                 .n_passwords = it->n_passwords,
                                 .passwords_origin = it->passwords_origin};
             eg_extractor ex;
             if (p->a->extract_dir) {
-                eg_extractor_init(&ex, p->a->extract_dir, i);
+                eg_extractor_init(&ex, p->a->extract_dir, i, p->a->force);
                 in.on_object = eg_extractor_cb;
                 in.on_object_ud = &ex;
             }
@@ -219,11 +279,53 @@ static void *worker(void *arg)
     return NULL;
 }
 
+#define MAX_FLAGGED 1000 /* flagged mails listed in the summary; the rest counted */
+
 typedef struct {
-    size_t counts[3], errors;
+    eg_verdict verdict;
+    char *line; /* "source  From  Subject  RULE" for the summary, malloc'd */
+} flagged;
+
+typedef struct {
+    size_t counts[3], errors, skipped;
     size_t *rule_hits;
     int worst;
+    flagged *flag;
+    size_t n_flag, more_flag;
 } summary;
+
+/* the most severe (then highest-scoring) rule of a report, for the summary */
+static const eg_rule *top_rule(const eg_report *r)
+{
+    const eg_rule *best = NULL;
+    for (size_t k = 0; k < eg_report_finding_count(r); k++) {
+        const eg_rule *ru = eg_rule_get(eg_report_finding(r, k)->rule);
+        if (!best || ru->severity > best->severity ||
+            (ru->severity == best->severity && ru->score > best->score))
+            best = ru;
+    }
+    return best;
+}
+
+static void remember_flagged(summary *sm, const eg_report *r)
+{
+    if (eg_report_verdict(r) == EG_VERDICT_CLEAN || !sm->flag)
+        return;
+    if (sm->n_flag >= MAX_FLAGGED) {
+        sm->more_flag++;
+        return;
+    }
+    const eg_mail_info *m = eg_report_mail(r);
+    const eg_rule *ru = top_rule(r);
+    const char *from = m ? (m->from_addr ? m->from_addr : m->from_display) : NULL;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s | %s | %s | %s", eg_report_source(r), from ? from : "-",
+             m && m->subject ? m->subject : "-", ru ? ru->id : "-");
+    char *line = eg_utf8_sanitize(buf, strlen(buf), sizeof buf, false);
+    if (!line)
+        return;
+    sm->flag[sm->n_flag++] = (flagged){eg_report_verdict(r), line};
+}
 
 static void account(summary *sm, const eg_report *r)
 {
@@ -237,23 +339,40 @@ static void account(summary *sm, const eg_report *r)
             sm->rule_hits[rule]++;
         seen_last = rule;
     }
+    remember_flagged(sm, r);
 }
 
 static void print_report(const scan_args *a, const eg_report *r)
 {
     if (a->quiet)
         return;
-    char *s = !strcmp(a->format, "json") ? eg_report_json(r, a->lang) : eg_report_text(r, a->lang, a->color);
+    char *s;
+    if (!strcmp(a->format, "json")) {
+        s = eg_report_json(r, a->lang);
+    } else {
+        eg_text_options to = {a->lang, a->color, a->verbose, a->contact};
+        s = eg_report_text_opt(r, &to);
+    }
     if (s) {
         fputs(s, stdout);
-        fputs(!strcmp(a->format, "json") ? "\n" : "\n", stdout);
+        fputs("\n", stdout);
         free(s);
     }
+}
+
+/* The bar lives on stderr, the reports on stdout: both may be one terminal (or one pipe with
+ * 2>&1), so stdout is flushed before stderr is written and the bar's line is erased before a
+ * report is printed. */
+static void bar_erase(bool shown)
+{
+    if (shown)
+        fputs("\r\033[K", stderr);
 }
 
 static void print_error(const scan_args *a, const eg_input_item *it, eg_status st)
 {
     const char *why = it->error ? it->error : eg_status_str(st);
+    fflush(stdout);
     fprintf(stderr, "emoguard scan: %s: %s\n", it->source, why);
     if (!strcmp(a->format, "json") && !a->quiet) {
         char *src = eg_utf8_sanitize(it->source, strlen(it->source), 4096, false);
@@ -273,24 +392,48 @@ static void print_error(const scan_args *a, const eg_input_item *it, eg_status s
 static void progress(size_t done, size_t total)
 {
     int w = 40, filled = total ? (int)(done * (size_t)w / total) : w;
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu", filled, "########################################", w - filled,
-            "", done, total);
-    if (done == total)
-        fputc('\n', stderr);
+    fprintf(stderr, "\r\033[K[%.*s%*s] %zu/%zu", filled, "########################################",
+            w - filled, "", done, total);
+    fflush(stderr);
 }
 
-static void print_summary(const scan_args *a, const summary *sm, size_t total)
+static const char *verdict_word(eg_verdict v, bool ja)
+{
+    static const char *const wja[] = {"検出なし", "要注意", "危険"};
+    static const char *const wen[] = {"clean", "suspicious", "malicious"};
+    return ja ? wja[v] : wen[v];
+}
+
+static void print_summary(const scan_args *a, summary *sm, size_t total)
 {
     FILE *f = a->summary ? stdout : stderr;
     bool ja = a->lang == EG_LANG_JA;
-    fprintf(f, ja ? "合計 %zu 通: 安全 %zu, 要注意 %zu, 危険 %zu, 読めない入力 %zu\n"
-                  : "%zu mails: %zu clean, %zu suspicious, %zu malicious, %zu unreadable\n",
+    fflush(stdout);
+    fprintf(f,
+            ja ? "合計 %zu 通: 検出なし %zu, 要注意 %zu, 危険 %zu, 読めない入力 %zu\n"
+               : "%zu mails: %zu clean, %zu suspicious, %zu malicious, %zu unreadable\n",
             total, sm->counts[0], sm->counts[1], sm->counts[2], sm->errors);
+    if (sm->skipped)
+        fprintf(f,
+                ja ? "メールではないため飛ばしたファイル: %zu\n"
+                   : "files skipped as not mail: %zu\n",
+                sm->skipped);
+    /* the mails to act on, worst first */
+    if (sm->n_flag)
+        fprintf(f, ja ? "要対応のメール (判定 | 入力 | 差出人 | 件名 | 主な検出):\n"
+                      : "flagged mails (verdict | input | From | Subject | top rule):\n");
+    for (int v = EG_VERDICT_MALICIOUS; v >= EG_VERDICT_SUSPICIOUS; v--)
+        for (size_t i = 0; i < sm->n_flag; i++)
+            if ((int)sm->flag[i].verdict == v)
+                fprintf(f, "  %s | %s\n", verdict_word(sm->flag[i].verdict, ja), sm->flag[i].line);
+    if (sm->more_flag)
+        fprintf(f, ja ? "  ほか %zu 通\n" : "  and %zu more\n", sm->more_flag);
+    /* the commonest rules that count (information-level ones say nothing to act on) */
     for (int shown = 0; shown < 5; shown++) {
         size_t best = 0;
         int bi = -1;
         for (size_t r = 0; r < eg_rule_count(); r++)
-            if (sm->rule_hits[r] > best) {
+            if (sm->rule_hits[r] > best && eg_rule_get((int)r)->severity > EG_SEV_INFO) {
                 best = sm->rule_hits[r];
                 bi = (int)r;
             }
@@ -299,8 +442,9 @@ static void print_summary(const scan_args *a, const summary *sm, size_t total)
         if (shown == 0)
             fprintf(f, ja ? "多かった検出:\n" : "top rules:\n");
         fprintf(f, "  %6zu  %s\n", best, eg_rule_get(bi)->id);
-        ((summary *)sm)->rule_hits[bi] = 0;
+        sm->rule_hits[bi] = 0;
     }
+    fflush(f);
 }
 
 static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
@@ -309,9 +453,15 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
     pool p = {.sc = sc, .in = in, .a = a};
     p.reports = calloc(n ? n : 1, sizeof *p.reports);
     p.status = calloc(n ? n : 1, sizeof *p.status);
-    summary sm = {.rule_hits = calloc(eg_rule_count(), sizeof(size_t))};
-    if (!p.reports || !p.status || !sm.rule_hits) {
+    summary sm = {.rule_hits = calloc(eg_rule_count(), sizeof(size_t)),
+                  .flag = calloc(MAX_FLAGGED, sizeof(flagged)),
+                  .skipped = eg_inputs_skipped(in)};
+    if (!p.reports || !p.status || !sm.rule_hits || !sm.flag) {
         fprintf(stderr, "emoguard scan: out of memory\n");
+        free(p.reports);
+        free(p.status);
+        free(sm.rule_hits);
+        free(sm.flag);
         return 4;
     }
     atomic_init(&p.next, 0);
@@ -338,6 +488,7 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
         pthread_attr_destroy(&attr);
     if (started == 0 && n)
         worker(&p);
+    eg_extract_index *ix = a->extract_dir ? eg_extract_index_new() : NULL;
     bool show_progress = isatty(STDERR_FILENO) && n > 1 && !getenv("EG_NO_PROGRESS");
     /* print in input order as soon as the next report is there */
     for (size_t i = 0; i < n; i++) {
@@ -346,9 +497,12 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
             pthread_cond_wait(&p.cv, &p.mu);
         pthread_mutex_unlock(&p.mu);
         const eg_input_item *it = eg_inputs_at(in, i);
+        bar_erase(show_progress);
         if (p.reports[i]) {
             account(&sm, p.reports[i]);
+            eg_extract_index_add(ix, i, p.reports[i]);
             print_report(a, p.reports[i]);
+            fflush(stdout);
             eg_report_free(p.reports[i]);
             p.reports[i] = NULL;
         } else {
@@ -359,10 +513,15 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
         if (show_progress)
             progress(i + 1, n);
     }
+    bar_erase(show_progress);
     for (int t = 0; t < started; t++)
         pthread_join(th[t], NULL);
+    bool index_failed = ix && eg_extract_index_write(ix, a->extract_dir, a->force) != 0;
     if (n > 1 || a->summary)
         print_summary(a, &sm, n);
+    for (size_t i = 0; i < sm.n_flag; i++)
+        free(sm.flag[i].line);
+    free(sm.flag);
     free(p.reports);
     free(p.status);
     free(sm.rule_hits);
@@ -370,7 +529,7 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
      * unreadable input must not pass as clean */
     if (sm.worst == EG_VERDICT_MALICIOUS)
         return 2;
-    if (sm.errors || n == 0)
+    if (sm.errors || n == 0 || index_failed)
         return 4;
     return sm.worst;
 }
@@ -389,8 +548,11 @@ int eg_cmd_scan(int argc, char **argv)
         usage(stderr);
         return 3;
     }
-    if (a.extract_dir && eg_extract_prepare(a.extract_dir) != 0)
-        return 4;
+    if (a.extract_dir) {
+        int pr = eg_extract_prepare(a.extract_dir, a.force);
+        if (pr != 0)
+            return pr == -2 ? 3 : 4; /* a non-empty directory is a usage error */
+    }
     eg_status st = eg_global_init();
     if (st != EG_OK) {
         fprintf(stderr, "emoguard scan: initialisation failed: %s\n", eg_status_str(st));
@@ -423,6 +585,7 @@ int eg_cmd_scan(int argc, char **argv)
         eg_scanner_free(sc);
         return 4;
     }
+    eg_inputs_set_japanese(in, a.lang == EG_LANG_JA);
     for (int i = first; i < argc; i++)
         eg_inputs_add(in, argv[i]);
     eg_inputs_link_passwords(in);

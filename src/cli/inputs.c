@@ -7,6 +7,7 @@
 
 #include "core/strutil.h"
 #include "mail/mailbox.h"
+#include "scan/detect.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,15 +25,15 @@
 #define MBOX_MAX_MSGS 500000
 
 typedef struct {
-    void *map;      /* mmap'd region shared by items of one file */
+    void *map; /* mmap'd region shared by items of one file */
     size_t map_len;
-    size_t refs;    /* items still using it */
+    size_t refs; /* items still using it */
 } eg_mapping;
 
 typedef struct {
     eg_input_item pub;
-    uint8_t *owned;     /* malloc'd bytes (stdin, unescaped mbox message) */
-    long mapping;       /* index into maps, or -1 */
+    uint8_t *owned; /* malloc'd bytes (stdin, unescaped mbox message) */
+    long mapping;   /* index into maps, or -1 */
 } item;
 
 struct eg_inputs {
@@ -41,6 +42,8 @@ struct eg_inputs {
     eg_mapping *maps;
     size_t n_maps, cap_maps;
     uint64_t max_input;
+    size_t skipped; /* files in a walked directory that are not mail */
+    bool ja;        /* notes in Japanese */
 };
 
 eg_inputs *eg_inputs_new(uint64_t max_input)
@@ -127,7 +130,24 @@ static void add_mbox(eg_inputs *in, const char *path, const uint8_t *data, size_
     free(msgs);
 }
 
-static void add_file(eg_inputs *in, const char *path, bool in_maildir)
+/* A file met while walking a directory is scanned only when it is a mail: in a Maildir, named
+ * .eml, an mbox, or starting with a header block. Anything else there (a manifest.json, a saved
+ * attachment) is skipped with a note; named on the command line it is scanned (and judged). */
+static bool skip_non_mail(eg_inputs *in, const char *path, const uint8_t *d, size_t n)
+{
+    if (!strcasecmp(eg_path_ext(path), "eml") || eg_mbox_detect(d, n) ||
+        eg_detect_root_type(d, n, path, NULL) == EG_T_MAIL)
+        return false;
+    in->skipped++;
+    fprintf(stderr,
+            in->ja ? "emoguard scan: %s: メールではないため飛ばしました "
+                     "(ファイル名を指定すれば検査します)\n"
+                   : "emoguard scan: %s: not a mail, skipped (name it to scan it anyway)\n",
+            path);
+    return true;
+}
+
+static void add_file(eg_inputs *in, const char *path, bool in_maildir, bool from_dir)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
@@ -151,6 +171,10 @@ static void add_file(eg_inputs *in, const char *path, bool in_maildir)
     close(fd);
     if (map == MAP_FAILED) {
         push_error(in, path, strerror(errno));
+        return;
+    }
+    if (from_dir && !in_maildir && skip_non_mail(in, path, map, len)) {
+        munmap(map, len);
         return;
     }
     long m = add_mapping(in, map, len);
@@ -234,7 +258,8 @@ static void walk(eg_inputs *in, const char *dir, int depth, bool maildir)
         /* a Maildir's tmp/ holds mails still being delivered */
         bool skip = is_md && !strcmp(names[i], "tmp");
         size_t dl = strlen(dir);
-        int w = snprintf(path, sizeof path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", names[i]);
+        int w = snprintf(path, sizeof path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/",
+                         names[i]);
         free(names[i]);
         if (skip || w < 0 || (size_t)w >= sizeof path)
             continue;
@@ -248,7 +273,7 @@ static void walk(eg_inputs *in, const char *dir, int depth, bool maildir)
         if (S_ISDIR(st.st_mode))
             walk(in, path, depth + 1, is_md || maildir);
         else if (S_ISREG(st.st_mode))
-            add_file(in, path, maildir);
+            add_file(in, path, maildir, true);
     }
     free(names);
 }
@@ -306,7 +331,17 @@ void eg_inputs_add(eg_inputs *in, const char *path)
     if (S_ISDIR(st.st_mode))
         walk(in, path, 0, false);
     else
-        add_file(in, path, false);
+        add_file(in, path, false, false);
+}
+
+void eg_inputs_set_japanese(eg_inputs *in, bool ja)
+{
+    in->ja = ja;
+}
+
+size_t eg_inputs_skipped(const eg_inputs *in)
+{
+    return in->skipped;
 }
 
 void eg_inputs_link_passwords(eg_inputs *in)
@@ -341,8 +376,14 @@ void eg_inputs_link_passwords(eg_inputs *in)
     free(len);
 }
 
-size_t eg_inputs_count(const eg_inputs *in) { return in->n; }
-const eg_input_item *eg_inputs_at(const eg_inputs *in, size_t i) { return &in->items[i].pub; }
+size_t eg_inputs_count(const eg_inputs *in)
+{
+    return in->n;
+}
+const eg_input_item *eg_inputs_at(const eg_inputs *in, size_t i)
+{
+    return &in->items[i].pub;
+}
 
 void eg_inputs_release(eg_inputs *in, size_t i)
 {

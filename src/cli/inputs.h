@@ -28,6 +28,10 @@ void eg_inputs_add(eg_inputs *in, const char *path);
 /* Finds separate password mails across the whole batch. */
 void eg_inputs_link_passwords(eg_inputs *in);
 size_t eg_inputs_count(const eg_inputs *in);
+/* Files in walked directories that were not mail and were skipped (each with a note). */
+size_t eg_inputs_skipped(const eg_inputs *in);
+/* Notes (skipped files) in Japanese. */
+void eg_inputs_set_japanese(eg_inputs *in, bool ja);
 const eg_input_item *eg_inputs_at(const eg_inputs *in, size_t i);
 /* Frees item i's bytes (not its source). */
 void eg_inputs_release(eg_inputs *in, size_t i);

@@ -17,7 +17,7 @@ typedef struct {
 static const eg_command commands[] = {
     {"scan", eg_cmd_scan, "scan mails (.eml, mbox, Maildir, directories, stdin)"},
     {"rules", eg_cmd_rules, "list the rule table (text or Markdown)"},
-    {"milter", eg_cmd_milter, "mail gateway filter (libmilter) for Postfix and Sendmail"},
+    {"milter", eg_cli_milter, "mail gateway filter (libmilter) for Postfix and Sendmail"},
     {"intel", eg_cmd_intel, "check IOC feeds and YARA rules, match values, exposure report"},
     {"hostcheck", eg_cmd_hostcheck,
      "check a Windows PC (live or from collected artifacts) for Emotet"},
@@ -30,7 +30,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: emoguard COMMAND [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\n'emoguard COMMAND --help' shows a command's options.\n");
+    fprintf(f, "\n'emoguard COMMAND --help' shows a command's options; 'emoguard --version' the\n"
+               "version, the rule table, the data lists and the libraries.\n\n" EG_EXIT_TABLE);
 }
 
 int main(int argc, char **argv)
@@ -43,8 +44,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-        printf("emoguard %s\n", EG_VERSION);
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V") || !strcmp(argv[1], "version")) {
+        eg_cli_version();
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

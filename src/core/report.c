@@ -133,6 +133,30 @@ void eg_object_free(eg_object *o)
     free(o);
 }
 
+void eg_mail_info_free(eg_mail_info *mi)
+{
+    if (!mi)
+        return;
+    free(mi->from_display);
+    free(mi->from_addr);
+    free(mi->to);
+    free(mi->subject);
+    free(mi->date);
+    free(mi->message_id);
+    free(mi);
+}
+
+void eg_report_set_mail(eg_report *r, eg_mail_info *mi)
+{
+    eg_mail_info_free(r->mail);
+    r->mail = mi;
+}
+
+const eg_mail_info *eg_report_mail(const eg_report *r)
+{
+    return r->mail;
+}
+
 void eg_report_free(eg_report *r)
 {
     if (!r)
@@ -149,6 +173,7 @@ void eg_report_free(eg_report *r)
     free(r->ioc_slots);
     free(r->source);
     free(r->passwords_summary);
+    eg_mail_info_free(r->mail);
     free(r);
 }
 

@@ -22,6 +22,7 @@ struct eg_report {
     int score;
     double elapsed_ms;
     char *passwords_summary; /* candidates found, for the report (sanitised, cut) */
+    eg_mail_info *mail;      /* the outer mail's header facts (set by the mail analyzer) */
 };
 
 eg_report *eg_report_new(const char *source);
@@ -32,5 +33,8 @@ eg_status eg_report_add_finding(eg_report *r, int rule, uint32_t object, char *e
 eg_status eg_report_add_ioc(eg_report *r, eg_ioc_kind kind, uint32_t object, const char *value);
 bool eg_report_has_finding(const eg_report *r, int rule, uint32_t object, const char *evidence);
 void eg_object_free(eg_object *o);
+/* Takes ownership of mi (replacing any earlier one). */
+void eg_report_set_mail(eg_report *r, eg_mail_info *mi);
+void eg_mail_info_free(eg_mail_info *mi);
 
 #endif

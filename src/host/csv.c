@@ -28,6 +28,10 @@ typedef struct {
     char *f[MAX_COLS]; /* fields of the current row (point into buf) */
     size_t nf;
     eg_buf buf;
+    /* rows whose fields could not be read cost only themselves: counted, the first one kept
+     * for the warning */
+    size_t bad_rows, bad_times, first_bad_line, first_time_line;
+    const char *first_bad;
 } csv;
 
 static void seterr(char *err, size_t errlen, const char *what, size_t line, const char *msg)
@@ -232,6 +236,15 @@ static eg_status load_csv(eg_host_snapshot *s, const char *data, size_t len, con
     }
     if (st == EG_ENOTFOUND)
         st = EG_OK;
+    if (!st && r.bad_rows)
+        eg_host_warn(s, "%s: %llu rows could not be read and were skipped (first at line %llu: %s)",
+                     what, (unsigned long long)r.bad_rows, (unsigned long long)r.first_bad_line,
+                     r.first_bad);
+    if (!st && r.bad_times)
+        eg_host_warn(s,
+                     "%s: %llu times could not be read (first at line %llu); the file-time checks "
+                     "skipped those files",
+                     what, (unsigned long long)r.bad_times, (unsigned long long)r.first_time_line);
 out:
     if (st)
         seterr(err, errlen, what, r.rec_line,
@@ -306,6 +319,103 @@ static int hexval(char c)
     return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
 
+/* days since 1970-01-01 of a proleptic Gregorian date (civil-from-days inverted) */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* n decimal digits at *p into *v; false unless exactly n digits */
+static bool digits(const char **p, int n, unsigned *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return false;
+        *v = *v * 10 + (unsigned)(**p - '0');
+    }
+    return true;
+}
+
+#define FILETIME_UNIX_EPOCH 116444736000000000ull /* 1970-01-01 in 100 ns ticks since 1601 */
+
+/* ISO 8601 as collectors write it: YYYY-MM-DD[T| ]HH:MM:SS[.fraction][Z|+HH:MM|-HH:MM|+HHMM],
+ * PowerShell's round-trip format ("o") having 7 fraction digits; more are cut to 7 (100 ns).
+ * Without a zone the time is taken as UTC. Into FILETIME ticks. */
+static bool parse_iso8601(const char *p, uint64_t *ft)
+{
+    unsigned y, mo, d, h, mi, sec, frac = 0;
+    while (*p == ' ')
+        p++;
+    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+        !digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
+        return false;
+    p++;
+    if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' ||
+        !digits(&p, 2, &sec))
+        return false;
+    if (y < 1601 || y > 30827 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+        sec > 60)
+        return false;
+    if (*p == '.' || *p == ',') {
+        p++;
+        int n = 0;
+        for (; *p >= '0' && *p <= '9'; p++, n++)
+            if (n < 7)
+                frac = frac * 10 + (unsigned)(*p - '0');
+        if (!n || n > 9)
+            return false;
+        for (; n < 7; n++)
+            frac *= 10;
+    }
+    int64_t off = 0; /* seconds east of UTC */
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1;
+        unsigned oh, om = 0;
+        if (!digits(&p, 2, &oh))
+            return false;
+        if (*p == ':')
+            p++;
+        if (*p && !digits(&p, 2, &om))
+            return false;
+        if (oh > 14 || om > 59)
+            return false;
+        off = sign * (int64_t)(oh * 3600 + om * 60);
+    }
+    while (*p == ' ')
+        p++;
+    if (*p)
+        return false;
+    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    int64_t ticks = secs * 10000000 + (int64_t)frac + (int64_t)FILETIME_UNIX_EPOCH;
+    if (ticks <= 0)
+        return false;
+    *ft = (uint64_t)ticks;
+    return true;
+}
+
+/* A file time: a FILETIME integer (100 ns ticks since 1601) or ISO 8601. */
+static bool parse_time(const char *s, uint64_t *ft)
+{
+    return parse_u64(s, ft) || parse_iso8601(s, ft);
+}
+
+static bool bad_row(csv *r, const char *why)
+{
+    if (!r->bad_rows++) {
+        r->first_bad_line = r->rec_line;
+        r->first_bad = why;
+    }
+    return true;
+}
+
 static const char *const file_cols[] = {"Path|FullName", "Size|Length",
                                         "LastWriteTime|LastWriteTimeUtc|MTime",
                                         "Type|IsDirectory|Mode", "Head|FirstBytes"};
@@ -314,32 +424,28 @@ static eg_status file_row(eg_host_snapshot *s, const int *col, csv *r, const cha
 {
     const char *path = fld(r, col, 0), *type = fld(r, col, 3), *hx = fld(r, col, 4);
     uint64_t size, mtime;
-    if (!*path) {
-        *msg = "empty Path";
-        return EG_EFORMAT;
-    }
-    if (!parse_u64(fld(r, col, 1), &size)) {
-        *msg = "Size is not a number";
-        return EG_EFORMAT;
-    }
-    if (!parse_u64(fld(r, col, 2), &mtime)) {
-        *msg = "LastWriteTime is not a FILETIME integer (100 ns ticks since 1601)";
-        return EG_EFORMAT;
+    (void)msg;
+    /* a row that cannot be read costs only that row; a time that cannot be read only the
+     * file-time checks of that file (mtime 0 = unknown) */
+    if (!*path)
+        return bad_row(r, "empty Path"), EG_OK;
+    if (!parse_u64(fld(r, col, 1), &size))
+        return bad_row(r, "Size is not a number"), EG_OK;
+    if (!parse_time(fld(r, col, 2), &mtime)) {
+        if (!r->bad_times++)
+            r->first_time_line = r->rec_line;
+        mtime = 0;
     }
     bool dir = !strcasecmp(type, "D") || !strcasecmp(type, "True") ||
                !strcasecmp(type, "Directory") || type[0] == 'd';
     uint8_t head[EG_HOST_HEAD];
     size_t hn = 0, n = strlen(hx);
-    if (n % 2) {
-        *msg = "Head is not hex";
-        return EG_EFORMAT;
-    }
+    if (n % 2)
+        return bad_row(r, "Head is not hex"), EG_OK;
     for (size_t i = 0; i + 1 < n && hn < EG_HOST_HEAD; i += 2) {
         int a = hexval(hx[i]), b = hexval(hx[i + 1]);
-        if (a < 0 || b < 0) {
-            *msg = "Head is not hex";
-            return EG_EFORMAT;
-        }
+        if (a < 0 || b < 0)
+            return bad_row(r, "Head is not hex"), EG_OK;
         head[hn++] = (uint8_t)(a << 4 | b);
     }
     eg_status st = eg_host_add_file(s, path, size, mtime, dir, head, hn);

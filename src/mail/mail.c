@@ -623,6 +623,59 @@ static void collect_passwords(walk_ctx *w)
                         in->passwords_origin ? in->passwords_origin : "related mail");
 }
 
+/* ---- which mail it is ------------------------------------------------------------------ */
+
+#define MAX_INFO_FIELD 300 /* bytes of one header fact in the report */
+#define MAX_INFO_TO 10     /* To mailboxes listed; the rest counted */
+
+static char *info_str(const char *v)
+{
+    return v && *v ? eg_utf8_sanitize(v, strlen(v), MAX_INFO_FIELD, false) : NULL;
+}
+
+static char *join_to(const eg_mail_view *v)
+{
+    if (!v->n_to)
+        return NULL;
+    eg_buf b;
+    eg_buf_init(&b, 4096);
+    for (size_t i = 0; i < v->n_to && i < MAX_INFO_TO; i++) {
+        const eg_addr *a = &v->to[i];
+        if (i)
+            eg_buf_puts(&b, ", ");
+        if (a->display && *a->display)
+            eg_buf_printf(&b, a->addr ? "%s <%s>" : "%s", a->display, a->addr ? a->addr : "");
+        else
+            eg_buf_puts(&b, a->addr ? a->addr : "?");
+    }
+    if (v->n_to > MAX_INFO_TO)
+        eg_buf_printf(&b, ", (+%zu)", v->n_to - MAX_INFO_TO);
+    char *joined = eg_buf_steal(&b, NULL);
+    eg_buf_free(&b);
+    char *r = info_str(joined);
+    free(joined);
+    return r;
+}
+
+/* The report says which mail it is about: the outer message's From, To, Subject, Date and
+ * Message-ID as this analyzer read them (a nested message/rfc822 part does not replace them). */
+static void record_mail_info(eg_scan *s, const eg_object *obj, const eg_mail_view *v)
+{
+    if (obj->parent >= 0)
+        return;
+    eg_mail_info *mi = calloc(1, sizeof *mi);
+    if (!mi)
+        return;
+    mi->from_display = info_str(v->from.display);
+    mi->from_addr = info_str(v->from.addr);
+    mi->to = join_to(v);
+    mi->subject = info_str(v->subject);
+    mi->date = info_str(v->date);
+    mi->message_id = info_str(v->message_id);
+    mi->size = obj->size;
+    eg_scan_set_mail_info(s, obj, mi);
+}
+
 /* ---- entry ----------------------------------------------------------------------------- */
 
 static GMimeMessage *parse(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t n)
@@ -672,6 +725,7 @@ eg_status eg_mail_analyze(eg_scan *s, const eg_object *obj)
     eg_buf_init(&w.html, MAX_VIEW_TEXT);
     eg_buf_init(&w.html_text, MAX_VIEW_TEXT);
     fill_headers(&w, msg);
+    record_mail_info(s, obj, &v);
     walk(&w, g_mime_message_get_mime_part(msg), 0);
     g_object_unref(msg);
     v.text = eg_buf_steal(&w.text, NULL);

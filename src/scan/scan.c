@@ -181,6 +181,14 @@ const eg_scan_input *eg_scan_input_of(const eg_scan *s)
     return s->in;
 }
 
+void eg_scan_set_mail_info(eg_scan *s, const eg_object *obj, eg_mail_info *mi)
+{
+    if (obj && obj->parent < 0)
+        eg_report_set_mail(s->r, mi);
+    else
+        eg_mail_info_free(mi);
+}
+
 const eg_object *eg_scan_object(const eg_scan *s, uint32_t id)
 {
     return id < s->r->n_objects ? s->r->objects[id] : NULL;

@@ -65,6 +65,9 @@ void eg_scan_iocs_from_text(eg_scan *s, const eg_object *obj, const char *text, 
 const eg_limits *eg_scan_limits(const eg_scan *s);
 const eg_options *eg_scan_options(const eg_scan *s);
 const eg_scan_input *eg_scan_input_of(const eg_scan *s);
+/* The mail analyzer records which mail the report is about (the root mail only; taken over,
+ * freed when obj is not the root). */
+void eg_scan_set_mail_info(eg_scan *s, const eg_object *obj, eg_mail_info *mi);
 
 /* Decoded-bytes budget of the whole scan: charge n bytes produced for obj. EG_ELIMIT (and
  * LIMIT.BYTES once) when the scan's total would pass max_total_bytes. */

@@ -9,15 +9,20 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
 
 static json_t *flags_json(uint32_t f)
 {
     static const struct {
         uint32_t bit;
         const char *name;
-    } t[] = {{EG_OBJ_ENCRYPTED, "encrypted"}, {EG_OBJ_DECRYPTED, "decrypted"},
-             {EG_OBJ_TRUNCATED, "truncated"}, {EG_OBJ_PADDED, "padded"},
+    } t[] = {{EG_OBJ_ENCRYPTED, "encrypted"},
+             {EG_OBJ_DECRYPTED, "decrypted"},
+             {EG_OBJ_TRUNCATED, "truncated"},
+             {EG_OBJ_PADDED, "padded"},
              {EG_OBJ_NOT_OPENED, "not_opened"}};
     json_t *a = json_array();
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -67,12 +72,31 @@ static json_t *finding_json(const eg_finding *f, eg_lang lang)
     return j;
 }
 
+/* Which mail (schema 2): null when the input was not read as a mail. */
+static json_t *mail_json(const eg_mail_info *m)
+{
+    if (!m)
+        return json_null();
+    json_t *j = json_object();
+    json_t *from = json_object();
+    json_object_set_new(from, "name", str_or_null(m->from_display));
+    json_object_set_new(from, "address", str_or_null(m->from_addr));
+    json_object_set_new(j, "from", from);
+    json_object_set_new(j, "to", str_or_null(m->to));
+    json_object_set_new(j, "subject", str_or_null(m->subject));
+    json_object_set_new(j, "date", str_or_null(m->date));
+    json_object_set_new(j, "message_id", str_or_null(m->message_id));
+    json_object_set_new(j, "size", json_integer((json_int_t)m->size));
+    return j;
+}
+
 char *eg_report_json(const eg_report *r, eg_lang lang)
 {
     json_t *root = json_object();
     json_object_set_new(root, "schema_version", json_integer(EG_JSON_SCHEMA_VERSION));
     json_object_set_new(root, "emoguard_version", json_string(EG_VERSION));
     json_object_set_new(root, "source", json_string(r->source));
+    json_object_set_new(root, "mail", mail_json(r->mail));
     json_object_set_new(root, "verdict", json_string(eg_verdict_str(r->verdict)));
     json_object_set_new(root, "score", json_integer(r->score));
     json_object_set_new(root, "elapsed_ms", json_real(r->elapsed_ms));
