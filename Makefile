@@ -22,10 +22,12 @@ demo: build
 	  echo "(exit code $$rc: 0 clean, 1 suspicious, 2 malicious)"; [ $$rc -le 2 ]
 
 # the test suite also needs mingw-w64 and wine (hostcheck's Windows end-to-end test) and
-# LibreOffice Calc (a benign .xls made by another program than ours)
+# LibreOffice Calc (a benign .xls made by another program than ours), and debhelper (the package's
+# install-and-purge test)
 deps-test: deps
 	@sh scripts/deps.sh scripts/debian-packages-windows.txt
 	@sh scripts/deps.sh scripts/debian-packages-test.txt
+	@sh scripts/deps.sh scripts/debian-packages-deb.txt
 
 check: deps-test build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
