@@ -40,6 +40,7 @@ static const char *const files[] = {
     "/usr/share/emoguard/data/freemail.txt",
     "/usr/share/emoguard/data/org-words.txt",
     "/usr/share/emoguard/rules/emoguard_scripts.yar",
+    "/usr/share/emoguard/postfix-setup.sh",
     "/usr/share/doc/emoguard/copyright",
     "/usr/share/doc/emoguard/NOTICE",
     "/var/lib/emoguard",
