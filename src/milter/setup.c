@@ -90,6 +90,19 @@ eg_status eg_milter_socket_apply(const eg_milter_config *c, char *err, size_t er
     return EG_OK;
 }
 
+/* chown to a group needs root or membership: found out at -t rather than at the first start */
+static bool may_use_group(gid_t gid)
+{
+    if (geteuid() == 0 || getegid() == gid)
+        return true;
+    gid_t g[1024];
+    int n = getgroups(1024, g);
+    for (int i = 0; i < n; i++)
+        if (g[i] == gid)
+            return true;
+    return false;
+}
+
 /* The directory part of path must exist: libmilter creates the file, not its directory. */
 static eg_status dir_exists(const char *what, const char *path, char *err, size_t errlen)
 {
@@ -144,6 +157,15 @@ eg_status eg_milter_preflight(const eg_milter_config *c, char *err, size_t errle
         gid_t gid = 0;
         if ((st = eg_milter_socket_group(c, &set, &gid, err, errlen)) != EG_OK)
             return st;
+        if (set && !may_use_group(gid)) {
+            if (err && errlen)
+                snprintf(err, errlen,
+                         "socket_group: this user is not a member of group %lu%s, so the socket "
+                         "cannot be given "
+                         "to it (add the user to the group, or set socket_group)",
+                         (unsigned long)gid, c->socket_group ? "" : " (postfix)");
+            return EG_EINVAL;
+        }
     }
     if (c->json_log && (st = dir_exists("json_log", c->json_log, err, errlen)) != EG_OK)
         return st;

@@ -197,6 +197,22 @@ static void check_loads_everything(void **unused)
     check_fails("socket = unix:/tmp/eg-m.sock\nsocket_group = eg-no-such-group\n", "",
                 "eg-no-such-group");
     check_fails("socket_mode = 0999\n", "", "socket_mode");
+
+    /* a user who may not give the socket to its group hears it from -t, not at the first start */
+    char probe[1200];
+    snprintf(probe, sizeof probe,
+             "runuser -u nobody -- test -x %s && runuser -u nobody -- test -r %s/data/freemail.txt",
+             EG_BINARY, EG_SOURCE_DIR);
+    if (geteuid() != 0 || system(probe) != 0)
+        return;
+    snprintf(body, sizeof body, "socket = unix:%s/nobody.sock\nsocket_group = root\n", dir);
+    write_conf(conf, body);
+    chmod(dir, 0755);
+    chmod(conf, 0644);
+    snprintf(cmd, sizeof cmd, "runuser -u nobody -- %s milter -t -c %s 2>&1", EG_BINARY, conf);
+    assert_int_equal(eg_test_run(cmd, &out, NULL), 3);
+    assert_non_null(strstr(out, "not a member of group 0"));
+    free(out);
 }
 
 int main(void)
