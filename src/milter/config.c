@@ -131,7 +131,8 @@ void eg_milter_config_init(eg_milter_config *c)
 
 void eg_milter_config_free(eg_milter_config *c)
 {
-    char **strs[] = {&c->socket, &c->pid_file, &c->socket_group, &c->subject_tag, &c->reject_text_en, &c->reject_text_ja,
+    char **strs[] = {&c->socket, &c->pid_file, &c->socket_group, &c->subject_tag, &c->reject_text_en,
+                     &c->reject_text_ja,
                      &c->yara_rules, &c->data_dir, &c->known_correspondents, &c->redis_host,
                      &c->redis_prefix, &c->redis_password, &c->log_target, &c->log_level, &c->json_log,
                      &c->stats_listen};
