@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 
 .PHONY: all deps deps-test build demo check check-asan fuzz bench windows clean format rules-doc examples hostile-seeds fuzz-long check-real \
-        check-ham
+        check-ham deb install
 
 all: build
 
@@ -23,10 +23,12 @@ demo: build
 	  echo "(exit code $$rc: 0 clean, 1 suspicious, 2 malicious)"; [ $$rc -le 2 ]
 
 # the test suite also needs mingw-w64 and wine (hostcheck's Windows end-to-end test) and
-# LibreOffice Calc (a benign .xls made by another program than ours)
+# LibreOffice Calc (a benign .xls made by another program than ours), and debhelper (the package's
+# install-and-purge test)
 deps-test: deps
 	@sh scripts/deps.sh scripts/debian-packages-windows.txt
 	@sh scripts/deps.sh scripts/debian-packages-test.txt
+	@sh scripts/deps.sh scripts/debian-packages-deb.txt
 
 check: deps-test build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -67,6 +69,20 @@ check-real:
 	  cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && \
 	  cmake --build $(BUILD) -j $(JOBS) --target emoguard && \
 	  OLETOOLS="$(OLETOOLS)" DOC="$(DOC)" JOBS=2 bash scripts/check-real.sh $(BUILD) $(REAL_SAMPLES); fi
+
+# The Debian package (debian/, built with debhelper from a copy of the tree): build/deb/emoguard_*.deb.
+# Installs the build dependencies and the packaging tools (scripts/debian-packages-deb.txt).
+deb: deps
+	@sh scripts/deps.sh scripts/debian-packages-deb.txt
+	@JOBS=$(JOBS) sh scripts/build-deb.sh $(BUILD)/deb
+
+# Installs into PREFIX (default /usr/local; the configuration under PREFIX/etc unless PREFIX=/usr).
+PREFIX ?= /usr/local
+install:
+	@cmake -S . -B $(BUILD)-install -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
+	  -DEG_TESTS=OFF -DEG_BENCH=OFF -DEG_SOURCE_DATA_FALLBACK=OFF >/dev/null
+	@cmake --build $(BUILD)-install -j $(JOBS) --target emoguard
+	@cmake --install $(BUILD)-install
 
 bench: build
 	@sh scripts/run-bench.sh $(BUILD)

@@ -19,11 +19,16 @@
 
 typedef struct eg_sender_config eg_sender_config;
 
-/* Loads the domain lists from opt->data_dir (EG_DATA_DIR when NULL), own domains, trusted
+/* The data directory used when opt->data_dir is NULL: $EMOGUARD_DATA_DIR when set, else the
+ * installed <datadir>/emoguard/data; a build that may run from its tree falls back to the source
+ * tree's data/ while that installed directory does not exist. */
+const char *eg_sender_default_data_dir(void);
+/* Loads the domain lists from opt->data_dir (the default above when NULL), own domains, trusted
  * authserv-ids and the known correspondents file. A list file missing from the default data
  * directory is logged and left empty; a missing file the options name explicitly (data_dir,
  * known_correspondents_file) is EG_EIO with a message in err. */
-eg_status eg_sender_config_new(const eg_options *opt, eg_sender_config **out, char *err, size_t errlen);
+eg_status eg_sender_config_new(const eg_options *opt, eg_sender_config **out, char *err,
+                               size_t errlen);
 /* Adds known-correspondent lines (the file format) from memory. */
 eg_status eg_sender_config_add_known(eg_sender_config *c, const char *text, size_t len);
 void eg_sender_config_free(eg_sender_config *c);
@@ -32,8 +37,8 @@ void eg_sender_config_free(eg_sender_config *c);
 eg_status eg_sender_evaluate(eg_sender_config *c, const eg_mail_view *v, eg_sender_hits *out);
 /* The same, with the envelope recipients (SMTP RCPT TO, "user@example.jp" or "<...>") counted
  * as recipients too: a Bcc'd recipient's domain appears in no header. */
-eg_status eg_sender_evaluate_rcpts(eg_sender_config *c, const eg_mail_view *v, const char *const *rcpts,
-                                   size_t n_rcpts, eg_sender_hits *out);
+eg_status eg_sender_evaluate_rcpts(eg_sender_config *c, const eg_mail_view *v,
+                                   const char *const *rcpts, size_t n_rcpts, eg_sender_hits *out);
 
 /* Runs the checks (with the scan input's envelope recipients for the top-level message) and
  * records each hit with eg_scan_finding on msg. The configuration is loaded once per scan (kept

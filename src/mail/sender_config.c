@@ -15,9 +15,27 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sys/stat.h>
+
+/* EG_DATA_DIR is the installed directory (CMake: <datadir>/emoguard/data). A build that may run
+ * from its tree also gets EG_SOURCE_DATA_DIR, used only while nothing is installed there. */
 #ifndef EG_DATA_DIR
 #define EG_DATA_DIR "data"
 #endif
+
+const char *eg_sender_default_data_dir(void)
+{
+    /* read once per scanner build, never while scans run: getenv is not raced by setenv here */
+    const char *env = getenv("EMOGUARD_DATA_DIR");
+    if (env && *env)
+        return env;
+#ifdef EG_SOURCE_DATA_DIR
+    struct stat st;
+    if (stat(EG_DATA_DIR, &st) != 0 || !S_ISDIR(st.st_mode))
+        return EG_SOURCE_DATA_DIR;
+#endif
+    return EG_DATA_DIR;
+}
 
 static eg_status add_word(eg_sender_config *c, int kind, const char *w, size_t n)
 {
@@ -185,7 +203,7 @@ eg_status eg_sender_config_new(const eg_options *opt, eg_sender_config **out, ch
     if (!c)
         return EG_ENOMEM;
     bool explicit_dir = opt && opt->data_dir;
-    const char *dir = explicit_dir ? opt->data_dir : EG_DATA_DIR;
+    const char *dir = explicit_dir ? opt->data_dir : eg_sender_default_data_dir();
     eg_status st = load_list(&c->freemail, dir, "freemail.txt", explicit_dir, err, errlen);
     if (st == EG_OK)
         st = load_list(&c->isp, dir, "isp-jp.txt", explicit_dir, err, errlen);

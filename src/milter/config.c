@@ -98,6 +98,7 @@ void eg_milter_config_init(eg_milter_config *c)
     /* a gateway scans every mail: a third of the CLI's 30 s budget per mail, so that a mail
      * built to be slow ties up a scan slot for at most 10 s (LIMIT.TIME, on_timeout) */
     c->scan_timeout_ms = 10000;
+    c->socket_mode = 0660;
     c->add_headers = true;
     c->subject_tag = eg_strdup("[SUSPICIOUS]");
     c->reject_text_en = eg_strdup("Message rejected: it carries Emotet-style malware. Ask your mail administrator "
@@ -130,7 +131,8 @@ void eg_milter_config_init(eg_milter_config *c)
 
 void eg_milter_config_free(eg_milter_config *c)
 {
-    char **strs[] = {&c->socket, &c->pid_file, &c->subject_tag, &c->reject_text_en, &c->reject_text_ja,
+    char **strs[] = {&c->socket, &c->pid_file, &c->socket_group, &c->subject_tag, &c->reject_text_en,
+                     &c->reject_text_ja,
                      &c->yara_rules, &c->data_dir, &c->known_correspondents, &c->redis_host,
                      &c->redis_prefix, &c->redis_password, &c->log_target, &c->log_level, &c->json_log,
                      &c->stats_listen};
@@ -149,7 +151,7 @@ void eg_milter_config_free(eg_milter_config *c)
     c->n_domains = 0;
 }
 
-typedef enum { K_STR, K_UINT, K_INT, K_BOOL, K_ACTION, K_LIST, K_SIZE, K_ASCII, K_LISTSET } key_type;
+typedef enum { K_STR, K_UINT, K_INT, K_BOOL, K_ACTION, K_LIST, K_SIZE, K_ASCII, K_LISTSET, K_MODE } key_type;
 
 typedef struct {
     const char *name;
@@ -164,6 +166,8 @@ static const key_def keys[] = {
     {"timeout", K_UINT, F(timeout_s), 1, 86400},
     {"max_scans", K_UINT, F(max_scans), 1, 1024},
     {"pid_file", K_STR, F(pid_file), 0, 0},
+    {"socket_mode", K_MODE, F(socket_mode), 0, 0777},
+    {"socket_group", K_STR, F(socket_group), 0, 0},
     {"action_clean", K_ACTION, F(action[EG_VERDICT_CLEAN]), 0, 0},
     {"action_suspicious", K_ACTION, F(action[EG_VERDICT_SUSPICIOUS]), 0, 0},
     {"action_malicious", K_ACTION, F(action[EG_VERDICT_MALICIOUS]), 0, 0},
@@ -316,6 +320,15 @@ static eg_status set_key(eg_milter_config *c, const key_def *k, const char *v, p
         else
             *(uint64_t *)base = (uint64_t)x;
         return EG_OK;
+    case K_MODE: { /* octal permission bits, as chmod takes them: "0660", "660" */
+        char *end = NULL;
+        errno = 0;
+        unsigned long m = strtoul(v, &end, 8);
+        if (errno || end == v || *end || *v == '-' || *v == '+' || m > (unsigned long)k->max)
+            return fail(p, EG_EFORMAT, "%s: '%s' is not an octal mode from 0 to 0777", k->name, v);
+        *(unsigned *)base = (unsigned)m;
+        return EG_OK;
+    }
     case K_BOOL:
         if (!parse_bool(v, (bool *)base))
             return fail(p, EG_EFORMAT, "%s: '%s' is not yes or no", k->name, v);

@@ -52,6 +52,8 @@ typedef struct eg_milter_config {
     unsigned timeout_s;  /* libmilter I/O timeout with the MTA */
     unsigned max_scans;  /* scans running at once; more wait (worker slots) */
     char *pid_file;      /* NULL = none */
+    unsigned socket_mode; /* permissions of a unix socket, set after libmilter creates it */
+    char *socket_group;   /* its group; NULL = postfix when that group exists; "none" = as created */
     /* policy */
     eg_milter_action action[3]; /* by eg_verdict */
     eg_milter_action on_error;  /* scan failed, no memory, or no scan slot within slot_timeout_ms */

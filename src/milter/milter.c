@@ -15,6 +15,7 @@
 #include "milter/config.h"
 #include "milter/decide.h"
 #include "milter/slots.h"
+#include "milter/setup.h"
 #include "milter/stats.h"
 #include "state/state.h"
 
@@ -653,7 +654,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: emoguard milter [-c FILE] [-f] [-t]\n"
                "  -c FILE   configuration (default /etc/emoguard/emoguard.conf)\n"
                "  -f        stay in the foreground and log to stderr\n"
-               "  -t        check the configuration (and load the scanner), then exit\n"
+               "  -t        check the configuration, load the scanner, lists, rules and feeds, then exit\n"
                "signals: HUP reloads configuration, rules and IOC feeds; TERM stops gracefully\n");
 }
 
@@ -685,6 +686,11 @@ static int serve(gen *g, bool foreground)
     }
     if (smfi_opensocket(true) != MI_SUCCESS) { /* true: remove a stale unix socket */
         eg_log(EG_LOG_ERR, "cannot listen on %s", cfg->socket);
+        return 1;
+    }
+    char serr[512] = "";
+    if (eg_milter_socket_apply(cfg, serr, sizeof serr) != EG_OK) { /* before smfi_main accepts */
+        eg_log(EG_LOG_ERR, "%s", serr);
         return 1;
     }
     set_nodelay_on_listeners();
@@ -761,6 +767,10 @@ int eg_cmd_milter(int argc, char **argv)
     char err[512] = "";
     gen *g = NULL;
     eg_status st = gen_build(conf, &g, err, sizeof err);
+    if (st == EG_OK && (st = eg_milter_preflight(&g->cfg, err, sizeof err)) != EG_OK) {
+        gen_release(g); /* what the first mail needs is missing: say so now, not run weaker */
+        g = NULL;
+    }
     if (st != EG_OK) {
         fprintf(stderr, "emoguard: %s\n", err[0] ? err : eg_status_str(st));
         eg_global_shutdown();

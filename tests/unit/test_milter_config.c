@@ -202,6 +202,31 @@ static void test_example_file_parses(void **unused)
     eg_milter_config_free(&c);
 }
 
+/* socket_mode is octal permission bits; socket_group a name, a number or "none" */
+static void test_socket_permissions(void **unused)
+{
+    eg_milter_config c;
+    char err[256];
+    assert_int_equal(parse(&c, "", err, sizeof err), EG_OK);
+    assert_int_equal(c.socket_mode, 0660);
+    assert_null(c.socket_group); /* postfix when that group exists */
+    eg_milter_config_free(&c);
+    assert_int_equal(parse(&c, "socket_mode = 0640\nsocket_group = mail\n", err, sizeof err), EG_OK);
+    assert_int_equal(c.socket_mode, 0640);
+    assert_string_equal(c.socket_group, "mail");
+    eg_milter_config_free(&c);
+    assert_int_equal(parse(&c, "socket_mode = 600\n", err, sizeof err), EG_OK);
+    assert_int_equal(c.socket_mode, 0600);
+    eg_milter_config_free(&c);
+    static const char *const bad[] = {"socket_mode = 0888\n", "socket_mode = 01000\n", "socket_mode = rw\n",
+                                      "socket_mode = -1\n", "socket_mode = \n", "socket_mode = 0660x\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(parse(&c, bad[i], err, sizeof err), EG_EFORMAT);
+        assert_non_null(strstr(err, "socket_mode"));
+        eg_milter_config_free(&c);
+    }
+}
+
 static void test_action_names(void **unused)
 {
     eg_milter_action a;
@@ -220,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_the_line), cmocka_unit_test(test_limits),
         cmocka_unit_test(test_domain_overrides),  cmocka_unit_test(test_domain_in),
         cmocka_unit_test(test_example_file_parses), cmocka_unit_test(test_action_names),
+        cmocka_unit_test(test_socket_permissions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
