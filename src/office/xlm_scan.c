@@ -301,6 +301,12 @@ eg_status eg_office_analyze_xlm(eg_scan *s, const eg_object *obj)
     if (c.n_char >= 10 || c.obf_set)
         eg_scan_finding(s, obj, EG_R_XLM_OBFUSCATION, "%zu CHAR() calls%s; %s", c.n_char,
                         c.obf_set ? ", formulas written at run time" : "", c.ev_obf);
+    /* a macro that starts by itself and hides its own formulas: what it runs is out of static
+     * sight (the resolver cannot follow every run-time write), but no business workbook
+     * obfuscates an auto-start macro; test files with a plain Auto_Open stay suspicious */
+    if (c.auto_open && (c.n_char >= 10 || c.obf_set))
+        eg_scan_finding(s, obj, EG_R_XLM_AUTO_OPEN_OBFUSCATED, "%s; %zu CHAR() calls%s", c.ev_auto,
+                        c.n_char, c.obf_set ? ", formulas written at run time" : "");
     if (c.auto_open && (c.exec || c.download || c.lolbin))
         eg_scan_finding(s, obj, EG_R_XLM_AUTO_OPEN_EXECUTION, "%s / %s", c.ev_auto,
                         c.ev_exec[0] ? c.ev_exec

