@@ -28,7 +28,13 @@ TESTCASE_GOAL = {
     "testcase-vba": "suspicious",
     "testcase-vba-autoopen": "suspicious",
     "testcase-xlm": "suspicious",
+    # XLMMacroDeobfuscator's developer test workbooks (sum.xlsb: a visible macro sheet computing
+    # SUM(1), SUM(1,2)...; addressings.xlsb: worksheets of ADDRESS() cells): no attack and no
+    # demonstrator of one, so no verdict is expected; they stay in the set for crashes/timeouts
+    "testcase-xlmdeobfuscator": "any",
 }
+# label files built before scripts/real-samples.sh knew the family above
+XLMD_DEVTEST = re.compile(r"^malicious/xlmdeobfuscator__.*__(sum|addressings)\.xlsb$")
 RANK = {"clean": 0, "suspicious": 1, "malicious": 2}
 
 # benign files whose content a scanner cannot or should not clear, so "suspicious" is their
@@ -61,6 +67,8 @@ def load(real, out):
     for i, l in enumerate(lines[1:], 1):
         r = dict(zip(head, l.split("\t")))
         r["n"] = i
+        if XLMD_DEVTEST.match(r["file"]):
+            r["family"] = "testcase-xlmdeobfuscator"
         rows.append(r)
     ot = {}
     p = os.path.join(out, "oletools.tsv")
@@ -172,7 +180,10 @@ def summary(rows, have_ot):
 
 
 def met(r):
-    return RANK.get(r["verdict"], -1) >= RANK[goal(r)]
+    g = goal(r)
+    if g == "any":
+        return r["verdict"] in RANK
+    return RANK.get(r["verdict"], -1) >= RANK[g]
 
 
 def main():
