@@ -144,6 +144,8 @@ const char *eg_office_exploit_clsid(const char *clsid);
 /* A DDE field or link whose server or command is a program (cmd, powershell, mshta, an .exe ...),
  * not a data feed (dde.c). */
 bool eg_office_dde_runs(const char *t, size_t n);
+/* DDE links in the SUPBOOK records of a BIFF8 workbook stream (dde.c). */
+void eg_office_biff8_ddelinks(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len);
 
 /* ---- RTF (rtf.c) ---- */
 /* Called for each \objdata destination with its decoded bytes, the \objclass seen before it and

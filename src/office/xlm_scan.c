@@ -322,7 +322,9 @@ eg_status eg_office_analyze_biff8(eg_scan *s, const eg_object *obj)
     unsigned flags = 0;
     eg_status st = eg_biff8_read(obj->data, (size_t)obj->size, &out, &flags);
     if (flags & EG_XLM_F_ENCRYPTED)
-        eg_office_biff8_decrypt(s, obj);
+        eg_office_biff8_decrypt(s, obj); /* the decrypted stream comes back here as a child */
+    if (!(flags & EG_XLM_F_ENCRYPTED) || (obj->flags & EG_OBJ_DECRYPTED))
+        eg_office_biff8_ddelinks(s, obj, obj->data, (size_t)obj->size);
     if (flags & EG_XLM_F_HIDDEN_SHEET)
         eg_scan_finding(s, obj, EG_R_OFFICE_HIDDEN_SHEET, "hidden worksheet");
     if ((flags & (EG_XLM_F_MACROSHEET | EG_XLM_F_FORMULAS)) && out.len) {

@@ -348,11 +348,50 @@ static void test_xls_auto_open_obfuscated(void **state)
     eg_report_free(r);
 }
 
+/* A DDE link kept as a BIFF8 SUPBOOK record (virtPath "cmd\x03/c calc.exe", what Excel stores
+ * for =cmd|'/c calc.exe'!A0): OFFICE.DDE_EXEC. A SUPBOOK naming another workbook is no DDE. */
+static eg_report *xls_supbook(const char *path)
+{
+    eg_fx_sheet sh[1] = {{"Sheet1", 0, 0, NULL, 0}};
+    eg_buf wb;
+    eg_buf_init(&wb, 0);
+    eg_fx_biff8_workbook(sh, 1, false, &wb);
+    size_t n = strlen(path);
+    uint8_t rec[4 + 5 + 256];
+    rec[0] = 0xAE, rec[1] = 0x01, rec[2] = (uint8_t)(5 + n), rec[3] = 0;
+    rec[4] = 0, rec[5] = 0, rec[6] = (uint8_t)n, rec[7] = 0, rec[8] = 0;
+    memcpy(rec + 9, path, n);
+    eg_buf_append(&wb, rec, 9 + n);
+    eg_fx_stream st[1] = {{"Workbook", wb.data, wb.len}};
+    uint8_t *xls;
+    size_t len;
+    assert_int_equal(eg_fx_cfb(st, 1, &xls, &len), EG_OK);
+    eg_report *r = scan("links.xls", xls, len);
+    free(xls);
+    eg_buf_free(&wb);
+    return r;
+}
+
+static void test_xls_supbook_dde(void **state)
+{
+    (void)state;
+    eg_report *r = xls_supbook("cmd\x03/c calc.exe");
+    assert_true(eg_report_has_rule(r, "OFFICE.DDE_EXEC"));
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
+    eg_report_free(r);
+    r = xls_supbook("\x01"
+                    "Dbudget.xls");
+    assert_false(eg_report_has_rule(r, "OOXML.DDE"));
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
+    eg_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xls_emotet),
         cmocka_unit_test(test_xls_auto_open_obfuscated),
+        cmocka_unit_test(test_xls_supbook_dde),
         cmocka_unit_test(test_xls_hidden_sheet_clean),
         cmocka_unit_test(test_xlsm),
         cmocka_unit_test(test_xlsb),
