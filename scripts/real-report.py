@@ -28,13 +28,21 @@ TESTCASE_GOAL = {
     "testcase-vba": "suspicious",
     "testcase-vba-autoopen": "suspicious",
     "testcase-xlm": "suspicious",
+    # sample_with_lnk_to_calc.doc: an OLE package that only *links* to the local calc.exe (no
+    # file inside: oletools' test_no_output expects oleobj to extract nothing); a double-click
+    # starts a program already on the PC, nothing is delivered
+    "testcase-package-link": "suspicious",
     # XLMMacroDeobfuscator's developer test workbooks (sum.xlsb: a visible macro sheet computing
     # SUM(1), SUM(1,2)...; addressings.xlsb: worksheets of ADDRESS() cells): no attack and no
     # demonstrator of one, so no verdict is expected; they stay in the set for crashes/timeouts
     "testcase-xlmdeobfuscator": "any",
 }
-# label files built before scripts/real-samples.sh knew the family above
-XLMD_DEVTEST = re.compile(r"^malicious/xlmdeobfuscator__.*__(sum|addressings)\.xlsb$")
+# label files built before scripts/real-samples.sh knew the families above
+FAMILY_FIX = [
+    (re.compile(r"^malicious/xlmdeobfuscator__.*__(sum|addressings)\.xlsb$"),
+     "testcase-xlmdeobfuscator"),
+    (re.compile(r"^malicious/oletools__.*sample_with_lnk_to_calc\.doc$"), "testcase-package-link"),
+]
 RANK = {"clean": 0, "suspicious": 1, "malicious": 2}
 
 # benign files whose content a scanner cannot or should not clear, so "suspicious" is their
@@ -67,8 +75,9 @@ def load(real, out):
     for i, l in enumerate(lines[1:], 1):
         r = dict(zip(head, l.split("\t")))
         r["n"] = i
-        if XLMD_DEVTEST.match(r["file"]):
-            r["family"] = "testcase-xlmdeobfuscator"
+        for rx, fam in FAMILY_FIX:
+            if rx.match(r["file"]):
+                r["family"] = fam
         rows.append(r)
     ot = {}
     p = os.path.join(out, "oletools.tsv")

@@ -300,6 +300,10 @@ def oletools_label(rel):
         return "benign", "oletools-encrypted"
     if b.startswith("issue_185"):
         return None, None  # a parser crash case (malformed objdata), neither lure nor clean
+    if "lnk_to_calc" in b:
+        # a packager *link* to C:\Windows\System32\calc.exe, no embedded file (oletools' own
+        # test_no_output expects oleobj to extract nothing from it)
+        return "malicious", "testcase-package-link"
     if "lnk" in b:
         return "malicious", "testcase-embedded-lnk"
     if "calc_embedded" in b:
