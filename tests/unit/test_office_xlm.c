@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/safe.h"
 #include "office/office.h"
 #include "office_fixtures.h"
 
@@ -386,12 +387,70 @@ static void test_xls_supbook_dde(void **state)
     eg_report_free(r);
 }
 
+/* Shared formulas: both cells of Macro1!A1:A2 hold only ptgExp, and the SHRFMLA record after
+ * A1's FORMULA carries =EXEC("calc.exe") (XLM builders fill whole columns this way, so a
+ * FORMULA(A1&A2&...) concatenation reads shared cells). The cells decode to the shared formula. */
+static void test_xls_shared_formula(void **state)
+{
+    (void)state;
+    eg_buf f[2];
+    static const uint8_t exp[5] = {0x01, 0, 0, 0, 0}; /* ptgExp: the formula shared from A1 */
+    for (int i = 0; i < 2; i++) {
+        eg_buf_init(&f[i], 0);
+        eg_buf_append(&f[i], exp, sizeof exp);
+    }
+    eg_fx_sheet sh[2] = {{"Sheet1", 0, 0, NULL, 0}, {"Macro1", 1, 0, f, 2}};
+    eg_buf wb;
+    eg_buf_init(&wb, 0);
+    eg_fx_biff8_workbook(sh, 2, true, &wb);
+    eg_buf rg;
+    eg_buf_init(&rg, 0);
+    eg_fx_ptg_str(&rg, "calc.exe", false);
+    eg_fx_ptg_funcvar(&rg, 110, 1); /* EXEC */
+    /* the SHRFMLA goes right after the first FORMULA (A1 of the macro sheet, the last substream,
+     * so no BOUNDSHEET offset moves) */
+    size_t off = 0, at = 0;
+    while (off + 4 <= wb.len) {
+        uint16_t type = eg_rd16le(wb.data + off), rl = eg_rd16le(wb.data + off + 2);
+        off += 4u + rl;
+        if (type == 0x0006) {
+            at = off;
+            break;
+        }
+    }
+    assert_true(at > 0);
+    eg_buf out;
+    eg_buf_init(&out, 0);
+    eg_buf_append(&out, wb.data, at);
+    uint8_t hdr[14] = {0xBC, 0x04, (uint8_t)(10 + rg.len), 0, 0, 0, 1, 0, 0, 0,
+                       0,    2,    (uint8_t)rg.len,        0};
+    eg_buf_append(&out, hdr, sizeof hdr);
+    eg_buf_append(&out, rg.data, rg.len);
+    eg_buf_append(&out, wb.data + at, wb.len - at);
+    eg_fx_stream st[1] = {{"Workbook", out.data, out.len}};
+    uint8_t *xls;
+    size_t len;
+    assert_int_equal(eg_fx_cfb(st, 1, &xls, &len), EG_OK);
+    eg_report *r = scan("shared.xls", xls, len);
+    const char *x = eg_fx_captured(EG_T_XLM);
+    assert_non_null(strstr(x, "Macro1!A1: =EXEC(\"calc.exe\")\n"));
+    assert_non_null(strstr(x, "Macro1!A2: =EXEC(\"calc.exe\")\n"));
+    assert_true(eg_report_has_rule(r, "XLM.AUTO_OPEN_EXECUTION"));
+    eg_report_free(r);
+    free(xls);
+    eg_buf_free(&out);
+    eg_buf_free(&rg);
+    eg_buf_free(&wb);
+    free_formulas(f, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xls_emotet),
         cmocka_unit_test(test_xls_auto_open_obfuscated),
         cmocka_unit_test(test_xls_supbook_dde),
+        cmocka_unit_test(test_xls_shared_formula),
         cmocka_unit_test(test_xls_hidden_sheet_clean),
         cmocka_unit_test(test_xlsm),
         cmocka_unit_test(test_xlsb),
