@@ -130,6 +130,8 @@ def group_table(rows, key, have_ot):
     for r in sorted(rows, key=lambda r: (r["label"], r[key])):
         g.setdefault((r["label"], r[key]), []).append(r)
     cols = ["label", key, "files", "emoguard mal", "susp", "clean", "other"]
+    if key == "family":
+        cols += ["goal", "met"]
     if have_ot:
         cols += ["mraptor mal", "susp", "olevba mal", "susp"]
     out = [cols]
@@ -137,6 +139,11 @@ def group_table(rows, key, have_ot):
         c = collections.Counter(r["verdict"] for r in rs)
         line = [label, k, str(len(rs)), str(c["malicious"]), str(c["suspicious"]),
                 str(c["clean"]), str(len(rs) - c["malicious"] - c["suspicious"] - c["clean"])]
+        if key == "family":
+            if label == "malicious":
+                line += [goal(rs[0]), str(sum(1 for r in rs if met(r)))]
+            else:
+                line += ["-", "-"]
         if have_ot:
             m = collections.Counter(r["mraptor"] for r in rs)
             v = collections.Counter(r["olevba"] for r in rs)
