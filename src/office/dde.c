@@ -183,8 +183,8 @@ void eg_office_xlsb_ddelinks(eg_scan *s, const eg_object *obj, const uint8_t *d,
 }
 
 /* BIFF8 SUPBOOK (0x01AE): ctab, cch, then virtPath as an XLUnicodeStringNoCch of cch characters.
- * A DDE link's virtPath is "application\x03topic" (cch 0x0401 and 0x3A01 mark the workbook itself
- * and add-ins). */
+ * A DDE link's virtPath is "application\x03topic", with no sheets (ctab 0); cch 0x0401 and
+ * 0x3A01 mark the workbook itself and add-ins. */
 void eg_office_biff8_ddelinks(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len)
 {
     size_t off = 0, found = 0;
@@ -196,8 +196,10 @@ void eg_office_biff8_ddelinks(eg_scan *s, const eg_object *obj, const uint8_t *d
         off += 4 + (size_t)rl;
         if (type != 0x01AE || rl < 5)
             continue;
-        uint16_t cch = eg_rd16le(p + 2);
-        if (cch == 0x0401 || cch == 0x3A01 || cch == 0)
+        uint16_t ctab = eg_rd16le(p), cch = eg_rd16le(p + 2);
+        /* an external workbook has sheets (ctab) and an encoded path starting with 0x01, in
+         * which 0x03 separates folders; a DDE link has neither */
+        if (cch == 0x0401 || cch == 0x3A01 || cch == 0 || ctab != 0 || p[5] == 0x01)
             continue;
         bool wide = p[4] & 1;
         size_t avail = (size_t)rl - 5, need = wide ? (size_t)cch * 2 : cch;

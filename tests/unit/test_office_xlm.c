@@ -351,7 +351,7 @@ static void test_xls_auto_open_obfuscated(void **state)
 
 /* A DDE link kept as a BIFF8 SUPBOOK record (virtPath "cmd\x03/c calc.exe", what Excel stores
  * for =cmd|'/c calc.exe'!A0): OFFICE.DDE_EXEC. A SUPBOOK naming another workbook is no DDE. */
-static eg_report *xls_supbook(const char *path)
+static eg_report *xls_supbook(const char *path, uint16_t ctab)
 {
     eg_fx_sheet sh[1] = {{"Sheet1", 0, 0, NULL, 0}};
     eg_buf wb;
@@ -360,7 +360,7 @@ static eg_report *xls_supbook(const char *path)
     size_t n = strlen(path);
     uint8_t rec[4 + 5 + 256];
     rec[0] = 0xAE, rec[1] = 0x01, rec[2] = (uint8_t)(5 + n), rec[3] = 0;
-    rec[4] = 0, rec[5] = 0, rec[6] = (uint8_t)n, rec[7] = 0, rec[8] = 0;
+    rec[4] = (uint8_t)ctab, rec[5] = 0, rec[6] = (uint8_t)n, rec[7] = 0, rec[8] = 0;
     memcpy(rec + 9, path, n);
     eg_buf_append(&wb, rec, 9 + n);
     eg_fx_stream st[1] = {{"Workbook", wb.data, wb.len}};
@@ -376,12 +376,12 @@ static eg_report *xls_supbook(const char *path)
 static void test_xls_supbook_dde(void **state)
 {
     (void)state;
-    eg_report *r = xls_supbook("cmd\x03/c calc.exe");
+    eg_report *r = xls_supbook("cmd\x03/c calc.exe", 0);
     assert_true(eg_report_has_rule(r, "OFFICE.DDE_EXEC"));
     assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
     eg_report_free(r);
-    r = xls_supbook("\x01"
-                    "Dbudget.xls");
+    /* an external workbook: encoded path (0x01, 0x02 root, 0x03 between folders), with sheets */
+    r = xls_supbook("\x01\x02Finance\x03Reports\x03budget.xls", 2);
     assert_false(eg_report_has_rule(r, "OOXML.DDE"));
     assert_int_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
     eg_report_free(r);
