@@ -1009,8 +1009,15 @@ static bool may_hide_ole(const char *name, uint64_t usize)
                                        "odttf", "fntdata", "mp3",  "mp4", "wav",  "txt"};
     if (usize < 512)
         return false;
-    if (eg_memmem_ci(name, strlen(name), "printerSettings", 15))
-        return false;
+    /* parts read elsewhere as what they are (BIFF12 sheets and workbook parts can be large:
+     * they are not inflated a second time just to look at their first bytes) */
+    static const char *const known[] = {
+        "printerSettings",  "xl/worksheets/",   "xl/macrosheets/",  "xl/chartsheets/",
+        "xl/dialogsheets/", "binaryIndex",      "xl/workbook.bin",  "xl/sharedStrings.bin",
+        "xl/styles.bin",    "xl/calcChain.bin", "xl/externalLinks/"};
+    for (size_t k = 0; k < sizeof known / sizeof *known; k++)
+        if (eg_memmem_ci(name, strlen(name), known[k], strlen(known[k])))
+            return false;
     const char *e = eg_path_ext(name);
     for (size_t k = 0; k < sizeof skip / sizeof *skip; k++)
         if (!strcasecmp(e, skip[k]))
