@@ -1263,6 +1263,56 @@ bool eg_b12_wstr(eg_cur *c, eg_buf *b)
     return p != NULL;
 }
 
+/* BIFF12 shared formulas (BrtShrFmla, id 427: RfX of four u32, then cce and rgce), used by cells
+ * whose formula is only PtgExp; the record follows the first cell of its range, as in BIFF8. */
+typedef struct b12shared {
+    uint32_t r0, r1, c0, c1, cce;
+    const uint8_t *rgce;
+} b12shared;
+typedef struct b12shtab {
+    b12shared e[MAX_SHARED];
+    size_t n;
+} b12shtab;
+
+static void b12_shared_add(b12shtab *t, const uint8_t *d, size_t size)
+{
+    if (!t || t->n >= MAX_SHARED || size < 20)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->e[i].rgce == d + 20)
+            return;
+    b12shared *e = &t->e[t->n];
+    e->r0 = eg_rd32le(d);
+    e->r1 = eg_rd32le(d + 4);
+    e->c0 = eg_rd32le(d + 8);
+    e->c1 = eg_rd32le(d + 12);
+    e->cce = eg_rd32le(d + 16);
+    if (e->cce > size - 20)
+        return;
+    e->rgce = d + 20;
+    t->n++;
+}
+
+static const b12shared *b12_shared_for(const b12shtab *t, uint32_t row, uint32_t col)
+{
+    for (size_t i = t ? t->n : 0; i-- > 0;)
+        if (row >= t->e[i].r0 && row <= t->e[i].r1 && col >= t->e[i].c0 && col <= t->e[i].c1)
+            return &t->e[i];
+    return NULL;
+}
+
+/* The record after a PtgExp cell, when it is the BrtShrFmla of that cell's range. */
+static void b12_shared_ahead(const eg_cur *c, b12shtab *t)
+{
+    eg_cur n = *c;
+    uint32_t id, size;
+    if (!eg_b12_record(&n, &id, &size) || id != 427)
+        return;
+    const uint8_t *d = eg_cur_take(&n, size);
+    if (d)
+        b12_shared_add(t, d, size);
+}
+
 /* A BIFF12 sheet part: formulas (unless consts_only) and cell constants (65 536 at most). */
 static eg_status b12_sheet(const uint8_t *bin, size_t len, const char *sheet,
                            const eg_xlm_names *names, eg_buf *out, unsigned *flags,
@@ -1272,14 +1322,22 @@ static eg_status b12_sheet(const uint8_t *bin, size_t len, const char *sheet,
     eg_cur c = eg_cur_make(bin, len);
     uint32_t row = 0;
     unsigned records = 0, consts = 0;
+    b12shtab *shared = consts_only ? NULL : calloc(1, sizeof *shared);
+    eg_status st = EG_OK;
     while (eg_cur_left(&c) > 0) {
         uint32_t id, size;
         if (!eg_b12_record(&c, &id, &size) || ++records > MAX_RECORDS)
             break;
         const uint8_t *d = eg_cur_take(&c, size);
-        if (!d)
-            return EG_EFORMAT;
+        if (!d) {
+            st = EG_EFORMAT;
+            break;
+        }
         eg_cur rc = eg_cur_make(d, size);
+        if (id == 427) { /* BrtShrFmla */
+            b12_shared_add(shared, d, size);
+            continue;
+        }
         if (id == 0) { /* BrtRowHdr */
             row = eg_cur_u32le(&rc);
             continue;
@@ -1309,8 +1367,10 @@ static eg_status b12_sheet(const uint8_t *bin, size_t len, const char *sheet,
                 if (str)
                     eg_xlm_put_const_str(out, sheet, row, col, str, sl);
             }
-            if (out->limit && out->len >= out->limit)
-                return EG_ELIMIT;
+            if (out->limit && out->len >= out->limit) {
+                st = EG_ELIMIT;
+                break;
+            }
             continue;
         }
         if (id < 8 || id > 11)
@@ -1348,6 +1408,17 @@ static eg_status b12_sheet(const uint8_t *bin, size_t len, const char *sheet,
         const uint8_t *f = eg_cur_take(&rc, cce);
         if (!f)
             continue;
+        if (shared && cce == 5 && f[0] == 0x01) {
+            const b12shared *sh = b12_shared_for(shared, row, col);
+            if (!sh) {
+                b12_shared_ahead(&c, shared);
+                sh = b12_shared_for(shared, row, col);
+            }
+            if (sh) {
+                f = sh->rgce;
+                cce = sh->cce;
+            }
+        }
         char cell[24];
         eg_xlm_cell_name(row, col, cell, sizeof cell);
         eg_xlm_put_flat(out, sheet, strlen(sheet));
@@ -1355,10 +1426,13 @@ static eg_status b12_sheet(const uint8_t *bin, size_t len, const char *sheet,
         eg_xlm_decode_ctx(f, cce, true, names, out);
         eg_buf_putc(out, '\n');
         *flags |= EG_XLM_F_FORMULAS;
-        if (out->limit && out->len >= out->limit)
-            return EG_ELIMIT;
+        if (out->limit && out->len >= out->limit) {
+            st = EG_ELIMIT;
+            break;
+        }
     }
-    return EG_OK;
+    free(shared);
+    return st;
 }
 
 eg_status eg_biff12_sheet_read(const uint8_t *bin, size_t len, const char *sheet, eg_buf *out,

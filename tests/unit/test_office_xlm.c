@@ -444,6 +444,104 @@ static void test_xls_shared_formula(void **state)
     free_formulas(f, 2);
 }
 
+/* The same in BIFF12 (.xlsb): both cells hold PtgExp, the BrtShrFmla record (id 427) after the
+ * first one carries =EXEC("calc.exe"). */
+static size_t b12_next(const uint8_t *d, size_t len, size_t off, uint32_t *id)
+{
+    uint32_t v = d[off] & 0x7F;
+    size_t i = off + 1;
+    if (d[off] & 0x80)
+        v |= (uint32_t)(d[i++] & 0x7F) << 7;
+    *id = v;
+    uint32_t size = 0;
+    for (int k = 0; k < 4 && i < len; k++) {
+        uint8_t b = d[i++];
+        size |= (uint32_t)(b & 0x7F) << (7 * k);
+        if (!(b & 0x80))
+            break;
+    }
+    return i + size;
+}
+
+static void test_xlsb_shared_formula(void **state)
+{
+    (void)state;
+    eg_buf f[2];
+    static const uint8_t exp[5] = {0x01, 0, 0, 0, 0}; /* PtgExp, row 0 */
+    for (int i = 0; i < 2; i++) {
+        eg_buf_init(&f[i], 0);
+        eg_buf_append(&f[i], exp, sizeof exp);
+    }
+    eg_fx_sheet sh[2] = {{"Sheet1", 0, 0, NULL, 0}, {"Macro1", 1, 0, NULL, 0}};
+    eg_buf wb, ms, rg;
+    eg_buf_init(&wb, 0);
+    eg_buf_init(&ms, 0);
+    eg_buf_init(&rg, 0);
+    eg_fx_b12_workbook(sh, 2, true, &wb);
+    eg_fx_b12_macrosheet(f, 2, &ms);
+    eg_fx_ptg_str(&rg, "calc.exe", true);
+    eg_fx_ptg_funcvar(&rg, 110, 1); /* EXEC */
+    size_t off = 0, at = 0;
+    while (off < ms.len) {
+        uint32_t id;
+        size_t next = b12_next(ms.data, ms.len, off, &id);
+        if (id >= 8 && id <= 11) {
+            at = next;
+            break;
+        }
+        off = next;
+    }
+    assert_true(at > 0);
+    uint8_t body[20 + 64] = {0};
+    body[4] = 1; /* rows 0-1, column 0 */
+    body[16] = (uint8_t)rg.len;
+    memcpy(body + 20, rg.data, rg.len);
+    size_t bl = 20 + rg.len + 4; /* cb = 0 */
+    eg_buf out;
+    eg_buf_init(&out, 0);
+    eg_buf_append(&out, ms.data, at);
+    uint8_t hdr[3] = {0xAB, 0x03, (uint8_t)bl};
+    eg_buf_append(&out, hdr, 3);
+    eg_buf_append(&out, body, bl);
+    eg_buf_append(&out, ms.data + at, ms.len - at);
+    static const char rels[] =
+        "<?xml version=\"1.0\"?><Relationships "
+        "xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+        "<Relationship Id=\"rId1\" "
+        "Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" "
+        "Target=\"worksheets/sheet1.bin\"/>"
+        "<Relationship Id=\"rId2\" "
+        "Type=\"http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet\" "
+        "Target=\"macrosheets/sheet1.bin\"/>"
+        "</Relationships>";
+    static const char ct[] =
+        "<?xml version=\"1.0\"?><Types "
+        "xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+        "<Override PartName=\"/xl/workbook.bin\" "
+        "ContentType=\"application/vnd.ms-excel.sheet.binary.macroEnabled.main\"/></Types>";
+    eg_fx_part p[] = {{"[Content_Types].xml", ct, 0},
+                      {"xl/workbook.bin", (const char *)wb.data, wb.len},
+                      {"xl/_rels/workbook.bin.rels", rels, 0},
+                      {"xl/macrosheets/sheet1.bin", (const char *)out.data, out.len}};
+    uint8_t *z;
+    size_t len;
+    eg_fx_zip_stored(p, 4, &z, &len);
+    eg_report *r = scan("shared.xlsb", z, len);
+    if (getenv("EG_XDUMP"))
+        fputs(eg_fx_captured(EG_T_XLM), stderr);
+    const char *x = eg_fx_captured(EG_T_XLM);
+    assert_non_null(strstr(x, "Macro1!A1: =EXEC(\"calc.exe\")\n"));
+    assert_non_null(strstr(x, "Macro1!A2: =EXEC(\"calc.exe\")\n"));
+    assert_true(eg_report_has_rule(r, "XLM.AUTO_OPEN_EXECUTION"));
+    eg_report_free(r);
+    free(z);
+    eg_buf_free(&out);
+    eg_buf_free(&rg);
+    eg_buf_free(&ms);
+    eg_buf_free(&wb);
+    free_formulas(f, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_xls_auto_open_obfuscated),
         cmocka_unit_test(test_xls_supbook_dde),
         cmocka_unit_test(test_xls_shared_formula),
+        cmocka_unit_test(test_xlsb_shared_formula),
         cmocka_unit_test(test_xls_hidden_sheet_clean),
         cmocka_unit_test(test_xlsm),
         cmocka_unit_test(test_xlsb),
