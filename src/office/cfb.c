@@ -103,6 +103,18 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
         read_stream_max(c, in, 64u << 10, &c->table[table], &c->table_len[table]);
         return;
     }
+    if (depth == 0 && !strcasecmp(name, "Current User")) {
+        /* CurrentUserAtom: headerToken 0xF3D1C4DF marks an encrypted PowerPoint document (RC4
+         * CryptoAPI; not decrypted here, so never cleared) */
+        uint8_t *u;
+        size_t ul;
+        read_stream_max(c, in, 64, &u, &ul);
+        if (u && ul >= 16 && eg_rd32le(u + 12) == 0xF3D1C4DFu)
+            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_ENCRYPTED,
+                            "PowerPoint RC4 CryptoAPI encryption (not decrypted)");
+        free(u);
+        return;
+    }
     if (c->hwp &&
         (eg_has_prefix_ci(path, "BinData/") || !strcasecmp(path, "Scripts/DefaultJScript"))) {
         uint8_t *h;
