@@ -286,6 +286,9 @@ def jstrosch_family(rel):
     return "workshop"
 
 
+XLMD_DEVTEST = re.compile(r"(^|/)(sum|addressings)\.xlsb$")
+
+
 def oletools_label(rel):
     """label and family of a file of oletools' tests/test-data (see docs/detection.md)"""
     b = os.path.basename(rel).lower()
@@ -297,6 +300,10 @@ def oletools_label(rel):
         return "benign", "oletools-encrypted"
     if b.startswith("issue_185"):
         return None, None  # a parser crash case (malformed objdata), neither lure nor clean
+    if "lnk_to_calc" in b:
+        # a packager *link* to C:\Windows\System32\calc.exe, no embedded file (oletools' own
+        # test_no_output expects oleobj to extract nothing from it)
+        return "malicious", "testcase-package-link"
     if "lnk" in b:
         return "malicious", "testcase-embedded-lnk"
     if "calc_embedded" in b:
@@ -343,6 +350,10 @@ for repo in sorted(os.listdir(stage)):
                 if "/02_infrastructure/" in rel:
                     continue
                 label, family = "malicious", jstrosch_family(rel)
+            elif XLMD_DEVTEST.search(rel):
+                # the deobfuscator's own test workbooks, named after the function they exercise
+                # and added with it (SUM(1), SUM(1,2)...; ADDRESS() cells): no attack, no lure
+                label, family = "malicious", "testcase-xlmdeobfuscator"
             else:
                 label, family = "malicious", "xlm-samples"
             if label is None:

@@ -38,6 +38,8 @@ typedef struct cfb_ctx {
      */
     uint8_t *word, *table[2];
     size_t word_len, table_len[2];
+    bool hwp; /* a Hangul Word Processor document (FileHeader), hwp_flags its header flags */
+    unsigned hwp_flags;
 } cfb_ctx;
 
 /* Reads a whole stream (or its first max bytes when max != 0), capped by the scan budget.
@@ -93,10 +95,36 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
     bool package = !strcasecmp(name, "Package");
     bool enc_info = depth == 0 && !strcasecmp(name, "EncryptionInfo");
     bool enc_pkg = depth == 0 && !strcasecmp(name, "EncryptedPackage");
-    int table = depth == 0 && !strcasecmp(name, "0Table") ? 0 : depth == 0 && !strcasecmp(name, "1Table") ? 1 : -1;
+    int table = depth == 0 && !strcasecmp(name, "0Table")   ? 0
+                : depth == 0 && !strcasecmp(name, "1Table") ? 1
+                                                            : -1;
     if (table >= 0 && !c->table[table]) {
         /* only the encryption header at its start is needed */
         read_stream_max(c, in, 64u << 10, &c->table[table], &c->table_len[table]);
+        return;
+    }
+    if (depth == 0 && !strcasecmp(name, "Current User")) {
+        /* CurrentUserAtom: headerToken 0xF3D1C4DF marks an encrypted PowerPoint document (RC4
+         * CryptoAPI; not decrypted here, so never cleared) */
+        uint8_t *u;
+        size_t ul;
+        read_stream_max(c, in, 64, &u, &ul);
+        if (u && ul >= 16 && eg_rd32le(u + 12) == 0xF3D1C4DFu)
+            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_ENCRYPTED,
+                            "PowerPoint RC4 CryptoAPI encryption (not decrypted)");
+        free(u);
+        return;
+    }
+    if (c->hwp &&
+        (eg_has_prefix_ci(path, "BinData/") || !strcasecmp(path, "Scripts/DefaultJScript"))) {
+        uint8_t *h;
+        size_t hl;
+        eg_status hs = read_stream_max(c, in, 0, &h, &hl);
+        if (hs == EG_ELIMIT)
+            eg_scan_finding(c->s, c->obj, EG_R_LIMIT_BYTES, "%s", path);
+        if (h)
+            eg_office_hwp_stream(c->s, c->obj, h, hl, path, c->hwp_flags);
+        free(h);
         return;
     }
     if (!(wb || word || ppt || native || package || enc_info || enc_pkg))
@@ -281,6 +309,26 @@ static void handle_word_rc4(cfb_ctx *c)
     eg_office_lure_findings(c->s, c->obj, c->word, c->word_len);
 }
 
+/* HWP: known before the walk, since its BinData streams are read differently */
+static void check_hwp(cfb_ctx *c, GsfInfile *root)
+{
+    GsfInput *fh = eg_office_child_ci(root, "FileHeader");
+    if (!fh)
+        return;
+    uint8_t *d;
+    size_t len;
+    read_stream_max(c, fh, 256, &d, &len);
+    g_object_unref(fh);
+    if (d && eg_hwp_header(d, len, &c->hwp_flags)) {
+        c->hwp = true;
+        eg_scan_finding(c->s, c->obj, EG_R_HWP_DOCUMENT, "FileHeader \"%.17s\" %u.%u.%u.%u%s%s",
+                        (const char *)d, d[35], d[34], d[33], d[32],
+                        (c->hwp_flags & EG_HWP_F_COMPRESSED) ? ", compressed" : "",
+                        (c->hwp_flags & EG_HWP_F_PASSWORD) ? ", password" : "");
+    }
+    free(d);
+}
+
 eg_status eg_office_analyze_cfb(eg_scan *s, const eg_object *obj)
 {
     /* libgsf recurses over the directory tree: what it cannot take safely never reaches it */
@@ -303,6 +351,7 @@ eg_status eg_office_analyze_cfb(eg_scan *s, const eg_object *obj)
         return EG_OK;
     }
     cfb_ctx c = {.s = s, .obj = obj};
+    check_hwp(&c, ole);
     check_clsid(&c, ole, "");
     walk(&c, ole, "", 0);
     if (ci.vba_dir && !c.vba_found && c.entries <= MAX_ENTRIES && !eg_scan_timed_out(s, obj))

@@ -3,7 +3,8 @@
  * (8-bit or UTF-16LE, between the field marks 0x13 and 0x14/0x15) and in Word 2003 XML
  * (w:instrText, w:fldSimple w:instr), and Excel DDE formulas (=app|'topic'!item, also after +, -,
  * @ or inside a function: @SUM(cmd|'/c calc'!A1)) in Excel 2003 XML, CSV and other text, and the
- * DDE SupBook of an .xlsb external link part.
+ * DDE SupBook of an .xlsb external link part and of a BIFF8 workbook stream (SUPBOOK records, also
+ * in a workbook decrypted with Excel's default password).
  *
  * It finds the construct and hands the command on to the command-line checks; it does not
  * evaluate fields (QUOTE-built field codes are not rebuilt).
@@ -178,5 +179,47 @@ void eg_office_xlsb_ddelinks(eg_scan *s, const eg_object *obj, const uint8_t *d,
         report(s, obj, part, ev, n < 0 ? 0 : (size_t)n);
         eg_buf_free(&app);
         eg_buf_free(&topic);
+    }
+}
+
+/* BIFF8 SUPBOOK (0x01AE): ctab, cch, then virtPath as an XLUnicodeStringNoCch of cch characters.
+ * A DDE link's virtPath is "application\x03topic", with no sheets (ctab 0); cch 0x0401 and
+ * 0x3A01 mark the workbook itself and add-ins. */
+void eg_office_biff8_ddelinks(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len)
+{
+    size_t off = 0, found = 0;
+    while (off + 4 <= len && found < MAX_DDE_FINDINGS) {
+        uint16_t type = eg_rd16le(d + off), rl = eg_rd16le(d + off + 2);
+        const uint8_t *p = d + off + 4;
+        if ((size_t)rl > len - off - 4)
+            break;
+        off += 4 + (size_t)rl;
+        if (type != 0x01AE || rl < 5)
+            continue;
+        uint16_t ctab = eg_rd16le(p), cch = eg_rd16le(p + 2);
+        /* an external workbook has sheets (ctab) and an encoded path starting with 0x01, in
+         * which 0x03 separates folders; a DDE link has neither */
+        if (cch == 0x0401 || cch == 0x3A01 || cch == 0 || ctab != 0 || p[5] == 0x01)
+            continue;
+        bool wide = p[4] & 1;
+        size_t avail = (size_t)rl - 5, need = wide ? (size_t)cch * 2 : cch;
+        if (need > avail)
+            need = wide ? avail & ~(size_t)1 : avail;
+        char text[600];
+        size_t n = 0;
+        bool sep = false;
+        for (size_t i = 0; i < need && n + 1 < sizeof text; i += wide ? 2 : 1) {
+            unsigned ch = wide ? eg_rd16le(p + 5 + i) : p[5 + i];
+            if (ch == 3) {
+                sep = true;
+                text[n++] = '|';
+            } else {
+                text[n++] = (ch >= 0x20 && ch < 0x7F) ? (char)ch : '?';
+            }
+        }
+        if (!sep)
+            continue; /* a path to another workbook, not a DDE link */
+        report(s, obj, "SUPBOOK", text, n);
+        found++;
     }
 }

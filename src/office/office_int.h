@@ -144,6 +144,8 @@ const char *eg_office_exploit_clsid(const char *clsid);
 /* A DDE field or link whose server or command is a program (cmd, powershell, mshta, an .exe ...),
  * not a data feed (dde.c). */
 bool eg_office_dde_runs(const char *t, size_t n);
+/* DDE links in the SUPBOOK records of a BIFF8 workbook stream (dde.c). */
+void eg_office_biff8_ddelinks(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len);
 
 /* ---- RTF (rtf.c) ---- */
 /* Called for each \objdata destination with its decoded bytes, the \objclass seen before it and
@@ -199,5 +201,18 @@ typedef void (*eg_oform_cb)(void *ud, const char *control, const char *prop, con
  * a damaged later part ends the walk with what was read. */
 eg_status eg_oform_parse(const uint8_t *f, size_t flen, const uint8_t *o, size_t olen,
                          unsigned codepage, eg_oform_cb cb, void *ud);
+
+/* HWP (Hangul Word Processor 5.x, hwp.c). eg_hwp_header: is d a FileHeader stream, and its
+ * flags. eg_hwp_inflate: raw deflate (HWP streams) into a malloc'd buffer of at most cap bytes.
+ * eg_hwp_judge_ps: EG_HWP_PS for PostScript/EPS (by name or content), plus EG_HWP_PS_EXEC when
+ * a long hex string is turned into code. eg_office_hwp_stream: findings and children for one
+ * stream of an HWP document (BinData, Scripts). */
+enum { EG_HWP_F_COMPRESSED = 1, EG_HWP_F_PASSWORD = 2, EG_HWP_F_DISTRIBUTION = 4 };
+enum { EG_HWP_PS = 1, EG_HWP_PS_EXEC = 2 };
+bool eg_hwp_header(const uint8_t *d, size_t len, unsigned *flags);
+eg_status eg_hwp_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **out, size_t *outlen);
+unsigned eg_hwp_judge_ps(const char *name, const uint8_t *d, size_t len);
+void eg_office_hwp_stream(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len,
+                          const char *path, unsigned hflags);
 
 #endif

@@ -998,6 +998,53 @@ static void content_types(ox_ctx *c, const uint8_t *d, size_t len)
     xml_parse(d, len, c, ct_start, NULL, NULL);
 }
 
+/* A part no relationship explains may still be a compound file: a VBA project stored as
+ * "media/vba1.bin" or "word/foo.dat" is missed by a look-up by name, and Office itself only
+ * ignores it while a scanner that trusted the names would call the package clean. Parts of other
+ * binary kinds (images, XML) are not opened for this. */
+static bool may_hide_ole(const char *name, uint64_t usize)
+{
+    static const char *const skip[] = {"xml",   "rels",    "png",  "jpg", "jpeg", "gif", "emf",
+                                       "wmf",   "tif",     "tiff", "bmp", "svg",  "wdp", "ttf",
+                                       "odttf", "fntdata", "mp3",  "mp4", "wav",  "txt"};
+    if (usize < 512)
+        return false;
+    /* parts read elsewhere as what they are (BIFF12 sheets and workbook parts can be large:
+     * they are not inflated a second time just to look at their first bytes) */
+    static const char *const known[] = {
+        "printerSettings",  "xl/worksheets/",   "xl/macrosheets/",  "xl/chartsheets/",
+        "xl/dialogsheets/", "binaryIndex",      "xl/workbook.bin",  "xl/sharedStrings.bin",
+        "xl/styles.bin",    "xl/calcChain.bin", "xl/externalLinks/"};
+    for (size_t k = 0; k < sizeof known / sizeof *known; k++)
+        if (eg_memmem_ci(name, strlen(name), known[k], strlen(known[k])))
+            return false;
+    const char *e = eg_path_ext(name);
+    for (size_t k = 0; k < sizeof skip / sizeof *skip; k++)
+        if (!strcasecmp(e, skip[k]))
+            return false;
+    return true;
+}
+
+static void stray_ole_part(ox_ctx *c, size_t idx, const char *name)
+{
+    static const uint8_t cfb_magic[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+    uint8_t *d;
+    size_t len;
+    if (read_part(c, idx, &d, &len) != EG_OK)
+        return;
+    if (len < sizeof cfb_magic || memcmp(d, cfb_magic, sizeof cfb_magic)) {
+        free(d);
+        return;
+    }
+    eg_child ch = {.name = name,
+                   .data = d,
+                   .size = len,
+                   .owned = true,
+                   .type = EG_T_UNKNOWN,
+                   .detail = "compound file in a package part"};
+    eg_scan_add_child(c->s, c->obj, &ch, NULL);
+}
+
 static void walk_entries(ox_ctx *c)
 {
     size_t n = eg_zip_count(c->z);
@@ -1071,6 +1118,8 @@ static void walk_entries(ox_ctx *c)
             }
         } else if (is_text_part(name)) {
             text_part(c, i, name);
+        } else if (may_hide_ole(name, e->usize)) {
+            stray_ole_part(c, i, name);
         }
     }
 }

@@ -1345,7 +1345,9 @@ static bool any_word(const lcline *L, const char *const *w, _Atomic uint32_t *ma
 enum { INJ_ALLOC = 1, INJ_WRITE = 2, INJ_RUN = 4 };
 
 /* Declared APIs (the name or the Alias string) that together run shellcode: memory allocated,
- * code copied into it, and a thread or a callback that jumps to it. */
+ * code copied into it, and a thread or a callback that jumps to it, or a function pointer that
+ * gets called: DispCallFunc, or GetProcAddress whose results a loader writes into a fake COM
+ * vtable in the allocated memory (the "VBA native code loader" of 2021 xlsb droppers). */
 static unsigned inject_kind(const lcline *L)
 {
     static const char *const alloc[] = {"virtualalloc", "ntallocatevirtualmemory", "heapalloc",
@@ -1353,10 +1355,11 @@ static unsigned inject_kind(const lcline *L)
     static const char *const write[] = {"rtlmovememory", "writeprocessmemory", "copymemory",
                                         "ntwritevirtualmemory", "rtlcopymemory"};
     static const char *const run[] = {
-        "createthread",        "createremotethread", "enumdateformats",  "enumsystemlocales",
-        "enumsystemcodepages", "enumtimeformats",    "enumcalendarinfo", "callwindowproc",
-        "queueuserapc",        "enumwindows",        "enumchildwindows", "enumfontfamilies",
-        "ntcreatethreadex",    "rtlcreateuserthread"};
+        "createthread",        "createremotethread",  "enumdateformats",  "enumsystemlocales",
+        "enumsystemcodepages", "enumtimeformats",     "enumcalendarinfo", "callwindowproc",
+        "queueuserapc",        "enumwindows",         "enumchildwindows", "enumfontfamilies",
+        "ntcreatethreadex",    "rtlcreateuserthread", "dispcallfunc",     "getprocaddress",
+        "setwindowshookex"};
     unsigned k = 0;
     for (size_t i = 0; i < sizeof alloc / sizeof *alloc; i++)
         if (lc_find(L, alloc[i], strlen(alloc[i])))

@@ -748,8 +748,67 @@ static void b8_name(eg_cur *rc, eg_buf *out, unsigned *flags, eg_xlm_names *name
     eg_buf_putc(out, '\n');
 }
 
+/* Shared formulas (SHRFMLA, MS-XLS 2.4.260): a FORMULA whose whole rgce is ptgExp uses the
+ * formula of a SHRFMLA record whose cell range holds the cell. The record follows the FORMULA of
+ * the range's first cell (after its STRING, if any); the other cells come later. Builders of XLM
+ * droppers fill whole columns with one shared =CHAR(n)-style formula, so without this the cells
+ * that a FORMULA(A1&A2&...) concatenation reads stay unknown. Relative references inside the
+ * shared formula are not rebased (ptgRefN/ptgAreaN are not decoded). */
+#define MAX_SHARED 512
+typedef struct b8shared {
+    uint16_t r0, r1;
+    uint8_t c0, c1;
+    const uint8_t *rgce;
+    uint16_t cce;
+} b8shared;
+typedef struct b8shtab {
+    b8shared e[MAX_SHARED];
+    size_t n;
+} b8shtab;
+
+static bool shrfmla_parse(const uint8_t *d, size_t rlen, b8shared *e)
+{
+    if (rlen < 10)
+        return false;
+    e->r0 = eg_rd16le(d);
+    e->r1 = eg_rd16le(d + 2);
+    e->c0 = d[4];
+    e->c1 = d[5];
+    e->cce = eg_rd16le(d + 8);
+    if ((size_t)e->cce > rlen - 10)
+        return false;
+    e->rgce = d + 10;
+    return true;
+}
+
+static const b8shared *shared_for(const b8shtab *t, uint16_t row, uint16_t col)
+{
+    for (size_t i = t->n; i-- > 0;)
+        if (row >= t->e[i].r0 && row <= t->e[i].r1 && col >= t->e[i].c0 && col <= t->e[i].c1)
+            return &t->e[i];
+    return NULL;
+}
+
+/* Looks at the next two records after the FORMULA for the SHRFMLA of its range. */
+static void shared_ahead(const uint8_t *wb, size_t len, size_t off, b8shtab *t)
+{
+    for (int k = 0; k < 2 && off + 4 <= len; k++) {
+        uint16_t type = eg_rd16le(wb + off), rl = eg_rd16le(wb + off + 2);
+        if ((size_t)rl > len - off - 4)
+            return;
+        if (type == 0x04BC) {
+            if (t->n < MAX_SHARED && shrfmla_parse(wb + off + 4, rl, &t->e[t->n]))
+                t->n++;
+            return;
+        }
+        if (type != 0x0207)
+            return;
+        off += 4 + (size_t)rl;
+    }
+}
+
 static void b8_formula(eg_cur *rc, const char *sheet, eg_buf *out, const eg_xlm_names *names,
-                       bool b5)
+                       bool b5, const b8shtab *shared)
 {
     uint16_t row = eg_cur_u16le(rc), col = eg_cur_u16le(rc);
     eg_cur_skip(rc, 2 + 8 + 2 + 4);
@@ -757,6 +816,11 @@ static void b8_formula(eg_cur *rc, const char *sheet, eg_buf *out, const eg_xlm_
     const uint8_t *f = eg_cur_take(rc, cce);
     if (!f)
         return;
+    const b8shared *sh;
+    if (shared && cce == 5 && (f[0] == 0x01) && (sh = shared_for(shared, row, col))) {
+        f = sh->rgce;
+        cce = sh->cce;
+    }
     char cell[24];
     eg_xlm_cell_name(row, col, cell, sizeof cell);
     eg_xlm_put_flat(out, sheet, strlen(sheet));
@@ -1003,6 +1067,7 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
     const b8sheet *cur = NULL;         /* the substream we are in; NULL = globals */
     bool seen_bof = false, b5 = false; /* b5: an Excel 5.0/95 (BIFF5) workbook */
     unsigned records = 0, consts = 0;
+    b8shtab *shared = calloc(1, sizeof *shared);
     bool pending_str = false; /* a worksheet formula's string result comes in the next STRING */
     uint16_t pending_row = 0, pending_col = 0;
     eg_status st = EG_OK;
@@ -1019,6 +1084,8 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
         eg_cur rc = eg_cur_make(d, rlen);
         switch (type) {
         case 0x0809: /* BOF */
+            if (shared)
+                shared->n = 0; /* shared formulas belong to one sheet */
             if (seen_bof) {
                 cur = recpos <= UINT32_MAX ? sheet_at(sheets, nsheets, ord, &nord, (uint32_t)recpos)
                                            : NULL;
@@ -1080,7 +1147,10 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
             break;
         case 0x0006: /* FORMULA */
             if (cur && cur->type == 1) {
-                b8_formula(&rc, cur->name, out, &names, b5);
+                if (shared && rlen == 27 && d[22] == 0x01 &&
+                    !shared_for(shared, eg_rd16le(d), eg_rd16le(d + 2)))
+                    shared_ahead(wb, len, c.off, shared);
+                b8_formula(&rc, cur->name, out, &names, b5, shared);
                 *flags |= EG_XLM_F_FORMULAS;
             } else if (cur && (*flags & EG_XLM_F_MACROSHEET) && consts < MAX_CONSTS && rlen >= 14) {
                 /* a worksheet formula next to a macro sheet: its cached result is what a macro
@@ -1100,6 +1170,12 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
                     eg_xlm_put_const_bool(out, cur->name, row, col, d[8] != 0);
             }
             pending_str = false;
+            break;
+        case 0x04BC: /* SHRFMLA not already taken by shared_ahead */
+            if (shared && cur && cur->type == 1 && shared->n < MAX_SHARED &&
+                !(shared->n && shared->e[shared->n - 1].rgce == d + 10) &&
+                shrfmla_parse(d, rlen, &shared->e[shared->n]))
+                shared->n++;
             break;
         case 0x0207: /* STRING: the cached text of the formula before */
             if (pending_str && cur) {
@@ -1142,6 +1218,7 @@ eg_status eg_biff8_read(const uint8_t *wb, size_t len, eg_buf *out, unsigned *fl
         }
     }
 done:
+    free(shared);
     free(names.xti);
     eg_xlm_names_free(&names);
     free(sheets);
@@ -1186,6 +1263,56 @@ bool eg_b12_wstr(eg_cur *c, eg_buf *b)
     return p != NULL;
 }
 
+/* BIFF12 shared formulas (BrtShrFmla, id 427: RfX of four u32, then cce and rgce), used by cells
+ * whose formula is only PtgExp; the record follows the first cell of its range, as in BIFF8. */
+typedef struct b12shared {
+    uint32_t r0, r1, c0, c1, cce;
+    const uint8_t *rgce;
+} b12shared;
+typedef struct b12shtab {
+    b12shared e[MAX_SHARED];
+    size_t n;
+} b12shtab;
+
+static void b12_shared_add(b12shtab *t, const uint8_t *d, size_t size)
+{
+    if (!t || t->n >= MAX_SHARED || size < 20)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->e[i].rgce == d + 20)
+            return;
+    b12shared *e = &t->e[t->n];
+    e->r0 = eg_rd32le(d);
+    e->r1 = eg_rd32le(d + 4);
+    e->c0 = eg_rd32le(d + 8);
+    e->c1 = eg_rd32le(d + 12);
+    e->cce = eg_rd32le(d + 16);
+    if (e->cce > size - 20)
+        return;
+    e->rgce = d + 20;
+    t->n++;
+}
+
+static const b12shared *b12_shared_for(const b12shtab *t, uint32_t row, uint32_t col)
+{
+    for (size_t i = t ? t->n : 0; i-- > 0;)
+        if (row >= t->e[i].r0 && row <= t->e[i].r1 && col >= t->e[i].c0 && col <= t->e[i].c1)
+            return &t->e[i];
+    return NULL;
+}
+
+/* The record after a PtgExp cell, when it is the BrtShrFmla of that cell's range. */
+static void b12_shared_ahead(const eg_cur *c, b12shtab *t)
+{
+    eg_cur n = *c;
+    uint32_t id, size;
+    if (!eg_b12_record(&n, &id, &size) || id != 427)
+        return;
+    const uint8_t *d = eg_cur_take(&n, size);
+    if (d)
+        b12_shared_add(t, d, size);
+}
+
 /* A BIFF12 sheet part: formulas (unless consts_only) and cell constants (65 536 at most). */
 static eg_status b12_sheet(const uint8_t *bin, size_t len, const char *sheet,
                            const eg_xlm_names *names, eg_buf *out, unsigned *flags,
@@ -1195,14 +1322,22 @@ static eg_status b12_sheet(const uint8_t *bin, size_t len, const char *sheet,
     eg_cur c = eg_cur_make(bin, len);
     uint32_t row = 0;
     unsigned records = 0, consts = 0;
+    b12shtab *shared = consts_only ? NULL : calloc(1, sizeof *shared);
+    eg_status st = EG_OK;
     while (eg_cur_left(&c) > 0) {
         uint32_t id, size;
         if (!eg_b12_record(&c, &id, &size) || ++records > MAX_RECORDS)
             break;
         const uint8_t *d = eg_cur_take(&c, size);
-        if (!d)
-            return EG_EFORMAT;
+        if (!d) {
+            st = EG_EFORMAT;
+            break;
+        }
         eg_cur rc = eg_cur_make(d, size);
+        if (id == 427) { /* BrtShrFmla */
+            b12_shared_add(shared, d, size);
+            continue;
+        }
         if (id == 0) { /* BrtRowHdr */
             row = eg_cur_u32le(&rc);
             continue;
@@ -1232,8 +1367,10 @@ static eg_status b12_sheet(const uint8_t *bin, size_t len, const char *sheet,
                 if (str)
                     eg_xlm_put_const_str(out, sheet, row, col, str, sl);
             }
-            if (out->limit && out->len >= out->limit)
-                return EG_ELIMIT;
+            if (out->limit && out->len >= out->limit) {
+                st = EG_ELIMIT;
+                break;
+            }
             continue;
         }
         if (id < 8 || id > 11)
@@ -1271,6 +1408,17 @@ static eg_status b12_sheet(const uint8_t *bin, size_t len, const char *sheet,
         const uint8_t *f = eg_cur_take(&rc, cce);
         if (!f)
             continue;
+        if (shared && cce == 5 && f[0] == 0x01) {
+            const b12shared *sh = b12_shared_for(shared, row, col);
+            if (!sh) {
+                b12_shared_ahead(&c, shared);
+                sh = b12_shared_for(shared, row, col);
+            }
+            if (sh) {
+                f = sh->rgce;
+                cce = sh->cce;
+            }
+        }
         char cell[24];
         eg_xlm_cell_name(row, col, cell, sizeof cell);
         eg_xlm_put_flat(out, sheet, strlen(sheet));
@@ -1278,10 +1426,13 @@ static eg_status b12_sheet(const uint8_t *bin, size_t len, const char *sheet,
         eg_xlm_decode_ctx(f, cce, true, names, out);
         eg_buf_putc(out, '\n');
         *flags |= EG_XLM_F_FORMULAS;
-        if (out->limit && out->len >= out->limit)
-            return EG_ELIMIT;
+        if (out->limit && out->len >= out->limit) {
+            st = EG_ELIMIT;
+            break;
+        }
     }
-    return EG_OK;
+    free(shared);
+    return st;
 }
 
 eg_status eg_biff12_sheet_read(const uint8_t *bin, size_t len, const char *sheet, eg_buf *out,
@@ -1316,7 +1467,8 @@ typedef struct xml_sheet {
     bool consts_only; /* a worksheet: constants and the cached values of its formulas */
     unsigned consts;
     eg_buf f, v;
-    XML_Parser parser; /* stopped once out is full: the rest of the sheet would be read for nothing */
+    XML_Parser
+        parser; /* stopped once out is full: the rest of the sheet would be read for nothing */
 } xml_sheet;
 
 static void XMLCALL xs_start(void *ud, const XML_Char *name, const XML_Char **at)

@@ -301,6 +301,12 @@ eg_status eg_office_analyze_xlm(eg_scan *s, const eg_object *obj)
     if (c.n_char >= 10 || c.obf_set)
         eg_scan_finding(s, obj, EG_R_XLM_OBFUSCATION, "%zu CHAR() calls%s; %s", c.n_char,
                         c.obf_set ? ", formulas written at run time" : "", c.ev_obf);
+    /* a macro that starts by itself and hides its own formulas: what it runs is out of static
+     * sight (the resolver cannot follow every run-time write), but no business workbook
+     * obfuscates an auto-start macro; test files with a plain Auto_Open stay suspicious */
+    if (c.auto_open && (c.n_char >= 10 || c.obf_set))
+        eg_scan_finding(s, obj, EG_R_XLM_AUTO_OPEN_OBFUSCATED, "%s; %zu CHAR() calls%s", c.ev_auto,
+                        c.n_char, c.obf_set ? ", formulas written at run time" : "");
     if (c.auto_open && (c.exec || c.download || c.lolbin))
         eg_scan_finding(s, obj, EG_R_XLM_AUTO_OPEN_EXECUTION, "%s / %s", c.ev_auto,
                         c.ev_exec[0] ? c.ev_exec
@@ -316,7 +322,9 @@ eg_status eg_office_analyze_biff8(eg_scan *s, const eg_object *obj)
     unsigned flags = 0;
     eg_status st = eg_biff8_read(obj->data, (size_t)obj->size, &out, &flags);
     if (flags & EG_XLM_F_ENCRYPTED)
-        eg_office_biff8_decrypt(s, obj);
+        eg_office_biff8_decrypt(s, obj); /* the decrypted stream comes back here as a child */
+    if (!(flags & EG_XLM_F_ENCRYPTED) || (obj->flags & EG_OBJ_DECRYPTED))
+        eg_office_biff8_ddelinks(s, obj, obj->data, (size_t)obj->size);
     if (flags & EG_XLM_F_HIDDEN_SHEET)
         eg_scan_finding(s, obj, EG_R_OFFICE_HIDDEN_SHEET, "hidden worksheet");
     if ((flags & (EG_XLM_F_MACROSHEET | EG_XLM_F_FORMULAS)) && out.len) {

@@ -343,6 +343,37 @@ eg_status eg_pl_html_element_payloads(eg_scan *s, const eg_object *obj, const ch
     return st == EG_ELIMIT ? EG_OK : st;
 }
 
+/* A page whose content is produced at run time from text the script decodes (the HTML packers
+ * and "source protectors" malspam pages hide behind: eval(unescape('%..')), document.write of
+ * atob(..), the p,a,c,k,e,d packer). Looked for as call shapes in the lower-cased page, white
+ * space after the opening parenthesis allowed. */
+static bool packed_page(hview *v)
+{
+    static const char *const sink[] = {"eval(", "document.write(", "document.writeln(",
+                                       "new function(", "settimeout("};
+    static const char *const dec[] = {"unescape(", "atob(", "decodeuricomponent(",
+                                      "string.fromcharcode(", "function(p,a,c,k,e,"};
+    for (size_t i = 0; i < sizeof sink / sizeof *sink; i++) {
+        size_t sl = strlen(sink[i]);
+        for (const char *p = v->lc; (p = memmem(p, v->n - (size_t)(p - v->lc), sink[i], sl));
+             p += sl) {
+            const char *q = p + sl;
+            const char *end = v->lc + v->n;
+            while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
+                q++;
+            for (size_t k = 0; k < sizeof dec / sizeof *dec; k++) {
+                size_t dl = strlen(dec[k]);
+                if ((size_t)(end - q) >= dl && !memcmp(q, dec[k], dl)) {
+                    eg_scan_finding(v->s, v->obj, EG_R_HTML_PACKED_PAGE, "%.*s%.*s", (int)sl,
+                                    sink[i], (int)dl, dec[k]);
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
 eg_status eg_payload_analyze_html(eg_scan *s, const eg_object *obj)
 {
     size_t n = obj->size > HTML_MAX ? HTML_MAX : (size_t)obj->size;
@@ -391,9 +422,10 @@ eg_status eg_payload_analyze_html(eg_scan *s, const eg_object *obj)
                             "script builds a file in the browser (%s)%s%s%s", which,
                             name[0] ? ", saved as \"" : "", name, name[0] ? "\"" : "");
     }
-    if (lhas(&v, "<hta:application") || lhas(&v, "activexobject") || lhas(&v, "wscript.shell") ||
-        lhas(&v, "createobject(") || lhas(&v, "language=\"vbscript\"") ||
-        lhas(&v, "language=vbscript"))
+    bool packed = packed_page(&v);
+    if (packed || lhas(&v, "<hta:application") || lhas(&v, "activexobject") ||
+        lhas(&v, "wscript.shell") || lhas(&v, "createobject(") ||
+        lhas(&v, "language=\"vbscript\"") || lhas(&v, "language=vbscript"))
         eg_pl_script_checks(s, obj, v.t, v.n);
     eg_scan_iocs_from_text(s, obj, v.t, v.n);
     free(v.lc);

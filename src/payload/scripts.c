@@ -221,6 +221,57 @@ static eg_status put_char_lit(eg_buf *out, long v)
     return eg_pl_append(out, lit, 3);
 }
 
+static int esc_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* JScript escapes inside string literals (\u0041ctiveXObject, '\x57Script.Shell'): printable
+ * ASCII written back as itself, so names hidden this way are seen by the keyword checks. Quotes
+ * and backslashes stay escaped (writing them back would end or change the literal). */
+static int undo_escapes(const char *t, size_t n, eg_buf *out)
+{
+    int conv = 0;
+    for (size_t i = 0; i < n;) {
+        const char *bs = memchr(t + i, '\\', n - i);
+        size_t r = bs ? (size_t)(bs - t) : n;
+        if (r > i && eg_pl_append(out, t + i, r - i) != EG_OK)
+            break;
+        i = r;
+        if (i >= n)
+            break;
+        size_t digits = 0;
+        if (i + 5 < n && t[i + 1] == 'u')
+            digits = 4;
+        else if (i + 3 < n && t[i + 1] == 'x')
+            digits = 2;
+        long v = 0;
+        bool ok = digits != 0;
+        for (size_t k = 0; ok && k < digits; k++) {
+            int d = esc_hex(t[i + 2 + k]);
+            if (d < 0)
+                ok = false;
+            else
+                v = v * 16 + d;
+        }
+        if (ok && v > 0x20 && v < 0x7F && v != '"' && v != '\'' && v != '\\') {
+            eg_buf_putc(out, (uint8_t)v);
+            conv++;
+            i += 2 + digits;
+            continue;
+        }
+        /* any other escape is copied with the character it escapes */
+        size_t m = i + 1 < n ? 2 : 1;
+        if (eg_pl_append(out, t + i, m) != EG_OK)
+            break;
+        i += m;
+    }
+    return conv;
+}
+
 static int undo_chars(const char *t, size_t n, eg_buf *out)
 {
     int conv = 0;
@@ -709,10 +760,19 @@ static bool is_url_shortcut(const char *t, size_t n)
 
 static void analyze_text(eg_scan *s, const eg_object *obj, const char *t, size_t n, kind k)
 {
-    eg_buf a, b;
+    eg_buf a, b, e;
     eg_buf_init(&a, SCRIPT_MAX * 2);
     eg_buf_init(&b, SCRIPT_MAX * 2);
-    int conv = undo_chars(t, n, &a);
+    eg_buf_init(&e, SCRIPT_MAX * 2);
+    int conv = 0;
+    if (k != K_BAT && k != K_PS1 && k != K_VBS && memchr(t, '\\', n)) {
+        conv = undo_escapes(t, n, &e);
+        if (e.data && conv) {
+            t = (const char *)e.data;
+            n = e.len;
+        }
+    }
+    conv += undo_chars(t, n, &a);
     int joins = a.data ? join_strings((const char *)a.data, a.len, &b) : 0;
     if (conv >= 10 || joins >= 20)
         eg_scan_finding(s, obj, EG_R_SCRIPT_OBFUSCATED, "%s: %d character codes, %d split strings",
@@ -751,6 +811,7 @@ static void analyze_text(eg_scan *s, const eg_object *obj, const char *t, size_t
     eg_buf_free(&all);
     eg_buf_free(&a);
     eg_buf_free(&b);
+    eg_buf_free(&e);
 }
 
 void eg_pl_script_checks(eg_scan *s, const eg_object *obj, const char *t, size_t n)

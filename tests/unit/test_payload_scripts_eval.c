@@ -365,6 +365,50 @@ static const char stage2[] =
     "CreateObject(\"WScript.Shell\").Run \"regsvr32 /s C:\\Users\\Public\\s.ocx\", 0\r\n"
     "' padding so that the element is long enough to be worth decoding .....................\r\n";
 
+/* A page whose content comes out of an escaped string at run time (the HTML "source protector"
+ * packers of 2021 Emotet landing pages, after blank lines and tabs): HTML.PACKED_PAGE, and the
+ * decoded code is recovered and analysed. A page whose script only writes literal text is not
+ * packed. */
+/* JScript that hides its ProgIDs as \u / \x escapes inside the literals (a 2021 stage-2
+ * backdoor: this['\u0041ctiveX\u004Fbject'], new X('\u0057Script.\x53hell')): the names are
+ * seen once the escapes are undone, so download + run is recognised. */
+static void js_unicode_escapes(void **st)
+{
+    (void)st;
+    static const char js[] =
+        "function g(){var a=this['\\u0041\\u0063tive\\u0058\\u004Fbject'];"
+        "return new a('\\u0057Script.\\x53hell');}\n"
+        "var h=new ActiveXObject(\"MSXML2.XMLHTTP\");h.open(\"GET\",u,false);h.send();\n"
+        "var s=new ActiveXObject(\"ADODB.Stream\");s.write(h.responseBody);s.SaveToFile(p,2);\n"
+        "g().Run(\"\\x22\" + p + \"\\x22\");\n";
+    eg_report *r = scan_str(js, "s.js");
+    assert_true(has_rule(r, "SCRIPT.DOWNLOAD_EXECUTE"));
+    eg_report_free(r);
+    /* escapes of quotes and backslashes are left alone: no false literal ends */
+    r = scan_str("var p = 'C:\\x5cUsers\\x5c' + \"\\x22q\\x22\";\n", "p.js");
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
+    eg_report_free(r);
+}
+
+static void html_packed_page(void **st)
+{
+    (void)st;
+    static const char page[] =
+        "\r\n\r\n\t\t<html><head><script>l1l=document.documentMode||document.all;"
+        "var t='%64%6f%63%75%6d%65%6e%74%2e%74%69%74%6c%65%3d%27%78%27%3b';"
+        "eval( unescape(t));</script></head><body></body></html>";
+    eg_report *r = scan_str(page, "pp.html");
+    assert_non_null(evidence_of(r, "HTML.PACKED_PAGE"));
+    assert_true(has_rule(r, "SCRIPT.DYNAMIC_CODE"));
+    assert_int_not_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
+    eg_report_free(r);
+    r = scan_str("<html><head><script>document.write('<p>hello</p>');</script></head></html>",
+                 "p.html");
+    assert_false(has_rule(r, "HTML.PACKED_PAGE"));
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
+    eg_report_free(r);
+}
+
 static void hta_hex_element(void **st)
 {
     (void)st;
@@ -471,6 +515,8 @@ int main(void)
         cmocka_unit_test(url_remote_file),
         cmocka_unit_test(url_search_ms_and_local),
         cmocka_unit_test(chm_header),
+        cmocka_unit_test(js_unicode_escapes),
+        cmocka_unit_test(html_packed_page),
         cmocka_unit_test(hta_hex_element),
         cmocka_unit_test(hta_gzip_base64_element),
         cmocka_unit_test(string_functions),
