@@ -44,7 +44,21 @@ typedef struct ox_ctx {
     eg_buf xlm;
     eg_xlm_names names;
     unsigned xflags;
+    /* word/document.xml's text and the objects that may hold a VBA project: the project's
+     * ActiveDocument.Content reads that text (macros rebuild commands from the document) */
+    char *doc_text;
+    size_t doc_len;
+    uint32_t project_ids[8];
+    size_t n_projects;
 } ox_ctx;
+
+#define MAX_DOC_TEXT (1u << 20)
+
+static void note_project(ox_ctx *c, uint32_t id)
+{
+    if (c->n_projects < sizeof c->project_ids / sizeof *c->project_ids)
+        c->project_ids[c->n_projects++] = id;
+}
 
 static eg_status read_part(ox_ctx *c, size_t idx, uint8_t **out, size_t *len)
 {
@@ -946,6 +960,11 @@ static void text_part(ox_ctx *c, size_t idx, const char *name)
     char *t = strip_tags(d, len, &tl);
     if (t) {
         eg_office_lure_findings(c->s, c->obj, (const uint8_t *)t, tl);
+        if (!c->doc_text && !strcasecmp(name, "word/document.xml")) {
+            c->doc_text = t;
+            c->doc_len = tl < MAX_DOC_TEXT ? tl : MAX_DOC_TEXT;
+            t = NULL;
+        }
         free(t);
     }
     free(d);
@@ -959,7 +978,9 @@ static void child_part(ox_ctx *c, size_t idx, const char *name, eg_type type, co
         return;
     eg_child ch = {
         .name = name, .data = d, .size = len, .owned = true, .type = type, .detail = detail};
-    eg_scan_add_child(c->s, c->obj, &ch, NULL);
+    uint32_t id;
+    if (eg_scan_add_child(c->s, c->obj, &ch, &id) == EG_OK && type == EG_T_VBA_PROJECT)
+        note_project(c, id);
 }
 
 static bool macro_free_ext(const char *name)
@@ -1042,7 +1063,9 @@ static void stray_ole_part(ox_ctx *c, size_t idx, const char *name)
                    .owned = true,
                    .type = EG_T_UNKNOWN,
                    .detail = "compound file in a package part"};
-    eg_scan_add_child(c->s, c->obj, &ch, NULL);
+    uint32_t id;
+    if (eg_scan_add_child(c->s, c->obj, &ch, &id) == EG_OK)
+        note_project(c, id);
 }
 
 static void walk_entries(ox_ctx *c)
@@ -1164,6 +1187,10 @@ eg_status eg_office_analyze_ooxml(eg_scan *s, const eg_object *obj)
         }
         eg_scan_add_child(s, obj, &ch, NULL);
     }
+    /* children are analysed after this analyzer returns, so the projects find the text kept */
+    for (size_t i = 0; c->doc_text && c->doc_len && i < c->n_projects; i++)
+        eg_office_vba_project_prop(s, c->project_ids[i], "\001document", c->doc_text, c->doc_len);
+    free(c->doc_text);
     eg_buf_free(&c->xlm);
     free(c->names.xti);
     eg_xlm_names_free(&c->names);

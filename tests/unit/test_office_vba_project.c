@@ -328,6 +328,51 @@ static void test_document_text(void **state)
     eg_buf_free(&t);
 }
 
+/* the same in a .docm: the project is vbaProject.bin, the text is word/document.xml's */
+static uint8_t *docm_with_text(const char *doc_xml, size_t *len)
+{
+    eg_fx_module m[] = {{"ThisDocument",
+                         "Attribute VB_Name = \"ThisDocument\"\r\n"
+                         "Sub Document_Open()\r\n"
+                         "  s = ActiveDocument.Content.Text\r\n"
+                         "  c = Replace(s, \"!!\", \"\")\r\n"
+                         "  CreateObject(\"WScript.Shell\").Run c, 0\r\n"
+                         "End Sub\r\n",
+                         true, NULL}};
+    uint8_t *bin = NULL;
+    size_t binlen = 0;
+    assert_int_equal(eg_fx_vba_document(EG_FX_VBA_BIN, m, 1, 1252, NULL, 0, &bin, &binlen), EG_OK);
+    eg_fx_part p[] = {
+        {"[Content_Types].xml",
+         "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/"
+         "content-types\"><Override PartName=\"/word/document.xml\" ContentType=\"application/"
+         "vnd.ms-word.document.macroEnabled.main+xml\"/></Types>",
+         0},
+        {"word/document.xml", doc_xml, 0},
+        {"word/vbaProject.bin", (const char *)bin, binlen},
+    };
+    uint8_t *z = NULL;
+    assert_int_equal(eg_fx_zip_stored(p, 3, &z, len), EG_OK);
+    free(bin);
+    return z;
+}
+
+static void test_document_text_docm(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *z = docm_with_text("<w:document><w:body><w:p><w:r><w:t>cmd /c ec!!ho "
+                                "docm-held com!!mand</w:t></w:r></w:p></w:body></w:document>",
+                                &len);
+    eg_report *r = eg_fx_scan("d.docm", z, len, NULL, 0);
+    free(z);
+    const char *dec = eg_fx_captured(EG_T_TEXT);
+    assert_non_null(dec);
+    assert_non_null(strstr(dec, "cmd /c echo docm-held command"));
+    assert_int_equal(eg_report_verdict(r), EG_VERDICT_MALICIOUS);
+    eg_report_free(r);
+}
+
 static void test_stomping_control_name(void **state)
 {
     (void)state;
@@ -430,7 +475,8 @@ int main(void)
         cmocka_unit_test(test_case_insensitive),      cmocka_unit_test(test_userform_strings),
         cmocka_unit_test(test_oform_parse),           cmocka_unit_test(test_decoder_functions),
         cmocka_unit_test(test_stomping_control_name), cmocka_unit_test(test_call_shapes),
-        cmocka_unit_test(test_document_text),         cmocka_unit_test(test_userform_benign),
+        cmocka_unit_test(test_document_text),
+        cmocka_unit_test(test_document_text_docm),         cmocka_unit_test(test_userform_benign),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
