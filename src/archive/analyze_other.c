@@ -16,6 +16,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,10 @@ typedef struct la_data {
     uint64_t zero_run;
     bool truncated, count_capped, error, collapsed;
     char err[128];
+    /* the entry as sent, hashed while counting (feeds list the padded file's own hash) */
+    EVP_MD_CTX *sha;
+    uint8_t sha256[32];
+    bool has_sha256;
 } la_data;
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -143,13 +148,34 @@ static eg_status keep_block(la_data *d, const uint8_t *block, size_t n, uint64_t
     return EG_OK;
 }
 
+static eg_status read_data(struct archive *a, uint64_t max_out, uint64_t max_count, eg_scan *s,
+                           const eg_object *obj, la_data *d, bool collapse);
+
 /* Reads the current entry's data, keeping max_out bytes and counting up to max_count. A warning
  * or retry from libarchive is noted and reading goes on; a fatal error ends the entry. */
 static eg_status read_entry(struct archive *a, uint64_t max_out, uint64_t max_count, eg_scan *s,
                             const eg_object *obj, la_data *d, bool collapse)
 {
-    uint8_t block[LA_BLOCK];
     memset(d, 0, sizeof *d);
+    if (collapse && (d->sha = EVP_MD_CTX_new()) && !EVP_DigestInit_ex(d->sha, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(d->sha);
+        d->sha = NULL;
+    }
+    eg_status st = read_data(a, max_out, max_count, s, obj, d, collapse);
+    unsigned int hl = 0;
+    /* only a stream read whole and without error is the file as sent */
+    if (st == EG_OK && d->sha && !d->error && !d->count_capped &&
+        EVP_DigestFinal_ex(d->sha, d->sha256, &hl) && hl == sizeof d->sha256)
+        d->has_sha256 = true;
+    EVP_MD_CTX_free(d->sha);
+    d->sha = NULL;
+    return st;
+}
+
+static eg_status read_data(struct archive *a, uint64_t max_out, uint64_t max_count, eg_scan *s,
+                           const eg_object *obj, la_data *d, bool collapse)
+{
+    uint8_t block[LA_BLOCK];
     for (int errors = 0;;) {
         if (s && eg_scan_timed_out(s, obj))
             return EG_ETIME;
@@ -165,6 +191,10 @@ static eg_status read_entry(struct archive *a, uint64_t max_out, uint64_t max_co
             continue;
         }
         d->size_true += (uint64_t)r;
+        if (d->sha && !EVP_DigestUpdate(d->sha, block, (size_t)r)) {
+            EVP_MD_CTX_free(d->sha);
+            d->sha = NULL;
+        }
         eg_status st = keep_block(d, block, (size_t)r, max_out, collapse);
         if (st != EG_OK)
             return st;
@@ -345,6 +375,8 @@ static void add_data_child(octx *c, const char *name, la_data *d, const char *de
                    .owned = true,
                    .flags = flags,
                    .size_true = d->size_true != d->len ? d->size_true : 0,
+                   .sha256_sent =
+                       d->has_sha256 && (d->collapsed || d->truncated) ? d->sha256 : NULL,
                    .detail = detail};
     d->buf = NULL;
     c->n_children++;

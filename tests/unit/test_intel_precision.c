@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "archive_zipw.h"
+#include "hostile.h"
 #include "core/sha256.h"
 #include "emoguard/emoguard.h"
 #include "intel_feeds.h"
@@ -156,6 +157,53 @@ static void padded_member_keeps_both_hashes(void **st)
     free(mail);
 }
 
+/* the same member in a 7z (read through libarchive): sha256 is still the member as sent */
+static void padded_7z_member_keeps_sent_hash(void **st)
+{
+    (void)st;
+    if (!eg_test_have("7z")) {
+        skip();
+        return;
+    }
+    size_t mlen = 0;
+    uint8_t *member = padded_member(&mlen);
+    uint8_t sent[32];
+    eg_sha256(member, mlen, sent);
+    char sent_hex[65];
+    eg_hex(sent, 32, sent_hex);
+    char *dir = eg_test_tmpdir("intel-7z");
+    char path[512], arc[512], cmd[1200];
+    snprintf(path, sizeof path, "%s/invoice.exe", dir);
+    snprintf(arc, sizeof arc, "%s/doc.7z", dir);
+    assert_int_equal(eg_test_write_file(path, member, mlen), 0);
+    free(member);
+    snprintf(cmd, sizeof cmd, "7z a -bd -mx=1 '%s' '%s' >/dev/null 2>&1", arc, path);
+    assert_int_equal(eg_test_run(cmd, NULL, NULL), 0);
+    size_t alen = 0;
+    uint8_t *a7 = eg_test_read_file(arc, &alen);
+    assert_non_null(a7);
+    size_t len = 0;
+    uint8_t *mail = eg_hostile_mail_with("doc.7z", "application/x-7z-compressed", a7, alen, &len);
+    free(a7);
+    char feed[200];
+    snprintf(feed, sizeof feed, "%s\n", sent_hex);
+    eg_report *r = scan_with_feed((const char *)mail, len, dir, feed);
+    const eg_object *po = NULL;
+    for (size_t i = 0; i < eg_report_object_count(r); i++)
+        if ((eg_report_object(r, i)->flags & EG_OBJ_PADDED))
+            po = eg_report_object(r, i);
+    if (!po || !find_rule(r, "INTEL.HASH", NULL))
+        eg_test_dump(r);
+    assert_non_null(po);
+    assert_memory_equal(po->sha256, sent, 32);
+    assert_true(po->has_content_sha256);
+    assert_non_null(find_rule(r, "INTEL.HASH", NULL));
+    eg_report_free(r);
+    free(mail);
+    eg_test_rmrf(dir);
+    free(dir);
+}
+
 /* padding at the end of the file's own bytes (attached directly, not in an archive): sha256 is the
  * file as sent, content_sha256 the content in front */
 static void tail_padded_attachment(void **st)
@@ -280,6 +328,7 @@ int main(void)
     eg_global_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(padded_member_keeps_both_hashes),
+        cmocka_unit_test(padded_7z_member_keeps_sent_hash),
         cmocka_unit_test(tail_padded_attachment),
         cmocka_unit_test(header_indicators_reach_intel),
         cmocka_unit_test(received_reader),
