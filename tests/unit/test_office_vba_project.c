@@ -475,8 +475,8 @@ int main(void)
         cmocka_unit_test(test_case_insensitive),      cmocka_unit_test(test_userform_strings),
         cmocka_unit_test(test_oform_parse),           cmocka_unit_test(test_decoder_functions),
         cmocka_unit_test(test_stomping_control_name), cmocka_unit_test(test_call_shapes),
-        cmocka_unit_test(test_document_text),
-        cmocka_unit_test(test_document_text_docm),         cmocka_unit_test(test_userform_benign),
+        cmocka_unit_test(test_document_text),         cmocka_unit_test(test_document_text_docm),
+        cmocka_unit_test(test_userform_benign),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
