@@ -242,8 +242,9 @@ static eg_status read_minifat(ck *c)
     for (uint32_t i = 0; i < ns; i++) {
         const uint8_t *p = sector(c, secs[i]);
         if (!p) {
+            uint32_t bad = secs[i]; /* named before the list is freed */
             free(secs);
-            return fail(c, EG_EFORMAT, "mini FAT sector %u outside the file", secs[i]);
+            return fail(c, EG_EFORMAT, "mini FAT sector %u outside the file", bad);
         }
         for (uint32_t k = 0; k < per; k++)
             c->minifat[i * per + k] = eg_rd32le(p + 4 * k);

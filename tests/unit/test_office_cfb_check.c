@@ -62,6 +62,22 @@ static void test_valid_files_pass(void **state)
     assert_string_equal(ci.vba_path, "_VBA_PROJECT_CUR/VBA");
     /* cut short: the FAT or directory leaves the file */
     assert_int_not_equal(eg_cfb_check(d, len / 2, &ci), EG_OK);
+    /* the mini FAT in a last sector the file holds only 12 bytes of (the FAT chains it):
+     * refused with the sector named, no read of freed memory (found by fuzzing) */
+    uint8_t *cut = calloc(1, len + 12);
+    assert_non_null(cut);
+    memcpy(cut, d, len);
+    uint32_t part = (uint32_t)((len - 512) / 512), one = 1, end = 0xFFFFFFFEu, fat0;
+    memcpy(&fat0, cut + 0x4C, 4);
+    assert_true(512 + (size_t)fat0 * 512 + 4 * (size_t)part + 4 <= len);
+    memcpy(cut + 512 + (size_t)fat0 * 512 + 4 * (size_t)part, &end, 4);
+    memcpy(cut + 0x3C, &part, 4);
+    memcpy(cut + 0x40, &one, 4);
+    assert_int_equal(eg_cfb_check(cut, len + 12, &ci), EG_EFORMAT);
+    if (!strstr(ci.reason, "mini FAT sector"))
+        printf("reason: %s\n", ci.reason);
+    assert_non_null(strstr(ci.reason, "mini FAT sector"));
+    free(cut);
     free(d);
 }
 
