@@ -17,11 +17,14 @@
 
 #define AM_MAGIC "ActiveMime"
 
-eg_status eg_office_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **out, size_t *outlen)
+/* zlib (window_bits 15) or raw deflate (-15) into at most cap bytes; a stream that decodes to
+ * fewer than min_len bytes is refused. */
+static eg_status inflate_stream(const uint8_t *d, size_t len, size_t cap, int window_bits,
+                                size_t min_len, uint8_t **out, size_t *outlen)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
-    if (inflateInit(&z) != Z_OK)
+    if (inflateInit2(&z, window_bits) != Z_OK)
         return EG_ENOMEM;
     eg_buf b;
     eg_office_buf_init(&b, cap);
@@ -44,12 +47,23 @@ eg_status eg_office_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **
     /* a stream whose input simply runs out (PowerPoint writes ExOleObjStg streams without their
      * final block) keeps what it gave; a corrupt one does not */
     bool ran_out = (r == Z_OK || r == Z_BUF_ERROR) && z.avail_in == 0;
-    if (b.len < 8 || (r != Z_STREAM_END && st != EG_ELIMIT && !ran_out)) {
+    if (b.len < min_len || (r != Z_STREAM_END && st != EG_ELIMIT && !ran_out)) {
         eg_buf_free(&b);
         return EG_EFORMAT;
     }
     *out = (uint8_t *)eg_buf_steal(&b, outlen);
     return st;
+}
+
+eg_status eg_office_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **out, size_t *outlen)
+{
+    return inflate_stream(d, len, cap, 15, 8, out, outlen);
+}
+
+eg_status eg_office_inflate_raw(const uint8_t *d, size_t len, size_t cap, uint8_t **out,
+                                size_t *outlen)
+{
+    return inflate_stream(d, len, cap, -15, 0, out, outlen);
 }
 
 static eg_status activemime(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t len,

@@ -42,35 +42,7 @@ eg_status eg_hwp_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **out
 {
     *out = NULL;
     *outlen = 0;
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, -15) != Z_OK)
-        return EG_ENOMEM;
-    eg_buf b;
-    eg_office_buf_init(&b, cap ? cap : 1);
-    uint8_t tmp[16384];
-    z.next_in = (Bytef *)d;
-    z.avail_in = (uInt)(len > UINT32_MAX ? UINT32_MAX : len);
-    int r;
-    eg_status st = EG_OK;
-    do {
-        z.next_out = tmp;
-        z.avail_out = sizeof tmp;
-        r = inflate(&z, Z_NO_FLUSH);
-        if (r != Z_OK && r != Z_STREAM_END)
-            break;
-        st = eg_buf_append(&b, tmp, sizeof tmp - z.avail_out);
-        if (st != EG_OK)
-            break;
-    } while (r != Z_STREAM_END && (z.avail_in > 0 || z.avail_out == 0));
-    inflateEnd(&z);
-    bool ran_out = (r == Z_OK || r == Z_BUF_ERROR) && z.avail_in == 0;
-    if (r != Z_STREAM_END && st != EG_ELIMIT && !ran_out) {
-        eg_buf_free(&b);
-        return EG_EFORMAT;
-    }
-    *out = (uint8_t *)eg_buf_steal(&b, outlen);
-    return st;
+    return eg_office_inflate_raw(d, len, cap ? cap : 1, out, outlen);
 }
 
 /* The longest run of hex digits (white space inside allowed) in d. */

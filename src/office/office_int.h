@@ -57,6 +57,9 @@ eg_status eg_office_decrypt_with(const uint8_t *info, size_t info_len, const uin
  * prefix; EG_EFORMAT for a broken stream or fewer than 8 bytes out). */
 eg_status eg_office_inflate(const uint8_t *d, size_t len, size_t cap, uint8_t **out,
                             size_t *outlen);
+/* The same for raw deflate (no zlib header), with no minimum length (HWP streams). */
+eg_status eg_office_inflate_raw(const uint8_t *d, size_t len, size_t cap, uint8_t **out,
+                                size_t *outlen);
 
 /* PowerPoint 97-2003 (ppt.c): the ExOleObjStg records of a "PowerPoint Document" stream, and
  * which of them the VBAInfoAtom names (vba_off, SIZE_MAX when none). EG_ELIMIT past the record
