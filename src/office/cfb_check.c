@@ -11,7 +11,8 @@
  *   - DIFAT, FAT and mini FAT chains that loop, cross each other or leave the file, and stream
  *     chains too short for the stream's size (libgsf drops such a stream without a word);
  *   - a directory tree with an entry reached twice (cycles), links to unused or missing entries,
- *     a stream with children or larger than the file, a root that is not a root;
+ *     a stream with children or larger than the file, a root that is not a root or that has
+ *     siblings;
  *   - a FAT of more than 2^21 entries (libgsf allocates it, and a bitmap of it on the stack for
  *     every chain it follows);
  *   - more than EG_CFB_MAX_ENTRIES entries or link depth beyond EG_CFB_MAX_DEPTH (libgsf's
@@ -380,6 +381,11 @@ static eg_status walk_dir(ck *c, bool v3, uint64_t *mini_len, uint32_t *mini_sta
                           e.type);
             *mini_start = e.start;
             *mini_len = e.size;
+            /* MS-CFB: the root has no siblings. libgsf follows them anyway, with no parent to
+             * hang them on (it leaks them) and with the same recursion per link, so they are
+             * neither walked here nor allowed through. */
+            if (e.left != NOSTREAM || e.right != NOSTREAM)
+                st = fail(c, EG_EFORMAT, "the root entry has siblings (%u, %u)", e.left, e.right);
         } else if (e.type != 1 && e.type != 2) {
             st = fail(c, EG_EFORMAT, "directory entry %u of type %u linked into the tree", it.id,
                       e.type);

@@ -128,6 +128,30 @@ static void test_deep_chain(void **state)
     free(d);
 }
 
+/* The root's siblings: libgsf walks them with its recursion and leaks them (found by a
+ * 10-minute fuzz run), so any sibling of the root is refused, a long chain of them too; the same
+ * file without them passes and still names its macro storage. */
+static void test_root_siblings_refused(void **state)
+{
+    (void)state;
+    static const uint32_t depth[] = {0, 1, 3, 40000};
+    for (size_t i = 0; i < sizeof depth / sizeof *depth; i++) {
+        size_t len;
+        uint8_t *d = eg_hx_cfb_root_sibling_chain(depth[i], &len);
+        assert_non_null(d);
+        eg_cfb_info ci;
+        eg_status st = eg_cfb_check(d, len, &ci);
+        free(d);
+        assert_true(ci.vba_dir);
+        if (!depth[i]) {
+            assert_int_equal(st, EG_OK);
+            continue;
+        }
+        assert_int_equal(st, EG_EFORMAT);
+        assert_non_null(strstr(ci.reason, "root entry has siblings"));
+    }
+}
+
 /* The deepest tree the check lets through, scanned (libgsf's recursion included) on a thread
  * with a 1 MiB stack: an eighth of what `scan` workers get. */
 static void *scan_deepest(void *arg)
@@ -337,6 +361,9 @@ static void test_write_seeds(void **state)
     uint8_t *d = eg_hx_cfb_sibling_chain(300, &len);
     write_seed(dir, "sibling-chain-300", d, len);
     free(d);
+    d = eg_hx_cfb_root_sibling_chain(3, &len);
+    write_seed(dir, "root-siblings", d, len);
+    free(d);
 }
 
 int main(void)
@@ -345,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_valid_files_pass),
         cmocka_unit_test(test_hostile_layouts_refused),
         cmocka_unit_test(test_deep_chain),
+        cmocka_unit_test(test_root_siblings_refused),
         cmocka_unit_test(test_deepest_allowed_survives_small_stack),
         cmocka_unit_test(test_refused_file_still_reports_macros),
         cmocka_unit_test(test_agile_spincount_capped),
