@@ -278,6 +278,35 @@ static void walk(eg_inputs *in, const char *dir, int depth, bool maildir)
     free(names);
 }
 
+/* stdin is a mail (an MDA, procmail or a pipe hands one over) and is parsed as one whatever
+ * its header holds, unless it starts with a file format's signature: a document piped in for a
+ * look. A delivered mail starts with the MTA's own header lines, never with such bytes. */
+static bool stdin_is_file(const uint8_t *d, size_t len)
+{
+    if (!len)
+        return false;
+    switch (eg_detect_type(d, len, NULL, NULL)) {
+    case EG_T_CFB:
+    case EG_T_ZIP:
+    case EG_T_OOXML:
+    case EG_T_LNK:
+    case EG_T_ONENOTE:
+    case EG_T_PE:
+    case EG_T_TNEF:
+    case EG_T_REGF:
+    case EG_T_RTF:
+    case EG_T_SYLK: return true; /* signatures at offset 0 */
+    case EG_T_PDF:               /* "%PDF-" anywhere in the first KiB: only at the start here */
+        return len >= 5 && !memcmp(d, "%PDF-", 5);
+    case EG_T_ARCHIVE: /* 7z, gzip, xz, bzip2, rar, cab, images: a binary first byte or a */
+    case EG_T_IMAGE:   /* signature no header line starts with (tar's is at offset 257) */
+        return d[0] < 0x20 || d[0] >= 0x7F ||
+               (len >= 4 && (!memcmp(d, "Rar!", 4) || !memcmp(d, "MSCF", 4) ||
+                             !memcmp(d, "BZh", 3) || !memcmp(d, "GIF8", 4)));
+    default: return false;
+    }
+}
+
 static void add_stdin(eg_inputs *in)
 {
     size_t cap = 1 << 16, len = 0;
@@ -315,6 +344,7 @@ static void add_stdin(eg_inputs *in)
     it->owned = buf;
     it->pub.data = buf;
     it->pub.len = len;
+    it->pub.is_mail = !stdin_is_file(buf, len);
 }
 
 void eg_inputs_add(eg_inputs *in, const char *path)

@@ -268,6 +268,15 @@ static void declared_mails_are_parsed(void **st)
     assert_int_equal(eg_mb_maildir(d, one, 1), 0);
     assert_int_equal(emoguard("scan --format json md", &out), 2);
     free(out);
+    /* on stdin (an MDA's pipe) the same mail is a mail too; a document piped in is not */
+    assert_int_equal(emoguard("scan --format json - < odd.eml", &out), 2);
+    assert_non_null(strstr(out, "MAIL.HEADER_MALFORMED"));
+    free(out);
+    writef("doc.bin", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 not a whole compound file");
+    assert_int_not_equal(emoguard("scan --format json - < doc.bin", &out), 4);
+    assert_null(strstr(out, "MAIL.HEADER_MALFORMED"));
+    assert_non_null(strstr(out, "\"cfb\""));
+    free(out);
     /* the same bytes under a name that says nothing: sniffed, and not taken for a mail */
     writef("odd.dat", mail);
     assert_true(emoguard("scan --format json odd.dat", &out) < 2);
