@@ -52,6 +52,8 @@ fuzz: deps
 
 # every target for FUZZ_LONG_SECONDS (10 minutes) each: hours in all, not run by CI
 FUZZ_LONG_SECONDS ?= 600
+# FUZZ_JOBS=N targets at once, FUZZ_TARGETS="fuzz_a fuzz_b" for some (scripts/run-fuzz.sh)
+export FUZZ_JOBS FUZZ_TARGETS
 fuzz-long: deps
 	@$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
 
