@@ -549,8 +549,14 @@ static void html_details(FILE *o, const eg_fleet *f, const eg_fleet_host *x)
 {
     eg_lang lang = f->lang;
     char sum[160];
-    snprintf(sum, sizeof sum, L(lang, "検知 %zu 件、手順 %zu", "%zu findings, %zu steps"),
-             x->nitems + x->items_dropped, x->nsteps);
+    size_t nf = x->nitems + x->items_dropped;
+    if (!nf && !x->nsteps)
+        snprintf(sum, sizeof sum, "%s", L(lang, "検知なし", "nothing found"));
+    else if (lang == EG_LANG_JA)
+        snprintf(sum, sizeof sum, "検知 %zu 件 / 手順 %zu", nf, x->nsteps);
+    else
+        snprintf(sum, sizeof sum, "%zu finding%s / %zu step%s", nf, nf == 1 ? "" : "s", x->nsteps,
+                 x->nsteps == 1 ? "" : "s");
     fputs("<details><summary>", o);
     h(o, sum);
     fputs("</summary>", o);
