@@ -31,6 +31,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
 
 #define MAX_HIVES 256
 
@@ -755,6 +759,11 @@ static int check_hosts(const hc_args *a)
         eg_host_snapshot_free(s);
     }
     if (fleet) {
+#ifdef _WIN32
+        /* the CSV's record ends are CRLF already; text mode would make them CR CR LF */
+        fflush(stdout);
+        _setmode(_fileno(stdout), _O_BINARY);
+#endif
         eg_status ws = a->fleet_fmt == 'j'   ? eg_fleet_write_json(stdout, fleet)
                        : a->fleet_fmt == 'c' ? eg_fleet_write_csv(stdout, fleet)
                                              : eg_fleet_write_html(stdout, fleet);
