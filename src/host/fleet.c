@@ -495,10 +495,12 @@ static const char css[] =
     "h1{font-size:20px;margin:0 0 4px}p.meta{margin:0 0 12px;color:#555}"
     "table.fleet{border-collapse:collapse;width:100%}"
     ".fleet th,.fleet td{border:1px solid #bbb;padding:4px 8px;text-align:left;vertical-align:top}"
-    ".fleet th{background:#eceff1;cursor:pointer;user-select:none;white-space:nowrap}"
+    ".fleet th{background:#eceff1;cursor:pointer;user-select:none}"
     ".fleet th[aria-sort=ascending]::after{content:' \\25B2'}"
     ".fleet th[aria-sort=descending]::after{content:' \\25BC'}"
-    "td.n{text-align:right}"
+    "td.n{text-align:right}td.n,td.st,td.g{width:1%;white-space:nowrap}"
+    "td.pc{overflow-wrap:anywhere;min-width:120px}td.d{width:50%;min-width:360px;overflow-wrap:"
+    "anywhere}"
     ".badge{display:inline-block;padding:4px 10px;border-radius:4px;color:#fff;font-weight:bold;"
     "min-width:72px;text-align:center}"
     ".s-infected{background:#c62828}.s-error{background:#6a1b9a}"
@@ -627,7 +629,7 @@ static void html_details(FILE *o, const eg_fleet *f, const eg_fleet_host *x)
 static void html_row(FILE *o, const eg_fleet *f, const eg_fleet_host *x)
 {
     eg_lang lang = f->lang;
-    fprintf(o, "<tr class=\"host st-%s\"><td data-v=\"", state_name(x->state));
+    fprintf(o, "<tr class=\"host st-%s\"><td class=\"pc\" data-v=\"", state_name(x->state));
     h(o, x->name);
     fputs("\">", o);
     h(o, x->name);
@@ -636,18 +638,18 @@ static void html_row(FILE *o, const eg_fleet *f, const eg_fleet_host *x)
         h(o, x->dir);
         fputs("</small>", o);
     }
-    fprintf(o, "</td><td data-v=\"%d\"><span class=\"badge s-%s\">%s</span></td>",
+    fprintf(o, "</td><td class=\"st\" data-v=\"%d\"><span class=\"badge s-%s\">%s</span></td>",
             state_rank(x->state), state_name(x->state), state_label(x->state, lang));
     for (int l = EG_HLVL_INFECTED; l >= EG_HLVL_NOTE; l--)
         fprintf(o, "<td class=\"n\" data-v=\"%zu\">%zu</td>", x->count[l], x->count[l]);
     for (int g = 0; f->audit && g < EG_AUDIT_STAGES; g++) {
         if (!x->audited)
-            fputs("<td data-v=\"9\">-</td>", o);
+            fputs("<td class=\"g\" data-v=\"9\">-</td>", o);
         else
-            fprintf(o, "<td data-v=\"%d\" class=\"g-%s\">%s</td>", 3 - (int)x->stage[g],
+            fprintf(o, "<td data-v=\"%d\" class=\"g g-%s\">%s</td>", 3 - (int)x->stage[g],
                     eg_audit_state_name(x->stage[g]), stage_label(x->stage[g], lang));
     }
-    fputs("<td>", o);
+    fputs("<td class=\"d\">", o);
     html_details(o, f, x);
     fputs("</td></tr>\n", o);
 }

@@ -99,7 +99,7 @@ static void dom_has_one_row_per_pc(void **st)
 static size_t row_pos(const char *dom, const char *name)
 {
     char key[256];
-    snprintf(key, sizeof key, "<td data-v=\"%s\">", name);
+    snprintf(key, sizeof key, "<td class=\"pc\" data-v=\"%s\">", name);
     const char *p = strstr(dom, key);
     assert_non_null(p);
     return (size_t)(p - dom);
