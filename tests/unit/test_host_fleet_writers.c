@@ -46,8 +46,7 @@ static void csv_formula_guard(void **st)
         "-1",
         "@SUM(A1)",
         "\tx",
-        "\xEF\xBC\x9D"
-        "1+2",
+        "\xEF\xBC\x9D\x31+2", /* full-width equals sign, then "1+2" */
         "plain \"quoted\" name",
         "a=b",
     };
