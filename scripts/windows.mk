@@ -10,7 +10,7 @@ LDLIBS  = -ladvapi32
 
 SRC = src/core/buf.c src/core/utf8.c src/core/strutil.c src/core/log.c src/core/names.c \
       src/host/snapshot.c src/host/emocheck.c src/host/csv.c src/host/check.c \
-      src/host/report.c src/host/plan.c src/host/dir.c src/host/host_win32.c \
+      src/host/report.c src/host/fleet.c src/host/plan.c src/host/dir.c src/host/host_win32.c \
       src/host/audit.c src/host/audit_applocker.c src/host/audit_report.c src/host/harden.c \
       src/cli/cmd_hostcheck.c
 OBJ = $(SRC:%.c=$(OUT)/%.o)

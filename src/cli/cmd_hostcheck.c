@@ -1,10 +1,11 @@
 /*
  * `emoguard hostcheck`: front end of the host checker. Offline it reads one host's artifacts
  * (--hive, --processes, --files, --tasks, --info or --dir) or a directory of many hosts
- * (--hosts: one summary table plus one report file per host); on Windows without a source
- * option it examines the live system. It prints the report (text in Japanese or English, or
- * JSON), optionally writes it as <HOST>_<time>_emoguard.(txt|json), and with --remediate shows
- * (and on Windows with --yes carries out) the clean-up. No analysis happens here.
+ * (--hosts: one summary table, or a JSON / CSV / HTML document, plus one report file per
+ * host); on Windows without a source option it examines the live system. It prints the report (text
+ * in Japanese or English, or JSON), optionally writes it as <HOST>_<time>_emoguard.(txt|json), and
+ * with --remediate shows (and on Windows with --yes carries out) the clean-up. No analysis happens
+ * here.
  *
  * With --audit it reports instead whether the PC blocks each stage of the Emotet chain, and
  * `emoguard harden` (eg_cmd_harden) writes, or on Windows applies and reverts, the policy that
@@ -17,6 +18,7 @@
 #include "cli/cli.h"
 
 #include "host/audit.h"
+#include "host/fleet.h"
 #include "host/host.h"
 
 #include <dirent.h>
@@ -29,6 +31,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
 
 #define MAX_HIVES 256
 
@@ -39,39 +45,40 @@ typedef struct {
     const char *out_prefix, *backup;
     eg_host_opts opt;
     bool json, remediate, yes, live;
-    bool audit;                          /* hostcheck --audit */
+    char fleet_fmt; /* --hosts document: 't'ext table, 'j'son, 'c'sv or 'h'tml */
+    bool audit;     /* hostcheck --audit */
     bool harden, enforce, apply, revert; /* emoguard harden */
     eg_lang lang;
 } hc_args;
 
 static void usage(FILE *f)
 {
-    fputs(
-        "usage: emoguard hostcheck [options]\n"
-        "Checks a Windows PC for Emotet (EmoCheck's detections and more).\n\n"
-        "offline sources (any combination; see docs/hostcheck.md):\n"
-        "  --hive FILE         NTUSER.DAT, SOFTWARE or SYSTEM hive (repeatable)\n"
-        "  --processes FILE    process list CSV (docs/collect.ps1)\n"
-        "  --files FILE        file list CSV\n"
-        "  --tasks FILE        scheduled task CSV\n"
-        "  --info FILE         host.txt (hostname, serial, systemroot)\n"
-        "  --dir DIR           one host's artifact directory\n"
-        "  --hosts DIR         a directory of artifact directories: summary + a report per host\n"
-        "  --live              the running Windows system (default on Windows)\n\n"
-        "options:\n"
-        "  --serial XXXX-XXXX  volume serial of the system drive (EmoCheck v1/v2)\n"
-        "  --hostname NAME     host name for the report\n"
-        "  --format text|json  report format (default text)\n"
-        "  --lang ja|en        report language (default from the locale)\n"
-        "  --output DIR        also write <HOST>_<time>_emoguard.(txt|json) into DIR\n"
-        "  --no-allowlist      do not skip EmoCheck v4 folders named like Program Files ones\n"
-        "  --audit             containment audit instead: does this PC block each stage of the\n"
-        "                      Emotet chain (exit 0 all blocked, 4 a stage not blocked)\n"
-        "  --remediate         show what clean-up would do (dry run)\n"
-        "  --yes               with --remediate on the live Windows system: do it\n"
-        "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n"
-        "  --help              this help\n\n",
-        f);
+    fputs("usage: emoguard hostcheck [options]\n"
+          "Checks a Windows PC for Emotet (EmoCheck's detections and more).\n\n"
+          "offline sources (any combination; see docs/hostcheck.md):\n"
+          "  --hive FILE         NTUSER.DAT, SOFTWARE or SYSTEM hive (repeatable)\n"
+          "  --processes FILE    process list CSV (docs/collect.ps1)\n"
+          "  --files FILE        file list CSV\n"
+          "  --tasks FILE        scheduled task CSV\n"
+          "  --info FILE         host.txt (hostname, serial, systemroot)\n"
+          "  --dir DIR           one host's artifact directory\n"
+          "  --hosts DIR         a directory of artifact directories: summary + a report per host\n"
+          "  --live              the running Windows system (default on Windows)\n\n"
+          "options:\n"
+          "  --serial XXXX-XXXX  volume serial of the system drive (EmoCheck v1/v2)\n"
+          "  --hostname NAME     host name for the report\n"
+          "  --format FMT        text or json; with --hosts also csv or html: one document\n"
+          "                      for every PC on stdout (default text)\n"
+          "  --lang ja|en        report language (default from the locale)\n"
+          "  --output DIR        also write <HOST>_<time>_emoguard.(txt|json) into DIR\n"
+          "  --no-allowlist      do not skip EmoCheck v4 folders named like Program Files ones\n"
+          "  --audit             containment audit instead: does this PC block each stage of the\n"
+          "                      Emotet chain (exit 0 all blocked, 4 a stage not blocked)\n"
+          "  --remediate         show what clean-up would do (dry run)\n"
+          "  --yes               with --remediate on the live Windows system: do it\n"
+          "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n"
+          "  --help              this help\n\n",
+          f);
     fputs(EG_EXIT_TABLE, f);
 }
 
@@ -96,9 +103,29 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
     a->harden = harden;
     a->lang = default_lang();
     enum {
-        O_HIVE = 256, O_PROCS, O_FILES, O_TASKS, O_INFO, O_DIR, O_HOSTS, O_OUTPUT, O_HOSTNAME,
-        O_QUAR, O_SERIAL, O_FORMAT, O_LANG, O_NOALLOW, O_REMEDIATE, O_AUDIT, O_ENFORCE, O_APPLY,
-        O_REVERT, O_OUT, O_BACKUP, O_YES, O_LIVE
+        O_HIVE = 256,
+        O_PROCS,
+        O_FILES,
+        O_TASKS,
+        O_INFO,
+        O_DIR,
+        O_HOSTS,
+        O_OUTPUT,
+        O_HOSTNAME,
+        O_QUAR,
+        O_SERIAL,
+        O_FORMAT,
+        O_LANG,
+        O_NOALLOW,
+        O_REMEDIATE,
+        O_AUDIT,
+        O_ENFORCE,
+        O_APPLY,
+        O_REVERT,
+        O_OUT,
+        O_BACKUP,
+        O_YES,
+        O_LIVE
     };
     static const struct option opts[] = {
         {"hive", required_argument, NULL, O_HIVE},
@@ -159,11 +186,12 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
             a->opt.have_serial = true;
             break;
         case O_FORMAT:
-            if (strcmp(v, "text") && strcmp(v, "json")) {
-                fprintf(stderr, "hostcheck: --format is text or json\n");
+            if (strcmp(v, "text") && strcmp(v, "json") && strcmp(v, "csv") && strcmp(v, "html")) {
+                fprintf(stderr, "hostcheck: --format is text, json, csv or html\n");
                 return 3;
             }
             a->json = !strcmp(v, "json");
+            a->fleet_fmt = v[0];
             break;
         case O_LANG:
             if (strcmp(v, "ja") && strcmp(v, "en")) {
@@ -182,9 +210,7 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
         case O_BACKUP: bad = !harden, a->backup = v; break;
         case O_YES: a->yes = true; break;
         case O_LIVE: a->live = true; break;
-        case ':':
-            fprintf(stderr, "hostcheck: %s needs a value\n", argv[optind - 1]);
-            return 3;
+        case ':': fprintf(stderr, "hostcheck: %s needs a value\n", argv[optind - 1]); return 3;
         default: bad = true; break;
         }
         if (bad) {
@@ -200,6 +226,10 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
     bool offline = a->nhives || a->procs || a->files || a->tasks || a->info || a->dir || a->hosts;
     if (a->hosts && (a->nhives || a->procs || a->files || a->tasks || a->info || a->dir)) {
         fprintf(stderr, "hostcheck: --hosts cannot be combined with single-host sources\n");
+        return 3;
+    }
+    if ((a->fleet_fmt == 'c' || a->fleet_fmt == 'h') && !a->hosts) {
+        fprintf(stderr, "hostcheck: --format csv and html are for --hosts (one row per PC)\n");
         return 3;
     }
     if (harden && a->hosts) {
@@ -229,7 +259,8 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
         return 3;
     }
     if (!offline) {
-        fprintf(stderr, "hostcheck: give the artifacts to check (--dir, --hosts, --hive, --processes, --files)\n");
+        fprintf(stderr, "hostcheck: give the artifacts to check (--dir, --hosts, --hive, "
+                        "--processes, --files)\n");
         return 3;
     }
 #endif
@@ -252,7 +283,8 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
 }
 
 static eg_status load_text(eg_host_snapshot *s, const char *path,
-                           eg_status (*fn)(eg_host_snapshot *, const char *, size_t, char *, size_t),
+                           eg_status (*fn)(eg_host_snapshot *, const char *, size_t, char *,
+                                           size_t),
                            char *err, size_t errlen)
 {
     char *data;
@@ -260,7 +292,9 @@ static eg_status load_text(eg_host_snapshot *s, const char *path,
     eg_status st = eg_host_read_file(path, EG_HOST_MAX_CSV, &data, &len);
     if (st) {
         snprintf(err, errlen, "%s: %s", path,
-                 st == EG_ELIMIT ? "file too large (limit 512 MiB), not read" : st == EG_ENOTFOUND ? "no such file" : "cannot read");
+                 st == EG_ELIMIT      ? "file too large (limit 512 MiB), not read"
+                 : st == EG_ENOTFOUND ? "no such file"
+                                      : "cannot read");
         return st;
     }
     char e2[512] = "";
@@ -296,7 +330,8 @@ static eg_status load_single(const hc_args *a, eg_host_snapshot *s, char *err, s
             if (user != (pass == 1))
                 continue;
 #ifdef EG_HOST_NO_HIVEX
-            snprintf(err, errlen, "%s: this build reads no hive files; use the Linux build", a->hives[i]);
+            snprintf(err, errlen, "%s: this build reads no hive files; use the Linux build",
+                     a->hives[i]);
             st = EG_EUNSUPPORTED;
 #else
             st = eg_host_load_hive(s, a->hives[i], err, errlen);
@@ -327,7 +362,8 @@ static void now_utc(char *out, size_t cap, char *stamp, size_t scap)
 static eg_status write_report(FILE *f, const hc_args *a, const eg_host_snapshot *s,
                               const eg_host_findings *h, const char *when)
 {
-    return a->json ? eg_host_report_json(f, s, h, when) : eg_host_report_text(f, s, h, a->lang, when);
+    return a->json ? eg_host_report_json(f, s, h, when)
+                   : eg_host_report_text(f, s, h, a->lang, when);
 }
 
 /* <dir>/<HOST>_<stamp>_emoguard.(txt|json); the host name is reduced to safe characters. */
@@ -337,10 +373,9 @@ static eg_status write_report_file(const hc_args *a, const char *dir, const char
 {
     char safe[128];
     size_t n = 0;
-    for (const char *p = host && *host ? host : "host"; *p && n + 1 < sizeof safe; p++)
-    {
-        bool ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                  *p == '-' || *p == '_' || (*p == '.' && n > 0);
+    for (const char *p = host && *host ? host : "host"; *p && n + 1 < sizeof safe; p++) {
+        bool ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || (*p == '.' && n > 0);
         safe[n++] = ok ? *p : '_';
     }
     safe[n] = 0;
@@ -383,9 +418,12 @@ static int remediate(const hc_args *a, const eg_host_snapshot *s, const eg_host_
         eg_host_plan_free(p);
         return 0;
     }
-    fprintf(o, a->yes ? (ja ? "駆除を実行します:\n" : "Remediation (carrying out):\n")
-                      : (ja ? "駆除の予定 (まだ何も変更していません。実行するには --yes を付けてください):\n"
-                            : "Remediation plan (dry run, nothing changed; add --yes to act):\n"));
+    fprintf(
+        o,
+        a->yes
+            ? (ja ? "駆除を実行します:\n" : "Remediation (carrying out):\n")
+            : (ja ? "駆除の予定 (まだ何も変更していません。実行するには --yes を付けてください):\n"
+                  : "Remediation plan (dry run, nothing changed; add --yes to act):\n"));
     eg_host_plan_print(o, p, a->lang);
     int rc = 0;
 #ifdef _WIN32
@@ -399,8 +437,9 @@ static int remediate(const hc_args *a, const eg_host_snapshot *s, const eg_host_
             return 3;
         }
         if (eg_host_plan_execute(p, q, o) != EG_OK) {
-            fprintf(stderr, ja ? "hostcheck: 一部の駆除に失敗しました (上の記録を確認してください)\n"
-                               : "hostcheck: some remediation steps failed (see the log above)\n");
+            fprintf(stderr,
+                    ja ? "hostcheck: 一部の駆除に失敗しました (上の記録を確認してください)\n"
+                       : "hostcheck: some remediation steps failed (see the log above)\n");
             rc = 3;
         }
     }
@@ -591,7 +630,10 @@ static int check_one(const hc_args *a)
             fprintf(stderr, "hostcheck: cannot write %s: %s\n", path, strerror(errno));
             rc = 3;
         } else
-            fprintf(stderr, a->lang == EG_LANG_JA ? "レポートを出力しました: %s\n" : "Report written to %s\n", path);
+            fprintf(stderr,
+                    a->lang == EG_LANG_JA ? "レポートを出力しました: %s\n"
+                                          : "Report written to %s\n",
+                    path);
     }
     if (a->remediate && rc != 3 && remediate(a, s, h) == 3)
         rc = 3;
@@ -600,9 +642,13 @@ static int check_one(const hc_args *a)
     return rc;
 }
 
-static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
+static int cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
 
-/* Many hosts: a summary table on stdout, a report file per host in --output (default "."). */
+/* Many hosts: a summary table (or one JSON, CSV or HTML document) on stdout, a report file per
+ * host in --output (default "."). */
 static int check_hosts(const hc_args *a)
 {
     const char *outdir = a->output ? a->output : ".";
@@ -652,16 +698,24 @@ static int check_hosts(const hc_args *a)
     qsort(names, n, sizeof *names, cmp_str);
     char when[32], stamp[32];
     now_utc(when, sizeof when, stamp, sizeof stamp);
-    bool infected = false, error = false, artifacts = false, stages_open = false;
-    if (a->audit) { /* the stage columns first: the last column has no fixed width */
-        eg_audit_summary_cols(stdout, NULL, a->lang, true);
+    bool table = !a->fleet_fmt || a->fleet_fmt == 't';
+    eg_fleet *fleet = NULL;
+    if (!table && eg_fleet_new(a->lang, a->audit, when, &fleet)) {
+        fprintf(stderr, "hostcheck: out of memory\n");
+        rc = 3;
+        goto out;
     }
-    eg_host_summary_row(stdout, NULL, NULL, a->lang, NULL);
+    bool infected = false, error = false, artifacts = false, stages_open = false;
+    if (table && a->audit) /* the stage columns first: the last column has no fixed width */
+        eg_audit_summary_cols(stdout, NULL, a->lang, true);
+    if (table)
+        eg_host_summary_row(stdout, NULL, NULL, a->lang, NULL);
     for (size_t i = 0; i < n; i++) {
         char dir[4096], err[5000] = "";
         snprintf(dir, sizeof dir, "%s/%s", a->hosts, names[i]);
         eg_host_snapshot *s = NULL;
         eg_host_findings *h = NULL;
+        eg_audit_result *ar = NULL;
         eg_status st = eg_host_snapshot_new(&s);
         if (!st)
             st = eg_host_load_dir(s, dir, err, sizeof err);
@@ -678,31 +732,52 @@ static int check_hosts(const hc_args *a)
                 st = EG_EIO;
             }
         }
-        if (a->audit) {
-            eg_audit_result *ar = NULL;
-            if (!st && eg_audit_run(s, &ar) == EG_OK) {
-                char path[4096];
-                if (write_audit_file(a, outdir, names[i], s, ar, when, stamp, path, sizeof path))
-                    fprintf(stderr, "hostcheck: cannot write %s\n", path);
-                if (eg_audit_exit_code(ar))
-                    stages_open = true;
-            }
-            eg_audit_summary_cols(stdout, ar, a->lang, false);
-            eg_audit_free(ar);
+        if (a->audit && !st && eg_audit_run(s, &ar) == EG_OK) {
+            char path[4096];
+            if (write_audit_file(a, outdir, names[i], s, ar, when, stamp, path, sizeof path))
+                fprintf(stderr, "hostcheck: cannot write %s\n", path);
+            if (eg_audit_exit_code(ar))
+                stages_open = true;
         }
-        eg_host_summary_row(stdout, names[i], st ? NULL : h, a->lang, err[0] ? err : eg_status_str(st));
+        const char *why = err[0] ? err : eg_status_str(st);
+        if (table && a->audit)
+            eg_audit_summary_cols(stdout, ar, a->lang, false);
+        if (table)
+            eg_host_summary_row(stdout, names[i], st ? NULL : h, a->lang, why);
+        else if (eg_fleet_add(fleet, names[i], s, st ? NULL : h, ar, why)) {
+            fprintf(stderr, "hostcheck: out of memory or too many hosts\n");
+            error = true;
+        }
         if (st)
             error = true;
         else if (h->result == EG_HOST_INFECTED)
             infected = true;
         else if (h->result == EG_HOST_ARTIFACTS)
             artifacts = true;
+        eg_audit_free(ar);
         eg_host_findings_free(h);
         eg_host_snapshot_free(s);
     }
+    if (fleet) {
+#ifdef _WIN32
+        /* the CSV's record ends are CRLF already; text mode would make them CR CR LF */
+        fflush(stdout);
+        _setmode(_fileno(stdout), _O_BINARY);
+#endif
+        eg_status ws = a->fleet_fmt == 'j'   ? eg_fleet_write_json(stdout, fleet)
+                       : a->fleet_fmt == 'c' ? eg_fleet_write_csv(stdout, fleet)
+                                             : eg_fleet_write_html(stdout, fleet);
+        if (ws || fflush(stdout) != 0) {
+            fprintf(stderr, "hostcheck: cannot write the report: %s\n", eg_status_str(ws));
+            error = true;
+        }
+        eg_fleet_free(fleet);
+    }
     /* an infected host outranks an unreadable one; an unreadable one outranks artifacts */
     rc = infected ? 1 : error ? 3 : artifacts ? 2 : stages_open ? 4 : 0;
-    fprintf(stderr, a->lang == EG_LANG_JA ? "ホストごとのレポート: %s\n" : "Per-host reports in %s\n", outdir);
+    fprintf(stderr,
+            a->lang == EG_LANG_JA ? "ホストごとのレポート: %s\n" : "Per-host reports in %s\n",
+            outdir);
 out:
     for (size_t i = 0; i < n; i++)
         free(names[i]);

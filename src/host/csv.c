@@ -25,6 +25,7 @@ typedef struct {
     size_t len, off;
     size_t line;
     size_t rec_line;   /* where the current record started: what error messages show */
+    size_t rec_off;    /* and its offset, where a broken record is skipped from */
     char *f[MAX_COLS]; /* fields of the current row (point into buf) */
     size_t nf;
     eg_buf buf;
@@ -50,6 +51,7 @@ static eg_status csv_row(csv *r, const char **msg)
         return EG_ENOTFOUND;
     r->line++;
     r->rec_line = r->line;
+    r->rec_off = r->off;
     size_t start = 0, flen = 0;
     bool inq = false, quoted = false, done = false;
     starts[0] = 0;
@@ -177,10 +179,27 @@ static eg_status to_utf8(const char *data, size_t len, char **own, const char **
 
 typedef eg_status (*row_fn)(eg_host_snapshot *s, const int *col, csv *r, const char **msg);
 
+static bool bad_row(csv *r, const char *why);
+
+/* After a record that cannot be read (a stray quote, a NUL byte, a field over the limit): goes
+ * on after the line where the error was found, or after the record's first line when a quote
+ * was never closed (the rest of the file would otherwise be one field). */
+static void resync(csv *r)
+{
+    size_t from = r->off >= r->len ? r->rec_off : (r->off ? r->off - 1 : 0);
+    const char *nl = from < r->len ? memchr(r->p + from, '\n', r->len - from) : NULL;
+    size_t to = nl ? (size_t)(nl - r->p) + 1 : r->len;
+    size_t lines = 0;
+    for (size_t i = r->rec_off; i < to; i++)
+        lines += r->p[i] == '\n';
+    r->off = to;
+    r->line = r->rec_line + lines - (lines ? 1 : 0);
+}
+
 /* Shared driver: header -> column map (names[i] alternatives separated by '|'), then rows. */
 static eg_status load_csv(eg_host_snapshot *s, const char *data, size_t len, const char *what,
                           const char *const *names, size_t nnames, size_t required_any, row_fn fn,
-                          char *err, size_t errlen)
+                          bool skip_broken, char *err, size_t errlen)
 {
     if (len > EG_HOST_MAX_CSV) {
         seterr(err, errlen, what, 0, "file too large");
@@ -227,7 +246,14 @@ static eg_status load_csv(eg_host_snapshot *s, const char *data, size_t len, con
         st = EG_EFORMAT;
         goto out;
     }
-    while ((st = csv_row(&r, &msg)) == EG_OK) {
+    while ((st = csv_row(&r, &msg)) != EG_ENOTFOUND) {
+        if (st && skip_broken && (st == EG_EFORMAT || st == EG_ELIMIT)) {
+            bad_row(&r, msg); /* only this row is lost */
+            resync(&r);
+            continue;
+        }
+        if (st)
+            goto out;
         if (r.nf == 1 && !r.f[0][0])
             continue; /* blank line */
         st = fn(s, col, &r, &msg);
@@ -305,7 +331,7 @@ eg_status eg_host_load_procs_csv(eg_host_snapshot *s, const char *data, size_t l
                                  size_t errlen)
 {
     eg_status st = load_csv(s, data, len, "process list", proc_cols, 5, (1u << 2) | (1u << 3),
-                            proc_row, err, errlen);
+                            proc_row, false, err, errlen);
     if (!st)
         s->have_procs = true;
     return st;
@@ -457,7 +483,8 @@ static eg_status file_row(eg_host_snapshot *s, const int *col, csv *r, const cha
 eg_status eg_host_load_files_csv(eg_host_snapshot *s, const char *data, size_t len, char *err,
                                  size_t errlen)
 {
-    eg_status st = load_csv(s, data, len, "file list", file_cols, 5, 1u, file_row, err, errlen);
+    eg_status st =
+        load_csv(s, data, len, "file list", file_cols, 5, 1u, file_row, true, err, errlen);
     if (!st)
         s->have_files = true;
     return st;
@@ -484,7 +511,7 @@ static eg_status task_row(eg_host_snapshot *s, const int *col, csv *r, const cha
 eg_status eg_host_load_tasks_csv(eg_host_snapshot *s, const char *data, size_t len, char *err,
                                  size_t errlen)
 {
-    return load_csv(s, data, len, "task list", task_cols, 4, 1u << 2, task_row, err, errlen);
+    return load_csv(s, data, len, "task list", task_cols, 4, 1u << 2, task_row, false, err, errlen);
 }
 
 eg_status eg_host_load_info(eg_host_snapshot *s, const char *data, size_t len, char *err,

@@ -280,6 +280,11 @@ eg_status eg_host_report_text(FILE *f, const eg_host_snapshot *s, const eg_host_
                               eg_lang lang, const char *scan_time);
 eg_status eg_host_report_json(FILE *f, const eg_host_snapshot *s, const eg_host_findings *h,
                               const char *scan_time);
+/* The numbered steps for an infected PC or one with artifacts (the end of the text report and the
+ * fleet reports): *n steps, unnumbered. EG_HOST_STEP_REMOVE is the one the remediation plan
+ * details. */
+#define EG_HOST_STEP_REMOVE 2
+const char *const *eg_host_next_steps(eg_lang lang, size_t *n);
 /* One row of the fleet summary table (header when s is NULL). */
 void eg_host_summary_row(FILE *f, const char *name, const eg_host_findings *h, eg_lang lang,
                          const char *error);
@@ -315,6 +320,8 @@ eg_status eg_host_plan_build(const eg_host_snapshot *s, const eg_host_findings *
 void eg_host_plan_free(eg_host_plan *p);
 /* One line per action ("kill pid 1234 (rundll32.exe)" ...) for the dry run and the log. */
 void eg_host_plan_print(FILE *f, const eg_host_plan *p, eg_lang lang);
+/* One action as a line of text (without the "- " / "[skip]" lead), cut to cap. */
+void eg_host_action_text(const eg_host_action *a, eg_lang lang, char *out, size_t cap);
 /* Windows only: carries the plan out, logging each step to log; quarantine_dir is created.
  * Returns EG_OK when every step succeeded. */
 eg_status eg_host_plan_execute(const eg_host_plan *p, const char *quarantine_dir, FILE *log);

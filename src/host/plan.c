@@ -15,7 +15,10 @@
 #include <string.h>
 #include <strings.h>
 
-static bool same(const char *a, const char *b) { return (!a && !b) || (a && b && !strcasecmp(a, b)); }
+static bool same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcasecmp(a, b));
+}
 
 static eg_status add(eg_host_plan *p, eg_host_action_kind k, uint32_t pid, const char *root,
                      const char *subkey, const char *name, const char *path, const char *skip,
@@ -65,10 +68,14 @@ static bool system_file(const eg_host_snapshot *s, const char *path)
         return false;
     const char *rest = path + rl;
     size_t n = dl - rl;
-    return n == 0 || (n == 9 && (!strncasecmp(rest, "\\System32", 9) || !strncasecmp(rest, "\\SysWOW64", 9)));
+    return n == 0 ||
+           (n == 9 && (!strncasecmp(rest, "\\System32", 9) || !strncasecmp(rest, "\\SysWOW64", 9)));
 }
 
-static bool name_only(eg_host_rule r) { return r == EG_HR_V1_PROCESS || r == EG_HR_V2_PROCESS; }
+static bool name_only(eg_host_rule r)
+{
+    return r == EG_HR_V1_PROCESS || r == EG_HR_V2_PROCESS;
+}
 
 static bool under_root(const eg_host_snapshot *s, const char *path)
 {
@@ -98,7 +105,8 @@ static eg_status plan_kills(const eg_host_snapshot *s, const eg_host_findings *h
     return st;
 }
 
-static eg_status plan_persistence(const eg_host_snapshot *s, const eg_host_findings *h, eg_host_plan *p)
+static eg_status plan_persistence(const eg_host_snapshot *s, const eg_host_findings *h,
+                                  eg_host_plan *p)
 {
     eg_status st = EG_OK;
     for (size_t i = 0; i < h->nhits && !st; i++) {
@@ -135,7 +143,8 @@ static eg_status plan_files(const eg_host_snapshot *s, const eg_host_findings *h
     return st;
 }
 
-eg_status eg_host_plan_build(const eg_host_snapshot *s, const eg_host_findings *h, eg_host_plan **out)
+eg_status eg_host_plan_build(const eg_host_snapshot *s, const eg_host_findings *h,
+                             eg_host_plan **out)
 {
     *out = NULL;
     eg_host_plan *p = calloc(1, sizeof *p);
@@ -159,41 +168,50 @@ void eg_host_plan_free(eg_host_plan *p)
     if (!p)
         return;
     for (size_t i = 0; i < p->n; i++)
-        free(p->acts[i].root), free(p->acts[i].subkey), free(p->acts[i].name), free(p->acts[i].path);
+        free(p->acts[i].root), free(p->acts[i].subkey), free(p->acts[i].name),
+            free(p->acts[i].path);
     free(p->acts);
     free(p);
+}
+
+void eg_host_action_text(const eg_host_action *a, eg_lang lang, char *out, size_t cap)
+{
+    bool ja = lang == EG_LANG_JA;
+    int n = 0;
+    switch (a->kind) {
+    case EG_HACT_KILL:
+        n = snprintf(out, cap,
+                     ja ? "プロセスを終了: PID %" PRIu32 " (%s)" : "kill process %" PRIu32 " (%s)",
+                     a->pid, a->name ? a->name : "?");
+        break;
+    case EG_HACT_DEL_VALUE:
+        n = snprintf(out, cap,
+                     ja ? "レジストリ値を削除: %s\\%s\\%s" : "delete registry value %s\\%s\\%s",
+                     a->root, a->subkey, a->name);
+        break;
+    case EG_HACT_DEL_SERVICE:
+        n = snprintf(out, cap, ja ? "サービスを停止して削除: %s" : "stop and delete service %s",
+                     a->name);
+        break;
+    case EG_HACT_DEL_TASK:
+        n = snprintf(out, cap, ja ? "タスクを削除: %s" : "delete scheduled task %s", a->name);
+        break;
+    case EG_HACT_QUARANTINE:
+        n = snprintf(out, cap, ja ? "ファイルを隔離フォルダーへ移動: %s" : "move to quarantine %s",
+                     a->path);
+        break;
+    }
+    if (n >= 0 && (size_t)n < cap && a->skip)
+        snprintf(out + n, cap - (size_t)n, " -- %s", ja ? a->skip_ja : a->skip);
 }
 
 void eg_host_plan_print(FILE *f, const eg_host_plan *p, eg_lang lang)
 {
     bool ja = lang == EG_LANG_JA;
+    char line[8192];
     for (size_t i = 0; i < p->n; i++) {
         const eg_host_action *a = &p->acts[i];
-        if (a->skip)
-            fprintf(f, ja ? "  [見送り] " : "  [skip] ");
-        else
-            fprintf(f, "  - ");
-        switch (a->kind) {
-        case EG_HACT_KILL:
-            fprintf(f, ja ? "プロセスを終了: PID %" PRIu32 " (%s)" : "kill process %" PRIu32 " (%s)",
-                    a->pid, a->name ? a->name : "?");
-            break;
-        case EG_HACT_DEL_VALUE:
-            fprintf(f, ja ? "レジストリ値を削除: %s\\%s\\%s" : "delete registry value %s\\%s\\%s", a->root,
-                    a->subkey, a->name);
-            break;
-        case EG_HACT_DEL_SERVICE:
-            fprintf(f, ja ? "サービスを停止して削除: %s" : "stop and delete service %s", a->name);
-            break;
-        case EG_HACT_DEL_TASK:
-            fprintf(f, ja ? "タスクを削除: %s" : "delete scheduled task %s", a->name);
-            break;
-        case EG_HACT_QUARANTINE:
-            fprintf(f, ja ? "ファイルを隔離フォルダーへ移動: %s" : "move to quarantine %s", a->path);
-            break;
-        }
-        if (a->skip)
-            fprintf(f, " -- %s", ja ? a->skip_ja : a->skip);
-        fputc('\n', f);
+        eg_host_action_text(a, lang, line, sizeof line);
+        fprintf(f, "%s%s\n", a->skip ? (ja ? "  [見送り] " : "  [skip] ") : "  - ", line);
     }
 }

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *L(eg_lang lang, const char *ja, const char *en) { return lang == EG_LANG_JA ? ja : en; }
+static const char *L(eg_lang lang, const char *ja, const char *en)
+{
+    return lang == EG_LANG_JA ? ja : en;
+}
 
 static const char *level_name(eg_host_level l)
 {
@@ -21,14 +24,10 @@ static const char *level_name(eg_host_level l)
 static const char *result_name(eg_host_result r)
 {
     switch (r) {
-    case EG_HOST_INFECTED:
-        return "infected";
-    case EG_HOST_ARTIFACTS:
-        return "artifacts";
-    case EG_HOST_CLEAN:
-        return "clean";
-    default:
-        return "error";
+    case EG_HOST_INFECTED: return "infected";
+    case EG_HOST_ARTIFACTS: return "artifacts";
+    case EG_HOST_CLEAN: return "clean";
+    default: return "error";
     }
 }
 
@@ -56,8 +55,9 @@ static void text_hit(FILE *f, const eg_host_snapshot *s, const eg_host_hit *h, e
     if (h->level == EG_HLVL_INFECTED)
         fprintf(f, "%s \n", L(lang, "[詳細]", "[Emotet Process]"));
     else if (h->level == EG_HLVL_ARTIFACT)
-        fprintf(f, "%s \n", L(lang, "[Emotet の痕跡 (プロセスは実行されていません)]",
-                             "[Emotet Artifact] (no linked process running)"));
+        fprintf(f, "%s \n",
+                L(lang, "[Emotet の痕跡 (プロセスは実行されていません)]",
+                  "[Emotet Artifact] (no linked process running)"));
     else
         fprintf(f, "%s \n", L(lang, "[参考]", "[Note]"));
     line(f, L(lang, "ルール        ", "Rule          "), eg_host_rule_get(h->rule)->id);
@@ -85,25 +85,41 @@ static void text_hit(FILE *f, const eg_host_snapshot *s, const eg_host_hit *h, e
     fprintf(f, "\n");
 }
 
-static const char *const advice_ja =
-    "次の対応を行ってください:\n"
-    "  1. この PC をネットワークから切り離してください (LAN ケーブルを抜く、Wi-Fi を切る)。\n"
-    "  2. 別の安全な端末から、この PC で使っていたメールアカウントとその他のパスワードを変更してください。\n"
-    "  3. 上に示したファイル、自動起動設定、プロセスを隔離・削除してください"
-    " (emoguard hostcheck --remediate で手順を確認できます)。\n"
-    "  4. 最新の定義でウイルス対策ソフトのフルスキャンを行ってください。\n"
-    "  5. 他のマルウェアに二次感染している恐れがあるため、OS の再インストールを検討してください。\n"
-    "  6. 社内の情報システム部門 (CSIRT) に報告し、メールの取引先への注意喚起を検討してください。\n";
-static const char *const advice_en =
-    "What to do next:\n"
-    "  1. Disconnect this PC from the network (unplug the cable, turn Wi-Fi off).\n"
-    "  2. From another, clean device, change the passwords of the mail accounts used on this PC\n"
-    "     and of every other account used on it.\n"
-    "  3. Isolate or delete the files, autostart entries and processes shown above\n"
-    "     (emoguard hostcheck --remediate shows the steps).\n"
-    "  4. Run a full scan with up-to-date antivirus definitions.\n"
-    "  5. Emotet installs other malware: consider reinstalling Windows.\n"
-    "  6. Report to your IT security team and consider warning the people you exchange mail with.\n";
+static const char *const steps_ja[] = {
+    "この PC をネットワークから切り離してください (LAN ケーブルを抜く、Wi-Fi を切る)。",
+    "別の安全な端末から、この PC "
+    "で使っていたメールアカウントとその他のパスワードを変更してください。",
+    "上に示したファイル、自動起動設定、プロセスを隔離・削除してください"
+    " (emoguard hostcheck --remediate で手順を確認できます)。",
+    "最新の定義でウイルス対策ソフトのフルスキャンを行ってください。",
+    "他のマルウェアに二次感染している恐れがあるため、OS の再インストールを検討してください。",
+    "社内の情報システム部門 (CSIRT) に報告し、メールの取引先への注意喚起を検討してください。",
+};
+static const char *const steps_en[] = {
+    "Disconnect this PC from the network (unplug the cable, turn Wi-Fi off).",
+    "From another, clean device, change the passwords of the mail accounts used on this PC and of "
+    "every other account used on it.",
+    "Isolate or delete the files, autostart entries and processes shown above (emoguard hostcheck "
+    "--remediate shows the steps).",
+    "Run a full scan with up-to-date antivirus definitions.",
+    "Emotet installs other malware: consider reinstalling Windows.",
+    "Report to your IT security team and consider warning the people you exchange mail with.",
+};
+
+const char *const *eg_host_next_steps(eg_lang lang, size_t *n)
+{
+    *n = sizeof steps_en / sizeof steps_en[0];
+    return lang == EG_LANG_JA ? steps_ja : steps_en;
+}
+
+static void print_steps(FILE *f, eg_lang lang)
+{
+    size_t n;
+    const char *const *st = eg_host_next_steps(lang, &n);
+    fprintf(f, "%s\n", L(lang, "次の対応を行ってください:", "What to do next:"));
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "  %zu. %s\n", i + 1, st[i]);
+}
 
 eg_status eg_host_report_text(FILE *f, const eg_host_snapshot *s, const eg_host_findings *h,
                               eg_lang lang, const char *scan_time)
@@ -115,7 +131,8 @@ eg_status eg_host_report_text(FILE *f, const eg_host_snapshot *s, const eg_host_
     fprintf(f, "%s %s\n", L(lang, "調査対象:", "Source:"), s->source ? s->source : "-");
     if (h->serial_known)
         fprintf(f, "%s %04X-%04X (%s %s)\n", L(lang, "ボリュームシリアル番号:", "Volume serial:"),
-                h->serial >> 16, h->serial & 0xFFFF, L(lang, "v1 方式の名前", "v1 name"), h->v1_name);
+                h->serial >> 16, h->serial & 0xFFFF, L(lang, "v1 方式の名前", "v1 name"),
+                h->v1_name);
     fprintf(f, "%s\n\n", bar);
     fprintf(f, "%s \n", L(lang, "[結果]", "[Result]"));
     switch (h->result) {
@@ -123,27 +140,34 @@ eg_status eg_host_report_text(FILE *f, const eg_host_snapshot *s, const eg_host_
         fprintf(f, "%s\n\n", L(lang, "Emotetを検知しました。", "Detected Emotet process."));
         break;
     case EG_HOST_ARTIFACTS:
-        fprintf(f, "%s\n\n", L(lang, "Emotet の痕跡を検知しました (関連するプロセスは実行されていません)。",
-                               "Emotet artifacts found (no linked process is running)."));
+        fprintf(f, "%s\n\n",
+                L(lang, "Emotet の痕跡を検知しました (関連するプロセスは実行されていません)。",
+                  "Emotet artifacts found (no linked process is running)."));
         break;
-    default:
-        fprintf(f, "%s\n\n", L(lang, "検知しませんでした。", "Emotet was not detected."));
+    default: fprintf(f, "%s\n\n", L(lang, "検知しませんでした。", "Emotet was not detected."));
     }
     for (int lvl = EG_HLVL_INFECTED; lvl >= EG_HLVL_NOTE; lvl--)
         for (size_t i = 0; i < h->nhits; i++)
             if ((int)h->hits[i].level == lvl)
                 text_hit(f, s, &h->hits[i], lang);
     if (!s->have_procs)
-        fprintf(f, "%s\n", L(lang, "注意: プロセス一覧がないため、実行中かどうかは確認できていません。",
-                             "Note: no process list was collected, so running processes could not be checked."));
+        fprintf(
+            f, "%s\n",
+            L(lang, "注意: プロセス一覧がないため、実行中かどうかは確認できていません。",
+              "Note: no process list was collected, so running processes could not be checked."));
     if (!s->have_files)
-        fprintf(f, "%s\n", L(lang, "注意: ファイル一覧がないため、ファイルの検査 (v3/v4/v5) は行っていません。",
-                             "Note: no file listing was collected, so the file rules (v3/v4/v5) did not run."));
+        fprintf(
+            f, "%s\n",
+            L(lang, "注意: ファイル一覧がないため、ファイルの検査 (v3/v4/v5) は行っていません。",
+              "Note: no file listing was collected, so the file rules (v3/v4/v5) did not run."));
     if (!s->have_registry)
-        fprintf(f, "%s\n", L(lang, "注意: レジストリを調べていません。", "Note: no registry was examined."));
+        fprintf(f, "%s\n",
+                L(lang, "注意: レジストリを調べていません。", "Note: no registry was examined."));
     if (h->dropped)
-        fprintf(f, L(lang, "注意: 検知が多すぎるため、%zu 件を省略しました。\n",
-                     "Note: too many hits; %zu more were not listed.\n"), h->dropped);
+        fprintf(f,
+                L(lang, "注意: 検知が多すぎるため、%zu 件を省略しました。\n",
+                  "Note: too many hits; %zu more were not listed.\n"),
+                h->dropped);
     if (s->nwarn) {
         fprintf(f, "%s\n", L(lang, "[警告]", "[Warnings]"));
         for (size_t i = 0; i < s->nwarn; i++)
@@ -151,7 +175,7 @@ eg_status eg_host_report_text(FILE *f, const eg_host_snapshot *s, const eg_host_
     }
     fprintf(f, "%s\n\n", bar);
     if (h->result == EG_HOST_INFECTED || h->result == EG_HOST_ARTIFACTS)
-        fputs(lang == EG_LANG_JA ? advice_ja : advice_en, f);
+        print_steps(f, lang);
     return ferror(f) ? EG_EIO : EG_OK;
 }
 
@@ -166,21 +190,11 @@ static void js(FILE *f, const char *s)
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"':
-            fputs("\\\"", f);
-            break;
-        case '\\':
-            fputs("\\\\", f);
-            break;
-        case '\n':
-            fputs("\\n", f);
-            break;
-        case '\t':
-            fputs("\\t", f);
-            break;
-        case '\r':
-            fputs("\\r", f);
-            break;
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\r': fputs("\\r", f); break;
         default:
             if (*p < 0x20 || *p == 0x7F)
                 fprintf(f, "\\u%04x", *p);
@@ -225,7 +239,8 @@ static void json_hit(FILE *f, const eg_host_snapshot *s, const eg_host_hit *h)
         const eg_host_file *x = &s->files[h->file];
         fputc('{', f);
         jkv(f, "path", x->path, true);
-        fprintf(f, "\"size\":%" PRIu64 ",\"mtime_filetime\":%" PRIu64 ",\"head_hex\":\"", x->size, x->mtime);
+        fprintf(f, "\"size\":%" PRIu64 ",\"mtime_filetime\":%" PRIu64 ",\"head_hex\":\"", x->size,
+                x->mtime);
         for (unsigned i = 0; i < x->head_len; i++)
             fprintf(f, "%02x", x->head[i]);
         fputs("\"}", f);
@@ -363,7 +378,8 @@ void eg_host_summary_row(FILE *f, const char *name, const eg_host_findings *h, e
         return;
     }
     if (!h) {
-        fprintf(f, "%-24s %-10s %8s %9s %5s  %s\n", name, "error", "-", "-", "-", error ? error : "");
+        fprintf(f, "%-24s %-10s %8s %9s %5s  %s\n", name, "error", "-", "-", "-",
+                error ? error : "");
         return;
     }
     size_t n[3] = {0, 0, 0};
@@ -377,5 +393,6 @@ void eg_host_summary_row(FILE *f, const char *name, const eg_host_findings *h, e
     if (first)
         snprintf(what, sizeof what, "%s %s", eg_host_rule_get(first->rule)->id,
                  first->path ? first->path : "");
-    fprintf(f, "%-24s %-10s %8zu %9zu %5zu  %s\n", name, result_name(h->result), n[2], n[1], n[0], what);
+    fprintf(f, "%-24s %-10s %8zu %9zu %5zu  %s\n", name, result_name(h->result), n[2], n[1], n[0],
+            what);
 }
