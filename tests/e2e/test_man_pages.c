@@ -301,8 +301,8 @@ static bool same_value(const key_def *k, const eg_milter_config *a, const eg_mil
         return *(const uint64_t *)x == *(const uint64_t *)y;
     case K_LIST:
     case K_LISTSET: return same_list((const eg_str_list *)x, (const eg_str_list *)y);
+    default: return true; /* a type this test does not know: only the key's presence counts */
     }
-    return true; /* a type this test does not know: the key's presence is still checked */
 }
 
 /* "none" (a string unset, a list empty) */
