@@ -5,11 +5,13 @@
  * --help prints and every long option of the front end's getopt tables (src/cli); every key of the
  * milter configuration parser's table (src/milter/config.c) and every key the front end reads
  * from a configuration file is defined in emoguard.conf(5), with a default that the parser
- * reads to the built-in value; and `cmake --install` puts the pages under share/man/manN.
+ * reads to the built-in value; every exit code of EG_EXIT_TABLE is in emoguard(1); and
+ * `cmake --install` puts the pages under share/man/manN.
  * A new subcommand, option or key without its documentation fails here.
  * Needs scdoc at configure time and man-db with groff (scripts/debian-packages.txt and -test.txt).
  */
 #include "../../src/milter/config.c" /* the key table; src/milter is linked into the binary only */
+#include "cli/cli.h"                 /* EG_EXIT_TABLE */
 #include "testutil.h"
 
 #include <setjmp.h>
@@ -202,6 +204,20 @@ static void every_command_has_its_page_and_options(void **unused)
     assert_non_null(strstr(help, "man emoguard")); /* --help says where the pages are */
     free(help);
     assert_true(has_token(main_page, "--version") && has_token(main_page, "--help"));
+    /* every exit code of the one table (lines "  N  meaning") is in emoguard(1)'s EXIT STATUS */
+    const char *status = strstr(main_page, "\n# EXIT STATUS\n");
+    assert_non_null(status);
+    size_t codes = 0;
+    for (const char *p = EG_EXIT_TABLE; (p = strstr(p, "\n  ")); p++) {
+        if (!isdigit((unsigned char)p[3]) || p[4] != ' ')
+            continue;
+        char item[16];
+        snprintf(item, sizeof item, "\n*%c*\n", p[3]);
+        if (!strstr(status, item))
+            fail_msg("exit code %c of EG_EXIT_TABLE is not in emoguard.1.scd", p[3]);
+        codes++;
+    }
+    assert_true(codes >= 5);
     free(main_page);
 }
 
