@@ -78,12 +78,13 @@ deb: deps
 	@sh scripts/deps.sh scripts/debian-packages-deb.txt
 	@JOBS=$(JOBS) sh scripts/build-deb.sh $(BUILD)/deb
 
-# Installs into PREFIX (default /usr/local; the configuration under PREFIX/etc unless PREFIX=/usr).
+# Installs into PREFIX (default /usr/local; the configuration under PREFIX/etc unless PREFIX=/usr),
+# with the man pages when scdoc is installed (make deps installs it).
 PREFIX ?= /usr/local
 install:
 	@cmake -S . -B $(BUILD)-install -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
 	  -DEG_TESTS=OFF -DEG_BENCH=OFF -DEG_SOURCE_DATA_FALLBACK=OFF >/dev/null
-	@cmake --build $(BUILD)-install -j $(JOBS) --target emoguard
+	@cmake --build $(BUILD)-install -j $(JOBS)
 	@cmake --install $(BUILD)-install
 
 bench: build

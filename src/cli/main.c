@@ -31,7 +31,9 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\n'emoguard COMMAND --help' shows a command's options; 'emoguard --version' the\n"
-               "version, the rule table, the data lists and the libraries.\n\n" EG_EXIT_TABLE);
+               "version, the rule table, the data lists and the libraries.\n"
+               "Manual pages: man emoguard, man emoguard-COMMAND (emoguard-milter is in\n"
+               "section 8), man emoguard.conf.\n\n" EG_EXIT_TABLE);
 }
 
 int main(int argc, char **argv)

@@ -4,7 +4,9 @@
  * the permissions, runs the installed binary (version, milter -t as the emoguard user, a scan that
  * needs the installed domain lists and YARA rules), starts the installed milter with the installed
  * configuration on a unix socket behind a private Postfix and sends mail through it, then purges
- * the package and checks that nothing is left: files, directories, the user and the group.
+ * the package and checks that nothing is left: files, directories, the man pages, the user and
+ * the group. The package must ship the man pages (checked in the .deb itself, since a system may
+ * exclude /usr/share/man from installs).
  * Needs root and debhelper (scripts/debian-packages-deb.txt); skipped without root. The package
  * installed by an earlier run is purged first.
  */
@@ -44,6 +46,13 @@ static const char *const files[] = {
     "/usr/share/doc/emoguard/copyright",
     "/usr/share/doc/emoguard/NOTICE",
     "/var/lib/emoguard",
+};
+/* the man pages, compressed by dh_compress: in the package, and gone after the purge */
+static const char *const man_pages[] = {
+    "/usr/share/man/man1/emoguard.1.gz",           "/usr/share/man/man1/emoguard-scan.1.gz",
+    "/usr/share/man/man1/emoguard-rules.1.gz",     "/usr/share/man/man1/emoguard-intel.1.gz",
+    "/usr/share/man/man1/emoguard-hostcheck.1.gz", "/usr/share/man/man1/emoguard-harden.1.gz",
+    "/usr/share/man/man5/emoguard.conf.5.gz",      "/usr/share/man/man8/emoguard-milter.8.gz",
 };
 static const char *const dirs_gone[] = {"/etc/emoguard", "/usr/share/emoguard",
                                         "/usr/share/doc/emoguard", "/var/lib/emoguard",
@@ -144,6 +153,17 @@ static void build_and_install(void **unused)
     assert_null(strstr(deps, "gcc"));
     assert_null(strstr(deps, "clang"));
     free(deps);
+    snprintf(cmd, sizeof cmd, "dpkg-deb -c %s/emoguard_*.deb", debdir);
+    char *contents = run(cmd, &rc);
+    assert_int_equal(rc, 0);
+    for (size_t i = 0; i < sizeof man_pages / sizeof man_pages[0]; i++) {
+        char entry[200];
+        snprintf(entry, sizeof entry, " .%s\n", man_pages[i]);
+        if (!strstr(contents, entry))
+            fprintf(stderr, "not in the package: %s\n", man_pages[i]);
+        assert_non_null(strstr(contents, entry));
+    }
+    free(contents);
     assert_int_equal(
         sh("cd '%s' && apt-get install -y --no-install-recommends ./emoguard_*.deb >&2", debdir),
         0);
@@ -322,6 +342,11 @@ static void purge_leaves_nothing(void **unused)
         if (exists(files[i]))
             fprintf(stderr, "left behind: %s\n", files[i]);
         assert_false(exists(files[i]));
+    }
+    for (size_t i = 0; i < sizeof man_pages / sizeof man_pages[0]; i++) {
+        if (exists(man_pages[i]))
+            fprintf(stderr, "left behind: %s\n", man_pages[i]);
+        assert_false(exists(man_pages[i]));
     }
     for (size_t i = 0; i < sizeof dirs_gone / sizeof dirs_gone[0]; i++) {
         if (exists(dirs_gone[i]))
