@@ -39,6 +39,6 @@ enum {
     "  2  scan: a mail is malicious; hostcheck: artifacts only\n"                                 \
     "  3  usage or configuration error (hostcheck, harden: also a run-time error)\n"             \
     "  4  scan: an input could not be read; intel: a feed failed to load;\n"                     \
-    "     hostcheck --audit, harden: a stage of the Emotet chain is not blocked\n"
+    "     hostcheck --audit: a stage of the Emotet chain is not blocked\n"
 
 #endif
