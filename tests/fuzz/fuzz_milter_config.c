@@ -1,5 +1,6 @@
 /* libFuzzer target: the milter configuration parser and the action lookup on what it accepted. */
 #include "../../src/milter/config.c" /* src/milter is linked into the executable only */
+#include "../../src/milter/policy.c"
 
 #include <stdint.h>
 
