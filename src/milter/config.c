@@ -145,8 +145,6 @@ void eg_milter_config_init(eg_milter_config *c)
                                              "Please send it again in a few minutes.");
     c->outbound_tempfail_text_ja = eg_strdup("現在メールを検査できないため、このメールはまだ送信されていません。"
                                              "数分後にもう一度送信してください。");
-    char bad[80];
-    nets_parse(&c->local_networks, "127.0.0.0/8 ::1", bad, sizeof bad);
     c->allow_action = EG_ACT_TAG;
     c->reject_text_en = eg_strdup("Message rejected: it carries Emotet-style malware. Ask your mail administrator "
                                   "and quote this line if you think this is wrong.");
@@ -214,8 +212,7 @@ typedef enum {
     K_LISTSET,
     K_MODE,
     K_UTF8,   /* valid UTF-8 without control characters, at most max bytes */
-    K_NETS,   /* CIDR networks, appended */
-    K_NETSET, /* CIDR networks replacing the defaults */
+    K_NETS,   /* CIDR networks, appended (a key may be repeated) */
     K_GONE    /* a removed key: an error that names what replaced it */
 } key_type;
 
@@ -251,7 +248,7 @@ static const key_def keys[] = {
     {"outbound_reject_text_ja", K_STR, F(outbound_reject_text_ja), 0, 0},
     {"outbound_tempfail_text_en", K_ASCII, F(outbound_tempfail_text_en), 0, 0},
     {"outbound_tempfail_text_ja", K_STR, F(outbound_tempfail_text_ja), 0, 0},
-    {"local_networks", K_NETSET, F(local_networks), 0, 0},
+    {"local_networks", K_NETS, F(local_networks), 0, 0},
     {"submission_daemons", K_LIST, F(submission_daemons), 0, 0},
     {"allow_senders", K_LIST, F(allow_senders), 0, 0},
     {"allow_recipients", K_LIST, F(allow_recipients), 0, 0},
@@ -390,9 +387,6 @@ static eg_status set_key(eg_milter_config *c, const key_def *k, const char *v, p
             return fail(p, EG_EFORMAT, "%s must be UTF-8 text without control characters, at most %lld bytes",
                         k->name, k->max);
         return set_str((char **)base, v);
-    case K_NETSET:
-        nets_free((eg_cidr_list *)base);
-        /* fall through */
     case K_NETS: {
         char bad[80] = "";
         st = nets_parse((eg_cidr_list *)base, v, bad, sizeof bad);

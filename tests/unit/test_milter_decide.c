@@ -52,8 +52,12 @@ static void test_outbound_detection(void **unused)
     m.client_addr = NULL;
     assert_int_equal(eg_milter_direction(&c, &m), EG_DIR_IN);
     eg_milter_config_free(&c);
-    /* the default local network is the loopback; outbound = no turns off correlation only */
+    /* no local network by default; outbound = no turns off correlation, not the direction */
     conf(&c, "outbound = no\n");
+    m.client_addr = "127.0.0.1";
+    assert_false(eg_milter_is_outbound(&c, &m));
+    eg_milter_config_free(&c);
+    conf(&c, "outbound = no\nlocal_networks = 127.0.0.0/8 ::1\n");
     m.client_addr = "127.0.0.1";
     assert_true(eg_milter_is_outbound(&c, &m));
     m.client_addr = "::1";
