@@ -380,7 +380,7 @@ static eg_status set_key(eg_milter_config *c, const key_def *k, const char *v, p
     case K_GONE:
         return fail(p, EG_EFORMAT,
                     "%s was removed: the envelope sender no longer makes a mail outbound; use "
-                    "local_networks, submission_daemons and SMTP AUTH (see docs/milter.md)",
+                    "local_networks, submission_daemons and SMTP AUTH (see docs/deployment.md)",
                     k->name);
     case K_UTF8:
         if (!no_controls(v) || !eg_utf8_valid(v, strlen(v)) || strlen(v) > (size_t)k->max)
