@@ -90,7 +90,8 @@ static eg_status nets_parse(eg_cidr_list *l, const char *s, char *bad, size_t ba
         if (n) {
             char item[80];
             eg_cidr net;
-            snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item - 1 ? n : sizeof item - 1), s);
+            snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item - 1 ? n : sizeof item - 1),
+                     s);
             if (n >= sizeof item || eg_cidr_parse(item, &net) != EG_OK) {
                 snprintf(bad, badlen, "%.64s", item);
                 return EG_EFORMAT;
@@ -137,14 +138,18 @@ void eg_milter_config_init(eg_milter_config *c)
     c->socket_mode = 0660;
     c->add_headers = true;
     c->subject_tag = eg_strdup("[SUSPICIOUS]");
-    c->outbound_reject_text_en = eg_strdup("Your mail was not sent because it looks like Emotet-style malware. "
-                                           "Do not send it again; call your IT team and quote this line.");
-    c->outbound_reject_text_ja = eg_strdup("マルウェア (Emotet 型) の疑いがあるため、このメールは送信されませんでした。"
-                                           "再送せず、この行を添えて情報システム部門に連絡してください。");
-    c->outbound_tempfail_text_en = eg_strdup("Your mail was not sent yet because it could not be checked now. "
-                                             "Please send it again in a few minutes.");
-    c->outbound_tempfail_text_ja = eg_strdup("現在メールを検査できないため、このメールはまだ送信されていません。"
-                                             "数分後にもう一度送信してください。");
+    c->outbound_reject_text_en =
+        eg_strdup("Your mail was not sent because it looks like Emotet-style malware. "
+                  "Do not send it again; call your IT team and quote this line.");
+    c->outbound_reject_text_ja =
+        eg_strdup("マルウェア (Emotet 型) の疑いがあるため、このメールは送信されませんでした。"
+                  "再送せず、この行を添えて情報システム部門に連絡してください。");
+    c->outbound_tempfail_text_en =
+        eg_strdup("Your mail was not sent yet because it could not be checked now. "
+                  "Please send it again in a few minutes.");
+    c->outbound_tempfail_text_ja =
+        eg_strdup("現在メールを検査できないため、このメールはまだ送信されていません。"
+                  "数分後にもう一度送信してください。");
     c->allow_action = EG_ACT_TAG;
     c->reject_text_en = eg_strdup("Message rejected: it carries Emotet-style malware. Ask your mail administrator "
                                   "and quote this line if you think this is wrong.");
@@ -175,18 +180,32 @@ void eg_milter_config_init(eg_milter_config *c)
 
 void eg_milter_config_free(eg_milter_config *c)
 {
-    char **strs[] = {&c->socket, &c->pid_file, &c->socket_group, &c->subject_tag, &c->reject_text_en,
-                     &c->reject_text_ja, &c->outbound_reject_text_en, &c->outbound_reject_text_ja,
-                     &c->outbound_tempfail_text_en, &c->outbound_tempfail_text_ja,
-                     &c->yara_rules, &c->data_dir, &c->known_correspondents, &c->redis_host,
-                     &c->redis_prefix, &c->redis_password, &c->log_target, &c->log_level, &c->json_log,
+    char **strs[] = {&c->socket,
+                     &c->pid_file,
+                     &c->socket_group,
+                     &c->subject_tag,
+                     &c->reject_text_en,
+                     &c->reject_text_ja,
+                     &c->outbound_reject_text_en,
+                     &c->outbound_reject_text_ja,
+                     &c->outbound_tempfail_text_en,
+                     &c->outbound_tempfail_text_ja,
+                     &c->yara_rules,
+                     &c->data_dir,
+                     &c->known_correspondents,
+                     &c->redis_host,
+                     &c->redis_prefix,
+                     &c->redis_password,
+                     &c->log_target,
+                     &c->log_level,
+                     &c->json_log,
                      &c->stats_listen};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         free(*strs[i]);
         *strs[i] = NULL;
     }
-    eg_str_list *lists[] = {&c->own_domains,     &c->ioc_files,        &c->trusted_authserv_ids,
-                            &c->prefix_encrypted, &c->prefix_macro,     &c->prefix_hijack,
+    eg_str_list *lists[] = {&c->own_domains,        &c->ioc_files,     &c->trusted_authserv_ids,
+                            &c->prefix_encrypted,   &c->prefix_macro,  &c->prefix_hijack,
                             &c->submission_daemons, &c->allow_senders, &c->allow_recipients,
                             &c->allow_auth_users};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
@@ -211,9 +230,9 @@ typedef enum {
     K_ASCII,
     K_LISTSET,
     K_MODE,
-    K_UTF8,   /* valid UTF-8 without control characters, at most max bytes */
-    K_NETS,   /* CIDR networks, appended (a key may be repeated) */
-    K_GONE    /* a removed key: an error that names what replaced it */
+    K_UTF8, /* valid UTF-8 without control characters, at most max bytes */
+    K_NETS, /* CIDR networks, appended (a key may be repeated) */
+    K_GONE  /* a removed key: an error that names what replaced it */
 } key_type;
 
 typedef struct {
@@ -384,15 +403,18 @@ static eg_status set_key(eg_milter_config *c, const key_def *k, const char *v, p
                     k->name);
     case K_UTF8:
         if (!no_controls(v) || !eg_utf8_valid(v, strlen(v)) || strlen(v) > (size_t)k->max)
-            return fail(p, EG_EFORMAT, "%s must be UTF-8 text without control characters, at most %lld bytes",
+            return fail(p, EG_EFORMAT,
+                        "%s must be UTF-8 text without control characters, at most %lld bytes",
                         k->name, k->max);
         return set_str((char **)base, v);
     case K_NETS: {
         char bad[80] = "";
         st = nets_parse((eg_cidr_list *)base, v, bad, sizeof bad);
         if (st == EG_EFORMAT)
-            return fail(p, st, "%s: '%s' is not an IPv4 or IPv6 network (like 192.0.2.0/24 or 2001:db8::/32)",
-                        k->name, bad);
+            return fail(
+                p, st,
+                "%s: '%s' is not an IPv4 or IPv6 network (like 192.0.2.0/24 or 2001:db8::/32)",
+                k->name, bad);
         if (st == EG_ELIMIT)
             return fail(p, st, "%s: more than %u entries", k->name, EG_MCONF_MAX_LIST);
         return st;
@@ -456,7 +478,8 @@ static eg_status domain_key(eg_milter_domain *d, const char *key, const char *v,
             d->set[i] = true;
             return EG_OK;
         }
-    return fail(p, EG_EFORMAT, "'%s' is not allowed in a [domain] or [recipient] section (only action_*)", key);
+    return fail(p, EG_EFORMAT,
+                "'%s' is not allowed in a [domain] or [recipient] section (only action_*)", key);
 }
 
 static eg_status section(eg_milter_config *c, char *s, pctx *p)
@@ -484,12 +507,15 @@ static eg_status section(eg_milter_config *c, char *s, pctx *p)
     if (!rcpt && *s == '@')
         s++;
     char *at = strchr(s, '@');
-    if (rcpt && (!at || at == s || !at[1] || strchr(at + 1, '@') || strpbrk(s, " \t,<>") || !printable_ascii(s)))
-        return fail(p, EG_EFORMAT, "bad address in section header (like [recipient taro@example.co.jp])");
+    if (rcpt && (!at || at == s || !at[1] || strchr(at + 1, '@') || strpbrk(s, " \t,<>") ||
+                 !printable_ascii(s)))
+        return fail(p, EG_EFORMAT,
+                    "bad address in section header (like [recipient taro@example.co.jp])");
     if (!rcpt && (!*s || strpbrk(s, " \t@,") || !printable_ascii(s)))
         return fail(p, EG_EFORMAT, "bad domain name in section header");
     if (c->n_domains >= EG_MCONF_MAX_DOMAINS)
-        return fail(p, EG_ELIMIT, "more than %u [domain] and [recipient] sections", EG_MCONF_MAX_DOMAINS);
+        return fail(p, EG_ELIMIT, "more than %u [domain] and [recipient] sections",
+                    EG_MCONF_MAX_DOMAINS);
     for (size_t i = 0; i < c->n_domains; i++)
         if (!strcasecmp(c->domains[i].domain, s))
             return fail(p, EG_EFORMAT, "%s %s appears twice", rcpt ? "recipient" : "domain", s);
@@ -600,7 +626,8 @@ static eg_status validate(eg_milter_config *c, pctx *p)
     if (!c->reject_text_en)
         return fail(p, EG_EFORMAT, "reject_text_en must not be empty");
     if (!c->outbound_reject_text_en || !c->outbound_tempfail_text_en)
-        return fail(p, EG_EFORMAT, "outbound_reject_text_en and outbound_tempfail_text_en must not be empty");
+        return fail(p, EG_EFORMAT,
+                    "outbound_reject_text_en and outbound_tempfail_text_en must not be empty");
     return EG_OK;
 }
 

@@ -45,7 +45,7 @@ typedef struct eg_str_list {
 } eg_str_list;
 
 typedef struct eg_milter_domain {
-    char *domain;                 /* lower case, no leading '@'; with an '@' inside: one recipient */
+    char *domain; /* lower case, no leading '@'; with an '@' inside: one recipient */
     bool set[3];                  /* which verdicts this section overrides */
     eg_milter_action action[3];   /* by eg_verdict */
 } eg_milter_domain;

@@ -71,7 +71,8 @@ static bool entry_in(const eg_str_list *l, const char *addr, const char **hit)
     return false;
 }
 
-bool eg_milter_allowlisted(const eg_milter_config *c, const eg_milter_msg *m, char *out, size_t outlen)
+bool eg_milter_allowlisted(const eg_milter_config *c, const eg_milter_msg *m, char *out,
+                           size_t outlen)
 {
     const char *hit = NULL;
     out[0] = 0;
@@ -85,7 +86,8 @@ bool eg_milter_allowlisted(const eg_milter_config *c, const eg_milter_msg *m, ch
     }
     eg_cidr a;
     for (size_t i = 0; m->client_addr && i < c->allow_networks.n; i++)
-        if (eg_cidr_parse_addr(m->client_addr, &a) == EG_OK && eg_cidr_match(&c->allow_networks.v[i], &a)) {
+        if (eg_cidr_parse_addr(m->client_addr, &a) == EG_OK &&
+            eg_cidr_match(&c->allow_networks.v[i], &a)) {
             char net[64];
             eg_cidr_addr_str(&c->allow_networks.v[i], net, sizeof net);
             snprintf(out, outlen, "allow_networks=%s/%u", net, c->allow_networks.v[i].bits);
@@ -130,12 +132,15 @@ bool eg_milter_spoof_check(const eg_milter_config *c, eg_report *r, const eg_mil
         return false;
     const eg_mail_info *mi = eg_report_mail(r);
     const char *hdr = mi ? mi->from_addr : NULL;
-    const char *which = own_domain_addr(c, m->from) ? m->from : own_domain_addr(c, hdr) ? hdr : NULL;
+    const char *which = own_domain_addr(c, m->from) ? m->from
+                        : own_domain_addr(c, hdr)   ? hdr
+                                                    : NULL;
     if (!which)
         return false;
     char ev[400];
     snprintf(ev, sizeof ev, "%s %.200s from client %.64s (not authenticated, not a local network)",
-             which == m->from ? "envelope sender" : "From", which, m->client_addr ? m->client_addr : "unknown");
+             which == m->from ? "envelope sender" : "From", which,
+             m->client_addr ? m->client_addr : "unknown");
     char *e = clean_copy(ev, 300);
     if (!e || eg_report_add_finding(r, EG_R_SENDER_OWN_DOMAIN_FROM_OUTSIDE, 0, e) != EG_OK)
         return false;
@@ -489,6 +494,7 @@ void eg_milter_decide(const eg_milter_config *c, eg_state *st, const eg_report *
     }
     /* last: an allowlist caps the action, whatever raised it; the verdict and reasons stay as
      * they are, so the log still shows a malicious mail that was let through */
-    if (eg_milter_allowlisted(c, m, d->allowlist, sizeof d->allowlist) && d->action > c->allow_action)
+    if (eg_milter_allowlisted(c, m, d->allowlist, sizeof d->allowlist) &&
+        d->action > c->allow_action)
         d->action = c->allow_action;
 }

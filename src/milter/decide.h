@@ -35,7 +35,8 @@ typedef struct eg_milter_decision {
     eg_milter_action action;
     bool outbound;
     eg_milter_dir dir;
-    char allowlist[160]; /* "allow_senders=a@b", ... when an allowlist lowered or capped the action */
+    char allowlist[160]; /* "allow_senders=a@b", ... when an allowlist lowered or capped the action
+                          */
     char account[256];  /* outbound: SASL login or sender address */
     char reasons[512];  /* ASCII, comma-separated rule ids, highest score first */
     bool alert;         /* outbound: probably an infected PC behind this account */
@@ -67,7 +68,8 @@ bool eg_milter_is_outbound(const eg_milter_config *c, const eg_milter_msg *m);
 
 /* The allowlist entry the message matches, as "allow_senders=taro@example.jp" in out (empty when
  * none): the envelope sender, every recipient, the client network or the SMTP AUTH login. */
-bool eg_milter_allowlisted(const eg_milter_config *c, const eg_milter_msg *m, char *out, size_t outlen);
+bool eg_milter_allowlisted(const eg_milter_config *c, const eg_milter_msg *m, char *out,
+                           size_t outlen);
 
 /* An inbound message whose envelope sender or From address is in own_domains: adds
  * SENDER.OWN_DOMAIN_FROM_OUTSIDE to the report and recomputes its verdict. true when added. */

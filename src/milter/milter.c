@@ -124,8 +124,8 @@ typedef struct own_hdr {
 
 typedef struct conn {
     /* of the connection: kept across messages */
-    char client[64]; /* the client's IP address as text; empty when the MTA gave none */
-    char daemon[64]; /* {daemon_name}: which MTA listener (submission or not) */
+    char client[64];  /* the client's IP address as text; empty when the MTA gave none */
+    char daemon[64];  /* {daemon_name}: which MTA listener (submission or not) */
     unsigned long nr; /* SMFIP_NR_* agreed for this connection: those steps answer SMFIS_NOREPLY */
     /* of the message */
     char *from, *auth, *msgid;
@@ -364,8 +364,8 @@ static void json_log(const char *qid, const conn *c, const eg_milter_decision *d
             eg_buf_putc(&b, ',');
         json_str(&b, c->rcpts[i]);
     }
-    eg_buf_printf(&b, "],\"outbound\":%s,\"direction\":\"%s\",\"account\":", d->outbound ? "true" : "false",
-                  eg_milter_dir_str(d->dir));
+    eg_buf_printf(&b, "],\"outbound\":%s,\"direction\":\"%s\",\"account\":",
+                  d->outbound ? "true" : "false", eg_milter_dir_str(d->dir));
     json_str(&b, d->account);
     eg_buf_printf(&b, ",\"verdict\":\"%s\",\"score\":%d,\"action\":\"%s\",\"rules\":", eg_verdict_str(d->verdict),
                   d->score, eg_milter_action_str(d->action));
@@ -452,16 +452,17 @@ static sfsistat act(SMFICTX *ctx, conn *c, const eg_milter_config *cfg, const eg
     case EG_ACT_HOLD: {
         add_headers(ctx, c, cfg, d);
         char why[320]; /* shown in the hold queue (postcat, mailq): for whoever releases it */
-        snprintf(why, sizeof why, "emoguard: %s%.60s score %d %.160s", d->outbound ? "outbound mail of " : "",
-                 d->outbound ? d->account : "", d->score, d->alert ? "outbound alert" : d->reasons);
+        snprintf(why, sizeof why, "emoguard: %s%.60s score %d %.160s",
+                 d->outbound ? "outbound mail of " : "", d->outbound ? d->account : "", d->score,
+                 d->alert ? "outbound alert" : d->reasons);
         smfi_quarantine(ctx, why);
         return SMFIS_ACCEPT;
     }
     case EG_ACT_TEMPFAIL:
         if (d->outbound) {
             if (cfg->outbound_tempfail_text_ja &&
-                smfi_setmlreply(ctx, "451", "4.7.1", cfg->outbound_tempfail_text_en, cfg->outbound_tempfail_text_ja,
-                                NULL) == MI_SUCCESS)
+                smfi_setmlreply(ctx, "451", "4.7.1", cfg->outbound_tempfail_text_en,
+                                cfg->outbound_tempfail_text_ja, NULL) == MI_SUCCESS)
                 return SMFIS_TEMPFAIL;
             smfi_setreply(ctx, "451", "4.7.1", cfg->outbound_tempfail_text_en);
             return SMFIS_TEMPFAIL;
@@ -515,7 +516,8 @@ static void log_line(const char *qid, const conn *c, const eg_milter_decision *d
     for (size_t i = 0; i < c->n_rcpts && i < 5; i++) {
         if (i)
             eg_buf_putc(&b, ',');
-        for (const unsigned char *p = (const unsigned char *)c->rcpts[i]; *p && p - (const unsigned char *)c->rcpts[i] < 200; p++)
+        for (const unsigned char *p = (const unsigned char *)c->rcpts[i];
+             *p && p - (const unsigned char *)c->rcpts[i] < 200; p++)
             eg_buf_putc(&b, *p > 0x20 && *p < 0x7f ? (char)*p : '?');
     }
     if (c->n_rcpts > 5)
@@ -525,8 +527,8 @@ static void log_line(const char *qid, const conn *c, const eg_milter_decision *d
         eg_buf_printf(&b, " via=%s", eg_milter_dir_str(d->dir));
     if (d->outbound && d->account[0])
         log_kv(&b, "account", d->account, 200);
-    eg_buf_printf(&b, " verdict=%s score=%d action=%s rules=%s", eg_verdict_str(d->verdict), d->score,
-                  eg_milter_action_str(d->action), d->reasons[0] ? d->reasons : "-");
+    eg_buf_printf(&b, " verdict=%s score=%d action=%s rules=%s", eg_verdict_str(d->verdict),
+                  d->score, eg_milter_action_str(d->action), d->reasons[0] ? d->reasons : "-");
     if (d->allowlist[0])
         log_kv(&b, "allowlisted", d->allowlist, 160);
     if (why)
@@ -557,8 +559,13 @@ static sfsistat cb_eom(SMFICTX *ctx)
     memset(&d, 0, sizeof d);
     const char *why = NULL;
     eg_report *r = NULL;
-    eg_milter_msg m = {qid, c->from, c->auth, (const char *const *)c->rcpts, c->n_rcpts,
-                       c->client[0] ? c->client : NULL, c->daemon[0] ? c->daemon : NULL};
+    eg_milter_msg m = {qid,
+                       c->from,
+                       c->auth,
+                       (const char *const *)c->rcpts,
+                       c->n_rcpts,
+                       c->client[0] ? c->client : NULL,
+                       c->daemon[0] ? c->daemon : NULL};
     d.dir = eg_milter_direction(&g->cfg, &m); /* also for the fail-safe paths: their wording */
     d.outbound = d.dir != EG_DIR_IN;
     if (c->buf_err == EG_ELIMIT) {
