@@ -412,7 +412,7 @@ static void add_headers(SMFICTX *ctx, conn *c, const eg_milter_config *cfg, cons
     for (size_t i = 0; i < c->n_own; i++)
         for (int k = c->own[i].count; k >= 1; k--)
             smfi_chgheader(ctx, c->own[i].name, k, NULL);
-    if (d->outbound)
+    if (d->outbound) /* and so the outbound alert is in the log and the metrics only */
         return;
     if (cfg->add_headers) {
         char v[64];
@@ -423,11 +423,6 @@ static void add_headers(SMFICTX *ctx, conn *c, const eg_milter_config *cfg, cons
             smfi_addheader(ctx, "X-Emoguard-Reasons", (char *)d->reasons);
         if (d->campaign)
             smfi_addheader(ctx, "X-Emoguard-Campaign", (char *)d->campaign_text);
-    }
-    if (d->alert) { /* the alert is the point of outbound correlation: always visible */
-        char a[900];
-        snprintf(a, sizeof a, "account=%s; probably sending from an infected PC; %s", d->account, d->alert_text);
-        smfi_addheader(ctx, "X-Emoguard-Outbound-Alert", a);
     }
     if (d->action == EG_ACT_TAG && cfg->subject_tag) {
         char *s = eg_subject_tagged(cfg->subject_tag, c->subject);
