@@ -492,6 +492,9 @@ void eg_milter_decide(const eg_milter_config *c, eg_state *st, const eg_report *
         if (d->alert && c->outbound_alert_action >= EG_ACT_HOLD && c->outbound_alert_action > d->action)
             d->action = c->outbound_alert_action;
     }
+    /* outbound mail is never tagged (add_headers): say what really happens to it */
+    if (d->outbound && d->action == EG_ACT_TAG)
+        d->action = EG_ACT_ACCEPT;
     /* last: an allowlist caps the action, whatever raised it; the verdict and reasons stay as
      * they are, so the log still shows a malicious mail that was let through */
     if (eg_milter_allowlisted(c, m, d->allowlist, sizeof d->allowlist) &&

@@ -143,6 +143,12 @@ static void test_decide_on_scanned_mail(void **unused)
     assert_string_equal(d.account, "hanako@corp.example");
     assert_true(d.alert); /* two recipients reach outbound_max_rcpts = 2 */
     eg_milter_config_free(&c);
+    /* outbound mail is never tagged: a tag action is an accept */
+    conf(&c, "local_networks = 10.0.0.0/8\naction_clean = tag\n");
+    eg_milter_decide(&c, st, r, &m, &d);
+    assert_true(d.outbound);
+    assert_int_equal(d.action, EG_ACT_ACCEPT);
+    eg_milter_config_free(&c);
     /* the same envelope from outside (not a local network, no SASL) is inbound: no alert */
     conf(&c, "own_domains = corp.example\nlocal_networks = 10.0.0.0/8\noutbound_max_rcpts = 1\n");
     m.client_addr = "198.51.100.20";
