@@ -7,7 +7,8 @@
  * mail leaves with no subject tag and no X-Emoguard-* headers (also ones the client wrote); a
  * Japanese subject tag arrives RFC 2047 encoded and decodes to the configured text; an
  * allowlisted sender's malicious mail is delivered but logged as malicious; the per-mail log
- * line has its fields and no archive password. Needs root (Postfix); skipped otherwise.
+ * line has its fields and no archive password; an employee's rejected mail is worded for them
+ * (en + ja). Needs root (Postfix); skipped otherwise.
  */
 #include "archive_zipw.h"
 #include "core/sha256.h"
@@ -169,7 +170,7 @@ static int send1(int port, const char *from, const char *to, const char *msg, ch
     return eg_smtp_send(port, from, r, 1, msg, reply, rl);
 }
 
-static int send_auth(int port, const char *from, const char *to, const char *msg)
+static int send_auth_reply(int port, const char *from, const char *to, const char *msg, char *reply, size_t rl)
 {
     eg_smtp s;
     char line[512];
@@ -186,9 +187,18 @@ static int send_auth(int port, const char *from, const char *to, const char *msg
     }
     if (code == 250)
         code = eg_smtp_data(&s, msg, strlen(msg));
-    if (code != 250)
-        fprintf(stderr, "reply: %s\n", s.last);
+    if (reply)
+        snprintf(reply, rl, "%s", s.last);
     eg_smtp_close(&s);
+    return code;
+}
+
+static int send_auth(int port, const char *from, const char *to, const char *msg)
+{
+    char reply[2048];
+    int code = send_auth_reply(port, from, to, msg, reply, sizeof reply);
+    if (code != 250)
+        fprintf(stderr, "reply: %s\n", reply);
     return code;
 }
 
@@ -458,6 +468,24 @@ static void test_allowlisted_malicious_delivered_but_logged(void **unused)
     free(j);
 }
 
+/* A malicious mail from an employee is refused with words for the employee, in English and
+ * Japanese; the same mail from outside gets the text for an outside sender. */
+static void test_outbound_reject_worded_for_employee(void **unused)
+{
+    need();
+    char t1[64], t2[64], reply[2048];
+    char *m = listed_mail("alice@corp.example", token(t1, sizeof t1));
+    assert_int_equal(send_auth_reply(pf.smtp1, "alice@corp.example", "u@test.example", m, reply, sizeof reply), 550);
+    free(m);
+    assert_non_null(strstr(reply, "Your mail was not sent because"));
+    assert_non_null(strstr(reply, "このメールは送信されませんでした"));
+    m = listed_mail("mallory@ext.example", token(t2, sizeof t2));
+    assert_int_equal(send1(pf.smtp1, "mallory@ext.example", "u@test.example", m, reply, sizeof reply), 550);
+    free(m);
+    assert_non_null(strstr(reply, "Message rejected"));
+    assert_null(strstr(reply, "Your mail was not sent"));
+}
+
 /* One line per mail with queue id, Message-ID, client, envelope, verdict, action and rules; the
  * PPAP password of the earlier mails is in neither log. */
 static void test_log_line_fields_no_password(void **unused)
@@ -530,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_outbound_untagged_and_stripped),
         cmocka_unit_test(test_japanese_subject_tag_encoded),
         cmocka_unit_test(test_allowlisted_malicious_delivered_but_logged),
+        cmocka_unit_test(test_outbound_reject_worded_for_employee),
         cmocka_unit_test(test_log_line_fields_no_password),
         cmocka_unit_test(test_graceful_stop_clean_log),
     };
