@@ -170,7 +170,8 @@ static int send1(int port, const char *from, const char *to, const char *msg, ch
     return eg_smtp_send(port, from, r, 1, msg, reply, rl);
 }
 
-static int send_auth_reply(int port, const char *from, const char *to, const char *msg, char *reply, size_t rl)
+static int send_auth_reply(int port, const char *from, const char *to, const char *msg, char *reply,
+                           size_t rl)
 {
     eg_smtp s;
     char line[512];
@@ -475,12 +476,15 @@ static void test_outbound_reject_worded_for_employee(void **unused)
     need();
     char t1[64], t2[64], reply[2048];
     char *m = listed_mail("alice@corp.example", token(t1, sizeof t1));
-    assert_int_equal(send_auth_reply(pf.smtp1, "alice@corp.example", "u@test.example", m, reply, sizeof reply), 550);
+    assert_int_equal(
+        send_auth_reply(pf.smtp1, "alice@corp.example", "u@test.example", m, reply, sizeof reply),
+        550);
     free(m);
     assert_non_null(strstr(reply, "Your mail was not sent because"));
     assert_non_null(strstr(reply, "このメールは送信されませんでした"));
     m = listed_mail("mallory@ext.example", token(t2, sizeof t2));
-    assert_int_equal(send1(pf.smtp1, "mallory@ext.example", "u@test.example", m, reply, sizeof reply), 550);
+    assert_int_equal(
+        send1(pf.smtp1, "mallory@ext.example", "u@test.example", m, reply, sizeof reply), 550);
     free(m);
     assert_non_null(strstr(reply, "Message rejected"));
     assert_null(strstr(reply, "Your mail was not sent"));
