@@ -108,7 +108,7 @@ bool eg_milter_allowlisted(const eg_milter_config *c, const eg_milter_msg *m, ch
     return false;
 }
 
-/* The address part of "<a@b>" or "Name <a@b>", lower-cased, in out; false when there is none. */
+/* Is addr ("<a@b>" or "a@b") an address in one of own_domains? */
 static bool own_domain_addr(const eg_milter_config *c, const char *addr)
 {
     return addr && *addr && strchr(addr, '@') && eg_milter_domain_in(&c->own_domains, addr);
