@@ -485,8 +485,9 @@ void eg_milter_decide(const eg_milter_config *c, eg_state *st, const eg_report *
         d->action = c->on_timeout;
     d->dir = eg_milter_direction(c, m);
     d->outbound = d->dir != EG_DIR_IN;
-    if (d->outbound && c->outbound_enabled && st) {
+    if (d->outbound) /* the log names the account of every outbound mail */
         account_of(m, d->account, sizeof d->account);
+    if (d->outbound && c->outbound_enabled && st) {
         unsigned cats = eg_milter_categories(c, ids, n_ids);
         eg_milter_outbound_check(c, st, d->account, cats, m->rcpts, m->n_rcpts, d);
         if (d->alert && c->outbound_alert_action >= EG_ACT_HOLD && c->outbound_alert_action > d->action)
