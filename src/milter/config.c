@@ -6,6 +6,7 @@
 #include "milter/config.h"
 
 #include "core/strutil.h"
+#include "core/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -72,6 +73,42 @@ static eg_status list_parse(eg_str_list *l, const char *s)
     return EG_OK;
 }
 
+static void nets_free(eg_cidr_list *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+/* Comma- or space-separated networks, appended; *bad gets the first item that is not one. */
+static eg_status nets_parse(eg_cidr_list *l, const char *s, char *bad, size_t badlen)
+{
+    while (*s) {
+        while (*s == ',' || isspace((unsigned char)*s))
+            s++;
+        size_t n = strcspn(s, ", \t");
+        if (n) {
+            char item[80];
+            eg_cidr net;
+            snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item - 1 ? n : sizeof item - 1),
+                     s);
+            if (n >= sizeof item || eg_cidr_parse(item, &net) != EG_OK) {
+                snprintf(bad, badlen, "%.64s", item);
+                return EG_EFORMAT;
+            }
+            if (l->n >= EG_MCONF_MAX_LIST)
+                return EG_ELIMIT;
+            eg_cidr *v = realloc(l->v, (l->n + 1) * sizeof *v);
+            if (!v)
+                return EG_ENOMEM;
+            l->v = v;
+            v[l->n++] = net;
+        }
+        s += n;
+    }
+    return EG_OK;
+}
+
 static eg_status set_str(char **dst, const char *v)
 {
     char *d = *v ? eg_strdup(v) : NULL;
@@ -101,6 +138,19 @@ void eg_milter_config_init(eg_milter_config *c)
     c->socket_mode = 0660;
     c->add_headers = true;
     c->subject_tag = eg_strdup("[SUSPICIOUS]");
+    c->outbound_reject_text_en =
+        eg_strdup("Your mail was not sent because it looks like Emotet-style malware. "
+                  "Do not send it again; call your IT team and quote this line.");
+    c->outbound_reject_text_ja =
+        eg_strdup("マルウェア (Emotet 型) の疑いがあるため、このメールは送信されませんでした。"
+                  "再送せず、この行を添えて情報システム部門に連絡してください。");
+    c->outbound_tempfail_text_en =
+        eg_strdup("Your mail was not sent yet because it could not be checked now. "
+                  "Please send it again in a few minutes.");
+    c->outbound_tempfail_text_ja =
+        eg_strdup("現在メールを検査できないため、このメールはまだ送信されていません。"
+                  "数分後にもう一度送信してください。");
+    c->allow_action = EG_ACT_TAG;
     c->reject_text_en = eg_strdup("Message rejected: it carries Emotet-style malware. Ask your mail administrator "
                                   "and quote this line if you think this is wrong.");
     c->reject_text_ja = eg_strdup("マルウェア (Emotet 型) を含むメールのため受信を拒否しました。"
@@ -108,7 +158,6 @@ void eg_milter_config_init(eg_milter_config *c)
     c->suspicious_score = 30;
     c->malicious_score = 80;
     c->outbound_enabled = true;
-    c->outbound_own_domains = true;
     c->outbound_window_s = 600;
     c->outbound_threshold = 3;
     c->outbound_max_rcpts = 100;
@@ -131,19 +180,38 @@ void eg_milter_config_init(eg_milter_config *c)
 
 void eg_milter_config_free(eg_milter_config *c)
 {
-    char **strs[] = {&c->socket, &c->pid_file, &c->socket_group, &c->subject_tag, &c->reject_text_en,
+    char **strs[] = {&c->socket,
+                     &c->pid_file,
+                     &c->socket_group,
+                     &c->subject_tag,
+                     &c->reject_text_en,
                      &c->reject_text_ja,
-                     &c->yara_rules, &c->data_dir, &c->known_correspondents, &c->redis_host,
-                     &c->redis_prefix, &c->redis_password, &c->log_target, &c->log_level, &c->json_log,
+                     &c->outbound_reject_text_en,
+                     &c->outbound_reject_text_ja,
+                     &c->outbound_tempfail_text_en,
+                     &c->outbound_tempfail_text_ja,
+                     &c->yara_rules,
+                     &c->data_dir,
+                     &c->known_correspondents,
+                     &c->redis_host,
+                     &c->redis_prefix,
+                     &c->redis_password,
+                     &c->log_target,
+                     &c->log_level,
+                     &c->json_log,
                      &c->stats_listen};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         free(*strs[i]);
         *strs[i] = NULL;
     }
-    eg_str_list *lists[] = {&c->own_domains, &c->ioc_files, &c->trusted_authserv_ids, &c->prefix_encrypted,
-                            &c->prefix_macro, &c->prefix_hijack};
+    eg_str_list *lists[] = {&c->own_domains,        &c->ioc_files,     &c->trusted_authserv_ids,
+                            &c->prefix_encrypted,   &c->prefix_macro,  &c->prefix_hijack,
+                            &c->submission_daemons, &c->allow_senders, &c->allow_recipients,
+                            &c->allow_auth_users};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         list_free(lists[i]);
+    nets_free(&c->local_networks);
+    nets_free(&c->allow_networks);
     for (size_t i = 0; i < c->n_domains; i++)
         free(c->domains[i].domain);
     free(c->domains);
@@ -151,7 +219,21 @@ void eg_milter_config_free(eg_milter_config *c)
     c->n_domains = 0;
 }
 
-typedef enum { K_STR, K_UINT, K_INT, K_BOOL, K_ACTION, K_LIST, K_SIZE, K_ASCII, K_LISTSET, K_MODE } key_type;
+typedef enum {
+    K_STR,
+    K_UINT,
+    K_INT,
+    K_BOOL,
+    K_ACTION,
+    K_LIST,
+    K_SIZE,
+    K_ASCII,
+    K_LISTSET,
+    K_MODE,
+    K_UTF8, /* valid UTF-8 without control characters, at most max bytes */
+    K_NETS, /* CIDR networks, appended (a key may be repeated) */
+    K_GONE  /* a removed key: an error that names what replaced it */
+} key_type;
 
 typedef struct {
     const char *name;
@@ -178,9 +260,20 @@ static const key_def keys[] = {
     {"scan_timeout_ms", K_UINT, F(scan_timeout_ms), 10, 3600000},
     {"slot_timeout_ms", K_UINT, F(slot_timeout_ms), 0, 3600000},
     {"add_headers", K_BOOL, F(add_headers), 0, 0},
-    {"subject_tag", K_ASCII, F(subject_tag), 0, 0},
+    {"subject_tag", K_UTF8, F(subject_tag), 0, 200},
     {"reject_text_en", K_ASCII, F(reject_text_en), 0, 0},
     {"reject_text_ja", K_STR, F(reject_text_ja), 0, 0},
+    {"outbound_reject_text_en", K_ASCII, F(outbound_reject_text_en), 0, 0},
+    {"outbound_reject_text_ja", K_STR, F(outbound_reject_text_ja), 0, 0},
+    {"outbound_tempfail_text_en", K_ASCII, F(outbound_tempfail_text_en), 0, 0},
+    {"outbound_tempfail_text_ja", K_STR, F(outbound_tempfail_text_ja), 0, 0},
+    {"local_networks", K_NETS, F(local_networks), 0, 0},
+    {"submission_daemons", K_LIST, F(submission_daemons), 0, 0},
+    {"allow_senders", K_LIST, F(allow_senders), 0, 0},
+    {"allow_recipients", K_LIST, F(allow_recipients), 0, 0},
+    {"allow_auth_users", K_LIST, F(allow_auth_users), 0, 0},
+    {"allow_networks", K_NETS, F(allow_networks), 0, 0},
+    {"allow_action", K_ACTION, F(allow_action), 0, 0},
     {"suspicious_score", K_INT, F(suspicious_score), 1, 100000},
     {"malicious_score", K_INT, F(malicious_score), 1, 100000},
     {"own_domains", K_LIST, F(own_domains), 0, 0},
@@ -190,7 +283,7 @@ static const key_def keys[] = {
     {"data_dir", K_STR, F(data_dir), 0, 0},
     {"known_correspondents", K_STR, F(known_correspondents), 0, 0},
     {"outbound", K_BOOL, F(outbound_enabled), 0, 0},
-    {"outbound_own_domains", K_BOOL, F(outbound_own_domains), 0, 0},
+    {"outbound_own_domains", K_GONE, 0, 0, 0},
     {"outbound_window", K_UINT, F(outbound_window_s), 1, 30 * 86400},
     {"outbound_threshold", K_UINT, F(outbound_threshold), 1, 1000000},
     {"outbound_max_rcpts", K_UINT, F(outbound_max_rcpts), 1, 10000000},
@@ -212,6 +305,7 @@ static const key_def keys[] = {
     {"log_level", K_STR, F(log_level), 0, 0},
     {"json_log", K_STR, F(json_log), 0, 0},
     {"stats_listen", K_STR, F(stats_listen), 0, 0},
+    {"log_passwords", K_BOOL, F(log_passwords), 0, 0},
 };
 #undef F
 
@@ -302,6 +396,29 @@ static eg_status set_key(eg_milter_config *c, const key_def *k, const char *v, p
         if (!printable_ascii(v))
             return fail(p, EG_EFORMAT, "%s must be printable ASCII (it goes into headers or SMTP)", k->name);
         return set_str((char **)base, v);
+    case K_GONE:
+        return fail(p, EG_EFORMAT,
+                    "%s was removed: the envelope sender no longer makes a mail outbound; use "
+                    "local_networks, submission_daemons and SMTP AUTH (see docs/deployment.md)",
+                    k->name);
+    case K_UTF8:
+        if (!no_controls(v) || !eg_utf8_valid(v, strlen(v)) || strlen(v) > (size_t)k->max)
+            return fail(p, EG_EFORMAT,
+                        "%s must be UTF-8 text without control characters, at most %lld bytes",
+                        k->name, k->max);
+        return set_str((char **)base, v);
+    case K_NETS: {
+        char bad[80] = "";
+        st = nets_parse((eg_cidr_list *)base, v, bad, sizeof bad);
+        if (st == EG_EFORMAT)
+            return fail(
+                p, st,
+                "%s: '%s' is not an IPv4 or IPv6 network (like 192.0.2.0/24 or 2001:db8::/32)",
+                k->name, bad);
+        if (st == EG_ELIMIT)
+            return fail(p, st, "%s: more than %u entries", k->name, EG_MCONF_MAX_LIST);
+        return st;
+    }
     case K_STR:
         if (!no_controls(v))
             return fail(p, EG_EFORMAT, "%s contains control characters", k->name);
@@ -361,7 +478,8 @@ static eg_status domain_key(eg_milter_domain *d, const char *key, const char *v,
             d->set[i] = true;
             return EG_OK;
         }
-    return fail(p, EG_EFORMAT, "'%s' is not allowed in a [domain] section (only action_*)", key);
+    return fail(p, EG_EFORMAT,
+                "'%s' is not allowed in a [domain] or [recipient] section (only action_*)", key);
 }
 
 static eg_status section(eg_milter_config *c, char *s, pctx *p)
@@ -373,23 +491,34 @@ static eg_status section(eg_milter_config *c, char *s, pctx *p)
     s++;
     while (isspace((unsigned char)*s))
         s++;
-    if (strncmp(s, "domain", 6) || !isspace((unsigned char)s[6]))
-        return fail(p, EG_EFORMAT, "only [domain NAME] sections exist");
-    s += 6;
+    bool rcpt = !strncmp(s, "recipient", 9) && isspace((unsigned char)s[9]);
+    if (!rcpt && (strncmp(s, "domain", 6) || !isspace((unsigned char)s[6])))
+        return fail(p, EG_EFORMAT, "only [domain NAME] and [recipient ADDRESS] sections exist");
+    s += rcpt ? 9 : 6;
     while (isspace((unsigned char)*s))
         s++;
     char *e = s + strlen(s);
     while (e > s && isspace((unsigned char)e[-1]))
         *--e = 0;
-    if (*s == '@')
+    if (rcpt && *s == '<' && e > s + 1 && e[-1] == '>') {
+        *--e = 0;
         s++;
-    if (!*s || strpbrk(s, " \t@,") || !printable_ascii(s))
+    }
+    if (!rcpt && *s == '@')
+        s++;
+    char *at = strchr(s, '@');
+    if (rcpt && (!at || at == s || !at[1] || strchr(at + 1, '@') || strpbrk(s, " \t,<>") ||
+                 !printable_ascii(s)))
+        return fail(p, EG_EFORMAT,
+                    "bad address in section header (like [recipient taro@example.co.jp])");
+    if (!rcpt && (!*s || strpbrk(s, " \t@,") || !printable_ascii(s)))
         return fail(p, EG_EFORMAT, "bad domain name in section header");
     if (c->n_domains >= EG_MCONF_MAX_DOMAINS)
-        return fail(p, EG_ELIMIT, "more than %u [domain] sections", EG_MCONF_MAX_DOMAINS);
+        return fail(p, EG_ELIMIT, "more than %u [domain] and [recipient] sections",
+                    EG_MCONF_MAX_DOMAINS);
     for (size_t i = 0; i < c->n_domains; i++)
         if (!strcasecmp(c->domains[i].domain, s))
-            return fail(p, EG_EFORMAT, "domain %s appears twice", s);
+            return fail(p, EG_EFORMAT, "%s %s appears twice", rcpt ? "recipient" : "domain", s);
     eg_milter_domain *d = realloc(c->domains, (c->n_domains + 1) * sizeof *d);
     if (!d)
         return EG_ENOMEM;
@@ -496,6 +625,9 @@ static eg_status validate(eg_milter_config *c, pctx *p)
         return fail(p, EG_EFORMAT, "subject_tag is empty but action_suspicious is tag");
     if (!c->reject_text_en)
         return fail(p, EG_EFORMAT, "reject_text_en must not be empty");
+    if (!c->outbound_reject_text_en || !c->outbound_tempfail_text_en)
+        return fail(p, EG_EFORMAT,
+                    "outbound_reject_text_en and outbound_tempfail_text_en must not be empty");
     return EG_OK;
 }
 
@@ -603,8 +735,13 @@ eg_milter_action eg_milter_config_action(const eg_milter_config *c, eg_verdict v
         size_t n;
         const char *d = domain_of(rcpts[r], &n);
         const eg_milter_domain *hit = NULL;
+        for (size_t i = 0; i < c->n_domains && !hit; i++) /* the recipient's own section first */
+            if (strchr(c->domains[i].domain, '@') && c->domains[i].set[v] &&
+                eg_addr_entry_match(c->domains[i].domain, rcpts[r]))
+                hit = &c->domains[i];
         for (size_t i = 0; i < c->n_domains && !hit; i++)
-            if (strlen(c->domains[i].domain) == n && !strncasecmp(c->domains[i].domain, d, n))
+            if (!strchr(c->domains[i].domain, '@') && strlen(c->domains[i].domain) == n &&
+                !strncasecmp(c->domains[i].domain, d, n))
                 hit = &c->domains[i];
         if (hit && hit->set[v]) {
             if (hit->action[v] > best)

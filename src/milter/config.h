@@ -6,11 +6,15 @@
  *
  * Every key, its default and its meaning are documented in examples/emoguard.conf. This module only
  * parses and validates; it does not open sockets, files or Redis.
+ *
+ * "[recipient ADDR]" sections override the actions for one recipient address and win over the
+ * recipient's [domain] section, which wins over the global action_* keys.
  */
 #ifndef EG_MILTER_CONFIG_H
 #define EG_MILTER_CONFIG_H
 
 #include "emoguard/emoguard.h"
+#include "milter/policy.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,7 +45,7 @@ typedef struct eg_str_list {
 } eg_str_list;
 
 typedef struct eg_milter_domain {
-    char *domain;                 /* lower case, no leading '@' */
+    char *domain; /* lower case, no leading '@'; with an '@' inside: one recipient */
     bool set[3];                  /* which verdicts this section overrides */
     eg_milter_action action[3];   /* by eg_verdict */
 } eg_milter_domain;
@@ -63,17 +67,28 @@ typedef struct eg_milter_config {
     uint32_t scan_timeout_ms;
     uint32_t slot_timeout_ms; /* longest wait for a free scan slot; 0 = scan_timeout_ms */
     bool add_headers;
-    char *subject_tag;
+    char *subject_tag; /* UTF-8; sent RFC 2047 encoded when not plain ASCII */
     char *reject_text_en, *reject_text_ja;
+    /* what the employee reads when outbound mail is refused (their mail program shows it) */
+    char *outbound_reject_text_en, *outbound_reject_text_ja;
+    char *outbound_tempfail_text_en, *outbound_tempfail_text_ja;
     eg_milter_domain *domains;
     size_t n_domains;
     int suspicious_score, malicious_score; /* used when correlation adds points */
     /* scanner */
     eg_str_list own_domains, ioc_files, trusted_authserv_ids;
     char *yara_rules, *data_dir, *known_correspondents;
+    /* direction: a mail is outbound when its client authenticated, connected through a
+     * submission daemon ({daemon_name} in submission_daemons) or from local_networks; the
+     * envelope sender never decides it */
+    eg_cidr_list local_networks;
+    eg_str_list submission_daemons;
+    /* allowlists: a match lowers the action to allow_action at most; verdict and log stay */
+    eg_str_list allow_senders, allow_recipients, allow_auth_users;
+    eg_cidr_list allow_networks;
+    eg_milter_action allow_action;
     /* outbound */
     bool outbound_enabled;
-    bool outbound_own_domains; /* mail from own_domains counts as outbound, not only SASL */
     uint32_t outbound_window_s;
     uint32_t outbound_threshold; /* mails of one category per account per window */
     uint32_t outbound_max_rcpts; /* distinct recipients per account per window */
@@ -95,6 +110,7 @@ typedef struct eg_milter_config {
     char *log_level;  /* error, warning, info, debug */
     char *json_log;   /* path; NULL = none */
     char *stats_listen; /* "127.0.0.1:9795"; NULL = off */
+    bool log_passwords; /* archive passwords in the JSON log; off: redacted */
 } eg_milter_config;
 
 void eg_milter_config_init(eg_milter_config *c); /* defaults */
@@ -107,7 +123,7 @@ eg_status eg_milter_config_parse(eg_milter_config *c, const char *text, size_t l
 eg_status eg_milter_config_load(eg_milter_config *c, const char *path, char *err, size_t errlen);
 
 /* The action for a verdict and a set of recipients: the most drastic among the recipients'
- * domain overrides and the global default. */
+ * overrides ([recipient] first, then [domain]) and the global default. */
 eg_milter_action eg_milter_config_action(const eg_milter_config *c, eg_verdict v, const char *const *rcpts,
                                          size_t n_rcpts);
 

@@ -6,8 +6,11 @@
 #include "milter/decide.h"
 
 #include "core/log.h"
+#include "core/report.h"
 #include "core/sha256.h"
 #include "core/strutil.h"
+#include "verdict/rules.h"
+#include "verdict/verdict.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +29,213 @@ unsigned eg_milter_slot_timeout_ms(const eg_milter_config *c)
     return c->slot_timeout_ms ? c->slot_timeout_ms : c->scan_timeout_ms;
 }
 
+const char *eg_milter_dir_str(eg_milter_dir d)
+{
+    static const char *const names[] = {"in", "auth", "submission", "local_network"};
+    return (unsigned)d < sizeof names / sizeof names[0] ? names[d] : "?";
+}
+
+static bool in_list_ci(const eg_str_list *l, const char *s)
+{
+    for (size_t i = 0; s && i < l->n; i++)
+        if (!strcasecmp(l->v[i], s))
+            return true;
+    return false;
+}
+
+eg_milter_dir eg_milter_direction(const eg_milter_config *c, const eg_milter_msg *m)
+{
+    if (m->auth_user && *m->auth_user)
+        return EG_DIR_AUTH;
+    if (m->daemon_name && *m->daemon_name && in_list_ci(&c->submission_daemons, m->daemon_name))
+        return EG_DIR_SUBMISSION;
+    eg_cidr a;
+    if (m->client_addr && eg_cidr_parse_addr(m->client_addr, &a) == EG_OK &&
+        eg_cidr_list_match(&c->local_networks, &a))
+        return EG_DIR_LOCAL_NETWORK;
+    return EG_DIR_IN;
+}
+
 bool eg_milter_is_outbound(const eg_milter_config *c, const eg_milter_msg *m)
 {
-    if (!c->outbound_enabled)
-        return false;
-    if (m->auth_user && *m->auth_user)
+    return eg_milter_direction(c, m) != EG_DIR_IN;
+}
+
+static bool entry_in(const eg_str_list *l, const char *addr, const char **hit)
+{
+    for (size_t i = 0; addr && i < l->n; i++)
+        if (eg_addr_entry_match(l->v[i], addr)) {
+            *hit = l->v[i];
+            return true;
+        }
+    return false;
+}
+
+bool eg_milter_allowlisted(const eg_milter_config *c, const eg_milter_msg *m, char *out,
+                           size_t outlen)
+{
+    const char *hit = NULL;
+    out[0] = 0;
+    if (entry_in(&c->allow_senders, m->from, &hit)) {
+        snprintf(out, outlen, "allow_senders=%s", hit);
         return true;
-    return c->outbound_own_domains && eg_milter_domain_in(&c->own_domains, m->from);
+    }
+    if (m->auth_user && *m->auth_user && in_list_ci(&c->allow_auth_users, m->auth_user)) {
+        snprintf(out, outlen, "allow_auth_users=%s", m->auth_user);
+        return true;
+    }
+    eg_cidr a;
+    for (size_t i = 0; m->client_addr && i < c->allow_networks.n; i++)
+        if (eg_cidr_parse_addr(m->client_addr, &a) == EG_OK &&
+            eg_cidr_match(&c->allow_networks.v[i], &a)) {
+            char net[64];
+            eg_cidr_addr_str(&c->allow_networks.v[i], net, sizeof net);
+            snprintf(out, outlen, "allow_networks=%s/%u", net, c->allow_networks.v[i].bits);
+            return true;
+        }
+    /* a recipient allowlist (abuse@, a malware lab) must not let the same mail through to others */
+    if (m->n_rcpts && c->allow_recipients.n) {
+        const char *first = NULL;
+        for (size_t i = 0; i < m->n_rcpts; i++) {
+            if (!entry_in(&c->allow_recipients, m->rcpts[i], &hit))
+                return false;
+            if (!first)
+                first = hit;
+        }
+        snprintf(out, outlen, "allow_recipients=%s", first);
+        return true;
+    }
+    return false;
+}
+
+/* Is addr ("<a@b>" or "a@b") an address in one of own_domains? */
+static bool own_domain_addr(const eg_milter_config *c, const char *addr)
+{
+    return addr && *addr && strchr(addr, '@') && eg_milter_domain_in(&c->own_domains, addr);
+}
+
+static char *clean_copy(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n > max)
+        n = max;
+    char *o = eg_strndup(s, n);
+    for (size_t i = 0; o && o[i]; i++) /* evidence is ASCII here: addresses and an IP */
+        if ((unsigned char)o[i] < 0x20 || (unsigned char)o[i] > 0x7e)
+            o[i] = '?';
+    return o;
+}
+
+bool eg_milter_spoof_check(const eg_milter_config *c, eg_report *r, const eg_milter_msg *m)
+{
+    if (!r || !c->own_domains.n || eg_milter_direction(c, m) != EG_DIR_IN)
+        return false;
+    const eg_mail_info *mi = eg_report_mail(r);
+    const char *hdr = mi ? mi->from_addr : NULL;
+    const char *which = own_domain_addr(c, m->from) ? m->from
+                        : own_domain_addr(c, hdr)   ? hdr
+                                                    : NULL;
+    if (!which)
+        return false;
+    char ev[400];
+    snprintf(ev, sizeof ev, "%s %.200s from client %.64s (not authenticated, not a local network)",
+             which == m->from ? "envelope sender" : "From", which,
+             m->client_addr ? m->client_addr : "unknown");
+    char *e = clean_copy(ev, 300);
+    if (!e || eg_report_add_finding(r, EG_R_SENDER_OWN_DOMAIN_FROM_OUTSIDE, 0, e) != EG_OK)
+        return false;
+    eg_verdict_compute(r);
+    return true;
+}
+
+/* Replaces every occurrence of secret in *s (malloc'd) with "***". */
+static void mask_in(char **s, const char *secret)
+{
+    size_t sl = strlen(secret);
+    if (!*s || sl < 3) /* shorter ones would mask ordinary words of the evidence */
+        return;
+    char *hit = strstr(*s, secret);
+    if (!hit)
+        return;
+    size_t n = strlen(*s);
+    char *o = malloc(n + 1 + 3 * (n / sl + 1)); /* "***" is at most 3 bytes per match */
+    if (!o) {
+        free(*s);
+        *s = eg_strdup("(redacted)");
+        return;
+    }
+    size_t w = 0;
+    for (const char *p = *s; *p;) {
+        if (!strncmp(p, secret, sl)) {
+            memcpy(o + w, "***", 3);
+            w += 3;
+            p += sl;
+        } else {
+            o[w++] = *p++;
+        }
+    }
+    o[w] = 0;
+    free(*s);
+    *s = o;
+}
+
+#define MAX_SECRETS 64
+
+static void add_secret(char **v, size_t *n, const char *s, size_t len)
+{
+    while (len && (*s == ' ' || *s == '"'))
+        s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '"'))
+        len--;
+    if (len >= 3 && *n < MAX_SECRETS && (v[*n] = eg_strndup(s, len)))
+        (*n)++;
+}
+
+void eg_milter_redact_passwords(eg_report *r)
+{
+    if (!r)
+        return;
+    char *sec[MAX_SECRETS];
+    size_t ns = 0;
+    for (size_t i = 0; i < r->n_objects; i++)
+        if (r->objects[i]->password)
+            add_secret(sec, &ns, r->objects[i]->password, strlen(r->objects[i]->password));
+    if (r->passwords_summary) { /* "pw1, pw2, pw3" */
+        const char *p = r->passwords_summary;
+        add_secret(sec, &ns, p, strlen(p));
+        for (const char *q; (q = strstr(p, ", ")); p = q + 2)
+            add_secret(sec, &ns, p, (size_t)(q - p));
+        add_secret(sec, &ns, p, strlen(p));
+    }
+    for (size_t i = 0; i < r->n_findings; i++) { /* 「password」 origin */
+        const char *e = r->findings[i].evidence;
+        const char *o = e ? strstr(e, "「") : NULL, *cl = o ? strstr(o, "」") : NULL;
+        if (r->findings[i].rule == EG_R_MAIL_PASSWORD_IN_TEXT && o && cl)
+            add_secret(sec, &ns, o + 3, (size_t)(cl - o - 3));
+    }
+    for (size_t i = 0; i < r->n_objects; i++)
+        if (r->objects[i]->password) {
+            free(r->objects[i]->password);
+            r->objects[i]->password = eg_strdup("(redacted)");
+        }
+    if (r->passwords_summary) {
+        free(r->passwords_summary);
+        r->passwords_summary = eg_strdup("(redacted)");
+    }
+    /* longest first, so a password that contains a shorter one is masked whole */
+    for (size_t i = 1; i < ns; i++)
+        for (size_t j = i; j > 0 && strlen(sec[j]) > strlen(sec[j - 1]); j--) {
+            char *t = sec[j];
+            sec[j] = sec[j - 1];
+            sec[j - 1] = t;
+        }
+    for (size_t k = 0; k < ns; k++) {
+        for (size_t i = 0; i < r->n_findings; i++)
+            mask_in(&r->findings[i].evidence, sec[k]);
+        if (r->mail)
+            mask_in(&r->mail->subject, sec[k]);
+        free(sec[k]);
+    }
 }
 
 static bool has_prefix_in(const eg_str_list *l, const char *id)
@@ -280,12 +483,22 @@ void eg_milter_decide(const eg_milter_config *c, eg_state *st, const eg_report *
      * already decisive, let the sender retry (a later attempt may run on a less busy gateway). */
     if (d->verdict != EG_VERDICT_MALICIOUS && eg_report_has_rule(r, "LIMIT.TIME"))
         d->action = c->on_timeout;
-    d->outbound = eg_milter_is_outbound(c, m);
-    if (d->outbound && st) {
+    d->dir = eg_milter_direction(c, m);
+    d->outbound = d->dir != EG_DIR_IN;
+    if (d->outbound) /* the log names the account of every outbound mail */
         account_of(m, d->account, sizeof d->account);
+    if (d->outbound && c->outbound_enabled && st) {
         unsigned cats = eg_milter_categories(c, ids, n_ids);
         eg_milter_outbound_check(c, st, d->account, cats, m->rcpts, m->n_rcpts, d);
         if (d->alert && c->outbound_alert_action >= EG_ACT_HOLD && c->outbound_alert_action > d->action)
             d->action = c->outbound_alert_action;
     }
+    /* outbound mail is never tagged (add_headers): say what really happens to it */
+    if (d->outbound && d->action == EG_ACT_TAG)
+        d->action = EG_ACT_ACCEPT;
+    /* last: an allowlist caps the action, whatever raised it; the verdict and reasons stay as
+     * they are, so the log still shows a malicious mail that was let through */
+    if (eg_milter_allowlisted(c, m, d->allowlist, sizeof d->allowlist) &&
+        d->action > c->allow_action)
+        d->action = c->allow_action;
 }

@@ -14,6 +14,7 @@
 #include "core/strutil.h"
 #include "milter/config.h"
 #include "milter/decide.h"
+#include "milter/policy.h"
 #include "milter/slots.h"
 #include "milter/setup.h"
 #include "milter/stats.h"
@@ -21,8 +22,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <libmilter/mfapi.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -120,7 +123,12 @@ typedef struct own_hdr {
 } own_hdr;
 
 typedef struct conn {
-    char *from, *auth;
+    /* of the connection: kept across messages */
+    char client[64];  /* the client's IP address as text; empty when the MTA gave none */
+    char daemon[64];  /* {daemon_name}: which MTA listener (submission or not) */
+    unsigned long nr; /* SMFIP_NR_* agreed for this connection: those steps answer SMFIS_NOREPLY */
+    /* of the message */
+    char *from, *auth, *msgid;
     char *rcpts[MAX_RCPTS];
     size_t n_rcpts;
     eg_buf data;
@@ -128,20 +136,19 @@ typedef struct conn {
     char *subject;
     own_hdr own[MAX_OWN_HEADERS];
     size_t n_own;
-    unsigned long nr; /* SMFIP_NR_* agreed for this connection: those steps answer SMFIS_NOREPLY */
 } conn;
 
 static void msg_reset(conn *c)
 {
     free(c->from);
     free(c->auth);
+    free(c->msgid);
     for (size_t i = 0; i < c->n_rcpts; i++)
         free(c->rcpts[i]);
     eg_buf_free(&c->data);
     free(c->subject);
-    unsigned long nr = c->nr; /* a property of the connection, not of the message */
-    memset(c, 0, sizeof *c);
-    c->nr = nr;
+    /* the connection's properties stay; everything from `from` on is the message's */
+    memset(&c->from, 0, sizeof *c - offsetof(conn, from));
 }
 
 static uint64_t cur_max_size(void)
@@ -196,6 +203,15 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
     if (!c && !(c = calloc(1, sizeof *c)))
         return SMFIS_TEMPFAIL; /* nothing was agreed without a conn: this step still answers */
     smfi_setpriv(ctx, c);
+    (void)host;
+    c->client[0] = c->daemon[0] = 0;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->client, sizeof c->client);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, c->client, sizeof c->client);
+    const char *dn = smfi_getsymval(ctx, "{daemon_name}");
+    if (dn)
+        snprintf(c->daemon, sizeof c->daemon, "%s", dn);
     return go_on(c, SMFIP_NR_CONN);
 }
 
@@ -209,6 +225,11 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
     c->from = eg_strdup(argv && argv[0] ? argv[0] : "");
     const char *auth = smfi_getsymval(ctx, "{auth_authen}");
     c->auth = auth && *auth ? eg_strdup(auth) : NULL;
+    if (!c->daemon[0]) { /* an MTA that sends it with MAIL rather than at connect */
+        const char *dn = smfi_getsymval(ctx, "{daemon_name}");
+        if (dn)
+            snprintf(c->daemon, sizeof c->daemon, "%s", dn);
+    }
     if (c->from)
         return go_on(c, SMFIP_NR_MAIL);
     if (!(c->nr & SMFIP_NR_MAIL))
@@ -261,6 +282,8 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     }
     if (!strcasecmp(name, "Subject") && !c->subject)
         c->subject = eg_strdup(value);
+    if (!strcasecmp(name, "Message-ID") && !c->msgid)
+        c->msgid = eg_strndup(value, strnlen(value, 200));
     append(c, name, strlen(name));
     append(c, ": ", 2);
     append(c, value, strlen(value));
@@ -327,6 +350,12 @@ static void json_log(const char *qid, const conn *c, const eg_milter_decision *d
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     eg_buf_printf(&b, "{\"time\":\"%s\",\"queue_id\":", ts);
     json_str(&b, qid);
+    eg_buf_puts(&b, ",\"message_id\":");
+    json_str(&b, c->msgid);
+    eg_buf_puts(&b, ",\"client\":");
+    json_str(&b, c->client);
+    eg_buf_puts(&b, ",\"daemon\":");
+    json_str(&b, c->daemon);
     eg_buf_puts(&b, ",\"from\":");
     json_str(&b, c->from);
     eg_buf_puts(&b, ",\"rcpts\":[");
@@ -335,7 +364,8 @@ static void json_log(const char *qid, const conn *c, const eg_milter_decision *d
             eg_buf_putc(&b, ',');
         json_str(&b, c->rcpts[i]);
     }
-    eg_buf_printf(&b, "],\"outbound\":%s,\"account\":", d->outbound ? "true" : "false");
+    eg_buf_printf(&b, "],\"outbound\":%s,\"direction\":\"%s\",\"account\":",
+                  d->outbound ? "true" : "false", eg_milter_dir_str(d->dir));
     json_str(&b, d->account);
     eg_buf_printf(&b, ",\"verdict\":\"%s\",\"score\":%d,\"action\":\"%s\",\"rules\":", eg_verdict_str(d->verdict),
                   d->score, eg_milter_action_str(d->action));
@@ -344,6 +374,10 @@ static void json_log(const char *qid, const conn *c, const eg_milter_decision *d
     if (why) {
         eg_buf_puts(&b, ",\"error\":");
         json_str(&b, why);
+    }
+    if (d->allowlist[0]) {
+        eg_buf_puts(&b, ",\"allowlist\":");
+        json_str(&b, d->allowlist);
     }
     if (d->alert) {
         eg_buf_puts(&b, ",\"outbound_alert\":");
@@ -369,12 +403,17 @@ static void json_log(const char *qid, const conn *c, const eg_milter_decision *d
     eg_buf_free(&b);
 }
 
-/* Headers and the subject tag for a delivered message. */
+/* Headers and the subject tag for a delivered message. Outbound mail leaves as the employee wrote
+ * it: no verdict headers, no subject tag (the recipient outside is not ours to warn, and our
+ * headers would tell an attacker what the gateway sees); X-Emoguard-* headers the client wrote
+ * are removed either way. */
 static void add_headers(SMFICTX *ctx, conn *c, const eg_milter_config *cfg, const eg_milter_decision *d)
 {
     for (size_t i = 0; i < c->n_own; i++)
         for (int k = c->own[i].count; k >= 1; k--)
             smfi_chgheader(ctx, c->own[i].name, k, NULL);
+    if (d->outbound) /* and so the outbound alert is in the log and the metrics only */
+        return;
     if (cfg->add_headers) {
         char v[64];
         smfi_addheader(ctx, "X-Emoguard-Verdict", (char *)eg_verdict_str(d->verdict));
@@ -385,16 +424,9 @@ static void add_headers(SMFICTX *ctx, conn *c, const eg_milter_config *cfg, cons
         if (d->campaign)
             smfi_addheader(ctx, "X-Emoguard-Campaign", (char *)d->campaign_text);
     }
-    if (d->alert) { /* the alert is the point of outbound correlation: always visible */
-        char a[900];
-        snprintf(a, sizeof a, "account=%s; probably sending from an infected PC; %s", d->account, d->alert_text);
-        smfi_addheader(ctx, "X-Emoguard-Outbound-Alert", a);
-    }
     if (d->action == EG_ACT_TAG && cfg->subject_tag) {
-        size_t n = strlen(cfg->subject_tag) + (c->subject ? strlen(c->subject) : 0) + 2;
-        char *s = malloc(n);
+        char *s = eg_subject_tagged(cfg->subject_tag, c->subject);
         if (s) {
-            snprintf(s, n, "%s%s%s", cfg->subject_tag, c->subject ? " " : "", c->subject ? c->subject : "");
             if (c->subject)
                 smfi_chgheader(ctx, "Subject", 1, s);
             else
@@ -414,34 +446,95 @@ static sfsistat act(SMFICTX *ctx, conn *c, const eg_milter_config *cfg, const eg
         return SMFIS_ACCEPT;
     case EG_ACT_HOLD: {
         add_headers(ctx, c, cfg, d);
-        char why[256];
-        snprintf(why, sizeof why, "emoguard: %s score %d %.180s", eg_verdict_str(d->verdict), d->score,
+        char why[320]; /* shown in the hold queue (postcat, mailq): for whoever releases it */
+        snprintf(why, sizeof why, "emoguard: %s%.60s score %d %.160s",
+                 d->outbound ? "outbound mail of " : "", d->outbound ? d->account : "", d->score,
                  d->alert ? "outbound alert" : d->reasons);
         smfi_quarantine(ctx, why);
         return SMFIS_ACCEPT;
     }
     case EG_ACT_TEMPFAIL:
+        if (d->outbound) {
+            if (cfg->outbound_tempfail_text_ja &&
+                smfi_setmlreply(ctx, "451", "4.7.1", cfg->outbound_tempfail_text_en,
+                                cfg->outbound_tempfail_text_ja, NULL) == MI_SUCCESS)
+                return SMFIS_TEMPFAIL;
+            smfi_setreply(ctx, "451", "4.7.1", cfg->outbound_tempfail_text_en);
+            return SMFIS_TEMPFAIL;
+        }
         smfi_setreply(ctx, "451", "4.7.1", "Message could not be checked now, please try again later");
         return SMFIS_TEMPFAIL;
-    case EG_ACT_REJECT:
-        if (cfg->reject_text_ja && smfi_setmlreply(ctx, "550", "5.7.1", cfg->reject_text_en, cfg->reject_text_ja,
-                                                   NULL) == MI_SUCCESS)
+    case EG_ACT_REJECT: {
+        const char *en = d->outbound ? cfg->outbound_reject_text_en : cfg->reject_text_en;
+        const char *ja = d->outbound ? cfg->outbound_reject_text_ja : cfg->reject_text_ja;
+        if (ja && smfi_setmlreply(ctx, "550", "5.7.1", en, ja, NULL) == MI_SUCCESS)
             return SMFIS_REJECT;
-        smfi_setreply(ctx, "550", "5.7.1", cfg->reject_text_en);
+        smfi_setreply(ctx, "550", "5.7.1", (char *)en);
         return SMFIS_REJECT;
+    }
     case EG_ACT_DISCARD:
     default:
         return SMFIS_DISCARD;
     }
 }
 
+/* Appends " key=value" with the value cut to max bytes and anything but printable ASCII as '?':
+ * addresses and Message-IDs are the sender's text, and a log line must stay one line. */
+static void log_kv(eg_buf *b, const char *key, const char *v, size_t max)
+{
+    eg_buf_printf(b, " %s=", key);
+    if (!v || !*v) {
+        eg_buf_putc(b, '-');
+        return;
+    }
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)v; *p && n < max; p++, n++)
+        eg_buf_putc(b, *p > 0x20 && *p < 0x7f ? (char)*p : '?');
+    if (v[n])
+        eg_buf_puts(b, "...");
+}
+
+/* The one line per mail: who sent it from where, to whom, what was found and what was done.
+ * No archive passwords here: evidence is not logged, only rule ids. */
 static void log_line(const char *qid, const conn *c, const eg_milter_decision *d, const char *why, double ms)
 {
-    eg_log(EG_LOG_INFO, "%s: from=%.200s rcpts=%zu%s%s dir=%s verdict=%s score=%d action=%s rules=%s%s%s%s%s%s%s ms=%.1f",
-           qid, c->from ? c->from : "", c->n_rcpts, d->outbound ? " account=" : "", d->outbound ? d->account : "",
-           d->outbound ? "out" : "in", eg_verdict_str(d->verdict), d->score, eg_milter_action_str(d->action),
-           d->reasons[0] ? d->reasons : "-", why ? " error=" : "", why ? why : "", d->campaign ? " campaign=\"" : "",
-           d->campaign ? d->campaign_text : "", d->campaign ? "\"" : "", d->alert ? " OUTBOUND-ALERT" : "", ms);
+    eg_buf b;
+    eg_buf_init(&b, 8192);
+    eg_buf_puts(&b, qid);
+    eg_buf_putc(&b, ':');
+    log_kv(&b, "msgid", c->msgid, 200);
+    log_kv(&b, "client", c->client, 64);
+    if (c->daemon[0])
+        log_kv(&b, "daemon", c->daemon, 64);
+    log_kv(&b, "from", c->from, 200);
+    eg_buf_printf(&b, " nrcpt=%zu rcpts=", c->n_rcpts);
+    for (size_t i = 0; i < c->n_rcpts && i < 5; i++) {
+        if (i)
+            eg_buf_putc(&b, ',');
+        for (const unsigned char *p = (const unsigned char *)c->rcpts[i];
+             *p && p - (const unsigned char *)c->rcpts[i] < 200; p++)
+            eg_buf_putc(&b, *p > 0x20 && *p < 0x7f ? (char)*p : '?');
+    }
+    if (c->n_rcpts > 5)
+        eg_buf_puts(&b, ",...");
+    eg_buf_printf(&b, " dir=%s", d->outbound ? "out" : "in");
+    if (d->outbound)
+        eg_buf_printf(&b, " via=%s", eg_milter_dir_str(d->dir));
+    if (d->outbound && d->account[0])
+        log_kv(&b, "account", d->account, 200);
+    eg_buf_printf(&b, " verdict=%s score=%d action=%s rules=%s", eg_verdict_str(d->verdict),
+                  d->score, eg_milter_action_str(d->action), d->reasons[0] ? d->reasons : "-");
+    if (d->allowlist[0])
+        log_kv(&b, "allowlisted", d->allowlist, 160);
+    if (why)
+        eg_buf_printf(&b, " error=%s", why);
+    if (d->campaign)
+        eg_buf_printf(&b, " campaign=\"%s\"", d->campaign_text);
+    if (d->alert)
+        eg_buf_puts(&b, " OUTBOUND-ALERT");
+    eg_buf_printf(&b, " ms=%.1f", ms);
+    eg_log(EG_LOG_INFO, "%.*s", (int)b.len, b.data ? (const char *)b.data : "");
+    eg_buf_free(&b);
     if (d->alert)
         eg_log(EG_LOG_WARN, "%s: outbound alert: account %s is probably sending from an infected PC (%s); rules=%s",
                qid, d->account, d->alert_text, d->reasons[0] ? d->reasons : "-");
@@ -461,7 +554,15 @@ static sfsistat cb_eom(SMFICTX *ctx)
     memset(&d, 0, sizeof d);
     const char *why = NULL;
     eg_report *r = NULL;
-    eg_milter_msg m = {qid, c->from, c->auth, (const char *const *)c->rcpts, c->n_rcpts};
+    eg_milter_msg m = {qid,
+                       c->from,
+                       c->auth,
+                       (const char *const *)c->rcpts,
+                       c->n_rcpts,
+                       c->client[0] ? c->client : NULL,
+                       c->daemon[0] ? c->daemon : NULL};
+    d.dir = eg_milter_direction(&g->cfg, &m); /* also for the fail-safe paths: their wording */
+    d.outbound = d.dir != EG_DIR_IN;
     if (c->buf_err == EG_ELIMIT) {
         why = "message larger than max_message_size";
         d.action = eg_milter_failure_action(&g->cfg, EG_FAIL_OVERSIZE);
@@ -497,7 +598,10 @@ static sfsistat cb_eom(SMFICTX *ctx)
             d.action = eg_milter_failure_action(&g->cfg, EG_FAIL_SCAN);
             atomic_fetch_add(&g_stats.errors, 1);
         } else {
+            eg_milter_spoof_check(&g->cfg, r, &m);
             eg_milter_decide(&g->cfg, g_state, r, &m, &d);
+            if (!g->cfg.log_passwords) /* after the decision: campaign correlation hashes them */
+                eg_milter_redact_passwords(r);
             atomic_fetch_add(&g_stats.messages[d.verdict], 1);
             if (d.outbound)
                 atomic_fetch_add(&g_stats.outbound, 1);

@@ -2,6 +2,7 @@
  * configurable prefixes, per-account correlation over the memory store, verdict thresholds and a
  * full decision on a scanned message. */
 #include "../../src/milter/config.c" /* src/milter is linked into the executable only */
+#include "../../src/milter/policy.c"
 #include "../../src/milter/decide.c"
 #include "core/buf.h"
 #include "testutil.h"
@@ -19,24 +20,49 @@ static void conf(eg_milter_config *c, const char *text)
         fail_msg("%s", err);
 }
 
+/* The direction comes from the client: SMTP AUTH, a submission listener or a local network;
+ * an own-domain envelope sender from anywhere else is inbound. */
 static void test_outbound_detection(void **unused)
 {
     eg_milter_config c;
-    conf(&c, "own_domains = corp.example\n");
+    conf(&c, "own_domains = corp.example\nlocal_networks = 10.0.0.0/8, 2001:db8:1::/48\n"
+             "submission_daemons = ORIGINATING, smtps\n");
     eg_milter_msg m = {0};
-    m.from = "<x@ext.example>";
-    assert_false(eg_milter_is_outbound(&c, &m));
-    m.auth_user = "taro";
-    assert_true(eg_milter_is_outbound(&c, &m));
-    m.auth_user = NULL;
     m.from = "<hanako@Corp.Example>";
-    assert_true(eg_milter_is_outbound(&c, &m));
+    m.client_addr = "203.0.113.7";
+    assert_false(eg_milter_is_outbound(&c, &m)); /* the envelope alone never makes it outbound */
+    assert_int_equal(eg_milter_direction(&c, &m), EG_DIR_IN);
+    m.auth_user = "taro";
+    assert_int_equal(eg_milter_direction(&c, &m), EG_DIR_AUTH);
+    m.auth_user = "";
+    m.daemon_name = "originating"; /* daemon names compare case-insensitively */
+    assert_int_equal(eg_milter_direction(&c, &m), EG_DIR_SUBMISSION);
+    m.daemon_name = "mx.corp.example";
+    assert_int_equal(eg_milter_direction(&c, &m), EG_DIR_IN);
+    m.client_addr = "10.20.30.40";
+    assert_int_equal(eg_milter_direction(&c, &m), EG_DIR_LOCAL_NETWORK);
+    m.client_addr = "::ffff:10.1.1.1"; /* IPv4 client on a dual-stack listener */
+    assert_int_equal(eg_milter_direction(&c, &m), EG_DIR_LOCAL_NETWORK);
+    m.client_addr = "2001:db8:1:ff::25";
+    assert_int_equal(eg_milter_direction(&c, &m), EG_DIR_LOCAL_NETWORK);
+    m.client_addr = "2001:db8:2::25";
+    assert_int_equal(eg_milter_direction(&c, &m), EG_DIR_IN);
+    m.client_addr = "not an address";
+    assert_int_equal(eg_milter_direction(&c, &m), EG_DIR_IN);
+    m.client_addr = NULL;
+    assert_int_equal(eg_milter_direction(&c, &m), EG_DIR_IN);
     eg_milter_config_free(&c);
-    conf(&c, "own_domains = corp.example\noutbound_own_domains = no\n");
+    /* no local network by default; outbound = no turns off correlation, not the direction */
+    conf(&c, "outbound = no\n");
+    m.client_addr = "127.0.0.1";
     assert_false(eg_milter_is_outbound(&c, &m));
     eg_milter_config_free(&c);
-    conf(&c, "outbound = no\n");
-    m.auth_user = "taro";
+    conf(&c, "outbound = no\nlocal_networks = 127.0.0.0/8 ::1\n");
+    m.client_addr = "127.0.0.1";
+    assert_true(eg_milter_is_outbound(&c, &m));
+    m.client_addr = "::1";
+    assert_true(eg_milter_is_outbound(&c, &m));
+    m.client_addr = "192.0.2.1";
     assert_false(eg_milter_is_outbound(&c, &m));
     eg_milter_config_free(&c);
 }
@@ -103,11 +129,12 @@ static void test_decide_on_scanned_mail(void **unused)
     eg_report *r = eg_test_scan(mail, sizeof mail - 1, NULL);
     assert_non_null(r);
     eg_milter_config c;
-    conf(&c, "own_domains = corp.example\noutbound_max_rcpts = 2\n[domain partner.example]\naction_clean = hold\n");
+    conf(&c, "own_domains = corp.example\nlocal_networks = 10.0.0.0/8\noutbound_max_rcpts = 2\n"
+             "[domain partner.example]\naction_clean = hold\n");
     eg_state *st = NULL;
     assert_int_equal(eg_state_memory_new(NULL, &st), EG_OK);
     const char *rc[] = {"<p@partner.example>", "<q@partner.example>"};
-    eg_milter_msg m = {"Q1", "<Hanako@corp.example>", NULL, rc, 2};
+    eg_milter_msg m = {"Q1", "<Hanako@corp.example>", NULL, rc, 2, "10.1.2.3", NULL};
     eg_milter_decision d;
     eg_milter_decide(&c, st, r, &m, &d);
     assert_int_equal(d.verdict, EG_VERDICT_CLEAN);
@@ -116,8 +143,15 @@ static void test_decide_on_scanned_mail(void **unused)
     assert_string_equal(d.account, "hanako@corp.example");
     assert_true(d.alert); /* two recipients reach outbound_max_rcpts = 2 */
     eg_milter_config_free(&c);
-    /* without own domains and SASL it is inbound and never alerts */
-    conf(&c, "outbound_max_rcpts = 1\n");
+    /* outbound mail is never tagged: a tag action is an accept */
+    conf(&c, "local_networks = 10.0.0.0/8\naction_clean = tag\n");
+    eg_milter_decide(&c, st, r, &m, &d);
+    assert_true(d.outbound);
+    assert_int_equal(d.action, EG_ACT_ACCEPT);
+    eg_milter_config_free(&c);
+    /* the same envelope from outside (not a local network, no SASL) is inbound: no alert */
+    conf(&c, "own_domains = corp.example\nlocal_networks = 10.0.0.0/8\noutbound_max_rcpts = 1\n");
+    m.client_addr = "198.51.100.20";
     eg_milter_decide(&c, st, r, &m, &d);
     assert_false(d.outbound);
     assert_false(d.alert);
@@ -150,12 +184,12 @@ static void test_campaign_same_attachment(void **unused)
     const char *rc[3][1] = {{"<u1@corp.example>"}, {"<u2@corp.example>"}, {"<U1@corp.example>"}};
     eg_milter_decision d;
     for (int i = 0; i < 3; i++) { /* u1 twice: two distinct recipients, no campaign yet */
-        eg_milter_msg m = {"Q", "<a@ext.example>", NULL, rc[i], 1};
+        eg_milter_msg m = {"Q", "<a@ext.example>", NULL, rc[i], 1, NULL, NULL};
         eg_milter_decide(&c, st, r, &m, &d);
         assert_false(d.campaign);
     }
     const char *r4[] = {"<u3@corp.example>"};
-    eg_milter_msg m = {"Q", "<a@ext.example>", NULL, r4, 1};
+    eg_milter_msg m = {"Q", "<a@ext.example>", NULL, r4, 1, NULL, NULL};
     eg_milter_decide(&c, st, r, &m, &d);
     assert_true(d.campaign);
     assert_non_null(strstr(d.campaign_text, "3 recipients"));
@@ -202,7 +236,7 @@ static void test_timeout_takes_on_timeout(void **unused)
     eg_milter_config c;
     conf(&c, "action_suspicious = tag\naction_malicious = reject\n");
     const char *rc[] = {"<x@corp.example>"};
-    eg_milter_msg m = {"Q", "<a@ext.example>", NULL, rc, 1};
+    eg_milter_msg m = {"Q", "<a@ext.example>", NULL, rc, 1, NULL, NULL};
     eg_milter_decision d;
     eg_milter_decide(&c, NULL, r, &m, &d);
     if (d.verdict == EG_VERDICT_MALICIOUS)
@@ -229,7 +263,7 @@ static void test_alert_action_hold(void **unused)
     eg_state *st = NULL;
     assert_int_equal(eg_state_memory_new(NULL, &st), EG_OK);
     const char *rc[] = {"<p@partner.example>"};
-    eg_milter_msg m = {"Q", "<k@corp.example>", NULL, rc, 1};
+    eg_milter_msg m = {"Q", "<k@corp.example>", "k", rc, 1, "198.51.100.20", NULL};
     eg_milter_decision d;
     eg_milter_decide(&c, st, r, &m, &d);
     assert_true(d.alert);

@@ -2,6 +2,7 @@
  * on_oversize, tempfail by default), the slot_timeout_ms setting, and the scan slots themselves
  * (bounded wait on a busy gateway, hand-over to a waiter, never more than max_scans at once). */
 #include "../../src/milter/config.c" /* src/milter is linked into the executable only */
+#include "../../src/milter/policy.c"
 #include "../../src/milter/decide.c"
 #include "../../src/milter/slots.c"
 

@@ -1,6 +1,7 @@
 /* The milter's Prometheus counters: rendering, the state gauge, and the HTTP endpoint (200 for
  * /metrics, 404 otherwise, bad listen addresses refused). */
 #include "../../src/milter/config.c" /* src/milter is linked into the executable only */
+#include "../../src/milter/policy.c"
 #include "../../src/milter/stats.c"
 #include "milter_harness.h"
 
