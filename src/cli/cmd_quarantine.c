@@ -25,16 +25,18 @@ typedef struct {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: emoguard quarantine [options] list\n"
-               "       emoguard quarantine [options] show QUEUE_ID\n"
-               "       emoguard quarantine [options] release QUEUE_ID...\n"
-               "       emoguard quarantine [options] delete QUEUE_ID...\n"
-               "  -c, --config FILE        emoguard.conf, for state_dir (default /etc/emoguard/emoguard.conf)\n"
-               "  -C, --postfix-config DIR Postfix configuration directory (postqueue -c)\n"
-               "  -s, --state-dir DIR      where the milter keeps its records (overrides the config)\n"
-               "      --json               list/show: one JSON object per mail\n"
-               "release: postsuper -H, then postqueue -i (delivered at once); delete: postsuper -d.\n"
-               "Both remove emoguard's record. list also drops records of mail no longer queued.\n");
+    fprintf(f,
+            "usage: emoguard quarantine [options] list\n"
+            "       emoguard quarantine [options] show QUEUE_ID\n"
+            "       emoguard quarantine [options] release QUEUE_ID...\n"
+            "       emoguard quarantine [options] delete QUEUE_ID...\n"
+            "  -c, --config FILE        emoguard.conf, for state_dir (default "
+            "/etc/emoguard/emoguard.conf)\n"
+            "  -C, --postfix-config DIR Postfix configuration directory (postqueue -c)\n"
+            "  -s, --state-dir DIR      where the milter keeps its records (overrides the config)\n"
+            "      --json               list/show: one JSON object per mail\n"
+            "release: postsuper -H, then postqueue -i (delivered at once); delete: postsuper -d.\n"
+            "Both remove emoguard's record. list also drops records of mail no longer queued.\n");
 }
 
 static bool find(const eg_pfq_entry *q, size_t n, const char *id, const eg_pfq_entry **hit)
@@ -131,8 +133,8 @@ static int cmd_list(const qopts *o)
     size_t pruned = 0;
     eg_qrec_prune(o->state_dir, still_queued, &v, &pruned);
     if (!o->json)
-        printf("%-20s %-19s %8s %-11s %5s  %-30s %s\n", "QUEUE_ID", "ARRIVAL (UTC)", "SIZE", "VERDICT", "SCORE",
-               "SENDER", "RULES");
+        printf("%-20s %-19s %8s %-11s %5s  %-30s %s\n", "QUEUE_ID", "ARRIVAL (UTC)", "SIZE",
+               "VERDICT", "SCORE", "SENDER", "RULES");
     eg_qrec *r = malloc(sizeof *r);
     size_t held = 0;
     for (size_t i = 0; r && i < n; i++) {
@@ -152,8 +154,9 @@ static int cmd_list(const qopts *o)
         char score[16] = "-";
         if (have)
             snprintf(score, sizeof score, "%d", r->score);
-        printf("%-20s %-19s %8llu %-11s %5s  %-30s %s\n", q[i].queue_id, ts, (unsigned long long)q[i].size,
-               have ? r->verdict : "-", score, tty(q[i].sender[0] ? q[i].sender : "<>", b1, sizeof b1),
+        printf("%-20s %-19s %8llu %-11s %5s  %-30s %s\n", q[i].queue_id, ts,
+               (unsigned long long)q[i].size, have ? r->verdict : "-", score,
+               tty(q[i].sender[0] ? q[i].sender : "<>", b1, sizeof b1),
                have ? (r->rules[0] ? r->rules : "-") : "(held, but not by emoguard: no record)");
     }
     if (!o->json)
@@ -195,21 +198,24 @@ static int cmd_show(const qopts *o, const char *id)
         char b[600];
         printf("Queue id:   %s (%s queue)\n", e->queue_id, e->queue_name);
         printf("Sender:     %s\n", tty(e->sender[0] ? e->sender : "<>", b, sizeof b));
-        printf("Recipients: %u%s%s\n", e->n_rcpts, e->rcpt[0] ? ", first " : "", tty(e->rcpt, b, sizeof b));
+        printf("Recipients: %u%s%s\n", e->n_rcpts, e->rcpt[0] ? ", first " : "",
+               tty(e->rcpt, b, sizeof b));
         if (have) {
-            printf("Verdict:    %s\nScore:      %d\nRules:      %s\nReason:     %s\n", r->verdict, r->score,
-                   r->rules[0] ? r->rules : "-", r->reason);
+            printf("Verdict:    %s\nScore:      %d\nRules:      %s\nReason:     %s\n", r->verdict,
+                   r->score, r->rules[0] ? r->rules : "-", r->reason);
             if (r->account[0])
                 printf("Account:    %s\n", r->account);
             if (r->subject[0])
                 printf("Subject:    %s\n", r->subject);
             for (size_t i = 0; i < r->n_findings; i++)
-                printf("  %-28s +%-4d %s\n", r->findings[i].rule, r->findings[i].score, r->findings[i].evidence);
+                printf("  %-28s +%-4d %s\n", r->findings[i].rule, r->findings[i].score,
+                       r->findings[i].evidence);
         } else {
             printf("No emoguard record (held by something else, or the record was removed).\n");
         }
         if (headers) {
-            /* the headers are the sender's bytes: control characters other than newline are hidden */
+            /* the headers are the sender's bytes: control characters other than newline are hidden
+             */
             for (char *p = headers; *p; p++)
                 if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
                     *p = '?';
@@ -246,8 +252,8 @@ static int cmd_change(const qopts *o, bool release, int n_ids, char **ids)
             rc = EG_EXIT_USAGE;
             continue;
         }
-        eg_status st = release ? eg_pfq_release(o->pf_dir, id, err, sizeof err) : eg_pfq_delete(o->pf_dir, id, err,
-                                                                                                 sizeof err);
+        eg_status st = release ? eg_pfq_release(o->pf_dir, id, err, sizeof err)
+                               : eg_pfq_delete(o->pf_dir, id, err, sizeof err);
         if (st != EG_OK) {
             fprintf(stderr, "emoguard quarantine: %s: %s\n", id, err);
             rc = EG_EXIT_USAGE;
@@ -275,7 +281,10 @@ int eg_cmd_quarantine(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:C:s:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': o.conf = optarg; conf_given = true; break;
+        case 'c':
+            o.conf = optarg;
+            conf_given = true;
+            break;
         case 'C': o.pf_dir = optarg; break;
         case 's': state = optarg; break;
         case 'j': o.json = true; break;
@@ -294,7 +303,8 @@ int eg_cmd_quarantine(int argc, char **argv)
         eg_milter_config_init(&cfg);
         char err[600] = "";
         eg_status st = eg_milter_config_load(&cfg, o.conf, err, sizeof err);
-        if (st != EG_OK && (conf_given || st != EG_EIO)) { /* a missing default file: the defaults */
+        if (st != EG_OK &&
+            (conf_given || st != EG_EIO)) { /* a missing default file: the defaults */
             fprintf(stderr, "emoguard quarantine: %s\n", err);
             eg_milter_config_free(&cfg);
             return EG_EXIT_USAGE;

@@ -102,7 +102,8 @@ static void record_hold(const eg_milter_config *cfg, const eg_milter_msg *m, con
     q->n_findings = n;
     eg_status st = eg_qrec_store(cfg->state_dir, q);
     if (st != EG_OK)
-        eg_log(EG_LOG_ERR, "%s: cannot write the held-mail record in %s/held: %s", m->queue_id, cfg->state_dir,
+        eg_log(EG_LOG_ERR, "%s: cannot write the held-mail record in %s/held: %s", m->queue_id,
+               cfg->state_dir,
                st == EG_ELIMIT ? "too many records (run emoguard quarantine list to prune)"
                : st == EG_EIO  ? "write failed"
                                : "bad record");
@@ -126,8 +127,9 @@ static bool ensure(const eg_milter_config *cfg)
             time_t now = time(NULL);
             if (now - g_key_fail_logged > 300) {
                 g_key_fail_logged = now;
-                eg_log(EG_LOG_ERR, "notify: cannot read or create %s/notify.key: notice mails are not sent "
-                                   "(without it a notice could not be told from other mail)",
+                eg_log(EG_LOG_ERR,
+                       "notify: cannot read or create %s/notify.key: notice mails are not sent "
+                       "(without it a notice could not be told from other mail)",
                        cfg->state_dir);
             }
         }
@@ -142,7 +144,8 @@ static size_t sendmail_argv(const eg_milter_config *cfg, char *buf, size_t bufle
 {
     snprintf(buf, buflen, "%s", cfg->notify_sendmail);
     size_t n = 0;
-    for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t && n < MAX_ARGS - 8; t = strtok_r(NULL, " \t", &save))
+    for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t && n < MAX_ARGS - 8;
+         t = strtok_r(NULL, " \t", &save))
         argv[n++] = t;
     argv[n++] = "-i";
     argv[n++] = "-f";
@@ -164,28 +167,32 @@ static void send_notice(const eg_milter_config *cfg, const eg_notify_event *e, b
         eg_notify_marker_make(g_key, e->time, marker, sizeof marker);
         if (gethostname(host, sizeof host - 1) != 0 || !host[0] || strpbrk(host, " <>@"))
             snprintf(host, sizeof host, "localhost");
-        snprintf(mid, sizeof mid, "emoguard.%s.%s.%ld@%s", eg_notify_kind_str(e->kind), e->queue_id, (long)e->time,
-                 host);
-        eg_notify_mail_opts o = {lang, cfg->notify_from, (const char *const *)cfg->notify_to.v, cfg->notify_to.n,
-                                 marker, mid};
+        snprintf(mid, sizeof mid, "emoguard.%s.%s.%ld@%s", eg_notify_kind_str(e->kind), e->queue_id,
+                 (long)e->time, host);
+        eg_notify_mail_opts o = {
+            lang, cfg->notify_from, (const char *const *)cfg->notify_to.v, cfg->notify_to.n, marker,
+            mid};
         char *mail = eg_notify_mail(e, &o);
         char buf[1024], *argv[MAX_ARGS];
         sendmail_argv(cfg, buf, sizeof buf, argv);
         if (mail && g_runner)
-            eg_notify_runner_submit(g_runner, what, argv, mail, strlen(mail), cfg->notify_timeout_ms);
+            eg_notify_runner_submit(g_runner, what, argv, mail, strlen(mail),
+                                    cfg->notify_timeout_ms);
         free(mail);
     }
     if (cfg->notify_command) {
         char *json = eg_notify_json(e);
         char *argv[] = {"/bin/sh", "-c", cfg->notify_command, NULL};
         if (json && g_runner)
-            eg_notify_runner_submit(g_runner, what, argv, json, strlen(json), cfg->notify_timeout_ms);
+            eg_notify_runner_submit(g_runner, what, argv, json, strlen(json),
+                                    cfg->notify_timeout_ms);
         free(json);
     }
 }
 
-void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, const char *subject, const uint8_t *msg,
-                       size_t len, const eg_report *r, const eg_milter_decision *d)
+void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, const char *subject,
+                       const uint8_t *msg, size_t len, const eg_report *r,
+                       const eg_milter_decision *d)
 {
     if (d->action == EG_ACT_HOLD) {
         char reason[256];
@@ -209,8 +216,9 @@ void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, cons
     time_t now = time(NULL);
     if (have_key && msg && eg_notify_is_notice(g_key, msg, len, now, NOTICE_MAX_AGE_S)) {
         /* our own notice came back: it was scanned and acted on; it must not cause another */
-        eg_log(EG_LOG_INFO, "%s: emoguard notice: scanned (verdict=%s action=%s), no further notice", m->queue_id,
-               eg_verdict_str(d->verdict), eg_milter_action_str(d->action));
+        eg_log(EG_LOG_INFO,
+               "%s: emoguard notice: scanned (verdict=%s action=%s), no further notice",
+               m->queue_id, eg_verdict_str(d->verdict), eg_milter_action_str(d->action));
         return;
     }
     eg_lang lang = !strcmp(cfg->notify_lang, "en") ? EG_LANG_EN : EG_LANG_JA;
@@ -236,18 +244,23 @@ void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, cons
         e.score = d->score;
         e.action = eg_milter_action_str(d->action);
         e.rules = d->reasons;
-        e.detail = k == EG_NOTIFY_INFECTED ? d->alert_text : k == EG_NOTIFY_CAMPAIGN ? d->campaign_text : NULL;
+        e.detail = k == EG_NOTIFY_INFECTED   ? d->alert_text
+                   : k == EG_NOTIFY_CAMPAIGN ? d->campaign_text
+                                             : NULL;
         e.ev = ev;
         e.n_ev = n_ev;
         char key[1024];
         eg_notify_rate_key(&e, key, sizeof key);
         if (g_rate && !eg_notify_rate_allow(g_rate, e.kind, key, cfg->notify_rate_s, now)) {
-            eg_log(EG_LOG_INFO, "%s: %s notice suppressed: one was sent for the same key within notify_rate (%us)",
-                   m->queue_id, eg_notify_kind_str(e.kind), cfg->notify_rate_s);
+            eg_log(
+                EG_LOG_INFO,
+                "%s: %s notice suppressed: one was sent for the same key within notify_rate (%us)",
+                m->queue_id, eg_notify_kind_str(e.kind), cfg->notify_rate_s);
             continue;
         }
-        eg_log(EG_LOG_INFO, "%s: %s notice queued (mail to %zu admin%s%s)", m->queue_id, eg_notify_kind_str(e.kind),
-               have_key ? cfg->notify_to.n : 0, (have_key ? cfg->notify_to.n : 0) == 1 ? "" : "s",
+        eg_log(EG_LOG_INFO, "%s: %s notice queued (mail to %zu admin%s%s)", m->queue_id,
+               eg_notify_kind_str(e.kind), have_key ? cfg->notify_to.n : 0,
+               (have_key ? cfg->notify_to.n : 0) == 1 ? "" : "s",
                cfg->notify_command ? ", hook" : "");
         send_notice(cfg, &e, have_key);
     }

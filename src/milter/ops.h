@@ -17,8 +17,9 @@
 /* Called once per message at the end of end-of-message, after the action. msg/len is the
  * buffered message (headers first) or NULL; subject the raw Subject value or NULL; r may be NULL
  * (the message could not be scanned). */
-void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, const char *subject, const uint8_t *msg,
-                       size_t len, const eg_report *r, const eg_milter_decision *d);
+void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, const char *subject,
+                       const uint8_t *msg, size_t len, const eg_report *r,
+                       const eg_milter_decision *d);
 
 /* The reason text given with a hold (also written to the record and the log). */
 void eg_milter_ops_hold_reason(const eg_milter_decision *d, char *out, size_t n);

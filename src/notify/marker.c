@@ -55,7 +55,8 @@ static bool random_bytes(uint8_t *p, size_t n)
 eg_status eg_notify_key_load(const char *state_dir, uint8_t key[EG_NOTIFY_KEY_LEN])
 {
     char path[4200], tmp[4300];
-    if (!state_dir || !*state_dir || (size_t)snprintf(path, sizeof path, "%s/notify.key", state_dir) >= sizeof path)
+    if (!state_dir || !*state_dir ||
+        (size_t)snprintf(path, sizeof path, "%s/notify.key", state_dir) >= sizeof path)
         return EG_EINVAL;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd >= 0) {
@@ -76,7 +77,8 @@ eg_status eg_notify_key_load(const char *state_dir, uint8_t key[EG_NOTIFY_KEY_LE
     fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return EG_EIO;
-    bool ok = fchmod(fd, 0600) == 0 && write(fd, key, EG_NOTIFY_KEY_LEN) == EG_NOTIFY_KEY_LEN && fsync(fd) == 0;
+    bool ok = fchmod(fd, 0600) == 0 && write(fd, key, EG_NOTIFY_KEY_LEN) == EG_NOTIFY_KEY_LEN &&
+              fsync(fd) == 0;
     close(fd);
     if (ok && link(tmp, path) != 0) {
         ok = false;
@@ -102,7 +104,8 @@ void eg_notify_marker_make(const uint8_t key[EG_NOTIFY_KEY_LEN], time_t now, cha
 {
     uint8_t nonce[8] = {0};
     if (!random_bytes(nonce, sizeof nonce))
-        memset(nonce, 0, sizeof nonce); /* the nonce only makes markers differ; the key is the secret */
+        memset(nonce, 0,
+               sizeof nonce); /* the nonce only makes markers differ; the key is the secret */
     char nh[17], msg[64], mac[65];
     eg_hex(nonce, sizeof nonce, nh);
     snprintf(msg, sizeof msg, "v1 %" PRId64 " %s", (int64_t)now, nh);
@@ -110,7 +113,8 @@ void eg_notify_marker_make(const uint8_t key[EG_NOTIFY_KEY_LEN], time_t now, cha
     snprintf(out, n, "%s %s", msg, mac);
 }
 
-bool eg_notify_marker_check(const uint8_t key[EG_NOTIFY_KEY_LEN], const char *value, time_t now, uint32_t max_age_s)
+bool eg_notify_marker_check(const uint8_t key[EG_NOTIFY_KEY_LEN], const char *value, time_t now,
+                            uint32_t max_age_s)
 {
     while (*value == ' ' || *value == '\t')
         value++;
@@ -149,8 +153,8 @@ bool eg_notify_marker_check(const uint8_t key[EG_NOTIFY_KEY_LEN], const char *va
     return CRYPTO_memcmp(mac, want, 64) == 0;
 }
 
-bool eg_notify_is_notice(const uint8_t key[EG_NOTIFY_KEY_LEN], const uint8_t *msg, size_t len, time_t now,
-                         uint32_t max_age_s)
+bool eg_notify_is_notice(const uint8_t key[EG_NOTIFY_KEY_LEN], const uint8_t *msg, size_t len,
+                         time_t now, uint32_t max_age_s)
 {
     const size_t hl = strlen(EG_NOTIFY_HEADER);
     size_t i = 0;
@@ -164,7 +168,8 @@ bool eg_notify_is_notice(const uint8_t key[EG_NOTIFY_KEY_LEN], const uint8_t *ms
             n--;
         if (n == 0)
             break; /* end of the header block */
-        if (n > hl && msg[i + hl] == ':' && !strncasecmp((const char *)msg + i, EG_NOTIFY_HEADER, hl)) {
+        if (n > hl && msg[i + hl] == ':' &&
+            !strncasecmp((const char *)msg + i, EG_NOTIFY_HEADER, hl)) {
             if (++seen > 4)
                 return false; /* a pile of markers is not what we send */
             char v[200];

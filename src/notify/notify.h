@@ -49,7 +49,7 @@ eg_status eg_notify_kind_parse(const char *s, eg_notify_kind *out);
 eg_status eg_notify_events_parse(const char *s, unsigned *mask, char *bad, size_t badlen);
 
 typedef struct eg_notify_evidence {
-    const char *rule;     /* rule id */
+    const char *rule; /* rule id */
     int score;
     const char *message;  /* the rule's text in the notice's language */
     const char *todo;     /* the rule's what-to-do text, may be NULL */
@@ -59,18 +59,18 @@ typedef struct eg_notify_evidence {
 typedef struct eg_notify_event {
     eg_notify_kind kind;
     time_t time;
-    const char *host;     /* the gateway's name, may be NULL */
+    const char *host; /* the gateway's name, may be NULL */
     const char *queue_id;
-    const char *from;     /* envelope sender */
-    const char *account;  /* outbound: SASL login or sender address; may be NULL */
-    const char *subject;  /* may be NULL */
+    const char *from;    /* envelope sender */
+    const char *account; /* outbound: SASL login or sender address; may be NULL */
+    const char *subject; /* may be NULL */
     const char *const *rcpts;
     size_t n_rcpts;
     const char *verdict;
     int score;
     const char *action;
-    const char *rules;    /* comma-separated rule ids */
-    const char *detail;   /* infected: the counts that raised the alert; campaign: what repeated */
+    const char *rules;  /* comma-separated rule ids */
+    const char *detail; /* infected: the counts that raised the alert; campaign: what repeated */
     const eg_notify_evidence *ev;
     size_t n_ev;
 } eg_notify_event;
@@ -83,11 +83,11 @@ void eg_notify_rate_key(const eg_notify_event *e, char *out, size_t n);
 
 typedef struct eg_notify_mail_opts {
     eg_lang lang;
-    const char *from;        /* header and envelope sender of the notice */
-    const char *const *to;   /* admin addresses */
+    const char *from;      /* header and envelope sender of the notice */
+    const char *const *to; /* admin addresses */
     size_t n_to;
-    const char *marker;      /* the X-Emoguard-Notice value, NULL for none */
-    const char *message_id;  /* without <>; NULL: none is written (the MTA adds one) */
+    const char *marker;     /* the X-Emoguard-Notice value, NULL for none */
+    const char *message_id; /* without <>; NULL: none is written (the MTA adds one) */
 } eg_notify_mail_opts;
 
 /* The whole notice mail (headers + UTF-8 body, CRLF-free LF lines as sendmail reads them);
@@ -95,6 +95,8 @@ typedef struct eg_notify_mail_opts {
 char *eg_notify_mail(const eg_notify_event *e, const eg_notify_mail_opts *o);
 /* The subject line alone (UTF-8, not encoded), for tests and logs. */
 void eg_notify_subject(const eg_notify_event *e, eg_lang lang, char *out, size_t n);
+/* Links made harmless for the notice mail ("hxxp[://]host[.]example /path"); malloc'd. */
+char *eg_notify_defang(const char *s);
 /* One JSON object and a newline for the hook; malloc'd, NULL on ENOMEM. */
 char *eg_notify_json(const eg_notify_event *e);
 
@@ -105,7 +107,8 @@ eg_status eg_notify_rate_new(size_t max_entries, eg_notify_rate **out);
 void eg_notify_rate_free(eg_notify_rate *r);
 /* true when no notice of this kind and key was let through in the last window_s seconds (and
  * counts this one); false when it falls inside the window. window_s = 0: always true. */
-bool eg_notify_rate_allow(eg_notify_rate *r, eg_notify_kind kind, const char *key, uint32_t window_s, time_t now);
+bool eg_notify_rate_allow(eg_notify_rate *r, eg_notify_kind kind, const char *key,
+                          uint32_t window_s, time_t now);
 
 /* ---- notice marker ---- */
 
@@ -115,10 +118,12 @@ eg_status eg_notify_key_load(const char *state_dir, uint8_t key[EG_NOTIFY_KEY_LE
 /* "v1 <unix time> <nonce> <hmac>" into out (at least 128 bytes). */
 void eg_notify_marker_make(const uint8_t key[EG_NOTIFY_KEY_LEN], time_t now, char *out, size_t n);
 /* Is value a marker made with key, no older than max_age_s (and not from the future)? */
-bool eg_notify_marker_check(const uint8_t key[EG_NOTIFY_KEY_LEN], const char *value, time_t now, uint32_t max_age_s);
-/* Finds the marker header in a message's header block (up to the first empty line) and checks it. */
-bool eg_notify_is_notice(const uint8_t key[EG_NOTIFY_KEY_LEN], const uint8_t *msg, size_t len, time_t now,
-                         uint32_t max_age_s);
+bool eg_notify_marker_check(const uint8_t key[EG_NOTIFY_KEY_LEN], const char *value, time_t now,
+                            uint32_t max_age_s);
+/* Finds the marker header in a message's header block (up to the first empty line) and checks it.
+ */
+bool eg_notify_is_notice(const uint8_t key[EG_NOTIFY_KEY_LEN], const uint8_t *msg, size_t len,
+                         time_t now, uint32_t max_age_s);
 
 /* ---- runner ---- */
 
@@ -135,8 +140,8 @@ eg_status eg_notify_runner_new(unsigned max_children, unsigned max_queue, eg_not
 void eg_notify_runner_free(eg_notify_runner *r);
 /* Queues a job; argv (NULL-terminated) and its strings and input are copied. what names it in
  * the log. false when the queue is full or memory ran out: the job is dropped (and logged). */
-bool eg_notify_runner_submit(eg_notify_runner *r, const char *what, char *const argv[], const char *input,
-                             size_t len, unsigned timeout_ms);
+bool eg_notify_runner_submit(eg_notify_runner *r, const char *what, char *const argv[],
+                             const char *input, size_t len, unsigned timeout_ms);
 /* Jobs finished so far and how many of them failed (for tests and logs). */
 void eg_notify_runner_counts(eg_notify_runner *r, unsigned long *done, unsigned long *failed);
 

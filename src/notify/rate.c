@@ -48,7 +48,8 @@ void eg_notify_rate_free(eg_notify_rate *r)
     free(r);
 }
 
-bool eg_notify_rate_allow(eg_notify_rate *r, eg_notify_kind kind, const char *key, uint32_t window_s, time_t now)
+bool eg_notify_rate_allow(eg_notify_rate *r, eg_notify_kind kind, const char *key,
+                          uint32_t window_s, time_t now)
 {
     if (window_s == 0)
         return true;

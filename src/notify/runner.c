@@ -158,7 +158,9 @@ static void *worker(void *arg)
         int rc = eg_notify_run(j->argv, j->input, j->len, j->timeout_ms);
         if (rc != 0)
             eg_log(EG_LOG_WARN, "notify: %s (%s) %s %d", j->what, j->argv[0],
-                   rc == -2 ? "timed out after ms" : rc == -1 ? "could not start, code" : "failed with status",
+                   rc == -2   ? "timed out after ms"
+                   : rc == -1 ? "could not start, code"
+                              : "failed with status",
                    rc == -2 ? (int)j->timeout_ms : rc);
         else
             eg_log(EG_LOG_DEBUG, "notify: %s sent", j->what);
@@ -215,8 +217,8 @@ void eg_notify_runner_free(eg_notify_runner *r)
     free(r);
 }
 
-bool eg_notify_runner_submit(eg_notify_runner *r, const char *what, char *const argv[], const char *input,
-                             size_t len, unsigned timeout_ms)
+bool eg_notify_runner_submit(eg_notify_runner *r, const char *what, char *const argv[],
+                             const char *input, size_t len, unsigned timeout_ms)
 {
     job *j = calloc(1, sizeof *j);
     size_t argc = 0;

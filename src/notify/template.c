@@ -17,7 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const kind_names[EG_NOTIFY__COUNT] = {"infected", "held", "rejected", "campaign"};
+static const char *const kind_names[EG_NOTIFY__COUNT] = {"infected", "held", "rejected",
+                                                         "campaign"};
 
 const char *eg_notify_kind_str(eg_notify_kind k)
 {
@@ -84,19 +85,69 @@ static char *clean(const char *s, size_t max)
     return c;
 }
 
+/* Links in the notice mail are defanged ("hxxp[://]host[.]example /path"): the notice passes
+ * through the gateway again and is scanned like any mail, and a quoted malware link must not make
+ * the admin's own notice suspicious (nor be clickable). The form is one the scanner does not
+ * re-fang; the hook's JSON keeps the links as found. Returns a malloc'd copy ("" on ENOMEM). */
+char *eg_notify_defang(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    char *o = malloc(n * 3 + 8); /* a '.' becomes "[.]"; "://" -> "[://]" is covered by that too */
+    if (!o)
+        return strdup("");
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        if (!strncmp(s + i, "://", 3)) {
+            /* the scheme just written: http/https -> hxxp/hxxps */
+            size_t b = k;
+            while (b > 0 &&
+                   ((o[b - 1] >= 'a' && o[b - 1] <= 'z') || (o[b - 1] >= 'A' && o[b - 1] <= 'Z')))
+                b--;
+            if (k - b >= 4 && !strncasecmp(o + b, "http", 4))
+                o[b + 1] = o[b + 2] = 'x';
+            memcpy(o + k, "[://]", 5);
+            k += 5;
+            i += 3;
+            while (i < n && s[i] != '/' && s[i] != ' ' && s[i] != '?' && s[i] != '#') {
+                if (s[i] == '.') {
+                    memcpy(o + k, "[.]", 3);
+                    k += 3;
+                } else {
+                    o[k++] = s[i];
+                }
+                i++;
+            }
+            if (i < n && s[i] == '/')
+                o[k++] = ' ';
+            continue;
+        }
+        o[k++] = s[i++];
+    }
+    o[k] = 0;
+    return o;
+}
+
 void eg_notify_rate_key(const eg_notify_event *e, char *out, size_t n)
 {
     switch (e->kind) {
     case EG_NOTIFY_INFECTED:
         snprintf(out, n, "%s", e->account && *e->account ? e->account : (e->from ? e->from : ""));
         break;
-    case EG_NOTIFY_CAMPAIGN:
-        snprintf(out, n, "%s", e->detail ? e->detail : "");
-        break;
-    default:
-        snprintf(out, n, "%s|%s", e->from ? e->from : "", e->rules ? e->rules : "");
-        break;
+    case EG_NOTIFY_CAMPAIGN: snprintf(out, n, "%s", e->detail ? e->detail : ""); break;
+    default: snprintf(out, n, "%s|%s", e->from ? e->from : "", e->rules ? e->rules : ""); break;
     }
+}
+
+/* An address as the MTA gave it ("<a@b>") without the brackets: the notice names, not quotes. */
+static char *addr(const char *s, size_t max)
+{
+    char *c = clean(s, max);
+    size_t n = strlen(c);
+    if (n >= 2 && c[0] == '<' && c[n - 1] == '>') {
+        memmove(c, c + 1, n - 2);
+        c[n - 2] = 0;
+    }
+    return c;
 }
 
 /* ---- texts ---- */
@@ -112,9 +163,12 @@ static const kind_text texts_en[EG_NOTIFY__COUNT] = {
      "An internal account sent several mails that look like Emotet's (encrypted archives, macro "
      "documents or hijacked replies). The PC behind this account is probably infected and is "
      "sending mail with the user's credentials.",
-     {"Take the PC of this account off the network (pull the cable or turn off Wi-Fi); do not shut it down.",
-      "Change the account's mail password and end its sessions; check for forwarding rules it did not set.",
-      "Run `emoguard hostcheck` on that PC and warn the recipients below not to open the attachments."}},
+     {"Take the PC of this account off the network (pull the cable or turn off Wi-Fi); do not shut "
+      "it down.",
+      "Change the account's mail password and end its sessions; check for forwarding rules it did "
+      "not set.",
+      "Run `emoguard hostcheck` on that PC and warn the recipients below not to open the "
+      "attachments."}},
     {"mail held from %s",
      "A mail was put into the mail server's hold queue because it looks dangerous. It will not be "
      "delivered unless an administrator releases it.",
@@ -146,14 +200,17 @@ static const kind_text texts_ja[EG_NOTIFY__COUNT] = {
       "電源は切らないでください。",
       "このアカウントのメールパスワードを変更し、ログイン中のセッションを終了させてください。"
       "身に覚えのない転送設定がないか確認してください。",
-      "その PC で `emoguard hostcheck` を実行し、下記の宛先に添付ファイルを開かないよう連絡してください。"}},
+      "その PC で `emoguard hostcheck` "
+      "を実行し、下記の宛先に添付ファイルを開かないよう連絡してください。"}},
     {"%s からのメールを保留しました",
      "危険と思われるメールをメールサーバーの保留キューに入れました。管理者が解放しない限り配送"
      "されません。",
      {"`emoguard quarantine show キューID` で内容を確認してください (根拠は下記)。",
-      "送信者に電話など別の手段で確認できた場合のみ `emoguard quarantine release キューID` で解放し、"
+      "送信者に電話など別の手段で確認できた場合のみ `emoguard quarantine release キューID` "
+      "で解放し、"
       "それ以外は `emoguard quarantine delete キューID` で削除してください。",
-      "取引先からのメールであれば、先方の PC やメールアカウントが感染している可能性を伝えてください。"}},
+      "取引先からのメールであれば、先方の PC "
+      "やメールアカウントが感染している可能性を伝えてください。"}},
     {"%s からのメールを拒否しました",
      "ゲートウェイでメールを拒否しました。送信元サーバーには理由を返しています。宛先には届いて"
      "いません。",
@@ -164,43 +221,92 @@ static const kind_text texts_ja[EG_NOTIFY__COUNT] = {
     {"キャンペーン: 同じ添付ファイルまたはリンクが多数の宛先に届いています (%s)",
      "同じ添付ファイル、ZIP のパスワードまたはリンクが短時間に多数の宛先に届きました。ばらまき型"
      "のメール攻撃が進行中です。",
-     {"この添付ファイル、パスワードまたはリンクを含むメールをメールボックスから探して削除してください。",
+     {"この添付ファイル、パスワードまたはリンクを含むメールをメールボックスから探して削除してくださ"
+      "い。",
       "社員に注意喚起してください: 添付ファイルを開かない、マクロを有効にしない。",
-      "リンクやハッシュを IOC フィード (ioc_file) に追加し、次の波を拒否できるようにしてください。"}},
+      "リンクやハッシュを IOC フィード (ioc_file) "
+      "に追加し、次の波を拒否できるようにしてください。"}},
 };
 
 typedef struct {
-    const char *title, *what_first, *evidence, *details, *kind, *queue_id, *from, *account, *subject,
-        *rcpts, *more, *verdict, *score, *action, *rules, *detail, *time, *gateway, *todo, *footer;
+    const char *title, *what_first, *evidence, *details, *kind, *queue_id, *from, *account,
+        *subject, *rcpts, *more, *verdict, *score, *action, *rules, *detail, *time, *gateway, *todo,
+        *footer;
 } labels;
 
 static const labels labels_en = {
-    "emoguard notice", "What to do first", "Evidence", "Details", "Event", "Queue id", "Sender",
-    "Account", "Subject", "Recipients", "and %zu more", "Verdict", "Score", "Action", "Rules",
-    "Why", "Time (UTC)", "Gateway", "what to do",
+    "emoguard notice",
+    "What to do first",
+    "Evidence",
+    "Details",
+    "Event",
+    "Queue id",
+    "Sender",
+    "Account",
+    "Subject",
+    "Recipients",
+    "and %zu more",
+    "Verdict",
+    "Score",
+    "Action",
+    "Rules",
+    "Why",
+    "Time (UTC)",
+    "Gateway",
+    "what to do",
     "This notice was sent by emoguard. It is rate-limited: the same event for the same account or "
     "sender is reported once per window (notify_rate)."};
 
 static const labels labels_ja = {
-    "emoguard 通知", "まず行うこと", "根拠", "詳細", "種類", "キューID", "送信者", "アカウント", "件名",
-    "宛先", "ほか %zu 件", "判定", "スコア", "処置", "ルール", "理由", "時刻 (UTC)", "ゲートウェイ",
+    "emoguard 通知",
+    "まず行うこと",
+    "根拠",
+    "詳細",
+    "種類",
+    "キューID",
+    "送信者",
+    "アカウント",
+    "件名",
+    "宛先",
+    "ほか %zu 件",
+    "判定",
+    "スコア",
+    "処置",
+    "ルール",
+    "理由",
+    "時刻 (UTC)",
+    "ゲートウェイ",
     "対処",
     "この通知は emoguard が送信しました。同じアカウント/送信者の同じ事象は、一定時間 (notify_rate) "
     "に 1 回だけ通知されます。"};
 
-static const char *kind_name_ja[EG_NOTIFY__COUNT] = {"感染の疑い (送信)", "保留", "拒否", "キャンペーン"};
+static const char *kind_name_ja[EG_NOTIFY__COUNT] = {"感染の疑い (送信)", "保留", "拒否",
+                                                     "キャンペーン"};
 
 void eg_notify_subject(const eg_notify_event *e, eg_lang lang, char *out, size_t n)
 {
-    const kind_text *t = &(lang == EG_LANG_JA ? texts_ja : texts_en)[(unsigned)e->kind < EG_NOTIFY__COUNT ? e->kind : 0];
+    const kind_text *t =
+        &(lang == EG_LANG_JA ? texts_ja
+                             : texts_en)[(unsigned)e->kind < EG_NOTIFY__COUNT ? e->kind : 0];
     const char *who = e->kind == EG_NOTIFY_INFECTED && e->account && *e->account ? e->account
-                      : e->kind == EG_NOTIFY_CAMPAIGN ? e->detail
-                                                      : e->from;
-    char *w = clean(who && *who ? who : "<>", 120);
+                      : e->kind == EG_NOTIFY_CAMPAIGN                            ? e->detail
+                                                                                 : e->from;
+    char *w = e->kind == EG_NOTIFY_CAMPAIGN ? clean(who, 120) : addr(who, 120);
+    if (!*w) {
+        free(w);
+        w = strdup("<>");
+    }
     char body[512];
     snprintf(body, sizeof body, t->subject, w);
     free(w);
     snprintf(out, n, "[emoguard] %s", body);
+}
+
+static char *clean_defanged(const char *s, size_t max)
+{
+    char *c = clean(s, max), *d = eg_notify_defang(c);
+    free(c);
+    return d;
 }
 
 /* The text, or NULL when an append failed (out of memory): a notice cut short is not sent. */
@@ -224,7 +330,8 @@ static char *b64(const uint8_t *p, size_t n)
         return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
         o[k++] = t[(v >> 18) & 63];
         o[k++] = t[(v >> 12) & 63];
         o[k++] = i + 1 < n ? t[(v >> 6) & 63] : '=';
@@ -329,13 +436,13 @@ char *eg_notify_mail(const eg_notify_event *e, const eg_notify_mail_opts *o)
     line(&b, L->time, ts);
     v = clean(e->host, 200), line(&b, L->gateway, v), free(v);
     v = clean(e->queue_id, 64), line(&b, L->queue_id, v), free(v);
-    v = clean(e->from && *e->from ? e->from : "<>", 300), line(&b, L->from, v), free(v);
+    v = addr(e->from, 300), line(&b, L->from, *v ? v : "<>"), free(v);
     v = clean(e->account, 300), line(&b, L->account, v), free(v);
-    v = clean(e->subject, 300), line(&b, L->subject, v), free(v);
+    v = clean_defanged(e->subject, 300), line(&b, L->subject, v), free(v);
     if (e->n_rcpts) {
         eg_buf_printf(&b, "  %s:", L->rcpts);
         for (size_t i = 0; i < e->n_rcpts && i < EG_NOTIFY_MAX_RCPTS; i++) {
-            v = clean(e->rcpts[i], 200);
+            v = addr(e->rcpts[i], 200);
             eg_buf_printf(&b, "%s %s", i ? "," : "", v);
             free(v);
         }
@@ -352,12 +459,13 @@ char *eg_notify_mail(const eg_notify_event *e, const eg_notify_mail_opts *o)
     line(&b, L->score, num);
     v = clean(e->action, 32), line(&b, L->action, v), free(v);
     v = clean(e->rules, 500), line(&b, L->rules, v), free(v);
-    v = clean(e->detail, 500), line(&b, L->detail, v), free(v);
+    v = clean_defanged(e->detail, 500), line(&b, L->detail, v), free(v);
     if (e->n_ev) {
         eg_buf_printf(&b, "\n%s:\n", L->evidence);
         for (size_t i = 0; i < e->n_ev && i < EG_NOTIFY_MAX_EVIDENCE; i++) {
             const eg_notify_evidence *x = &e->ev[i];
-            char *r = clean(x->rule, 64), *m = clean(x->message, 400), *ev = clean(x->evidence, 300);
+            char *r = clean(x->rule, 64), *m = clean(x->message, 400),
+                 *ev = clean_defanged(x->evidence, 300);
             eg_buf_printf(&b, "  - %s (+%d) %s\n", r, x->score, m);
             if (*ev)
                 eg_buf_printf(&b, "      %s\n", ev);
@@ -402,7 +510,8 @@ char *eg_notify_json(const eg_notify_event *e)
     time_t when = e->time;
     gmtime_r(&when, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    eg_buf_printf(&b, "{\"schema\":\"emoguard-notice/1\",\"event\":\"%s\",\"time\":\"%s\",\"gateway\":",
+    eg_buf_printf(&b,
+                  "{\"schema\":\"emoguard-notice/1\",\"event\":\"%s\",\"time\":\"%s\",\"gateway\":",
                   eg_notify_kind_str(e->kind), ts);
     jstr(&b, e->host, 200);
     eg_buf_puts(&b, ",\"queue_id\":");

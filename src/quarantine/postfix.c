@@ -89,7 +89,10 @@ static int run_capture(char *const argv[], char **out, size_t max, char *err, si
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
     if (err && errlen)
-        snprintf(err, errlen, "%s: %s", argv[0], too_big ? "output too large" : eb[0] ? eb : "failed");
+        snprintf(err, errlen, "%s: %s", argv[0],
+                 too_big ? "output too large"
+                 : eb[0] ? eb
+                         : "failed");
     if (b)
         b[n] = 0;
     if (out)
@@ -102,8 +105,8 @@ static int run_capture(char *const argv[], char **out, size_t max, char *err, si
 }
 
 /* argv: tool [-c dir] args... */
-static int tool(const char *name, const char *config_dir, const char *a1, const char *a2, const char *a3, char **out,
-                size_t max, char *err, size_t errlen)
+static int tool(const char *name, const char *config_dir, const char *a1, const char *a2,
+                const char *a3, char **out, size_t max, char *err, size_t errlen)
 {
     char *argv[8];
     int n = 0;
@@ -170,10 +173,12 @@ eg_status eg_pfq_parse(const char *text, size_t len, eg_pfq_entry **out, size_t 
         copy_str(e->sender, sizeof e->sender, json_object_get(o, "sender"));
         json_t *t = json_object_get(o, "arrival_time"), *s = json_object_get(o, "message_size");
         e->arrival_time = json_is_integer(t) ? (int64_t)json_integer_value(t) : 0;
-        e->size = json_is_integer(s) && json_integer_value(s) > 0 ? (uint64_t)json_integer_value(s) : 0;
+        e->size =
+            json_is_integer(s) && json_integer_value(s) > 0 ? (uint64_t)json_integer_value(s) : 0;
         json_t *r = json_object_get(o, "recipients");
         if (json_is_array(r)) {
-            e->n_rcpts = json_array_size(r) > UINT32_MAX ? UINT32_MAX : (uint32_t)json_array_size(r);
+            e->n_rcpts =
+                json_array_size(r) > UINT32_MAX ? UINT32_MAX : (uint32_t)json_array_size(r);
             if (e->n_rcpts)
                 copy_str(e->rcpt, sizeof e->rcpt, json_object_get(json_array_get(r, 0), "address"));
         }
@@ -182,7 +187,8 @@ eg_status eg_pfq_parse(const char *text, size_t len, eg_pfq_entry **out, size_t 
     return EG_OK;
 }
 
-eg_status eg_pfq_list(const char *config_dir, eg_pfq_entry **out, size_t *n, char *err, size_t errlen)
+eg_status eg_pfq_list(const char *config_dir, eg_pfq_entry **out, size_t *n, char *err,
+                      size_t errlen)
 {
     char *text = NULL;
     *out = NULL;
@@ -197,7 +203,8 @@ eg_status eg_pfq_list(const char *config_dir, eg_pfq_entry **out, size_t *n, cha
     return st;
 }
 
-eg_status eg_pfq_headers(const char *config_dir, const char *id, char **out, char *err, size_t errlen)
+eg_status eg_pfq_headers(const char *config_dir, const char *id, char **out, char *err,
+                         size_t errlen)
 {
     *out = NULL;
     if (!eg_qrec_valid_id(id))

@@ -22,7 +22,7 @@ typedef struct eg_pfq_entry {
     int64_t arrival_time;
     uint64_t size;
     char sender[256];
-    char rcpt[256];       /* the first recipient */
+    char rcpt[256]; /* the first recipient */
     uint32_t n_rcpts;
 } eg_pfq_entry;
 
@@ -30,9 +30,11 @@ typedef struct eg_pfq_entry {
  * queue id are skipped. */
 eg_status eg_pfq_parse(const char *text, size_t len, eg_pfq_entry **out, size_t *n);
 /* Runs postqueue -j (config_dir may be NULL). */
-eg_status eg_pfq_list(const char *config_dir, eg_pfq_entry **out, size_t *n, char *err, size_t errlen);
+eg_status eg_pfq_list(const char *config_dir, eg_pfq_entry **out, size_t *n, char *err,
+                      size_t errlen);
 /* postcat -h -q ID: the queue file's headers (malloc'd, at most 1 MiB). */
-eg_status eg_pfq_headers(const char *config_dir, const char *id, char **out, char *err, size_t errlen);
+eg_status eg_pfq_headers(const char *config_dir, const char *id, char **out, char *err,
+                         size_t errlen);
 /* postsuper -H ID, then postqueue -i ID (deliver at once). */
 eg_status eg_pfq_release(const char *config_dir, const char *id, char *err, size_t errlen);
 /* postsuper -d ID. */

@@ -6,8 +6,8 @@
  *
  * Files are written 0600 into a 0700 directory, atomically (temporary file + rename), are bounded
  * in size (EG_QREC_MAX_BYTES; every field is cut to its limit), and the directory holds at most
- * EG_QREC_MAX_FILES records. A record file is read as hostile input (another local user's mistake or
- * a damaged disk): the parser checks every length and never trusts the file name's queue id.
+ * EG_QREC_MAX_FILES records. A record file is read as hostile input (another local user's mistake
+ * or a damaged disk): the parser checks every length and never trusts the file name's queue id.
  *
  * This module does not talk to Postfix (postfix.c in this folder does) and knows nothing of
  * libmilter or of the scanner's report: the milter fills the struct.
@@ -21,10 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EG_QREC_MAX_BYTES 16384  /* one record file */
-#define EG_QREC_MAX_LINE 1024    /* one line of it */
-#define EG_QREC_MAX_FILES 20000  /* records in the directory */
-#define EG_QREC_ID_MAX 32        /* queue id length (Postfix long ids are 15-20) */
+#define EG_QREC_MAX_BYTES 16384 /* one record file */
+#define EG_QREC_MAX_LINE 1024   /* one line of it */
+#define EG_QREC_MAX_FILES 20000 /* records in the directory */
+#define EG_QREC_ID_MAX 32       /* queue id length (Postfix long ids are 15-20) */
 #define EG_QREC_MAX_RCPTS 16
 #define EG_QREC_MAX_FINDINGS 12
 
@@ -76,7 +76,8 @@ eg_status eg_qrec_load(const char *state_dir, const char *id, eg_qrec *out);
 eg_status eg_qrec_remove(const char *state_dir, const char *id);
 /* Removes the records whose queue id `exists` says is gone (also stale temporary files);
  * *removed counts them (may be NULL). */
-eg_status eg_qrec_prune(const char *state_dir, bool (*exists)(const char *id, void *ud), void *ud, size_t *removed);
+eg_status eg_qrec_prune(const char *state_dir, bool (*exists)(const char *id, void *ud), void *ud,
+                        size_t *removed);
 /* The queue ids that have a record (malloc'd array of malloc'd strings). */
 eg_status eg_qrec_ids(const char *state_dir, char ***ids, size_t *n);
 void eg_qrec_ids_free(char **ids, size_t n);

@@ -27,7 +27,8 @@ bool eg_qrec_valid_id(const char *id)
     size_t n = 0;
     for (; id[n]; n++) {
         char c = id[n];
-        if (n >= EG_QREC_ID_MAX || !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+        if (n >= EG_QREC_ID_MAX ||
+            !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
             return false;
     }
     return n > 0;
@@ -430,7 +431,8 @@ eg_status eg_qrec_ids(const char *state_dir, char ***ids, size_t *n)
     return st;
 }
 
-eg_status eg_qrec_prune(const char *state_dir, bool (*exists)(const char *id, void *ud), void *ud, size_t *removed)
+eg_status eg_qrec_prune(const char *state_dir, bool (*exists)(const char *id, void *ud), void *ud,
+                        size_t *removed)
 {
     if (removed)
         *removed = 0;
