@@ -16,8 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *t = NULL;
         size_t n = 0;
         if (eg_qrec_format(&r, &t, &n) == EG_OK) {
-            if (n > EG_QREC_MAX_BYTES || eg_qrec_parse(t, n, &back) != EG_OK || strcmp(back.queue_id, r.queue_id) ||
-                back.score != r.score || back.n_rcpts != r.n_rcpts || back.n_findings != r.n_findings)
+            if (n > EG_QREC_MAX_BYTES || eg_qrec_parse(t, n, &back) != EG_OK ||
+                strcmp(back.queue_id, r.queue_id) || back.score != r.score ||
+                back.n_rcpts != r.n_rcpts || back.n_findings != r.n_findings)
                 abort();
             free(t);
         }

@@ -175,8 +175,9 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* as the milter does */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rate_window), cmocka_unit_test(test_rate_bounded), cmocka_unit_test(test_marker),
-        cmocka_unit_test(test_key_file),    cmocka_unit_test(test_run),          cmocka_unit_test(test_runner_queue),
+        cmocka_unit_test(test_rate_window), cmocka_unit_test(test_rate_bounded),
+        cmocka_unit_test(test_marker),      cmocka_unit_test(test_key_file),
+        cmocka_unit_test(test_run),         cmocka_unit_test(test_runner_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,8 @@
 
 static const char *rcpts[] = {"<a@corp.example>", "b@corp.example"};
 static const eg_notify_evidence ev[] = {
-    {"INTEL.URL", 60, "Contains a listed URL", "Do not open the link", "url http://bad.example/x.php listed"},
+    {"INTEL.URL", 60, "Contains a listed URL", "Do not open the link",
+     "url http://bad.example/x.php listed"},
     {"ZIP.ENCRYPTED", 10, "Encrypted archive", NULL, NULL},
 };
 
@@ -43,7 +44,8 @@ static const char *to[] = {"admin@corp.example", "soc@corp.example"};
 
 static char *mail(const eg_notify_event *e, eg_lang lang)
 {
-    eg_notify_mail_opts o = {lang, "emoguard@corp.example", to, 2, "v1 1 0011223344556677 00", "id.1@gw1"};
+    eg_notify_mail_opts o = {lang, "emoguard@corp.example",    to,
+                             2,    "v1 1 0011223344556677 00", "id.1@gw1"};
     return eg_notify_mail(e, &o);
 }
 
@@ -84,7 +86,8 @@ static void test_mail_ja(void **unused)
     eg_notify_event e = event(EG_NOTIFY_INFECTED);
     char subj[512];
     eg_notify_subject(&e, EG_LANG_JA, subj, sizeof subj);
-    assert_string_equal(subj, "[emoguard] アカウント alice@corp.example が Emotet 型のメールを送信している可能性があります");
+    assert_string_equal(subj, "[emoguard] アカウント alice@corp.example が Emotet "
+                              "型のメールを送信している可能性があります");
     char *m = mail(&e, EG_LANG_JA);
     assert_non_null(m);
     char *h = headers_of(m);
@@ -150,7 +153,8 @@ static void test_json(void **unused)
     assert_int_equal(json_array_size(json_object_get(o, "evidence")), 2);
     json_t *ev0 = json_array_get(json_object_get(o, "evidence"), 0);
     /* the hook gets the link as found (for tickets and blocklists) */
-    assert_non_null(strstr(json_string_value(json_object_get(ev0, "evidence")), "http://bad.example/x.php"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(ev0, "evidence")), "http://bad.example/x.php"));
     assert_int_equal(json_array_size(json_object_get(o, "rcpts")), 2);
     json_decref(o);
     free(j);
@@ -196,9 +200,14 @@ static void test_defang(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mail_en),     cmocka_unit_test(test_mail_ja),     cmocka_unit_test(test_every_kind_has_text),
-        cmocka_unit_test(test_no_injection), cmocka_unit_test(test_json),       cmocka_unit_test(test_events_parse),
-        cmocka_unit_test(test_rate_keys),    cmocka_unit_test(test_defang),
+        cmocka_unit_test(test_mail_en),
+        cmocka_unit_test(test_mail_ja),
+        cmocka_unit_test(test_every_kind_has_text),
+        cmocka_unit_test(test_no_injection),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_events_parse),
+        cmocka_unit_test(test_rate_keys),
+        cmocka_unit_test(test_defang),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

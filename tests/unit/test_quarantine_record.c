@@ -34,7 +34,8 @@ static void fill(eg_qrec *r, const char *id)
     eg_qrec_set(r->rules, sizeof r->rules, "INTEL.URL");
     eg_qrec_set(r->findings[0].rule, sizeof r->findings[0].rule, "INTEL.URL");
     r->findings[0].score = 60;
-    eg_qrec_set(r->findings[0].evidence, sizeof r->findings[0].evidence, "url http://bad.example/x listed");
+    eg_qrec_set(r->findings[0].evidence, sizeof r->findings[0].evidence,
+                "url http://bad.example/x listed");
     r->n_findings = 1;
 }
 
@@ -105,8 +106,9 @@ static void test_hostile_text(void **unused)
     free(big);
     /* damaged values are skipped, the record stays; lists stop at their limits */
     char t[8192];
-    int o = snprintf(t, sizeof t, "emoguard-held 1\r\nqueue_id ABC\r\nscore 99999999999\nfinding\nfinding X\n"
-                                   "finding X notanumber e\nunknown_key v\n\n");
+    int o = snprintf(t, sizeof t,
+                     "emoguard-held 1\r\nqueue_id ABC\r\nscore 99999999999\nfinding\nfinding X\n"
+                     "finding X notanumber e\nunknown_key v\n\n");
     for (int i = 0; i < 40; i++)
         o += snprintf(t + o, sizeof t - (size_t)o, "rcpt r%d@x\nfinding R%d %d ev\n", i, i, i);
     assert_int_equal(eg_qrec_parse(t, (size_t)o, &r), EG_OK);
@@ -181,8 +183,10 @@ bool keep_only(const char *id, void *ud)
 static void test_postqueue_json(void **unused)
 {
     const char *j =
-        "{\"queue_name\": \"hold\", \"queue_id\": \"4ABC123\", \"arrival_time\": 1700000000, \"message_size\": 1234, "
-        "\"forced_expire\": false, \"sender\": \"m@ext.example\", \"recipients\": [{\"address\": \"u@corp.example\"}]}\n"
+        "{\"queue_name\": \"hold\", \"queue_id\": \"4ABC123\", \"arrival_time\": 1700000000, "
+        "\"message_size\": 1234, "
+        "\"forced_expire\": false, \"sender\": \"m@ext.example\", \"recipients\": [{\"address\": "
+        "\"u@corp.example\"}]}\n"
         "not json\n"
         "{\"queue_name\": \"deferred\", \"queue_id\": \"../bad\"}\n"
         "{\"queue_name\": \"active\", \"queue_id\": \"5DEF\", \"sender\": \"x\\u0001y\\nz\"}\n";
@@ -203,8 +207,12 @@ static void test_postqueue_json(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_ids),   cmocka_unit_test(test_set_cuts_on_utf8_boundary),
-        cmocka_unit_test(test_hostile_text),   cmocka_unit_test(test_store), cmocka_unit_test(test_postqueue_json),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_set_cuts_on_utf8_boundary),
+        cmocka_unit_test(test_hostile_text),
+        cmocka_unit_test(test_store),
+        cmocka_unit_test(test_postqueue_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
