@@ -7,6 +7,7 @@
 #include "milter/ops.h"
 
 #include "core/log.h"
+#include "core/strutil.h"
 #include "notify/notify.h"
 #include "quarantine/quarantine.h"
 
@@ -112,7 +113,7 @@ static void record_hold(const eg_milter_config *cfg, const eg_milter_msg *m, con
 
 /* The runner, the rate table and the notice key, made on first use. The key is re-read when
  * state_dir changes with a reload. false: no key (notice mails are then not sent). */
-static bool ensure(const eg_milter_config *cfg)
+static bool ensure(const eg_milter_config *cfg, uint8_t key[EG_NOTIFY_KEY_LEN])
 {
     pthread_mutex_lock(&g_mu);
     if (!g_runner && eg_notify_runner_new(cfg->notify_max_children, QUEUE_MAX, &g_runner) != EG_OK)
@@ -135,6 +136,8 @@ static bool ensure(const eg_milter_config *cfg)
         }
     }
     bool ok = g_key_dir[0] != 0;
+    if (ok)
+        memcpy(key, g_key, EG_NOTIFY_KEY_LEN); /* a copy: a reload may change g_key */
     pthread_mutex_unlock(&g_mu);
     return ok;
 }
@@ -157,14 +160,14 @@ static size_t sendmail_argv(const eg_milter_config *cfg, char *buf, size_t bufle
     return n;
 }
 
-static void send_notice(const eg_milter_config *cfg, const eg_notify_event *e, bool have_key)
+static void send_notice(const eg_milter_config *cfg, const eg_notify_event *e, const uint8_t *key)
 {
     eg_lang lang = !strcmp(cfg->notify_lang, "en") ? EG_LANG_EN : EG_LANG_JA;
     char what[32];
     snprintf(what, sizeof what, "%s notice", eg_notify_kind_str(e->kind));
-    if (cfg->notify_to.n && have_key) {
+    if (cfg->notify_to.n && key) {
         char marker[160], mid[128], host[128] = "localhost";
-        eg_notify_marker_make(g_key, e->time, marker, sizeof marker);
+        eg_notify_marker_make(key, e->time, marker, sizeof marker);
         if (gethostname(host, sizeof host - 1) != 0 || !host[0] || strpbrk(host, " <>@"))
             snprintf(host, sizeof host, "localhost");
         snprintf(mid, sizeof mid, "emoguard.%s.%s.%ld@%s", eg_notify_kind_str(e->kind), e->queue_id,
@@ -212,14 +215,29 @@ void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, cons
     kinds &= cfg->notify_mask;
     if (!kinds || (!cfg->notify_to.n && !cfg->notify_command))
         return;
-    bool have_key = ensure(cfg);
+    uint8_t key[EG_NOTIFY_KEY_LEN];
+    bool have_key = ensure(cfg, key);
     time_t now = time(NULL);
-    if (have_key && msg && eg_notify_is_notice(g_key, msg, len, now, NOTICE_MAX_AGE_S)) {
+    if (have_key && msg && eg_notify_is_notice(key, msg, len, now, NOTICE_MAX_AGE_S)) {
         /* our own notice came back: it was scanned and acted on; it must not cause another */
         eg_log(EG_LOG_INFO,
                "%s: emoguard notice: scanned (verdict=%s action=%s), no further notice",
                m->queue_id, eg_verdict_str(d->verdict), eg_milter_action_str(d->action));
         return;
+    }
+    const char *mk = msg ? eg_memmem_ci((const char *)msg, len < 65536 ? len : 65536,
+                                        EG_NOTIFY_HEADER ":", strlen(EG_NOTIFY_HEADER) + 1)
+                         : NULL;
+    if (mk) {
+        char shown[160];
+        size_t avail = len - (size_t)(mk - (const char *)msg);
+        eg_qrec_set(shown, avail + 1 < sizeof shown ? avail + 1 : sizeof shown,
+                    mk); /* one line, cut */
+        shown[strcspn(shown, "\r\n")] = 0;
+        eg_log(EG_LOG_WARN,
+               "%s: carries a notice marker that is not valid (forged, expired or another key), "
+               "treated as any mail: %s",
+               m->queue_id, shown);
     }
     eg_lang lang = !strcmp(cfg->notify_lang, "en") ? EG_LANG_EN : EG_LANG_JA;
     eg_notify_evidence ev[EG_NOTIFY_MAX_EVIDENCE];
@@ -249,9 +267,9 @@ void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, cons
                                              : NULL;
         e.ev = ev;
         e.n_ev = n_ev;
-        char key[1024];
-        eg_notify_rate_key(&e, key, sizeof key);
-        if (g_rate && !eg_notify_rate_allow(g_rate, e.kind, key, cfg->notify_rate_s, now)) {
+        char rkey[1024];
+        eg_notify_rate_key(&e, rkey, sizeof rkey);
+        if (g_rate && !eg_notify_rate_allow(g_rate, e.kind, rkey, cfg->notify_rate_s, now)) {
             eg_log(
                 EG_LOG_INFO,
                 "%s: %s notice suppressed: one was sent for the same key within notify_rate (%us)",
@@ -262,6 +280,6 @@ void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, cons
                eg_notify_kind_str(e.kind), have_key ? cfg->notify_to.n : 0,
                (have_key ? cfg->notify_to.n : 0) == 1 ? "" : "s",
                cfg->notify_command ? ", hook" : "");
-        send_notice(cfg, &e, have_key);
+        send_notice(cfg, &e, have_key ? key : NULL);
     }
 }

@@ -54,6 +54,9 @@ int eg_notify_run(char *const argv[], const char *input, size_t len, unsigned ti
         int dn = open("/dev/null", O_WRONLY);
         if (dn >= 0)
             dup2(dn, 1);
+        /* the milter's MTA connections and files are not the child's business (and a hung
+         * child must not keep a session's socket open) */
+        close_range(3, ~0u, 0);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL); /* the milter blocks some signals in its threads */

@@ -85,18 +85,44 @@ static char *clean(const char *s, size_t max)
     return c;
 }
 
-/* Links in the notice mail are defanged ("hxxp[://]host[.]example /path"): the notice passes
- * through the gateway again and is scanned like any mail, and a quoted malware link must not make
- * the admin's own notice suspicious (nor be clickable). The form is one the scanner does not
- * re-fang; the hook's JSON keeps the links as found. Returns a malloc'd copy ("" on ENOMEM). */
+/* Links in the notice mail are defanged ("hxxp[://]host[.]example /path"), and so are the words
+ * that make a mail a lure ("en[a]ble", "pass[word]", "有[効]", "パス[ワード]"): the notice passes
+ * through the gateway again and is scanned like any mail, and the evidence it quotes (a malware
+ * link, "enable content", "Password: ...") must not make the admin's own notice suspicious, nor be
+ * clickable. The forms are ones the scanner does not re-fang; the hook's JSON keeps the text as
+ * found. Returns a malloc'd copy ("" on ENOMEM). */
+static const struct {
+    const char *word, *as;
+} lure_words[] = {
+    {"enable", "en[a]ble"}, {"password", "pass[word]"},     {"passcode", "pass[code]"},
+    {"有効", "有[効]"},     {"パスワード", "パス[ワード]"}, {"解除", "解[除]"},
+};
+
 char *eg_notify_defang(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    char *o = malloc(n * 3 + 8); /* a '.' becomes "[.]"; "://" -> "[://]" is covered by that too */
+    char *o = malloc(n * 3 + 8); /* a '.' becomes "[.]"; every other change grows less */
     if (!o)
         return strdup("");
     size_t k = 0;
     for (size_t i = 0; i < n;) {
+        size_t w = 0;
+        for (; w < sizeof lure_words / sizeof lure_words[0]; w++)
+            if (!strncasecmp(s + i, lure_words[w].word, strlen(lure_words[w].word)))
+                break;
+        if (w < sizeof lure_words / sizeof lure_words[0]) {
+            /* keep the original letters' case: copy them, then add the brackets */
+            const char *from = s + i, *as = lure_words[w].as;
+            size_t wl = strlen(lure_words[w].word), j = 0;
+            for (const char *a = as; *a; a++) {
+                if (*a == '[' || *a == ']')
+                    o[k++] = *a;
+                else
+                    o[k++] = j < wl ? from[j++] : *a;
+            }
+            i += wl;
+            continue;
+        }
         if (!strncmp(s + i, "://", 3)) {
             /* the scheme just written: http/https -> hxxp/hxxps */
             size_t b = k;
@@ -169,14 +195,14 @@ static const kind_text texts_en[EG_NOTIFY__COUNT] = {
       "not set.",
       "Run `emoguard hostcheck` on that PC and warn the recipients below not to open the "
       "attachments."}},
-    {"mail held from %s",
+    {"mail from %s held",
      "A mail was put into the mail server's hold queue because it looks dangerous. It will not be "
      "delivered unless an administrator releases it.",
      {"Look at it with `emoguard quarantine show QUEUE_ID` (the evidence is below).",
       "Release it only when the sender confirms it by phone or another channel: "
       "`emoguard quarantine release QUEUE_ID`; otherwise `emoguard quarantine delete QUEUE_ID`.",
       "If it came from a partner, tell them: their PC or mail account may be infected."}},
-    {"mail rejected from %s",
+    {"mail from %s rejected",
      "A mail was rejected at the gateway; the sending server was told why. Nothing reached the "
      "recipients.",
      {"Nothing needs to be undone. If the recipients expected this mail, ask the sender to send it "
@@ -187,7 +213,7 @@ static const kind_text texts_en[EG_NOTIFY__COUNT] = {
      "The same attachment, archive password or link reached many recipients in a short time: a "
      "mail campaign is under way.",
      {"Search the mailboxes for mails with this attachment, password or link and remove them.",
-      "Warn the staff: do not open the attachment, do not enable macros.",
+      "Warn the staff: do not open the attachment and do not allow what the document asks for.",
       "Add the link or hash to the IOC feed (ioc_file) so the next wave is rejected."}},
 };
 
@@ -223,7 +249,7 @@ static const kind_text texts_ja[EG_NOTIFY__COUNT] = {
      "のメール攻撃が進行中です。",
      {"この添付ファイル、パスワードまたはリンクを含むメールをメールボックスから探して削除してくださ"
       "い。",
-      "社員に注意喚起してください: 添付ファイルを開かない、マクロを有効にしない。",
+      "社員に注意喚起してください: 添付ファイルを開かない、文書が求める操作を許可しない。",
       "リンクやハッシュを IOC フィード (ioc_file) "
       "に追加し、次の波を拒否できるようにしてください。"}},
 };
@@ -231,7 +257,7 @@ static const kind_text texts_ja[EG_NOTIFY__COUNT] = {
 typedef struct {
     const char *title, *what_first, *evidence, *details, *kind, *queue_id, *from, *account,
         *subject, *rcpts, *more, *verdict, *score, *action, *rules, *detail, *time, *gateway, *todo,
-        *footer;
+        *footer, *envelope, *login;
 } labels;
 
 static const labels labels_en = {
@@ -255,7 +281,9 @@ static const labels labels_en = {
     "Gateway",
     "what to do",
     "This notice was sent by emoguard. It is rate-limited: the same event for the same account or "
-    "sender is reported once per window (notify_rate)."};
+    "sender is reported once per window (notify_rate). Links and lure words are defanged.",
+    "envelope",
+    "SASL login or sender"};
 
 static const labels labels_ja = {
     "emoguard 通知",
@@ -278,7 +306,9 @@ static const labels labels_ja = {
     "ゲートウェイ",
     "対処",
     "この通知は emoguard が送信しました。同じアカウント/送信者の同じ事象は、一定時間 (notify_rate) "
-    "に 1 回だけ通知されます。"};
+    "に 1 回だけ通知されます。リンクと誘導の語は無害化しています。",
+    "エンベロープ",
+    "SASL ログインまたは送信者"};
 
 static const char *kind_name_ja[EG_NOTIFY__COUNT] = {"感染の疑い (送信)", "保留", "拒否",
                                                      "キャンペーン"};
@@ -426,18 +456,30 @@ char *eg_notify_mail(const eg_notify_event *e, const eg_notify_mail_opts *o)
     eg_buf_putc(&b, '\n');
 
     /* body */
-    eg_buf_printf(&b, "%s: %s\n\n%s\n\n", L->title, subj + strlen("[emoguard] "), t->lead);
+    char *title = eg_notify_defang(subj + strlen("[emoguard] ")), *lead = eg_notify_defang(t->lead);
+    eg_buf_printf(&b, "%s: %s\n\n%s\n\n", L->title, title, lead);
+    free(title);
+    free(lead);
     eg_buf_printf(&b, "%s:\n", L->what_first);
-    for (int i = 0; i < 3; i++)
-        eg_buf_printf(&b, "  %d. %s\n", i + 1, t->first[i]);
+    for (int i = 0; i < 3; i++) {
+        char *step = eg_notify_defang(t->first[i]);
+        eg_buf_printf(&b, "  %d. %s\n", i + 1, step);
+        free(step);
+    }
     eg_buf_printf(&b, "\n%s:\n", L->details);
     char *v;
     line(&b, L->kind, lang == EG_LANG_JA ? kind_name_ja[k] : kind_names[k]);
     line(&b, L->time, ts);
     v = clean(e->host, 200), line(&b, L->gateway, v), free(v);
     v = clean(e->queue_id, 64), line(&b, L->queue_id, v), free(v);
-    v = addr(e->from, 300), line(&b, L->from, *v ? v : "<>"), free(v);
-    v = clean(e->account, 300), line(&b, L->account, v), free(v);
+    /* an address alone at the end of a line reads as a signature's contact line to the scanner */
+    v = addr(e->from, 300);
+    eg_buf_printf(&b, "  %s: %s (%s)\n", L->from, *v ? v : "<>", L->envelope);
+    free(v);
+    v = clean(e->account, 300);
+    if (*v)
+        eg_buf_printf(&b, "  %s: %s (%s)\n", L->account, v, L->login);
+    free(v);
     v = clean_defanged(e->subject, 300), line(&b, L->subject, v), free(v);
     if (e->n_rcpts) {
         eg_buf_printf(&b, "  %s:", L->rcpts);
@@ -446,11 +488,12 @@ char *eg_notify_mail(const eg_notify_event *e, const eg_notify_mail_opts *o)
             eg_buf_printf(&b, "%s %s", i ? "," : "", v);
             free(v);
         }
-        if (e->n_rcpts > EG_NOTIFY_MAX_RCPTS) {
-            eg_buf_puts(&b, " (");
+        eg_buf_puts(&b, " (");
+        if (e->n_rcpts > EG_NOTIFY_MAX_RCPTS)
             eg_buf_printf(&b, L->more, e->n_rcpts - EG_NOTIFY_MAX_RCPTS);
-            eg_buf_putc(&b, ')');
-        }
+        else
+            eg_buf_printf(&b, "%zu", e->n_rcpts);
+        eg_buf_putc(&b, ')');
         eg_buf_putc(&b, '\n');
     }
     v = clean(e->verdict, 32), line(&b, L->verdict, v), free(v);
@@ -464,13 +507,13 @@ char *eg_notify_mail(const eg_notify_event *e, const eg_notify_mail_opts *o)
         eg_buf_printf(&b, "\n%s:\n", L->evidence);
         for (size_t i = 0; i < e->n_ev && i < EG_NOTIFY_MAX_EVIDENCE; i++) {
             const eg_notify_evidence *x = &e->ev[i];
-            char *r = clean(x->rule, 64), *m = clean(x->message, 400),
+            char *r = clean(x->rule, 64), *m = clean_defanged(x->message, 400),
                  *ev = clean_defanged(x->evidence, 300);
             eg_buf_printf(&b, "  - %s (+%d) %s\n", r, x->score, m);
             if (*ev)
                 eg_buf_printf(&b, "      %s\n", ev);
             if (x->todo && *x->todo) {
-                char *td = clean(x->todo, 400);
+                char *td = clean_defanged(x->todo, 400);
                 eg_buf_printf(&b, "      %s: %s\n", L->todo, td);
                 free(td);
             }

@@ -39,6 +39,7 @@ static int run_capture(char *const argv[], char **out, size_t max, char *err, si
         int dn = open("/dev/null", O_RDONLY);
         if (dn >= 0)
             dup2(dn, 0);
+        close_range(3, ~0u, 0);
         execvp(argv[0], argv);
         _exit(127);
     }

@@ -63,7 +63,7 @@ static int setup(void **unused)
     const char *ioc = "http://bad.eg-test.invalid/payload.php\n";
     snprintf(p, sizeof p, "%s/ioc.txt", dir);
     eg_test_write_file(p, ioc, strlen(ioc));
-    char c[4096];
+    char c[8192];
     snprintf(
         c, sizeof c,
         "socket = inet:%d@127.0.0.1\nlog = stderr\nlog_level = info\n"
@@ -75,8 +75,12 @@ static int setup(void **unused)
         "notify_sendmail = /usr/sbin/sendmail -C %s\n"
         "notify_command = \"cat >> %s\"\n"
         "notify_events = infected, held, rejected, campaign\n"
-        "notify_rate = 3600\nnotify_timeout_ms = 20000\n",
+        "notify_rate = 3600\nnotify_timeout_ms = 20000\n"
+        "campaign_threshold = 3\n"
+        "[domain reject.test.example]\naction_clean = reject\naction_suspicious = reject\n",
         pf.milter1, dir, state, pf.dir, hook);
+    if (strlen(c) + 1 >= sizeof c)
+        return -1; /* a cut configuration would test something else */
     eg_test_write_file(conf, c, strlen(c));
     milter = eg_mh_milter_start(conf, mlog, pf.milter1);
     if (milter <= 0) {
@@ -260,7 +264,7 @@ static void test_held_and_notified(void **unused)
     assert_string_equal(r.verdict, "suspicious");
     assert_non_null(strstr(r.rules, "INTEL.URL"));
     /* the admin's notice mail arrives (through sendmail and the milter) and the hook got JSON */
-    char *notice = wait_delivered("[emoguard] mail held from mallory@ext.example", 30000);
+    char *notice = wait_delivered("[emoguard] mail from mallory@ext.example held", 30000);
     assert_non_null(notice);
     assert_non_null(strstr(notice, held_qid));
     assert_non_null(strstr(notice, "INTEL.URL"));
@@ -296,7 +300,7 @@ static void test_same_event_in_window_sends_nothing(void **unused)
     assert_true(wait_in(mlog, want, 1, 10000));
     sleep(3);
     assert_int_equal(count_in(hook, "\"event\":\"held\""), 1);
-    assert_int_equal(eg_mh_count_delivered(&pf, "[emoguard] mail held from mallory@ext.example"),
+    assert_int_equal(eg_mh_count_delivered(&pf, "[emoguard] mail from mallory@ext.example held"),
                      1);
 }
 
@@ -526,10 +530,59 @@ static void test_marker_only_silences_notice(void **unused)
     assert_int_equal(send1("trudy@ext4.example", "user@test.example", m), 250);
     free(m);
     assert_true(new_held_id(before, nb, qid, 20000));
-    assert_non_null(wait_delivered("[emoguard] mail held from trudy@ext4.example", 30000));
+    assert_non_null(wait_delivered("[emoguard] mail from trudy@ext4.example held", 30000));
     sleep(2);
     assert_int_equal(count_in(hook, "oscar@ext3.example"), 0);
-    assert_int_equal(eg_mh_count_delivered(&pf, "mail held from oscar@ext3.example"), 0);
+    assert_int_equal(eg_mh_count_delivered(&pf, "mail from oscar@ext3.example held"), 0);
+}
+
+static void test_rejected_notice(void **unused)
+{
+    need();
+    char t[64];
+    size_t n = 1024;
+    char *m = malloc(n);
+    snprintf(m, n,
+             "From: <bob@ext5.example>\r\nTo: <user@reject.test.example>\r\nSubject: "
+             "%s\r\n\r\nhello\r\n",
+             eg_mh_token(t, sizeof t, "rej"));
+    const char *r[1] = {"user@reject.test.example"};
+    char reply[2048];
+    assert_int_equal(eg_smtp_send(pf.smtp1, "bob@ext5.example", r, 1, m, reply, sizeof reply), 550);
+    free(m);
+    char *notice = wait_delivered("[emoguard] mail from bob@ext5.example rejected", 30000);
+    assert_non_null(notice);
+    assert_non_null(strstr(notice, "Nothing reached the recipients"));
+    free(notice);
+    assert_true(wait_in(hook, "\"event\":\"rejected\"", 1, 10000));
+}
+
+/* The same attachment to three recipients (campaign_threshold = 3): a campaign notice. */
+static void test_campaign_notice(void **unused)
+{
+    need();
+    char t[64];
+    char *m = ppap_mail("wave@ext6.example", "c1@test.example", eg_mh_token(t, sizeof t, "camp"));
+    const char *r[3] = {"c1@test.example", "c2@test.example", "c3@test.example"};
+    char reply[2048];
+    assert_int_equal(eg_smtp_send(pf.smtp1, "wave@ext6.example", r, 3, m, reply, sizeof reply),
+                     250);
+    free(m);
+    char *notice = wait_delivered("[emoguard] campaign:", 30000);
+    assert_non_null(notice);
+    assert_non_null(strstr(notice, "Event: campaign"));
+    assert_non_null(strstr(notice, "to 3 recipients"));
+    free(notice);
+    assert_true(wait_in(hook, "\"event\":\"campaign\"", 1, 10000));
+    /* every notice so far came back through the milter and was scanned clean (links and lure
+     * words are defanged), so none was held at its own gateway */
+    sleep(2);
+    int notices = count_in(mlog, ": from=emoguard@corp.example ");
+    assert_true(notices >= 6);
+    assert_int_equal(
+        count_in(mlog, ": from=emoguard@corp.example rcpts=1 account=emoguard@corp.example dir=out "
+                       "verdict=clean"),
+        notices);
 }
 
 int main(void)
@@ -542,6 +595,8 @@ int main(void)
         cmocka_unit_test(test_quarantine_delete),
         cmocka_unit_test(test_infected_account_notice),
         cmocka_unit_test(test_marker_only_silences_notice),
+        cmocka_unit_test(test_rejected_notice),
+        cmocka_unit_test(test_campaign_notice),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2,6 +2,7 @@
  * injection through a sender's subject, RFC 2047 subjects, defanged links, the hook's JSON, the
  * event list parser and the rate-limit keys. */
 #include "notify/notify.h"
+#include "testutil.h"
 
 #include <jansson.h>
 #include <setjmp.h>
@@ -65,19 +66,36 @@ static void test_mail_en(void **unused)
     char *h = headers_of(m);
     assert_non_null(strstr(h, "From: emoguard@corp.example\n"));
     assert_non_null(strstr(h, "To: admin@corp.example, soc@corp.example\n"));
-    assert_non_null(strstr(h, "Subject: [emoguard] mail held from mallory@ext.example\n"));
+    assert_non_null(strstr(h, "Subject: [emoguard] mail from mallory@ext.example held\n"));
     assert_non_null(strstr(h, "Auto-Submitted: auto-generated\n"));
     assert_non_null(strstr(h, "X-Emoguard-Notice: v1 1 0011223344556677 00\n"));
     assert_non_null(strstr(h, "Message-ID: <id.1@gw1>\n"));
     free(h);
     assert_non_null(strstr(m, "What to do first:\n  1. "));
     assert_non_null(strstr(m, "Queue id: 4ABCD123"));
-    assert_non_null(strstr(m, "Recipients: a@corp.example, b@corp.example"));
+    assert_non_null(strstr(m, "Recipients: a@corp.example, b@corp.example (2)"));
+    assert_non_null(strstr(m, "Sender: mallory@ext.example (envelope)"));
     assert_non_null(strstr(m, "- INTEL.URL (+60) Contains a listed URL"));
     assert_non_null(strstr(m, "what to do: Do not open the link"));
     assert_non_null(strstr(m, "hxxp[://]bad[.]example /x.php")); /* defanged */
     assert_null(strstr(m, "http://bad.example"));
     assert_non_null(strstr(m, "Time (UTC): 2023-11-14 22:13:20"));
+    free(m);
+}
+
+/* A notice made with a real marker is recognised by the milter's check. */
+static void test_notice_recognised(void **unused)
+{
+    uint8_t key[EG_NOTIFY_KEY_LEN];
+    memset(key, 5, sizeof key);
+    char marker[200];
+    eg_notify_marker_make(key, 1700000000, marker, sizeof marker);
+    eg_notify_event e = event(EG_NOTIFY_CAMPAIGN);
+    e.detail = "same archive password to 3 recipients";
+    eg_notify_mail_opts o = {EG_LANG_JA, "emoguard@corp.example", to, 2, marker, "id.2@gw1"};
+    char *m = eg_notify_mail(&e, &o);
+    assert_non_null(m);
+    assert_true(eg_notify_is_notice(key, (const uint8_t *)m, strlen(m), 1700000100, 86400));
     free(m);
 }
 
@@ -98,7 +116,7 @@ static void test_mail_ja(void **unused)
     free(h);
     assert_non_null(strstr(m, "まず行うこと:"));
     assert_non_null(strstr(m, "ネットワークから切り離して"));
-    assert_non_null(strstr(m, "アカウント: alice@corp.example"));
+    assert_non_null(strstr(m, "アカウント: alice@corp.example ("));
     assert_non_null(strstr(m, "mails with encrypted archives: 3 in 600s"));
     free(m);
 }
@@ -197,17 +215,66 @@ static void test_defang(void **unused)
     free(d);
 }
 
+/* Every notice, in both languages, quoting the evidence of a lure mail (a listed link, "enable
+ * content", a password): scanned like any mail, it must come out clean, or the admin's notices
+ * would be held at their own gateway. */
+static void test_notices_scan_clean(void **unused)
+{
+    eg_global_init();
+    char *dir = eg_test_tmpdir("notify-scan");
+    char feed[700];
+    snprintf(feed, sizeof feed, "%s/feed.txt", dir);
+    const char *f = "http://bad.example/x.php\nhttp://drop.eg-test.invalid/inv/doc.php\n";
+    eg_test_write_file(feed, f, strlen(f));
+    const char *feeds[] = {feed};
+    eg_options opt;
+    eg_options_default(&opt);
+    opt.ioc_files = feeds;
+    opt.n_ioc_files = 1;
+    const eg_notify_evidence lure[] = {
+        {"INTEL.URL", 60, "Contains a URL listed in a threat-intelligence feed",
+         "Do not open the link",
+         "url http://drop.eg-test.invalid/inv/doc.php listed in feed.txt:2"},
+        {"LURE.ENABLE_MACRO", 20, "The text asks the reader to enable macros, content or editing",
+         "Do not enable content", "text \"Please enable content to view\""},
+        {"MAIL.PASSWORD_IN_TEXT", 5, "A password is given in the text: パスワードは以下",
+         "Ask the sender", "Password: Ab12cd34 / パスワード: Ab12cd34"},
+        {"ZIP.ENCRYPTED", 10, "Encrypted ZIP archive", NULL, "invoice.zip"},
+    };
+    for (int k = 0; k < EG_NOTIFY__COUNT; k++)
+        for (int l = 0; l < 2; l++) {
+            eg_notify_event e = event((eg_notify_kind)k);
+            e.ev = lure;
+            e.n_ev = 4;
+            e.subject = "Invoice http://drop.eg-test.invalid/inv/doc.php";
+            e.detail = k == EG_NOTIFY_CAMPAIGN ? "same URL to 25 recipients" : e.detail;
+            eg_notify_mail_opts o = {
+                l ? EG_LANG_JA : EG_LANG_EN, "emoguard@corp.example", to, 2, NULL, NULL};
+            char *m = eg_notify_mail(&e, &o);
+            assert_non_null(m);
+            eg_report *r = eg_test_scan_opts(m, strlen(m), &opt);
+            assert_non_null(r);
+            if (eg_report_verdict(r) != EG_VERDICT_CLEAN) {
+                fprintf(stderr, "%s/%s notice:\n%s\n", eg_notify_kind_str(e.kind), l ? "ja" : "en",
+                        m);
+                eg_test_dump(r);
+            }
+            assert_int_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
+            eg_report_free(r);
+            free(m);
+        }
+    eg_test_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mail_en),
-        cmocka_unit_test(test_mail_ja),
-        cmocka_unit_test(test_every_kind_has_text),
-        cmocka_unit_test(test_no_injection),
-        cmocka_unit_test(test_json),
-        cmocka_unit_test(test_events_parse),
-        cmocka_unit_test(test_rate_keys),
-        cmocka_unit_test(test_defang),
+        cmocka_unit_test(test_mail_en),      cmocka_unit_test(test_notice_recognised),
+        cmocka_unit_test(test_mail_ja),      cmocka_unit_test(test_every_kind_has_text),
+        cmocka_unit_test(test_no_injection), cmocka_unit_test(test_json),
+        cmocka_unit_test(test_events_parse), cmocka_unit_test(test_rate_keys),
+        cmocka_unit_test(test_defang),       cmocka_unit_test(test_notices_scan_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
