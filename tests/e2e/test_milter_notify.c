@@ -530,7 +530,9 @@ static void test_marker_only_silences_notice(void **unused)
     assert_int_equal(send1("trudy@ext4.example", "user@test.example", m), 250);
     free(m);
     assert_true(new_held_id(before, nb, qid, 20000));
-    assert_non_null(wait_delivered("[emoguard] mail from trudy@ext4.example held", 30000));
+    char *notice = wait_delivered("[emoguard] mail from trudy@ext4.example held", 30000);
+    assert_non_null(notice);
+    free(notice);
     sleep(2);
     assert_int_equal(count_in(hook, "oscar@ext3.example"), 0);
     assert_int_equal(eg_mh_count_delivered(&pf, "mail from oscar@ext3.example held"), 0);
