@@ -6,6 +6,8 @@
  */
 #include "cli/cli.h"
 
+#include "core/utf8.h"
+
 #include "milter/config.h"
 #include "quarantine/postfix.h"
 #include "quarantine/quarantine.h"
@@ -61,10 +63,12 @@ static bool still_queued(const char *id, void *ud)
     return find(v->q, v->n, id, NULL);
 }
 
+/* A JSON string of s made valid UTF-8 first (held mail's headers are the sender's bytes). */
 static void jstr(const char *s)
 {
+    char *c = eg_utf8_sanitize(s ? s : "", s ? strlen(s) : 0, 0, true);
     putchar('"');
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)(c ? c : ""); *p; p++) {
         if (*p == '"' || *p == '\\')
             printf("\\%c", *p);
         else if (*p < 0x20 || *p == 0x7f)
@@ -73,6 +77,7 @@ static void jstr(const char *s)
             putchar(*p);
     }
     putchar('"');
+    free(c);
 }
 
 static void print_json(const eg_pfq_entry *e, const eg_qrec *r, const char *headers)

@@ -70,7 +70,7 @@ static size_t collect_evidence(const eg_report *r, eg_lang lang, eg_notify_evide
 static void record_hold(const eg_milter_config *cfg, const eg_milter_msg *m, const char *subject,
                         const eg_report *r, const eg_milter_decision *d, const char *reason)
 {
-    if (!eg_qrec_valid_id(m->queue_id)) {
+    if (!eg_qrec_valid_id(m->queue_id) || !strcmp(m->queue_id, "NOQUEUE")) {
         eg_log(EG_LOG_WARN, "%s: held, but the queue id is not usable: no record", m->queue_id);
         return;
     }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,44 +46,50 @@ static int run_capture(char *const argv[], char **out, size_t max, char *err, si
     }
     close(po[1]);
     close(pe[1]);
-    size_t cap = 65536, n = 0;
-    char *b = malloc(cap + 1);
-    bool too_big = false;
-    for (;;) {
-        if (b && n == cap && cap < max) {
-            size_t nc = cap * 2 > max ? max : cap * 2;
-            char *nb = realloc(b, nc + 1);
-            if (!nb)
-                break;
-            b = nb;
-            cap = nc;
-        }
-        if (!b || n == cap) {
-            too_big = n == cap;
+    /* both pipes at once: a tool that fills its stderr while we wait on stdout would hang us */
+    size_t cap = 65536, n = 0, en = 0;
+    char *b = malloc(cap + 1), eb[512];
+    bool too_big = false, out_open = true, err_open = true;
+    while ((out_open || err_open) && b && !too_big) {
+        struct pollfd pf[2] = {{out_open ? po[0] : -1, POLLIN, 0},
+                               {err_open ? pe[0] : -1, POLLIN, 0}};
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
             break;
         }
-        ssize_t r = read(po[0], b + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
+        if (out_open && (pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            if (n == cap) {
+                size_t nc = cap * 2 > max ? max : cap * 2;
+                char *nb = nc > cap ? realloc(b, nc + 1) : NULL;
+                if (!nb) {
+                    too_big = true; /* at the bound (or out of memory): stop reading */
+                    break;
+                }
+                b = nb;
+                cap = nc;
+            }
+            ssize_t r = read(po[0], b + n, cap - n);
+            if (r > 0)
+                n += (size_t)r;
+            else if (r == 0 || errno != EINTR)
+                out_open = false;
+        }
+        if (err_open && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            char tmp[512];
+            ssize_t r = read(pe[0], tmp, sizeof tmp);
+            if (r > 0) {
+                size_t k = (size_t)r < sizeof eb - 1 - en ? (size_t)r : sizeof eb - 1 - en;
+                memcpy(eb + en, tmp, k); /* the first line is what we show; the rest is drained */
+                en += k;
+            } else if (r == 0 || errno != EINTR) {
+                err_open = false;
+            }
+        }
     }
-    if (too_big)
+    if (too_big || !b)
         kill(pid, SIGKILL);
     close(po[0]);
-    char eb[512];
-    size_t en = 0;
-    for (;;) {
-        ssize_t r = read(pe[0], eb + en, sizeof eb - 1 - en);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        en += (size_t)r;
-        if (en == sizeof eb - 1)
-            break;
-    }
     close(pe[0]);
     eb[en] = 0;
     eb[strcspn(eb, "\n")] = 0;
