@@ -105,9 +105,10 @@ static void record_hold(const eg_milter_config *cfg, const eg_milter_msg *m, con
     if (st != EG_OK)
         eg_log(EG_LOG_ERR, "%s: cannot write the held-mail record in %s/held: %s", m->queue_id,
                cfg->state_dir,
-               st == EG_ELIMIT ? "too many records (run emoguard quarantine list to prune)"
-               : st == EG_EIO  ? "write failed"
-                               : "bad record");
+               st == EG_ELIMIT      ? "too many records (run emoguard quarantine list to prune)"
+               : st == EG_ENOTFOUND ? "state_dir does not exist"
+               : st == EG_EIO       ? "write failed"
+                                    : "bad record");
     free(q);
 }
 

@@ -1,10 +1,10 @@
 /*
  * The notice marker (see notify.h): "v1 <unix time> <nonce> <hmac>" in the X-Emoguard-Notice
  * header of every notice mail, HMAC-SHA256 over "v1 <time> <nonce>" with a 32-byte key kept in
- * <state_dir>/notify.key (0600, made on first use). The milter checks it when a mail comes back
- * through it; a valid marker only stops a further notice, never the scan or the action, so a
- * stolen or replayed marker cannot carry malware past the gateway. The time bound keeps an old
- * notice, forwarded back later, from silencing notices for good.
+ * <state_dir>/notify.key (0600, made on first use; state_dir itself must exist). The milter checks
+ * it when a mail comes back through it; a valid marker only stops a further notice, never the scan
+ * or the action, so a stolen or replayed marker cannot carry malware past the gateway. The time
+ * bound keeps an old notice, forwarded back later, from silencing notices for good.
  */
 #include "notify/notify.h"
 
@@ -68,15 +68,13 @@ eg_status eg_notify_key_load(const char *state_dir, uint8_t key[EG_NOTIFY_KEY_LE
     }
     if (errno != ENOENT)
         return EG_EIO;
-    if (mkdir(state_dir, 0700) != 0 && errno != EEXIST)
-        return EG_EIO;
     if (!random_bytes(key, EG_NOTIFY_KEY_LEN))
         return EG_EINTERNAL;
     /* write a temporary file and link it in: two milters starting at once keep one key */
     snprintf(tmp, sizeof tmp, "%s/.notify.key-XXXXXX", state_dir);
     fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
-        return EG_EIO;
+        return errno == ENOENT ? EG_ENOTFOUND : EG_EIO; /* no state_dir: not made here */
     bool ok = fchmod(fd, 0600) == 0 && write(fd, key, EG_NOTIFY_KEY_LEN) == EG_NOTIFY_KEY_LEN &&
               fsync(fd) == 0;
     close(fd);

@@ -113,7 +113,8 @@ bool eg_notify_rate_allow(eg_notify_rate *r, eg_notify_kind kind, const char *ke
 /* ---- notice marker ---- */
 
 #define EG_NOTIFY_KEY_LEN 32
-/* Reads <state_dir>/notify.key, creating it (0600, random) when missing. */
+/* Reads <state_dir>/notify.key, creating it (0600, random) when missing; state_dir must exist
+ * (EG_ENOTFOUND). */
 eg_status eg_notify_key_load(const char *state_dir, uint8_t key[EG_NOTIFY_KEY_LEN]);
 /* "v1 <unix time> <nonce> <hmac>" into out (at least 128 bytes). */
 void eg_notify_marker_make(const uint8_t key[EG_NOTIFY_KEY_LEN], time_t now, char *out, size_t n);

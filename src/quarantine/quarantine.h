@@ -67,8 +67,8 @@ eg_status eg_qrec_format(const eg_qrec *r, char **out, size_t *len);
  * skipped (a newer version may add some); repeated lists stop at their limit. */
 eg_status eg_qrec_parse(const char *text, size_t len, eg_qrec *out);
 
-/* Writes <state_dir>/held/<id> (creating the directories 0700). EG_ELIMIT when the directory
- * already holds EG_QREC_MAX_FILES records. */
+/* Writes <state_dir>/held/<id> (creating held/ 0700; state_dir must exist: EG_ENOTFOUND).
+ * EG_ELIMIT when the directory already holds EG_QREC_MAX_FILES records. */
 eg_status eg_qrec_store(const char *state_dir, const eg_qrec *r);
 /* Reads one record; EG_ENOTFOUND when there is none for the id; EG_EFORMAT when its id differs. */
 eg_status eg_qrec_load(const char *state_dir, const char *id, eg_qrec *out);

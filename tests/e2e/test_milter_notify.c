@@ -59,6 +59,7 @@ static int setup(void **unused)
     snprintf(conf, sizeof conf, "%s/emoguard.conf", dir);
     snprintf(mlog, sizeof mlog, "%s/milter.log", dir);
     snprintf(state, sizeof state, "%s/state", dir);
+    mkdir(state, 0700); /* as the package or systemd's StateDirectory would */
     snprintf(hook, sizeof hook, "%s/hook.jsonl", dir);
     const char *ioc = "http://bad.eg-test.invalid/payload.php\n";
     snprintf(p, sizeof p, "%s/ioc.txt", dir);

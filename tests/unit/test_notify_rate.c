@@ -87,8 +87,12 @@ static void test_key_file(void **unused)
 {
     char *d = eg_test_tmpdir("notify-key");
     char sd[600], kp[700];
-    snprintf(sd, sizeof sd, "%s/state", d); /* made on first use */
+    snprintf(sd, sizeof sd, "%s/state", d);
     uint8_t k1[EG_NOTIFY_KEY_LEN], k2[EG_NOTIFY_KEY_LEN];
+    assert_int_equal(eg_notify_key_load(sd, k1), EG_ENOTFOUND); /* state_dir is not made here */
+    struct stat sd_sb;
+    assert_int_not_equal(stat(sd, &sd_sb), 0);
+    assert_int_equal(mkdir(sd, 0700), 0);
     assert_int_equal(eg_notify_key_load(sd, k1), EG_OK);
     assert_int_equal(eg_notify_key_load(sd, k2), EG_OK);
     assert_memory_equal(k1, k2, sizeof k1);

@@ -126,6 +126,8 @@ static void test_store(void **unused)
     snprintf(sd, sizeof sd, "%s/state", d);
     eg_qrec r, back;
     fill(&r, "4ABC123");
+    assert_int_equal(eg_qrec_store(sd, &r), EG_ENOTFOUND); /* state_dir is not made here */
+    assert_int_equal(mkdir(sd, 0700), 0);
     assert_int_equal(eg_qrec_store(sd, &r), EG_OK);
     snprintf(p, sizeof p, "%s/held/4ABC123", sd);
     struct stat sb;
