@@ -13,6 +13,7 @@ void eg_cli_version(void);                   /* emoguard --version (src/cli/vers
 int eg_cmd_hostcheck(int argc, char **argv); /* src/cli/cmd_hostcheck.c */
 int eg_cmd_harden(int argc, char **argv);    /* src/cli/cmd_hostcheck.c */
 int eg_cmd_intel(int argc, char **argv);     /* src/cli/cmd_intel.c */
+int eg_cmd_quarantine(int argc, char **argv); /* src/cli/cmd_quarantine.c */
 
 /* true when the locale asks for Japanese (LC_ALL, LC_MESSAGES, LANG) */
 int eg_cli_lang_is_ja(void);

@@ -19,6 +19,7 @@ static const eg_command commands[] = {
     {"rules", eg_cmd_rules, "list the rule table (text or Markdown)"},
     {"milter", eg_cli_milter, "mail gateway filter (libmilter) for Postfix and Sendmail"},
     {"intel", eg_cmd_intel, "check IOC feeds and YARA rules, match values, exposure report"},
+    {"quarantine", eg_cmd_quarantine, "list, show, release or delete mail held by the milter (Postfix)"},
     {"hostcheck", eg_cmd_hostcheck,
      "check a Windows PC (live or from collected artifacts) for Emotet"},
     {"harden", eg_cmd_harden,

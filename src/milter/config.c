@@ -7,6 +7,7 @@
 
 #include "core/strutil.h"
 #include "core/utf8.h"
+#include "notify/notify.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -176,6 +177,15 @@ void eg_milter_config_init(eg_milter_config *c)
     c->state_max_keys = 200000;
     c->log_target = eg_strdup("syslog");
     c->log_level = eg_strdup("info");
+    c->state_dir = eg_strdup("/var/lib/emoguard");
+    c->notify_from = eg_strdup("emoguard");
+    c->notify_lang = eg_strdup("ja");
+    c->notify_sendmail = eg_strdup("/usr/sbin/sendmail");
+    list_parse(&c->notify_events, "infected,held,rejected,campaign");
+    c->notify_mask = EG_NOTIFY_ALL;
+    c->notify_rate_s = 3600;
+    c->notify_timeout_ms = 30000;
+    c->notify_max_children = 2;
 }
 
 void eg_milter_config_free(eg_milter_config *c)
@@ -199,7 +209,12 @@ void eg_milter_config_free(eg_milter_config *c)
                      &c->log_target,
                      &c->log_level,
                      &c->json_log,
-                     &c->stats_listen};
+                     &c->stats_listen,
+                     &c->state_dir,
+                     &c->notify_from,
+                     &c->notify_lang,
+                     &c->notify_command,
+                     &c->notify_sendmail};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         free(*strs[i]);
         *strs[i] = NULL;
@@ -207,7 +222,7 @@ void eg_milter_config_free(eg_milter_config *c)
     eg_str_list *lists[] = {&c->own_domains,        &c->ioc_files,     &c->trusted_authserv_ids,
                             &c->prefix_encrypted,   &c->prefix_macro,  &c->prefix_hijack,
                             &c->submission_daemons, &c->allow_senders, &c->allow_recipients,
-                            &c->allow_auth_users};
+                            &c->allow_auth_users,   &c->notify_to,     &c->notify_events};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         list_free(lists[i]);
     nets_free(&c->local_networks);
@@ -306,6 +321,16 @@ static const key_def keys[] = {
     {"json_log", K_STR, F(json_log), 0, 0},
     {"stats_listen", K_STR, F(stats_listen), 0, 0},
     {"log_passwords", K_BOOL, F(log_passwords), 0, 0},
+    {"state_dir", K_STR, F(state_dir), 0, 0},
+    {"notify_to", K_LIST, F(notify_to), 0, 0},
+    {"notify_from", K_ASCII, F(notify_from), 0, 0},
+    {"notify_lang", K_STR, F(notify_lang), 0, 0},
+    {"notify_command", K_STR, F(notify_command), 0, 0},
+    {"notify_sendmail", K_STR, F(notify_sendmail), 0, 0},
+    {"notify_events", K_LISTSET, F(notify_events), 0, 0},
+    {"notify_rate", K_UINT, F(notify_rate_s), 0, 30 * 86400},
+    {"notify_timeout_ms", K_UINT, F(notify_timeout_ms), 100, 600000},
+    {"notify_max_children", K_UINT, F(notify_max_children), 1, 64},
 };
 #undef F
 
@@ -610,6 +635,37 @@ static eg_status parse_line(eg_milter_config *c, char *s, bool *in_domain, pctx 
     return fail(p, EG_EFORMAT, "unknown key '%.64s'", k);
 }
 
+/* Notices: the addresses go to sendmail's command line, so they must look like addresses and
+ * never like options. */
+static eg_status validate_notify(eg_milter_config *c, pctx *p)
+{
+    if (!c->state_dir || c->state_dir[0] != '/')
+        return fail(p, EG_EFORMAT, "state_dir must be an absolute path");
+    const char *lang = c->notify_lang ? c->notify_lang : "";
+    if (strcmp(lang, "ja") && strcmp(lang, "en"))
+        return fail(p, EG_EFORMAT, "notify_lang must be ja or en");
+    for (size_t i = 0; i < c->notify_to.n; i++) {
+        const char *a = c->notify_to.v[i];
+        if (a[0] == '-' || !strchr(a, '@') || !printable_ascii(a) || strpbrk(a, "<>\"\\;"))
+            return fail(p, EG_EFORMAT, "notify_to: '%.64s' is not a mail address", a);
+    }
+    if (!c->notify_from || c->notify_from[0] == '-' || strpbrk(c->notify_from, " <>\"\\;,"))
+        return fail(p, EG_EFORMAT, "notify_from must be one address without <> or spaces");
+    if (c->notify_to.n && (!c->notify_sendmail || c->notify_sendmail[0] != '/'))
+        return fail(p, EG_EFORMAT, "notify_sendmail must be an absolute path when notify_to is set");
+    unsigned mask = 0;
+    char bad[64] = "";
+    for (size_t i = 0; i < c->notify_events.n; i++) {
+        unsigned m = 0;
+        if (eg_notify_events_parse(c->notify_events.v[i], &m, bad, sizeof bad) != EG_OK)
+            return fail(p, EG_EFORMAT, "notify_events: '%s' is not infected, held, rejected, campaign, all or none",
+                        bad);
+        mask = !strcasecmp(c->notify_events.v[i], "none") ? 0 : mask | m;
+    }
+    c->notify_mask = mask;
+    return EG_OK;
+}
+
 static eg_status validate(eg_milter_config *c, pctx *p)
 {
     if (!c->socket)
@@ -628,7 +684,7 @@ static eg_status validate(eg_milter_config *c, pctx *p)
     if (!c->outbound_reject_text_en || !c->outbound_tempfail_text_en)
         return fail(p, EG_EFORMAT,
                     "outbound_reject_text_en and outbound_tempfail_text_en must not be empty");
-    return EG_OK;
+    return validate_notify(c, p);
 }
 
 eg_status eg_milter_config_parse(eg_milter_config *c, const char *text, size_t len, char *err, size_t errlen)

@@ -111,6 +111,18 @@ typedef struct eg_milter_config {
     char *json_log;   /* path; NULL = none */
     char *stats_listen; /* "127.0.0.1:9795"; NULL = off */
     bool log_passwords; /* archive passwords in the JSON log; off: redacted */
+    /* held-mail records and admin notices (src/quarantine, src/notify; docs/notify.md) */
+    char *state_dir;          /* records of held mail, the notice key */
+    eg_str_list notify_to;    /* admin addresses; empty = no notice mail */
+    char *notify_from;        /* envelope and header sender of notices */
+    char *notify_lang;        /* "ja" or "en" */
+    char *notify_command;     /* hook run by /bin/sh -c with JSON on stdin; NULL = none */
+    char *notify_sendmail;    /* sendmail program and options, split on spaces, no shell */
+    eg_str_list notify_events; /* kinds that notify (notify_mask is computed from it) */
+    unsigned notify_mask;      /* 1 << eg_notify_kind */
+    unsigned notify_rate_s;    /* one notice per kind and key per this many seconds; 0 = all */
+    unsigned notify_timeout_ms; /* sendmail or hook killed after this */
+    unsigned notify_max_children; /* children at once (restart to change) */
 } eg_milter_config;
 
 void eg_milter_config_init(eg_milter_config *c); /* defaults */

@@ -15,6 +15,7 @@
 #include "milter/config.h"
 #include "milter/decide.h"
 #include "milter/policy.h"
+#include "milter/ops.h"
 #include "milter/slots.h"
 #include "milter/setup.h"
 #include "milter/stats.h"
@@ -617,6 +618,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
     double ms = now_ms() - t0;
     log_line(qid, c, &d, why, ms);
     json_log(qid, c, &d, why, r, ms);
+    eg_milter_ops_eom(&g->cfg, &m, c->subject, c->data.data, c->data.len, r, &d); /* records, notices */
     eg_report_free(r);
     gen_release(g);
     msg_reset(c);
