@@ -599,7 +599,9 @@ static sfsistat cb_eom(SMFICTX *ctx)
             d.action = eg_milter_failure_action(&g->cfg, EG_FAIL_SCAN);
             atomic_fetch_add(&g_stats.errors, 1);
         } else {
-            eg_milter_spoof_check(&g->cfg, r, &m);
+            /* our own notice leaves the gateway's sendmail with an own-domain sender */
+            if (!eg_milter_ops_is_own_notice(&g->cfg, c->data.data, c->data.len))
+                eg_milter_spoof_check(&g->cfg, r, &m);
             eg_milter_decide(&g->cfg, g_state, r, &m, &d);
             if (!g->cfg.log_passwords) /* after the decision: campaign correlation hashes them */
                 eg_milter_redact_passwords(r);

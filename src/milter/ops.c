@@ -284,3 +284,14 @@ void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, cons
         send_notice(cfg, &e, have_key ? key : NULL);
     }
 }
+
+bool eg_milter_ops_is_own_notice(const eg_milter_config *cfg, const uint8_t *msg, size_t len)
+{
+    if (!msg || (!cfg->notify_to.n && !cfg->notify_command))
+        return false;
+    if (!eg_memmem_ci((const char *)msg, len < 65536 ? len : 65536, EG_NOTIFY_HEADER ":",
+                      strlen(EG_NOTIFY_HEADER) + 1))
+        return false; /* the common case: no marker, no key file touched */
+    uint8_t key[EG_NOTIFY_KEY_LEN];
+    return ensure(cfg, key) && eg_notify_is_notice(key, msg, len, time(NULL), NOTICE_MAX_AGE_S);
+}

@@ -21,6 +21,11 @@ void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, cons
                        const uint8_t *msg, size_t len, const eg_report *r,
                        const eg_milter_decision *d);
 
+/* Is msg a notice this gateway wrote (a valid X-Emoguard-Notice marker, made with the key in
+ * state_dir)? Such a mail comes from the gateway's own sendmail with an own-domain sender, so
+ * it is not a spoofed one; it is still scanned and acted on. False when notices are off. */
+bool eg_milter_ops_is_own_notice(const eg_milter_config *cfg, const uint8_t *msg, size_t len);
+
 /* The reason text given with a hold (also written to the record and the log). */
 void eg_milter_ops_hold_reason(const eg_milter_decision *d, char *out, size_t n);
 

@@ -53,6 +53,7 @@ static const char *const man_pages[] = {
     "/usr/share/man/man1/emoguard-rules.1.gz",     "/usr/share/man/man1/emoguard-intel.1.gz",
     "/usr/share/man/man1/emoguard-hostcheck.1.gz", "/usr/share/man/man1/emoguard-harden.1.gz",
     "/usr/share/man/man5/emoguard.conf.5.gz",      "/usr/share/man/man8/emoguard-milter.8.gz",
+    "/usr/share/man/man1/emoguard-quarantine.1.gz",
 };
 static const char *const dirs_gone[] = {"/etc/emoguard", "/usr/share/emoguard",
                                         "/usr/share/doc/emoguard", "/var/lib/emoguard",

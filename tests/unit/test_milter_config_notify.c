@@ -1,6 +1,7 @@
 /* The configuration keys of held mail and notices: defaults, values, and the checks that keep
  * an option-like or malformed address off sendmail's command line. */
 #include "../../src/milter/config.c" /* src/milter is linked into the executable only */
+#include "../../src/milter/policy.c"
 
 #include <setjmp.h>
 #include <stdarg.h>
