@@ -305,6 +305,8 @@ int eg_mbox_reader_next(eg_mbox_reader *r, eg_mbox_entry *e)
     for (;;) {
         if (!next_line(r, &s, &end, &h, &hl)) {
             r->done = true;
+            if (r->line == 1) /* nothing at all: not an mbox */
+                r->failed = true;
             if (r->failed)
                 return -1;
             if (!r->in_msg)

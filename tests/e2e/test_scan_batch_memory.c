@@ -1,0 +1,121 @@
+/* `emoguard scan` streams its batch: the peak RSS of a scan of an mbox of 100,000 small mails is
+ * that of 10,000 mails (within a small margin) and under a fixed bound, whatever the count. The
+ * mbox is generated here (unique subjects and ids, a ">From " line to unescape in every tenth
+ * mail, a mail with an attachment every fiftieth); the report stream goes to /dev/null and the
+ * child's ru_maxrss is read with wait4. The count of reports is checked through --summary's
+ * total. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The bound stated in docs/performance.md: the window of 256 mails in flight, two workers'
+ * buffers and the scanner's tables; measured 15 MB on x86_64. */
+#define RSS_BOUND_KB (64 * 1024)
+/* 10x the mails may cost this much more (allocator noise), not 10x */
+#define RSS_MARGIN_KB (4 * 1024)
+
+static char *tmp;
+
+static void make_mbox(const char *path, int n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < n; i++) {
+        fprintf(f,
+                "From s%d@example.jp Mon Jul  1 10:%02d:00 2024\n"
+                "From: \"Sender %d\" <s%d@example.jp>\nTo: r@example.jp\n"
+                "Subject: =?UTF-8?B?5L2V44GL?= %d\nDate: Mon, 1 Jul 2024 10:%02d:00 +0900\n"
+                "Message-ID: <%d@example.jp>\nMIME-Version: 1.0\n",
+                i % 97, i % 60, i % 97, i % 97, i, i % 60, i);
+        if (i % 50 == 0)
+            fprintf(f,
+                    "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+                    "Content-Type: text/plain\n\nsee the file\n--b\n"
+                    "Content-Type: text/plain; name=\"note.txt\"\n"
+                    "Content-Disposition: attachment; filename=\"note.txt\"\n\nhello\n--b--\n\n");
+        else
+            fprintf(f, "Content-Type: text/plain; charset=utf-8\n\nbody %d\n%s\n", i,
+                    i % 10 == 0 ? ">From the archive" : "regards");
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Runs the scan; returns the child's peak RSS in KiB, and the summary line in *summary. */
+static long scan_rss(const char *mbox, char *summary, size_t sz)
+{
+    char sumfile[4096];
+    snprintf(sumfile, sizeof sumfile, "%s/summary.txt", tmp);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int out = open("/dev/null", O_WRONLY);
+        int err = open(sumfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (out < 0 || err < 0)
+            _exit(127);
+        dup2(out, 1);
+        dup2(err, 2);
+        setenv("EG_NO_PROGRESS", "1", 1);
+        execl(EG_BINARY, EG_BINARY, "scan", "-j", "2", "--format", "json", "--lang", "en", mbox,
+              (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    assert_int_equal(wait4(pid, &status, 0, &ru), pid);
+    assert_true(WIFEXITED(status));
+    assert_true(WEXITSTATUS(status) <= 2);
+    size_t n = 0;
+    char *s = (char *)eg_test_read_file(sumfile, &n);
+    assert_non_null(s);
+    char *l = strstr(s, " mails: ");
+    assert_non_null(l);
+    while (l > s && l[-1] != '\n')
+        l--;
+    size_t k = strcspn(l, "\n");
+    snprintf(summary, sz, "%.*s", (int)k, l);
+    free(s);
+    return ru.ru_maxrss;
+}
+
+static void rss_does_not_grow_with_the_batch(void **st)
+{
+    (void)st;
+    tmp = eg_test_tmpdir("batchmem");
+    char small[4096], large[4096], sum[512];
+    snprintf(small, sizeof small, "%s/small.mbox", tmp);
+    snprintf(large, sizeof large, "%s/large.mbox", tmp);
+    make_mbox(small, 10000);
+    make_mbox(large, 100000);
+    long r1 = scan_rss(small, sum, sizeof sum);
+    assert_non_null(strstr(sum, "10000 mails:"));
+    long r2 = scan_rss(large, sum, sizeof sum);
+    assert_non_null(strstr(sum, "100000 mails:"));
+    assert_non_null(strstr(sum, "0 unreadable"));
+    print_message("peak RSS: 10,000 mails %ld KiB, 100,000 mails %ld KiB\n", r1, r2);
+    assert_true(r1 < RSS_BOUND_KB);
+    assert_true(r2 < RSS_BOUND_KB);
+    if (r2 > r1 + RSS_MARGIN_KB)
+        fail_msg("peak RSS grew with the batch: %ld KiB -> %ld KiB", r1, r2);
+    eg_test_rmrf(tmp);
+    free(tmp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rss_does_not_grow_with_the_batch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
