@@ -81,12 +81,16 @@ typedef struct {
     const scan_args *a;
     slot *ring;
     pthread_mutex_t mu;
-    pthread_cond_t cv; /* any change below */
-    size_t produced;   /* inputs enumerated */
-    bool eof;          /* enumeration finished */
-    size_t next;       /* next input to scan */
-    size_t written;    /* inputs written */
-    bool writing;      /* a worker is writing */
+    pthread_cond_t cv_work;  /* an input was enumerated, or the end */
+    pthread_cond_t cv_space; /* the output advanced: room in the window */
+    pthread_cond_t cv_enum;  /* for a mail waiting for the inputs after it to be enumerated */
+    bool space_waiting;      /* the enumerator waits for room */
+    int enum_waiting;
+    size_t produced; /* inputs enumerated */
+    bool eof;        /* enumeration finished */
+    size_t next;     /* next input to scan */
+    size_t written;  /* inputs written */
+    bool writing;    /* a worker is writing */
     /* owned by the writing worker */
     summary *sm;
     eg_extract_index *ix;
@@ -537,8 +541,10 @@ static void link_and_rescan(pool *p, size_t t, const uint8_t *d, size_t n, eg_sc
     /* the inputs after t must be enumerated: the enumerator may run WINDOW past the output,
      * which cannot pass t, so this wait ends */
     pthread_mutex_lock(&p->mu);
+    p->enum_waiting++;
     while (!p->eof && p->produced <= t + LINK_SPAN)
-        pthread_cond_wait(&p->cv, &p->mu);
+        pthread_cond_wait(&p->cv_enum, &p->mu);
+    p->enum_waiting--;
     size_t hi = p->produced;
     pthread_mutex_unlock(&p->mu);
     size_t lo = t > LINK_SPAN ? t - LINK_SPAN : 0;
@@ -692,7 +698,8 @@ static void write_ready(pool *p)
         }
         pthread_mutex_lock(&p->mu);
         p->written++; /* after the print: the slot's source was still in use */
-        pthread_cond_broadcast(&p->cv);
+        if (p->space_waiting && p->produced + WINDOW / 4 <= p->written + WINDOW)
+            pthread_cond_signal(&p->cv_space);
     }
     p->writing = false;
 }
@@ -704,7 +711,7 @@ static void *worker(void *arg)
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (p->next >= p->produced && !p->eof)
-            pthread_cond_wait(&p->cv, &p->mu);
+            pthread_cond_wait(&p->cv_work, &p->mu);
         if (p->next >= p->produced)
             break;
         size_t i = p->next++;
@@ -724,15 +731,21 @@ static void enumerate(pool *p)
 {
     for (;;) {
         pthread_mutex_lock(&p->mu);
-        while (p->produced >= p->written + WINDOW)
-            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->produced >= p->written + WINDOW) {
+            /* woken when a quarter of the window is free, not at every mail */
+            p->space_waiting = true;
+            while (p->produced + WINDOW / 4 > p->written + WINDOW)
+                pthread_cond_wait(&p->cv_space, &p->mu);
+            p->space_waiting = false;
+        }
         pthread_mutex_unlock(&p->mu);
         eg_input_ref ref;
         int more = eg_inputs_next(p->in, &ref);
         pthread_mutex_lock(&p->mu);
         if (!more) {
             p->eof = true;
-            pthread_cond_broadcast(&p->cv);
+            pthread_cond_broadcast(&p->cv_work);
+            pthread_cond_broadcast(&p->cv_enum);
             pthread_mutex_unlock(&p->mu);
             return;
         }
@@ -742,7 +755,9 @@ static void enumerate(pool *p)
         sl->seq = p->produced;
         sl->ref = ref;
         p->produced++;
-        pthread_cond_broadcast(&p->cv);
+        pthread_cond_signal(&p->cv_work);
+        if (p->enum_waiting)
+            pthread_cond_broadcast(&p->cv_enum);
         pthread_mutex_unlock(&p->mu);
     }
 }
@@ -762,7 +777,9 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
         return 4;
     }
     pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.cv, NULL);
+    pthread_cond_init(&p.cv_work, NULL);
+    pthread_cond_init(&p.cv_space, NULL);
+    pthread_cond_init(&p.cv_enum, NULL);
     p.ix = a->extract_dir ? eg_extract_index_new() : NULL;
     p.show_progress = isatty(STDERR_FILENO) && !getenv("EG_NO_PROGRESS");
     pthread_t th[256];
@@ -808,7 +825,9 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
     free(sm.flag);
     free(sm.rule_hits);
     pthread_mutex_destroy(&p.mu);
-    pthread_cond_destroy(&p.cv);
+    pthread_cond_destroy(&p.cv_work);
+    pthread_cond_destroy(&p.cv_space);
+    pthread_cond_destroy(&p.cv_enum);
     /* malicious outranks an unreadable input (it is what needs action now); otherwise an
      * unreadable input must not pass as clean */
     if (sm.worst == EG_VERDICT_MALICIOUS)

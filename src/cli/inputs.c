@@ -469,6 +469,15 @@ static eg_status load_range(int fd, uint64_t off, uint64_t len, bool unescape, e
     return EG_OK;
 }
 
+static void close_kept(eg_input_buf *b)
+{
+    if (b->fd > 0)
+        close(b->fd - 1);
+    b->fd = 0;
+    free(b->fd_path);
+    b->fd_path = NULL;
+}
+
 eg_status eg_input_load(const eg_input_ref *r, eg_input_buf *b, const uint8_t **data, size_t *len,
                         const char **why)
 {
@@ -485,10 +494,27 @@ eg_status eg_input_load(const eg_input_ref *r, eg_input_buf *b, const uint8_t **
     case EG_IN_FILE:
     case EG_IN_MBOX_MSG: break;
     }
-    int fd = open(r->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        *why = strerror(errno);
-        return EG_EIO;
+    /* the messages of one mbox come one after the other: its file stays open between them */
+    bool keep = r->kind == EG_IN_MBOX_MSG;
+    int fd = -1;
+    if (keep && b->fd > 0 && b->fd_path && !strcmp(b->fd_path, r->path)) {
+        fd = b->fd - 1;
+    } else {
+        fd = open(r->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            *why = strerror(errno);
+            return EG_EIO;
+        }
+        if (keep) {
+            char *pc = eg_strdup(r->path);
+            if (pc) {
+                close_kept(b);
+                b->fd = fd + 1;
+                b->fd_path = pc;
+            } else {
+                keep = false;
+            }
+        }
     }
     uint64_t off = r->off, n = r->len;
     if (r->kind == EG_IN_FILE) {
@@ -502,7 +528,8 @@ eg_status eg_input_load(const eg_input_ref *r, eg_input_buf *b, const uint8_t **
         n = (uint64_t)st.st_size;
     }
     eg_status st = load_range(fd, off, n, r->unescape, b, data, len, why);
-    close(fd);
+    if (!keep)
+        close(fd);
     return st;
 }
 
@@ -517,6 +544,7 @@ void eg_input_buf_release(eg_input_buf *b)
 void eg_input_buf_free(eg_input_buf *b)
 {
     eg_input_buf_release(b);
+    close_kept(b);
     free(b->buf);
     memset(b, 0, sizeof *b);
 }

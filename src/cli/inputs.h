@@ -53,6 +53,8 @@ typedef struct eg_input_buf {
     size_t cap;
     void *map;
     size_t map_len;
+    int fd; /* the mbox last read from, kept open for its next message (fd + 1: 0 = none) */
+    char *fd_path;
 } eg_input_buf;
 
 /* Reads r's bytes into b: EG_OK with the bytes in *data, *len, valid until eg_input_buf_release
