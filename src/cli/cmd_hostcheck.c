@@ -46,31 +46,32 @@ typedef struct {
 
 static void usage(FILE *f)
 {
-    fputs("usage: emoguard hostcheck [options]\n"
-          "Checks a Windows PC for Emotet (EmoCheck's detections and more).\n\n"
-          "offline sources (any combination; see docs/hostcheck.md):\n"
-          "  --hive FILE         NTUSER.DAT, SOFTWARE or SYSTEM hive (repeatable)\n"
-          "  --processes FILE    process list CSV (docs/collect.ps1)\n"
-          "  --files FILE        file list CSV\n"
-          "  --tasks FILE        scheduled task CSV\n"
-          "  --info FILE         host.txt (hostname, serial, systemroot)\n"
-          "  --dir DIR           one host's artifact directory\n"
-          "  --hosts DIR         a directory of artifact directories: summary + a report per host\n"
-          "  --live              the running Windows system (default on Windows)\n\n"
-          "options:\n"
-          "  --serial XXXX-XXXX  volume serial of the system drive (EmoCheck v1/v2)\n"
-          "  --hostname NAME     host name for the report\n"
-          "  --format text|json  report format (default text)\n"
-          "  --lang ja|en        report language (default from the locale)\n"
-          "  --output DIR        also write <HOST>_<time>_emoguard.(txt|json) into DIR\n"
-          "  --no-allowlist      do not skip EmoCheck v4 folders named like Program Files ones\n"
-          "  --audit             containment audit instead: does this PC block each stage of the\n"
-          "                      Emotet chain (exit 0 all blocked, 4 a stage not blocked)\n"
-          "  --remediate         show what clean-up would do (dry run)\n"
-          "  --yes               with --remediate on the live Windows system: do it\n"
-          "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n"
-          "  --help              this help\n\n",
-          f);
+    fputs(
+        "usage: emoguard hostcheck [options]\n"
+        "Checks a Windows PC for Emotet (EmoCheck's detections and more).\n\n"
+        "offline sources (any combination; see docs/hostcheck.md):\n"
+        "  --hive FILE         NTUSER.DAT, SOFTWARE or SYSTEM hive (repeatable)\n"
+        "  --processes FILE    process list CSV (docs/collect.ps1)\n"
+        "  --files FILE        file list CSV\n"
+        "  --tasks FILE        scheduled task CSV\n"
+        "  --info FILE         host.txt (hostname, serial, systemroot)\n"
+        "  --dir DIR           one host's artifact directory\n"
+        "  --hosts DIR         a directory of artifact directories: summary + a report per host\n"
+        "  --live              the running Windows system (default on Windows)\n\n"
+        "options:\n"
+        "  --serial XXXX-XXXX  volume serial of the system drive (EmoCheck v1/v2)\n"
+        "  --hostname NAME     host name for the report\n"
+        "  --format text|json  report format (default text)\n"
+        "  --lang ja|en        report language (default from the locale)\n"
+        "  --output DIR        also write <HOST>_<time>_emoguard.(txt|json) into DIR\n"
+        "  --no-allowlist      do not skip EmoCheck v4 folders named like Program Files ones\n"
+        "  --audit             containment audit instead: does this PC block each stage of the\n"
+        "                      Emotet chain (exit 0 all blocked, 4 a stage not blocked)\n"
+        "  --remediate         show what clean-up would do (dry run)\n"
+        "  --yes               with --remediate on the live Windows system: do it\n"
+        "  --quarantine DIR    quarantine folder (default %ProgramData%\\emoguard\\quarantine)\n"
+        "  --help              this help\n\n",
+        f);
     fputs(EG_EXIT_TABLE, f);
 }
 
@@ -95,29 +96,9 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
     a->harden = harden;
     a->lang = default_lang();
     enum {
-        O_HIVE = 256,
-        O_PROCS,
-        O_FILES,
-        O_TASKS,
-        O_INFO,
-        O_DIR,
-        O_HOSTS,
-        O_OUTPUT,
-        O_HOSTNAME,
-        O_QUAR,
-        O_SERIAL,
-        O_FORMAT,
-        O_LANG,
-        O_NOALLOW,
-        O_REMEDIATE,
-        O_AUDIT,
-        O_ENFORCE,
-        O_APPLY,
-        O_REVERT,
-        O_OUT,
-        O_BACKUP,
-        O_YES,
-        O_LIVE
+        O_HIVE = 256, O_PROCS, O_FILES, O_TASKS, O_INFO, O_DIR, O_HOSTS, O_OUTPUT, O_HOSTNAME,
+        O_QUAR, O_SERIAL, O_FORMAT, O_LANG, O_NOALLOW, O_REMEDIATE, O_AUDIT, O_ENFORCE, O_APPLY,
+        O_REVERT, O_OUT, O_BACKUP, O_YES, O_LIVE
     };
     static const struct option opts[] = {
         {"hive", required_argument, NULL, O_HIVE},
@@ -201,7 +182,9 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
         case O_BACKUP: bad = !harden, a->backup = v; break;
         case O_YES: a->yes = true; break;
         case O_LIVE: a->live = true; break;
-        case ':': fprintf(stderr, "hostcheck: %s needs a value\n", argv[optind - 1]); return 3;
+        case ':':
+            fprintf(stderr, "hostcheck: %s needs a value\n", argv[optind - 1]);
+            return 3;
         default: bad = true; break;
         }
         if (bad) {
@@ -246,8 +229,7 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
         return 3;
     }
     if (!offline) {
-        fprintf(stderr, "hostcheck: give the artifacts to check (--dir, --hosts, --hive, "
-                        "--processes, --files)\n");
+        fprintf(stderr, "hostcheck: give the artifacts to check (--dir, --hosts, --hive, --processes, --files)\n");
         return 3;
     }
 #endif
@@ -270,8 +252,7 @@ static int parse_args(int argc, char **argv, hc_args *a, bool harden)
 }
 
 static eg_status load_text(eg_host_snapshot *s, const char *path,
-                           eg_status (*fn)(eg_host_snapshot *, const char *, size_t, char *,
-                                           size_t),
+                           eg_status (*fn)(eg_host_snapshot *, const char *, size_t, char *, size_t),
                            char *err, size_t errlen)
 {
     char *data;
@@ -279,9 +260,7 @@ static eg_status load_text(eg_host_snapshot *s, const char *path,
     eg_status st = eg_host_read_file(path, EG_HOST_MAX_CSV, &data, &len);
     if (st) {
         snprintf(err, errlen, "%s: %s", path,
-                 st == EG_ELIMIT      ? "file too large (limit 512 MiB), not read"
-                 : st == EG_ENOTFOUND ? "no such file"
-                                      : "cannot read");
+                 st == EG_ELIMIT ? "file too large (limit 512 MiB), not read" : st == EG_ENOTFOUND ? "no such file" : "cannot read");
         return st;
     }
     char e2[512] = "";
@@ -317,8 +296,7 @@ static eg_status load_single(const hc_args *a, eg_host_snapshot *s, char *err, s
             if (user != (pass == 1))
                 continue;
 #ifdef EG_HOST_NO_HIVEX
-            snprintf(err, errlen, "%s: this build reads no hive files; use the Linux build",
-                     a->hives[i]);
+            snprintf(err, errlen, "%s: this build reads no hive files; use the Linux build", a->hives[i]);
             st = EG_EUNSUPPORTED;
 #else
             st = eg_host_load_hive(s, a->hives[i], err, errlen);
@@ -349,8 +327,7 @@ static void now_utc(char *out, size_t cap, char *stamp, size_t scap)
 static eg_status write_report(FILE *f, const hc_args *a, const eg_host_snapshot *s,
                               const eg_host_findings *h, const char *when)
 {
-    return a->json ? eg_host_report_json(f, s, h, when)
-                   : eg_host_report_text(f, s, h, a->lang, when);
+    return a->json ? eg_host_report_json(f, s, h, when) : eg_host_report_text(f, s, h, a->lang, when);
 }
 
 /* <dir>/<HOST>_<stamp>_emoguard.(txt|json); the host name is reduced to safe characters. */
@@ -360,9 +337,10 @@ static eg_status write_report_file(const hc_args *a, const char *dir, const char
 {
     char safe[128];
     size_t n = 0;
-    for (const char *p = host && *host ? host : "host"; *p && n + 1 < sizeof safe; p++) {
-        bool ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-                  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || (*p == '.' && n > 0);
+    for (const char *p = host && *host ? host : "host"; *p && n + 1 < sizeof safe; p++)
+    {
+        bool ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                  *p == '-' || *p == '_' || (*p == '.' && n > 0);
         safe[n++] = ok ? *p : '_';
     }
     safe[n] = 0;
@@ -405,12 +383,9 @@ static int remediate(const hc_args *a, const eg_host_snapshot *s, const eg_host_
         eg_host_plan_free(p);
         return 0;
     }
-    fprintf(
-        o,
-        a->yes
-            ? (ja ? "駆除を実行します:\n" : "Remediation (carrying out):\n")
-            : (ja ? "駆除の予定 (まだ何も変更していません。実行するには --yes を付けてください):\n"
-                  : "Remediation plan (dry run, nothing changed; add --yes to act):\n"));
+    fprintf(o, a->yes ? (ja ? "駆除を実行します:\n" : "Remediation (carrying out):\n")
+                      : (ja ? "駆除の予定 (まだ何も変更していません。実行するには --yes を付けてください):\n"
+                            : "Remediation plan (dry run, nothing changed; add --yes to act):\n"));
     eg_host_plan_print(o, p, a->lang);
     int rc = 0;
 #ifdef _WIN32
@@ -424,9 +399,8 @@ static int remediate(const hc_args *a, const eg_host_snapshot *s, const eg_host_
             return 3;
         }
         if (eg_host_plan_execute(p, q, o) != EG_OK) {
-            fprintf(stderr,
-                    ja ? "hostcheck: 一部の駆除に失敗しました (上の記録を確認してください)\n"
-                       : "hostcheck: some remediation steps failed (see the log above)\n");
+            fprintf(stderr, ja ? "hostcheck: 一部の駆除に失敗しました (上の記録を確認してください)\n"
+                               : "hostcheck: some remediation steps failed (see the log above)\n");
             rc = 3;
         }
     }
@@ -617,10 +591,7 @@ static int check_one(const hc_args *a)
             fprintf(stderr, "hostcheck: cannot write %s: %s\n", path, strerror(errno));
             rc = 3;
         } else
-            fprintf(stderr,
-                    a->lang == EG_LANG_JA ? "レポートを出力しました: %s\n"
-                                          : "Report written to %s\n",
-                    path);
+            fprintf(stderr, a->lang == EG_LANG_JA ? "レポートを出力しました: %s\n" : "Report written to %s\n", path);
     }
     if (a->remediate && rc != 3 && remediate(a, s, h) == 3)
         rc = 3;
@@ -629,10 +600,7 @@ static int check_one(const hc_args *a)
     return rc;
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-    return strcmp(*(char *const *)x, *(char *const *)y);
-}
+static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
 
 /* Many hosts: a summary table on stdout, a report file per host in --output (default "."). */
 static int check_hosts(const hc_args *a)
@@ -722,8 +690,7 @@ static int check_hosts(const hc_args *a)
             eg_audit_summary_cols(stdout, ar, a->lang, false);
             eg_audit_free(ar);
         }
-        eg_host_summary_row(stdout, names[i], st ? NULL : h, a->lang,
-                            err[0] ? err : eg_status_str(st));
+        eg_host_summary_row(stdout, names[i], st ? NULL : h, a->lang, err[0] ? err : eg_status_str(st));
         if (st)
             error = true;
         else if (h->result == EG_HOST_INFECTED)
@@ -735,9 +702,7 @@ static int check_hosts(const hc_args *a)
     }
     /* an infected host outranks an unreadable one; an unreadable one outranks artifacts */
     rc = infected ? 1 : error ? 3 : artifacts ? 2 : stages_open ? 4 : 0;
-    fprintf(stderr,
-            a->lang == EG_LANG_JA ? "ホストごとのレポート: %s\n" : "Per-host reports in %s\n",
-            outdir);
+    fprintf(stderr, a->lang == EG_LANG_JA ? "ホストごとのレポート: %s\n" : "Per-host reports in %s\n", outdir);
 out:
     for (size_t i = 0; i < n; i++)
         free(names[i]);
