@@ -2,8 +2,8 @@
  * that of 10,000 mails (within a small margin) and under a fixed bound, whatever the count. The
  * mbox is generated here (unique subjects and ids, a ">From " line to unescape in every tenth
  * mail, a mail with an attachment every fiftieth); the report stream goes to /dev/null and the
- * child's ru_maxrss is read with wait4. The count of reports is checked through --summary's
- * total. */
+ * child's ru_maxrss is read with wait4. The count of reports is checked through the summary's
+ * total. Also: a message larger than the read buffer (mapped, unescaped in private pages). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,9 +112,63 @@ static void rss_does_not_grow_with_the_batch(void **st)
     free(tmp);
 }
 
+/* A message over the read buffer (8 MiB) is mapped, at an offset that is not page-aligned, and
+ * its ">From " lines are restored in the mapping's private pages: the scan sees the message as
+ * written, and the file is not changed. */
+static void large_mbox_message_is_mapped(void **st)
+{
+    (void)st;
+    char *dir = eg_test_tmpdir("bigmsg");
+    char path[4096], cmd[8192];
+    snprintf(path, sizeof path, "%s/big.mbox", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    const char *small = "From: a@example.jp\nSubject: small\n\nhi\n";
+    fprintf(f, "From a@example.jp Mon Jul  1 10:00:00 2024\n%s\n", small);
+    const char *hdr = "From: b@example.jp\nSubject: big\nContent-Type: text/plain\n\n";
+    fprintf(f, "From b@example.jp Mon Jul  1 10:00:00 2024\n%s", hdr);
+    size_t want = strlen(hdr);
+    char line[101];
+    memset(line, 'a', 99);
+    line[99] = '\n';
+    line[100] = 0;
+    for (int i = 0; i < 90000; i++) { /* 9 MB */
+        fputs(i % 1000 == 7 ? ">From the quoted part\n" : line, f);
+        want += i % 1000 == 7 ? strlen("From the quoted part\n") : 100;
+    }
+    fprintf(f, "\nFrom c@example.jp Mon Jul  1 10:00:00 2024\n%s", small);
+    assert_int_equal(fclose(f), 0);
+    snprintf(cmd, sizeof cmd,
+             "EG_NO_PROGRESS=1 '%s' scan -j 2 --format json --max-size 20000000 '%s' 2>/dev/null",
+             EG_BINARY, path);
+    char *out = NULL;
+    size_t n = 0;
+    int rc = eg_test_run(cmd, &out, &n);
+    assert_true(rc >= 0 && rc <= 2);
+    char key[128];
+    snprintf(key, sizeof key, "\"size\":%zu,", want);
+    char *l2 = strstr(out, "big.mbox#2\"");
+    assert_non_null(l2);
+    if (!strstr(l2, key))
+        fail_msg("no %s in the report of the large message", key);
+    assert_non_null(strstr(out, "big.mbox#3\""));
+    assert_null(strstr(out, "\"error\""));
+    free(out);
+    /* the file still holds its escaped lines */
+    size_t fl = 0;
+    uint8_t *fd = eg_test_read_file(path, &fl);
+    assert_non_null(fd);
+    const char *esc = "\n>From the quoted part\n";
+    assert_non_null(memmem(fd, fl, esc, strlen(esc)));
+    free(fd);
+    eg_test_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(large_mbox_message_is_mapped),
         cmocka_unit_test(rss_does_not_grow_with_the_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
