@@ -4,7 +4,8 @@
  * chunks; each call hands out one reference. Reading is done by whoever scans the mail, into a
  * buffer it reuses, so no input's bytes are held between enumeration and scanning and memory
  * does not grow with the batch. Directory walks do not follow symbolic links (no loops, no
- * escaping the tree) and are bounded in depth.
+ * escaping the tree) and are bounded in depth. Files are opened non-blocking and must be regular
+ * files: a FIFO put where a mail was is an error, not a hang.
  */
 #include "cli/inputs.h"
 
@@ -216,7 +217,7 @@ static int add_file(eg_inputs *in, const char *path, bool in_maildir, bool from_
     memset(out, 0, sizeof *out);
     if (!in_maildir) {
         /* an mbox is told by its first bytes; anything else is read whole by its scanner */
-        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)
             return make_error(out, path, strerror(errno));
         struct stat st;
@@ -500,7 +501,7 @@ eg_status eg_input_load(const eg_input_ref *r, eg_input_buf *b, const uint8_t **
     if (keep && b->fd > 0 && b->fd_path && !strcmp(b->fd_path, r->path)) {
         fd = b->fd - 1;
     } else {
-        fd = open(r->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        fd = open(r->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
             *why = strerror(errno);
             return EG_EIO;

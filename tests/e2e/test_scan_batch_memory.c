@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -165,9 +166,28 @@ static void large_mbox_message_is_mapped(void **st)
     free(dir);
 }
 
+/* A FIFO named on the command line or met in a directory is reported, not waited on. */
+static void fifo_is_not_waited_on(void **st)
+{
+    (void)st;
+    char *dir = eg_test_tmpdir("fifo");
+    char path[4096], cmd[8192];
+    snprintf(path, sizeof path, "%s/pipe.eml", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    snprintf(cmd, sizeof cmd, "timeout 30 '%s' scan '%s' '%s' 2>&1", EG_BINARY, path, dir);
+    char *out = NULL;
+    int rc = eg_test_run(cmd, &out, NULL);
+    assert_int_equal(rc, 4); /* unreadable, and no mail at all; timeout(1) would give 124 */
+    assert_non_null(strstr(out, "pipe.eml: not a regular file"));
+    free(out);
+    eg_test_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fifo_is_not_waited_on),
         cmocka_unit_test(large_mbox_message_is_mapped),
         cmocka_unit_test(rss_does_not_grow_with_the_batch),
     };
