@@ -90,25 +90,44 @@ static long scan_rss(const char *mbox, char *summary, size_t sz)
     return ru.ru_maxrss;
 }
 
+/* Under AddressSanitizer the allocator keeps freed memory in quarantine (its RSS grows with what
+ * was allocated) and runs several times slower: the scans still run, the bounds are not checked. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 static void rss_does_not_grow_with_the_batch(void **st)
 {
     (void)st;
     tmp = eg_test_tmpdir("batchmem");
-    char small[4096], large[4096], sum[512];
+    const int n1 = SANITIZED ? 1000 : 10000, n2 = SANITIZED ? 5000 : 100000;
+    char small[4096], large[4096], sum[512], want[64];
     snprintf(small, sizeof small, "%s/small.mbox", tmp);
     snprintf(large, sizeof large, "%s/large.mbox", tmp);
-    make_mbox(small, 10000);
-    make_mbox(large, 100000);
+    make_mbox(small, n1);
+    make_mbox(large, n2);
     long r1 = scan_rss(small, sum, sizeof sum);
-    assert_non_null(strstr(sum, "10000 mails:"));
+    snprintf(want, sizeof want, "%d mails:", n1);
+    assert_non_null(strstr(sum, want));
     long r2 = scan_rss(large, sum, sizeof sum);
-    assert_non_null(strstr(sum, "100000 mails:"));
+    snprintf(want, sizeof want, "%d mails:", n2);
+    assert_non_null(strstr(sum, want));
     assert_non_null(strstr(sum, "0 unreadable"));
-    print_message("peak RSS: 10,000 mails %ld KiB, 100,000 mails %ld KiB\n", r1, r2);
-    assert_true(r1 < RSS_BOUND_KB);
-    assert_true(r2 < RSS_BOUND_KB);
-    if (r2 > r1 + RSS_MARGIN_KB)
-        fail_msg("peak RSS grew with the batch: %ld KiB -> %ld KiB", r1, r2);
+    print_message("peak RSS: %d mails %ld KiB, %d mails %ld KiB%s\n", n1, r1, n2, r2,
+                  SANITIZED ? " (sanitizer build: not checked)" : "");
+    if (!SANITIZED) {
+        assert_true(r1 < RSS_BOUND_KB);
+        assert_true(r2 < RSS_BOUND_KB);
+        if (r2 > r1 + RSS_MARGIN_KB)
+            fail_msg("peak RSS grew with the batch: %ld KiB -> %ld KiB", r1, r2);
+    }
     eg_test_rmrf(tmp);
     free(tmp);
 }
