@@ -10,12 +10,13 @@
 #include "cli/inputs.h"
 
 #include "core/utf8.h"
+#include "mail/brief.h"
+#include "mail/mailbox.h"
 #include "verdict/rules.h"
 
 #include <getopt.h>
 #include <jansson.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,16 +46,55 @@ typedef struct {
     uint64_t max_input;
 } scan_args;
 
+/* Mails in flight: enumerated, being scanned, or scanned and waiting for an earlier one to be
+ * written. The enumerator waits when the window is full, so a slow mail holds back at most
+ * WINDOW reports, whatever the batch. */
+#define WINDOW 256
+/* A password mail is looked for among this many inputs before and after its archive mail. */
+#define LINK_SPAN 64
+/* slots: the window, and behind it the inputs a pending archive mail may still pair with */
+#define RING (WINDOW + LINK_SPAN)
+
+enum { BRIEF_NONE, BRIEF_OK, BRIEF_FAILED };
+
+typedef struct {
+    size_t seq;
+    eg_input_ref ref; /* how to read the input (again) */
+    /* result, set by the worker that scanned it */
+    bool done;
+    bool skipped; /* a file in a walked directory that is not a mail */
+    eg_status st;
+    char why[256];
+    eg_report *rep;
+    char *out; /* the formatted report */
+    /* pairing, only for inputs near a mail whose encrypted content stayed closed */
+    int brief_state;
+    eg_mail_brief brief;
+    bool used; /* already gave its passwords to an archive mail */
+} slot;
+
+typedef struct summary summary;
+
 typedef struct {
     eg_scanner *sc;
     eg_inputs *in;
     const scan_args *a;
-    eg_report **reports;
-    eg_status *status;
-    atomic_size_t next;
-    atomic_size_t done;
+    slot *ring;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv_work;  /* an input was enumerated, or the end */
+    pthread_cond_t cv_space; /* the output advanced: room in the window */
+    pthread_cond_t cv_enum;  /* for a mail waiting for the inputs after it to be enumerated */
+    bool space_waiting;      /* the enumerator waits for room */
+    int enum_waiting;
+    size_t produced; /* inputs enumerated */
+    bool eof;        /* enumeration finished */
+    size_t next;     /* next input to scan */
+    size_t written;  /* inputs written */
+    bool writing;    /* a worker is writing */
+    /* owned by the writing worker */
+    summary *sm;
+    eg_extract_index *ix;
+    bool show_progress, bar_drawn;
 } pool;
 
 static void usage(FILE *f)
@@ -243,42 +283,6 @@ static int parse_args(int argc, char **argv, scan_args *a)
     return optind;
 }
 
-static void *worker(void *arg)
-{
-    pool *p = arg;
-    for (;;) {
-        size_t i = atomic_fetch_add(&p->next, 1);
-        if (i >= eg_inputs_count(p->in))
-            break;
-        const eg_input_item *it = eg_inputs_at(p->in, i);
-        eg_report *r = NULL;
-        eg_status st = it->error ? EG_EIO : EG_OK;
-        if (st == EG_OK) {
-            eg_scan_input in = {.source = it->source,
-                                .data = it->data,
-                                .len = it->len,
-                                .is_mail = it->is_mail,
-                                .passwords = (const char *const *)it->passwords,
-                                .n_passwords = it->n_passwords,
-                                .passwords_origin = it->passwords_origin};
-            eg_extractor ex;
-            if (p->a->extract_dir) {
-                eg_extractor_init(&ex, p->a->extract_dir, i, p->a->force);
-                in.on_object = eg_extractor_cb;
-                in.on_object_ud = &ex;
-            }
-            st = eg_scanner_scan(p->sc, &in, &r);
-        }
-        pthread_mutex_lock(&p->mu);
-        p->reports[i] = r;
-        p->status[i] = st;
-        atomic_fetch_add(&p->done, 1);
-        pthread_cond_signal(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-    }
-    return NULL;
-}
-
 #define MAX_FLAGGED 1000 /* flagged mails listed in the summary; the rest counted */
 
 typedef struct {
@@ -286,13 +290,13 @@ typedef struct {
     char *line; /* "source  From  Subject  RULE" for the summary, malloc'd */
 } flagged;
 
-typedef struct {
+struct summary {
     size_t counts[3], errors, skipped;
     size_t *rule_hits;
     int worst;
     flagged *flag;
     size_t n_flag, more_flag;
-} summary;
+};
 
 /* the most severe (then highest-scoring) rule of a report, for the summary */
 static const eg_rule *top_rule(const eg_report *r)
@@ -342,22 +346,16 @@ static void account(summary *sm, const eg_report *r)
     remember_flagged(sm, r);
 }
 
-static void print_report(const scan_args *a, const eg_report *r)
+/* The report as printed, made by the worker that scanned the mail (formatting is a good part of
+ * the cost of a small mail), NULL with --summary. */
+static char *format_report(const scan_args *a, const eg_report *r)
 {
     if (a->quiet)
-        return;
-    char *s;
-    if (!strcmp(a->format, "json")) {
-        s = eg_report_json(r, a->lang);
-    } else {
-        eg_text_options to = {a->lang, a->color, a->verbose, a->contact};
-        s = eg_report_text_opt(r, &to);
-    }
-    if (s) {
-        fputs(s, stdout);
-        fputs("\n", stdout);
-        free(s);
-    }
+        return NULL;
+    if (!strcmp(a->format, "json"))
+        return eg_report_json(r, a->lang);
+    eg_text_options to = {a->lang, a->color, a->verbose, a->contact};
+    return eg_report_text_opt(r, &to);
 }
 
 /* The bar lives on stderr, the reports on stdout: both may be one terminal (or one pipe with
@@ -369,13 +367,12 @@ static void bar_erase(bool shown)
         fputs("\r\033[K", stderr);
 }
 
-static void print_error(const scan_args *a, const eg_input_item *it, eg_status st)
+static void print_error(const scan_args *a, const char *source, const char *why)
 {
-    const char *why = it->error ? it->error : eg_status_str(st);
     fflush(stdout);
-    fprintf(stderr, "emoguard scan: %s: %s\n", it->source, why);
+    fprintf(stderr, "emoguard scan: %s: %s\n", source, why);
     if (!strcmp(a->format, "json") && !a->quiet) {
-        char *src = eg_utf8_sanitize(it->source, strlen(it->source), 4096, false);
+        char *src = eg_utf8_sanitize(source, strlen(source), 4096, false);
         char *w = eg_utf8_sanitize(why, strlen(why), 512, false);
         json_t *j = json_pack("{s:i, s:s, s:s}", "schema_version", EG_JSON_SCHEMA_VERSION, "source",
                               src ? src : "?", "error", w ? w : "?");
@@ -389,11 +386,26 @@ static void print_error(const scan_args *a, const eg_input_item *it, eg_status s
     }
 }
 
+static void print_skipped(const scan_args *a, const char *source)
+{
+    fflush(stdout);
+    fprintf(stderr,
+            a->lang == EG_LANG_JA
+                ? "emoguard scan: %s: メールではないため飛ばしました "
+                  "(ファイル名を指定すれば検査します)\n"
+                : "emoguard scan: %s: not a mail, skipped (name it to scan it anyway)\n",
+            source);
+}
+
+/* total 0: not known yet (the inputs are still being enumerated) */
 static void progress(size_t done, size_t total)
 {
-    int w = 40, filled = total ? (int)(done * (size_t)w / total) : w;
-    fprintf(stderr, "\r\033[K[%.*s%*s] %zu/%zu", filled, "########################################",
-            w - filled, "", done, total);
+    int w = 40, filled = total ? (int)(done * (size_t)w / total) : 0;
+    if (total)
+        fprintf(stderr, "\r\033[K[%.*s%*s] %zu/%zu", filled,
+                "########################################", w - filled, "", done, total);
+    else
+        fprintf(stderr, "\r\033[K[%*s] %zu", w, "", done);
     fflush(stderr);
 }
 
@@ -447,28 +459,329 @@ static void print_summary(const scan_args *a, summary *sm, size_t total)
     fflush(f);
 }
 
+/* ---- the pipeline -------------------------------------------------------------------------
+ *
+ * The main thread enumerates inputs into a ring of slots (never more than WINDOW ahead of the
+ * output); workers take the next input, read it into their own buffer, scan it, format the
+ * report, and hand the slot back; whichever worker finds the next slot in input order done
+ * writes it (one writer at a time, outside the lock). Memory is bounded by the window, not by
+ * the batch: a slot holds a reference to where the input's bytes are, and its report until the
+ * report is written.
+ *
+ * A separate password mail: when a mail's encrypted content (an archive, a document) stayed
+ * closed, its worker reads the headers of the inputs within LINK_SPAN before and after it
+ * (waiting until those are enumerated), picks the password mail as eg_mailbox_link_passwords
+ * does, and scans the mail again with that mail's passwords. Nothing is read for pairing in a
+ * batch without such a mail. */
+
+static slot *slot_of(pool *p, size_t seq)
+{
+    return &p->ring[seq % RING];
+}
+
+static void slot_clear(slot *sl)
+{
+    eg_input_ref_free(&sl->ref);
+    if (sl->brief_state == BRIEF_OK)
+        eg_mail_brief_free(&sl->brief);
+    eg_report_free(sl->rep);
+    free(sl->out);
+    memset(sl, 0, sizeof *sl);
+}
+
+/* What says that encrypted content could not be opened, so a password from elsewhere may help. */
+static bool needs_password(const eg_report *r)
+{
+    return r && (eg_report_has_rule(r, "ARCHIVE.NOT_OPENED") ||
+                 eg_report_has_rule(r, "ARCHIVE.ENCRYPTED_NAMES") ||
+                 eg_report_has_rule(r, "OFFICE.ENCRYPTED"));
+}
+
+/* The headers-only brief of input j (read again from where it is), cached in its slot. The
+ * caller's mail is not written yet, so j's slot (within LINK_SPAN of it) is not reused. */
+static void ensure_brief(pool *p, size_t j, eg_input_buf *aux)
+{
+    slot *sl = slot_of(p, j);
+    pthread_mutex_lock(&p->mu);
+    int state = sl->brief_state;
+    pthread_mutex_unlock(&p->mu);
+    if (state != BRIEF_NONE)
+        return;
+    const uint8_t *d;
+    size_t n;
+    const char *why;
+    eg_mail_brief b;
+    bool ok = sl->ref.kind != EG_IN_ERROR && eg_input_load(&sl->ref, aux, &d, &n, &why) == EG_OK &&
+              n > 0 && eg_input_looks_like_mail(&sl->ref, d, n) &&
+              eg_mail_brief_read(d, n, false, &b) == EG_OK;
+    eg_input_buf_release(aux);
+    pthread_mutex_lock(&p->mu);
+    if (sl->brief_state == BRIEF_NONE) {
+        sl->brief_state = ok ? BRIEF_OK : BRIEF_FAILED;
+        if (ok)
+            sl->brief = b;
+    } else if (ok) {
+        eg_mail_brief_free(&b); /* another worker was faster */
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Looks for the password mail of input t (bytes d/n); on success scans it again with that
+ * mail's passwords and replaces *r. */
+static void link_and_rescan(pool *p, size_t t, const uint8_t *d, size_t n, eg_scan_input *in,
+                            eg_report **r, eg_input_buf *aux)
+{
+    eg_mail_brief tb;
+    if (eg_mail_brief_read(d, n, false, &tb) != EG_OK)
+        return;
+    if (!tb.from || !tb.has_attachment) {
+        eg_mail_brief_free(&tb);
+        return;
+    }
+    /* the inputs after t must be enumerated: the enumerator may run WINDOW past the output,
+     * which cannot pass t, so this wait ends */
+    pthread_mutex_lock(&p->mu);
+    p->enum_waiting++;
+    while (!p->eof && p->produced <= t + LINK_SPAN)
+        pthread_cond_wait(&p->cv_enum, &p->mu);
+    p->enum_waiting--;
+    size_t hi = p->produced;
+    pthread_mutex_unlock(&p->mu);
+    size_t lo = t > LINK_SPAN ? t - LINK_SPAN : 0;
+    if (hi > t + LINK_SPAN + 1)
+        hi = t + LINK_SPAN + 1;
+    for (size_t j = lo; j < hi; j++)
+        if (j != t)
+            ensure_brief(p, j, aux);
+    size_t best = SIZE_MAX;
+    int64_t best_d = INT64_MAX;
+    pthread_mutex_lock(&p->mu);
+    for (size_t j = lo; j < hi; j++) {
+        slot *sl = slot_of(p, j);
+        int64_t dist;
+        if (j != t && sl->brief_state == BRIEF_OK && !sl->used &&
+            eg_mailbox_pair_candidate(&tb, t, &sl->brief, j, &dist) && dist < best_d) {
+            best = j;
+            best_d = dist;
+        }
+    }
+    if (best != SIZE_MAX)
+        slot_of(p, best)->used = true; /* claimed while its text is read */
+    pthread_mutex_unlock(&p->mu);
+    if (best == SIZE_MAX) {
+        eg_mail_brief_free(&tb);
+        return;
+    }
+    slot *src = slot_of(p, best);
+    const uint8_t *sd;
+    size_t sn;
+    const char *why;
+    eg_password_link l;
+    eg_status st = eg_input_load(&src->ref, aux, &sd, &sn, &why);
+    if (st == EG_OK)
+        st = eg_mailbox_link_pair(&tb, t, &src->brief, best, sd, sn, &l);
+    eg_input_buf_release(aux);
+    eg_mail_brief_free(&tb);
+    if (st != EG_OK) {
+        pthread_mutex_lock(&p->mu);
+        src->used = false;
+        pthread_mutex_unlock(&p->mu);
+        return;
+    }
+    in->passwords = (const char *const *)l.passwords;
+    in->n_passwords = l.n_passwords;
+    in->passwords_origin = l.origin;
+    eg_report *again = NULL;
+    if (eg_scanner_scan(p->sc, in, &again) == EG_OK) {
+        eg_report_free(*r);
+        *r = again;
+    }
+    in->passwords = NULL;
+    in->n_passwords = 0;
+    in->passwords_origin = NULL;
+    for (size_t k = 0; k < l.n_passwords; k++)
+        free(l.passwords[k]);
+    free(l.passwords);
+    free(l.origin);
+}
+
+/* Scans input i (its slot's reference) and fills the slot's result. */
+static void scan_one(pool *p, size_t i, eg_input_buf *buf, eg_input_buf *aux)
+{
+    slot *sl = slot_of(p, i);
+    const scan_args *a = p->a;
+    const uint8_t *d;
+    size_t n;
+    const char *why = NULL;
+    eg_report *r = NULL;
+    bool skipped = false;
+    eg_status st = eg_input_load(&sl->ref, buf, &d, &n, &why);
+    if (st == EG_OK && !eg_input_looks_like_mail(&sl->ref, d, n)) {
+        skipped = true;
+    } else if (st == EG_OK) {
+        eg_scan_input in = {
+            .source = sl->ref.source, .data = d, .len = n, .is_mail = sl->ref.is_mail};
+        eg_extractor ex;
+        if (a->extract_dir) {
+            eg_extractor_init(&ex, a->extract_dir, i, a->force);
+            in.on_object = eg_extractor_cb;
+            in.on_object_ud = &ex;
+        }
+        st = eg_scanner_scan(p->sc, &in, &r);
+        if (st == EG_OK && needs_password(r)) {
+            if (a->extract_dir) /* the second scan writes the same objects again, and more */
+                eg_extractor_init(&ex, a->extract_dir, i, true);
+            link_and_rescan(p, i, d, n, &in, &r, aux);
+        }
+        if (st != EG_OK)
+            why = eg_status_str(st);
+    }
+    eg_input_buf_release(buf); /* the mail's bytes are not needed past its scan */
+    char *out = r ? format_report(a, r) : NULL;
+    pthread_mutex_lock(&p->mu);
+    sl->skipped = skipped;
+    sl->st = skipped ? EG_OK : st;
+    if (why)
+        snprintf(sl->why, sizeof sl->why, "%s", why);
+    sl->rep = r;
+    sl->out = out;
+    sl->done = true;
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Writes every finished slot that is next in input order. Called with the lock held; returns
+ * with it held. Only one worker writes at a time; the writing itself is done unlocked. */
+static void write_ready(pool *p)
+{
+    if (p->writing)
+        return;
+    p->writing = true;
+    for (;;) {
+        slot *sl = slot_of(p, p->written);
+        if (p->written >= p->produced || !sl->done || sl->seq != p->written)
+            break;
+        /* take the result out of the slot; its reference and brief stay for pairing */
+        size_t seq = sl->seq;
+        eg_report *r = sl->rep;
+        char *out = sl->out;
+        bool skipped = sl->skipped;
+        eg_status st = sl->st;
+        char why[sizeof sl->why];
+        memcpy(why, sl->why, sizeof why);
+        const char *source = sl->ref.source ? sl->ref.source : "?";
+        sl->rep = NULL;
+        sl->out = NULL;
+        size_t total = p->eof ? p->produced : 0;
+        bool bar = p->show_progress && p->produced > 1; /* no bar for a single mail */
+        pthread_mutex_unlock(&p->mu);
+        bar_erase(p->bar_drawn);
+        if (skipped) {
+            p->sm->skipped++;
+            print_skipped(p->a, source);
+        } else if (r) {
+            account(p->sm, r);
+            eg_extract_index_add(p->ix, seq, r);
+            if (out) {
+                fputs(out, stdout);
+                fputs("\n", stdout);
+            }
+            fflush(stdout);
+        } else {
+            p->sm->errors++;
+            print_error(p->a, source, *why ? why : eg_status_str(st));
+        }
+        eg_report_free(r);
+        free(out);
+        if (bar) { /* mails, not the files skipped as not mail */
+            progress(seq + 1 - p->sm->skipped, total ? total - p->sm->skipped : 0);
+            p->bar_drawn = true;
+        }
+        pthread_mutex_lock(&p->mu);
+        p->written++; /* after the print: the slot's source was still in use */
+        if (p->space_waiting && p->produced + WINDOW / 4 <= p->written + WINDOW)
+            pthread_cond_signal(&p->cv_space);
+    }
+    p->writing = false;
+}
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    eg_input_buf buf = {0}, aux = {0};
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->next >= p->produced && !p->eof)
+            pthread_cond_wait(&p->cv_work, &p->mu);
+        if (p->next >= p->produced)
+            break;
+        size_t i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        scan_one(p, i, &buf, &aux);
+        pthread_mutex_lock(&p->mu);
+        write_ready(p);
+    }
+    pthread_mutex_unlock(&p->mu);
+    eg_input_buf_free(&buf);
+    eg_input_buf_free(&aux);
+    return NULL;
+}
+
+/* The main thread's part: hand out inputs in order, never more than WINDOW ahead of the output. */
+static void enumerate(pool *p)
+{
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        if (p->produced >= p->written + WINDOW) {
+            /* woken when a quarter of the window is free, not at every mail */
+            p->space_waiting = true;
+            while (p->produced + WINDOW / 4 > p->written + WINDOW)
+                pthread_cond_wait(&p->cv_space, &p->mu);
+            p->space_waiting = false;
+        }
+        pthread_mutex_unlock(&p->mu);
+        eg_input_ref ref;
+        int more = eg_inputs_next(p->in, &ref);
+        pthread_mutex_lock(&p->mu);
+        if (!more) {
+            p->eof = true;
+            pthread_cond_broadcast(&p->cv_work);
+            pthread_cond_broadcast(&p->cv_enum);
+            pthread_mutex_unlock(&p->mu);
+            return;
+        }
+        /* the slot last held input produced - RING, written and out of every pairing span */
+        slot *sl = slot_of(p, p->produced);
+        slot_clear(sl);
+        sl->seq = p->produced;
+        sl->ref = ref;
+        p->produced++;
+        pthread_cond_signal(&p->cv_work);
+        if (p->enum_waiting)
+            pthread_cond_broadcast(&p->cv_enum);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
 static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
 {
-    size_t n = eg_inputs_count(in);
     pool p = {.sc = sc, .in = in, .a = a};
-    p.reports = calloc(n ? n : 1, sizeof *p.reports);
-    p.status = calloc(n ? n : 1, sizeof *p.status);
     summary sm = {.rule_hits = calloc(eg_rule_count(), sizeof(size_t)),
-                  .flag = calloc(MAX_FLAGGED, sizeof(flagged)),
-                  .skipped = eg_inputs_skipped(in)};
-    if (!p.reports || !p.status || !sm.rule_hits || !sm.flag) {
+                  .flag = calloc(MAX_FLAGGED, sizeof(flagged))};
+    p.ring = calloc(RING, sizeof *p.ring);
+    p.sm = &sm;
+    if (!p.ring || !sm.rule_hits || !sm.flag) {
         fprintf(stderr, "emoguard scan: out of memory\n");
-        free(p.reports);
-        free(p.status);
+        free(p.ring);
         free(sm.rule_hits);
         free(sm.flag);
         return 4;
     }
-    atomic_init(&p.next, 0);
-    atomic_init(&p.done, 0);
     pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.cv, NULL);
-    int nt = a->jobs < (int)n ? a->jobs : (int)n;
+    pthread_cond_init(&p.cv_work, NULL);
+    pthread_cond_init(&p.cv_space, NULL);
+    pthread_cond_init(&p.cv_enum, NULL);
+    p.ix = a->extract_dir ? eg_extract_index_new() : NULL;
+    p.show_progress = isatty(STDERR_FILENO) && !getenv("EG_NO_PROGRESS");
     pthread_t th[256];
     int started = 0;
     /* An explicit stack, not the default (RLIMIT_STACK, or 2 MiB when that is unlimited): the
@@ -481,50 +794,40 @@ static int run(const scan_args *a, eg_scanner *sc, eg_inputs *in)
         pthread_attr_destroy(&attr);
         have_attr = false;
     }
-    for (int t = 0; t < nt; t++)
+    for (int t = 0; t < a->jobs; t++)
         if (pthread_create(&th[t], have_attr ? &attr : NULL, worker, &p) == 0)
             started++;
     if (have_attr)
         pthread_attr_destroy(&attr);
-    if (started == 0 && n)
-        worker(&p);
-    eg_extract_index *ix = a->extract_dir ? eg_extract_index_new() : NULL;
-    bool show_progress = isatty(STDERR_FILENO) && n > 1 && !getenv("EG_NO_PROGRESS");
-    /* print in input order as soon as the next report is there */
-    for (size_t i = 0; i < n; i++) {
-        pthread_mutex_lock(&p.mu);
-        while (!p.reports[i] && p.status[i] == EG_OK)
-            pthread_cond_wait(&p.cv, &p.mu);
-        pthread_mutex_unlock(&p.mu);
-        const eg_input_item *it = eg_inputs_at(in, i);
-        bar_erase(show_progress);
-        if (p.reports[i]) {
-            account(&sm, p.reports[i]);
-            eg_extract_index_add(ix, i, p.reports[i]);
-            print_report(a, p.reports[i]);
-            fflush(stdout);
-            eg_report_free(p.reports[i]);
-            p.reports[i] = NULL;
-        } else {
-            sm.errors++;
-            print_error(a, it, p.status[i]);
-        }
-        eg_inputs_release(in, i); /* free the mail's bytes as soon as it is reported */
-        if (show_progress)
-            progress(i + 1, n);
+    if (started == 0) {
+        fprintf(stderr, "emoguard scan: cannot start a scan thread\n");
+        free(p.ring);
+        free(sm.rule_hits);
+        free(sm.flag);
+        return 4;
     }
-    bar_erase(show_progress);
+    enumerate(&p);
     for (int t = 0; t < started; t++)
         pthread_join(th[t], NULL);
-    bool index_failed = ix && eg_extract_index_write(ix, a->extract_dir, a->force) != 0;
+    size_t n = p.produced - sm.skipped; /* mails, not the files skipped as not mail */
+    if (p.show_progress && n > 1) {
+        progress(n, n);
+        bar_erase(true);
+    }
+    bool index_failed = p.ix && eg_extract_index_write(p.ix, a->extract_dir, a->force) != 0;
     if (n > 1 || a->summary)
         print_summary(a, &sm, n);
+    for (size_t i = 0; i < RING; i++)
+        slot_clear(&p.ring[i]);
+    free(p.ring);
     for (size_t i = 0; i < sm.n_flag; i++)
         free(sm.flag[i].line);
     free(sm.flag);
-    free(p.reports);
-    free(p.status);
     free(sm.rule_hits);
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.cv_work);
+    pthread_cond_destroy(&p.cv_space);
+    pthread_cond_destroy(&p.cv_enum);
     /* malicious outranks an unreadable input (it is what needs action now); otherwise an
      * unreadable input must not pass as clean */
     if (sm.worst == EG_VERDICT_MALICIOUS)
@@ -587,8 +890,12 @@ int eg_cmd_scan(int argc, char **argv)
     }
     eg_inputs_set_japanese(in, a.lang == EG_LANG_JA);
     for (int i = first; i < argc; i++)
-        eg_inputs_add(in, argv[i]);
-    eg_inputs_link_passwords(in);
+        if (eg_inputs_add(in, argv[i]) != 0) {
+            fprintf(stderr, "emoguard scan: out of memory\n");
+            eg_inputs_free(in);
+            eg_scanner_free(sc);
+            return 4;
+        }
     int rc = run(&a, sc, in);
     eg_inputs_free(in);
     eg_scanner_free(sc);

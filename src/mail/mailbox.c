@@ -67,11 +67,9 @@ static bool needs_unescape(const uint8_t *p, size_t n)
     return false;
 }
 
-static uint8_t *unescape(const uint8_t *p, size_t n, size_t *out_len)
+size_t eg_mbox_unescape(uint8_t *p, size_t n)
 {
-    uint8_t *o = malloc(n ? n : 1);
-    if (!o)
-        return NULL;
+    /* writes never pass reads: the copy shrinks by one byte per escaped line */
     size_t k = 0;
     for (size_t i = 0; i < n;) {
         const uint8_t *nl = memchr(p + i, '\n', n - i);
@@ -80,12 +78,11 @@ static uint8_t *unescape(const uint8_t *p, size_t n, size_t *out_len)
         while (j < e && p[j] == '>')
             j++;
         size_t from = (j > i && e - j >= 5 && !memcmp(p + j, "From ", 5)) ? i + 1 : i;
-        memcpy(o + k, p + from, e - from);
+        memmove(p + k, p + from, e - from);
         k += e - from;
         i = e;
     }
-    *out_len = k;
-    return o;
+    return k;
 }
 
 static eg_status push_msg(eg_mbox_msg **msgs, size_t *n, size_t *cap, const uint8_t *p, size_t len,
@@ -109,18 +106,19 @@ static eg_status push_msg(eg_mbox_msg **msgs, size_t *n, size_t *cap, const uint
     }
     eg_mbox_msg m = {p, len, NULL, line};
     if (needs_unescape(p, len)) {
-        size_t ol;
-        m.owned = unescape(p, len, &ol);
+        m.owned = malloc(len ? len : 1);
         if (!m.owned)
             return EG_ENOMEM;
+        memcpy(m.owned, p, len);
         m.data = m.owned;
-        m.len = ol;
+        m.len = eg_mbox_unescape(m.owned, len);
     }
     (*msgs)[(*n)++] = m;
     return EG_OK;
 }
 
-eg_status eg_mbox_split(const uint8_t *data, size_t len, size_t max_msgs, eg_mbox_msg **msgs, size_t *n)
+eg_status eg_mbox_split(const uint8_t *data, size_t len, size_t max_msgs, eg_mbox_msg **msgs,
+                        size_t *n)
 {
     *msgs = NULL;
     *n = 0;
@@ -167,6 +165,181 @@ void eg_mbox_free(eg_mbox_msg *msgs, size_t n)
     free(msgs);
 }
 
+/* ---- mbox, streamed -------------------------------------------------------------------- */
+
+struct eg_mbox_reader {
+    long (*read)(void *ud, uint8_t *buf, size_t n);
+    void *ud;
+    uint8_t *buf;
+    size_t cap, have, pos; /* buf[pos..have) not yet looked at */
+    uint64_t base;         /* file offset of buf[0] */
+    bool eof, failed, done;
+    size_t line;
+    /* the message being collected */
+    bool in_msg, unesc, last_blank;
+    uint64_t mstart, last_start;
+    size_t mline;
+    uint8_t head[256]; /* the start of a line longer than the buffer */
+};
+
+eg_mbox_reader *eg_mbox_reader_new(long (*read)(void *ud, uint8_t *buf, size_t n), void *ud,
+                                   size_t bufcap)
+{
+    if (!read || bufcap < 256)
+        return NULL;
+    eg_mbox_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->buf = malloc(bufcap);
+    if (!r->buf) {
+        free(r);
+        return NULL;
+    }
+    r->read = read;
+    r->ud = ud;
+    r->cap = bufcap;
+    r->line = 1;
+    return r;
+}
+
+void eg_mbox_reader_free(eg_mbox_reader *r)
+{
+    if (!r)
+        return;
+    free(r->buf);
+    free(r);
+}
+
+static bool fill(eg_mbox_reader *r)
+{
+    if (r->eof || r->have == r->cap)
+        return false;
+    long got = r->read(r->ud, r->buf + r->have, r->cap - r->have);
+    if (got < 0) {
+        r->failed = true;
+        r->eof = true;
+        return false;
+    }
+    if (got == 0) {
+        r->eof = true;
+        return false;
+    }
+    r->have += (size_t)got;
+    return true;
+}
+
+/* The next line: its offset in the file, its end (past the '\n'), and its first bytes (at most
+ * the buffer, valid until the next call). false at the end of the file. */
+static bool next_line(eg_mbox_reader *r, uint64_t *start, uint64_t *end, const uint8_t **head,
+                      size_t *hlen)
+{
+    for (;;) {
+        const uint8_t *nl =
+            r->pos < r->have ? memchr(r->buf + r->pos, '\n', r->have - r->pos) : NULL;
+        if (nl || (r->eof && r->pos < r->have)) {
+            size_t e = nl ? (size_t)(nl - r->buf) + 1 : r->have;
+            *start = r->base + r->pos;
+            *end = r->base + e;
+            *head = r->buf + r->pos;
+            *hlen = e - r->pos;
+            r->pos = e;
+            return true;
+        }
+        if (r->eof)
+            return false;
+        if (r->pos > 0) { /* keep the unfinished line, make room behind it */
+            memmove(r->buf, r->buf + r->pos, r->have - r->pos);
+            r->have -= r->pos;
+            r->base += r->pos;
+            r->pos = 0;
+        }
+        if (r->have < r->cap) {
+            fill(r);
+            continue;
+        }
+        /* a line longer than the buffer: judged by its head, the rest skipped */
+        uint64_t s = r->base;
+        memcpy(r->head, r->buf, sizeof r->head);
+        for (;;) {
+            r->base += r->have;
+            r->have = r->pos = 0;
+            if (!fill(r))
+                break;
+            const uint8_t *q = memchr(r->buf, '\n', r->have);
+            if (q) {
+                r->pos = (size_t)(q - r->buf) + 1;
+                break;
+            }
+        }
+        *start = s;
+        *end = r->base + r->pos;
+        *head = r->head;
+        *hlen = sizeof r->head;
+        return true;
+    }
+}
+
+static bool escaped_from(const uint8_t *l, size_t n)
+{
+    size_t j = 0;
+    while (j < n && l[j] == '>')
+        j++;
+    return j > 0 && n - j >= 5 && !memcmp(l + j, "From ", 5);
+}
+
+/* The message [mstart, end) less the blank line the format puts before the next From_ line. */
+static void emit(eg_mbox_reader *r, uint64_t end, eg_mbox_entry *e)
+{
+    if (r->last_blank && r->last_start > r->mstart)
+        end = r->last_start;
+    *e = (eg_mbox_entry){r->mstart, end - r->mstart, r->unesc, r->mline};
+}
+
+int eg_mbox_reader_next(eg_mbox_reader *r, eg_mbox_entry *e)
+{
+    if (!r || r->done)
+        return r && !r->failed ? 0 : -1;
+    uint64_t s, end;
+    const uint8_t *h;
+    size_t hl;
+    for (;;) {
+        if (!next_line(r, &s, &end, &h, &hl)) {
+            r->done = true;
+            if (r->line == 1) /* nothing at all: not an mbox */
+                r->failed = true;
+            if (r->failed)
+                return -1;
+            if (!r->in_msg)
+                return 0;
+            emit(r, r->base + r->have, e);
+            r->in_msg = false;
+            return 1;
+        }
+        size_t line = r->line++;
+        if (s == 0 && !eg_mbox_detect(h, hl)) {
+            r->done = r->failed = true;
+            return -1;
+        }
+        if (s == 0 || from_line(h, hl)) {
+            bool had = r->in_msg;
+            if (had)
+                emit(r, s, e);
+            r->in_msg = true;
+            r->mstart = end;
+            r->mline = line;
+            r->unesc = r->last_blank = false;
+            r->last_start = end;
+            if (had)
+                return 1;
+            continue;
+        }
+        if (escaped_from(h, hl))
+            r->unesc = true;
+        r->last_start = s;
+        r->last_blank = (hl == 1 && h[0] == '\n') || (hl == 2 && h[0] == '\r' && h[1] == '\n');
+    }
+}
+
 /* ---- Maildir --------------------------------------------------------------------------- */
 
 static bool is_dir(const char *dir, const char *sub)
@@ -194,7 +367,8 @@ static char *subject_core(const char *s)
         again = false;
         while (*s == ' ' || *s == '\t')
             s++;
-        static const char *const pre[] = {"re:", "fw:", "fwd:", "re：", "fw：", "返信:", "転送:", NULL};
+        static const char *const pre[] = {"re:",  "fw:",   "fwd:",  "re：",
+                                          "fw：", "返信:", "転送:", NULL};
         for (int i = 0; pre[i]; i++) {
             if (eg_has_prefix_ci(s, pre[i])) {
                 s += strlen(pre[i]);
@@ -270,7 +444,8 @@ static _Thread_local const bool *g_sort_ok;
 static int cmp_sender(const void *x, const void *y)
 {
     size_t a = *(const size_t *)x, c = *(const size_t *)y;
-    const char *fa = g_sort_ok[a] ? g_sort_b[a].from : NULL, *fc = g_sort_ok[c] ? g_sort_b[c].from : NULL;
+    const char *fa = g_sort_ok[a] ? g_sort_b[a].from : NULL,
+               *fc = g_sort_ok[c] ? g_sort_b[c].from : NULL;
     if (!fa || !fc)
         return fa ? -1 : fc ? 1 : (a < c ? -1 : a > c);
     int r = strcmp(fa, fc);
@@ -282,6 +457,70 @@ static bool subject_linked(const char *tcore, const eg_mail_brief *src, const ch
     if (!tcore || strlen(tcore) < 3)
         return false;
     return (src->subject && strstr(src->subject, tcore)) || (text && strstr(text, tcore));
+}
+
+bool eg_mailbox_pair_candidate(const eg_mail_brief *t, size_t ti, const eg_mail_brief *s, size_t si,
+                               int64_t *dist)
+{
+    if (ti == si || !t->has_attachment || !t->from || s->has_attachment || !s->from ||
+        strcmp(s->from, t->from) || !same_rcpts(t, s) || !time_ok(t, s, ti, si))
+        return false;
+    int64_t d = (t->date != INT64_MIN && s->date != INT64_MIN)
+                    ? s->date - t->date
+                    : (int64_t)(si > ti ? si - ti : ti - si);
+    *dist = d < 0 ? -d : d;
+    return true;
+}
+
+eg_status eg_mailbox_link_pair(const eg_mail_brief *t, size_t ti, const eg_mail_brief *s, size_t si,
+                               const uint8_t *sdata, size_t slen, eg_password_link *out)
+{
+    memset(out, 0, sizeof *out);
+    bool thread = id_in(t->message_id, s->in_reply_to) || id_in(t->message_id, s->references);
+    eg_mail_brief full;
+    if (!sdata || !slen || eg_mail_brief_read(sdata, slen, true, &full) != EG_OK)
+        return EG_ENOTFOUND;
+    char *tcore = subject_core(t->subject);
+    bool linked = thread || subject_linked(tcore, &full, full.text);
+    free(tcore);
+    pw_list pl = {calloc(MAX_LINK_PASSWORDS, sizeof(char *)), 0};
+    if (linked && pl.v) {
+        eg_password_extract(full.subject, strlen(full.subject), "subject", false, collect, &pl);
+        if (full.text)
+            eg_password_extract(full.text, strlen(full.text), "body", false, collect, &pl);
+    }
+    char origin[512];
+    snprintf(origin, sizeof origin, "separate mail #%zu: Subject 「%.300s」", si + 1,
+             full.subject ? full.subject : "");
+    eg_mail_brief_free(&full);
+    if (!pl.n) {
+        free(pl.v);
+        return pl.v || !linked ? EG_ENOTFOUND : EG_ENOMEM;
+    }
+    *out = (eg_password_link){ti, si, pl.v, pl.n, eg_strdup(origin)};
+    if (!out->origin) {
+        for (size_t i = 0; i < pl.n; i++)
+            free(pl.v[i]);
+        free(pl.v);
+        memset(out, 0, sizeof *out);
+        return EG_ENOMEM;
+    }
+    return EG_OK;
+}
+
+static eg_status add_link(eg_password_link **links, size_t *nlinks, size_t *cap,
+                          eg_password_link *l)
+{
+    if (*nlinks == *cap) {
+        size_t nc = *cap ? *cap * 2 : 4;
+        eg_password_link *nl = realloc(*links, nc * sizeof *nl);
+        if (!nl)
+            return EG_ENOMEM;
+        *links = nl;
+        *cap = nc;
+    }
+    (*links)[(*nlinks)++] = *l;
+    return EG_OK;
 }
 
 eg_status eg_mailbox_link_passwords(const uint8_t *const *data, const size_t *len, size_t n,
@@ -296,111 +535,67 @@ eg_status eg_mailbox_link_passwords(const uint8_t *const *data, const size_t *le
     eg_mail_brief *b = calloc(n, sizeof *b);
     bool *ok = calloc(n, sizeof *ok);
     bool *used = calloc(n, sizeof *used);
-    if (!b || !ok || !used) {
+    size_t *idx = malloc(n * sizeof *idx);
+    size_t *pos = malloc(n * sizeof *pos); /* where each mail sits in idx */
+    if (!b || !ok || !used || !idx || !pos) {
         free(b);
         free(ok);
         free(used);
+        free(idx);
+        free(pos);
         return EG_ENOMEM;
     }
     for (size_t i = 0; i < n; i++)
         ok[i] = data[i] && len[i] && eg_mail_brief_read(data[i], len[i], false, &b[i]) == EG_OK;
     /* mails grouped by sender, so a target only looks at its sender's other mails */
-    size_t *idx = malloc(n * sizeof *idx);
-    if (!idx) {
-        for (size_t i = 0; i < n; i++)
-            if (ok[i])
-                eg_mail_brief_free(&b[i]);
-        free(b);
-        free(ok);
-        free(used);
-        return EG_ENOMEM;
-    }
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
     g_sort_b = b;
     g_sort_ok = ok;
     qsort(idx, n, sizeof *idx, cmp_sender);
-    size_t *pos = malloc(n * sizeof *pos); /* where each mail sits in idx */
-    if (pos)
-        for (size_t i = 0; i < n; i++)
-            pos[idx[i]] = i;
-    eg_status st = pos ? EG_OK : EG_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        pos[idx[i]] = i;
+    eg_status st = EG_OK;
     size_t cap = 0;
     for (size_t t = 0; t < n && st == EG_OK; t++) {
         if (!ok[t] || !b[t].has_attachment || !b[t].from)
             continue;
-        char *tcore = subject_core(b[t].subject);
-        /* the closest later mail that qualifies */
+        /* the closest mail that qualifies */
         size_t best = SIZE_MAX;
         int64_t best_d = INT64_MAX;
         size_t g0 = pos[t], g1 = pos[t];
         while (g0 > 0 && pos[t] - g0 < MAX_GROUP_SCAN && ok[idx[g0 - 1]] && b[idx[g0 - 1]].from &&
                !strcmp(b[idx[g0 - 1]].from, b[t].from))
             g0--;
-        while (g1 + 1 < n && g1 - pos[t] < MAX_GROUP_SCAN && ok[idx[g1 + 1]] && b[idx[g1 + 1]].from &&
-               !strcmp(b[idx[g1 + 1]].from, b[t].from))
+        while (g1 + 1 < n && g1 - pos[t] < MAX_GROUP_SCAN && ok[idx[g1 + 1]] &&
+               b[idx[g1 + 1]].from && !strcmp(b[idx[g1 + 1]].from, b[t].from))
             g1++;
         for (size_t gi = g0; gi <= g1; gi++) {
             size_t s = idx[gi];
-            if (s == t || !ok[s] || used[s] || b[s].has_attachment || !b[s].from ||
-                strcmp(b[s].from, b[t].from) || !same_rcpts(&b[t], &b[s]) || !time_ok(&b[t], &b[s], t, s))
-                continue;
-            int64_t d = (b[t].date != INT64_MIN && b[s].date != INT64_MIN) ? b[s].date - b[t].date
-                                                                           : (int64_t)(s > t ? s - t : t - s);
-            if (d < 0)
-                d = -d;
-            if (d < best_d) {
+            int64_t d;
+            if (ok[s] && !used[s] && eg_mailbox_pair_candidate(&b[t], t, &b[s], s, &d) &&
+                d < best_d) {
                 best_d = d;
                 best = s;
             }
         }
-        if (best == SIZE_MAX) {
-            free(tcore);
+        if (best == SIZE_MAX)
             continue;
-        }
-        size_t s = best;
-        bool thread = id_in(b[t].message_id, b[s].in_reply_to) || id_in(b[t].message_id, b[s].references);
-        eg_mail_brief full;
-        if (eg_mail_brief_read(data[s], len[s], true, &full) != EG_OK) {
-            free(tcore);
+        eg_password_link l;
+        eg_status r = eg_mailbox_link_pair(&b[t], t, &b[best], best, data[best], len[best], &l);
+        if (r == EG_ENOMEM)
+            st = r;
+        if (r != EG_OK)
             continue;
+        if (add_link(links, nlinks, &cap, &l) != EG_OK) {
+            for (size_t i = 0; i < l.n_passwords; i++)
+                free(l.passwords[i]);
+            free(l.passwords);
+            free(l.origin);
+            st = EG_ENOMEM;
+            break;
         }
-        bool linked = thread || subject_linked(tcore, &full, full.text);
-        free(tcore);
-        pw_list pl = {calloc(MAX_LINK_PASSWORDS, sizeof(char *)), 0};
-        if (linked && pl.v) {
-            eg_password_extract(full.subject, strlen(full.subject), "subject", false, collect, &pl);
-            if (full.text)
-                eg_password_extract(full.text, strlen(full.text), "body", false, collect, &pl);
-        }
-        char *subj = full.subject;
-        full.subject = NULL;
-        eg_mail_brief_free(&full);
-        if (!pl.n) {
-            free(pl.v);
-            free(subj);
-            continue;
-        }
-        if (*nlinks == cap) {
-            size_t nc = cap ? cap * 2 : 4;
-            eg_password_link *nl = realloc(*links, nc * sizeof *nl);
-            if (!nl) {
-                for (size_t i = 0; i < pl.n; i++)
-                    free(pl.v[i]);
-                free(pl.v);
-                free(subj);
-                st = EG_ENOMEM;
-                break;
-            }
-            *links = nl;
-            cap = nc;
-        }
-        char origin[512];
-        snprintf(origin, sizeof origin, "separate mail #%zu: Subject 「%.300s」", s + 1, subj ? subj : "");
-        free(subj);
-        (*links)[*nlinks] = (eg_password_link){t, s, pl.v, pl.n, eg_strdup(origin)};
-        (*nlinks)++;
-        used[s] = true;
+        used[best] = true;
     }
     for (size_t i = 0; i < n; i++)
         if (ok[i])

@@ -45,6 +45,89 @@ static void mbox_split_and_unescape(void **st)
     free(mb);
 }
 
+typedef struct {
+    const uint8_t *d;
+    size_t n, pos, step;
+} memsrc;
+
+static long mem_read(void *ud, uint8_t *buf, size_t n)
+{
+    memsrc *m = ud;
+    size_t k = m->n - m->pos;
+    if (k > n)
+        k = n;
+    if (k > m->step) /* short reads, as a pipe gives them */
+        k = m->step;
+    memcpy(buf, m->d + m->pos, k);
+    m->pos += k;
+    return (long)k;
+}
+
+/* The streamed splitter finds what eg_mbox_split finds, whatever the chunk and read sizes. */
+static void check_reader_matches_split(const uint8_t *mb, size_t len, size_t cap, size_t step)
+{
+    eg_mbox_msg *m = NULL;
+    size_t n = 0;
+    assert_int_equal(eg_mbox_split(mb, len, 1000, &m, &n), EG_OK);
+    memsrc src = {mb, len, 0, step};
+    eg_mbox_reader *r = eg_mbox_reader_new(mem_read, &src, cap);
+    assert_non_null(r);
+    eg_mbox_entry e;
+    size_t k = 0;
+    while (eg_mbox_reader_next(r, &e) == 1) {
+        assert_true(k < n);
+        assert_true(e.off + e.len <= len);
+        uint8_t *copy = malloc(e.len + 1);
+        memcpy(copy, mb + e.off, e.len);
+        size_t cl = e.unescape ? eg_mbox_unescape(copy, e.len) : e.len;
+        assert_int_equal(e.unescape, m[k].owned != NULL);
+        assert_int_equal(cl, m[k].len);
+        assert_memory_equal(copy, m[k].data, cl);
+        assert_int_equal(e.line, m[k].line);
+        free(copy);
+        k++;
+    }
+    assert_int_equal(k, n);
+    assert_int_equal(eg_mbox_reader_next(r, &e), 0);
+    eg_mbox_reader_free(r);
+    eg_mbox_free(m, n);
+}
+
+static void mbox_reader_streams(void **st)
+{
+    (void)st;
+    const char *msgs[] = {"From: a@example.jp\nSubject: one\n\nFrom here on, hi\n>From quoted\n",
+                          "From: b@example.jp\r\nSubject: two\r\n\r\nsecond\r\n\r\n", "", "\n",
+                          "From: c@example.jp\nSubject: three\n\nthird"};
+    size_t len;
+    char *mb = eg_mb_mbox(msgs, 5, &len);
+    size_t caps[] = {256, 300, 1u << 16}, steps[] = {1, 7, 1u << 20};
+    for (size_t c = 0; c < 3; c++)
+        for (size_t s = 0; s < 3; s++)
+            check_reader_matches_split((uint8_t *)mb, len, caps[c], steps[s]);
+    free(mb);
+    /* no final newline, and a blank-line ending */
+    const char *raw[] = {"From x@y Mon Jul  1 10:00:00 2024\nSubject: a\n\nbody",
+                         "From x@y Mon Jul  1 10:00:00 2024\nA: b\n\n\n\nFrom x@y 10:00\nB: c\n\n"};
+    for (int i = 0; i < 2; i++)
+        check_reader_matches_split((const uint8_t *)raw[i], strlen(raw[i]), 256, 3);
+    /* a line longer than the buffer is skipped whole, offsets stay right */
+    size_t big = 5000;
+    char *lm = malloc(big + 200);
+    int w = snprintf(lm, 200, "From x@y Mon Jul  1 10:00:00 2024\nSubject: long\n\n");
+    memset(lm + w, 'A', big);
+    strcpy(lm + w + big, "\nFrom x@y Mon Jul  1 10:01:00 2024\nSubject: next\n\nok\n");
+    check_reader_matches_split((uint8_t *)lm, strlen(lm), 256, 100);
+    free(lm);
+    /* not an mbox */
+    memsrc src = {(const uint8_t *)"Subject: x\n", 11, 0, 100};
+    eg_mbox_reader *r = eg_mbox_reader_new(mem_read, &src, 256);
+    eg_mbox_entry e;
+    assert_int_equal(eg_mbox_reader_next(r, &e), -1);
+    eg_mbox_reader_free(r);
+    assert_null(eg_mbox_reader_new(mem_read, &src, 10));
+}
+
 static void maildir_detection(void **st)
 {
     (void)st;
@@ -96,9 +179,10 @@ static void separate_password_mail_is_linked(void **st)
     char *a = archive_mail(from, to, "Mon, 1 Jul 2024 10:00:00 +0900", "見積書の送付");
     char *other = password_mail("x@example.net", to, "Mon, 1 Jul 2024 10:01:00 +0900", "パスワード",
                                 "パスワード：Wrong111");
-    char *p = password_mail("\"佐藤\" <SATO@example.co.jp>", "ito@example.jp, Kimura@example.jp",
-                            "Mon, 1 Jul 2024 10:02:00 +0900", "【パスワード通知】見積書の送付",
-                            "先ほどのメールの解凍パスワードをお知らせします。\n\nパスワード：Ｒｉｇｈｔ２２２\n");
+    char *p = password_mail(
+        "\"佐藤\" <SATO@example.co.jp>", "ito@example.jp, Kimura@example.jp",
+        "Mon, 1 Jul 2024 10:02:00 +0900", "【パスワード通知】見積書の送付",
+        "先ほどのメールの解凍パスワードをお知らせします。\n\nパスワード：Ｒｉｇｈｔ２２２\n");
     const uint8_t *data[] = {(uint8_t *)a, (uint8_t *)other, (uint8_t *)p};
     size_t len[] = {strlen(a), strlen(other), strlen(p)};
     eg_password_link *l = NULL;
@@ -117,7 +201,8 @@ static void separate_password_mail_is_linked(void **st)
     /* too late (a day after), other recipients, or no subject/thread link: no pairing */
     const char *bad[][4] = {
         {to, "Tue, 2 Jul 2024 10:02:00 +0900", "パスワード 見積書の送付", "パスワード：Late333"},
-        {"kimura@example.jp", "Mon, 1 Jul 2024 10:02:00 +0900", "パスワード 見積書の送付", "パスワード：Few444"},
+        {"kimura@example.jp", "Mon, 1 Jul 2024 10:02:00 +0900", "パスワード 見積書の送付",
+         "パスワード：Few444"},
         {to, "Mon, 1 Jul 2024 10:02:00 +0900", "ご連絡", "パスワード：Unlinked555"},
     };
     for (int i = 0; i < 3; i++) {
@@ -154,7 +239,9 @@ static void separate_password_mail_is_linked(void **st)
     eg_mb_header(m, "To", to);
     eg_mb_header(m, "Date", "Mon, 1 Jul 2024 10:04:00 +0900");
     eg_mb_header_text(m, "Subject", "Re: 見積書の送付", EG_MB_UTF8, 'B');
-    eg_mb_html(m, "<html><head><meta name=\"viewport\" content=\"w\"></head><body><p>パスワード：Html777</p></body></html>",
+    eg_mb_html(m,
+               "<html><head><meta name=\"viewport\" "
+               "content=\"w\"></head><body><p>パスワード：Html777</p></body></html>",
                EG_MB_UTF8, EG_MB_QP);
     p = eg_mb_build(m, NULL);
     eg_mb_free(m);
@@ -208,10 +295,11 @@ static void tnef_reader(void **st)
 }
 
 /* The example of MS-OXRTFCP section 4.1: "{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n" */
-static const uint8_t LZFU[] = {0x2d, 0x00, 0x00, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x4c, 0x5a, 0x46, 0x75, 0xf1, 0xc5,
-                               0xc7, 0xa7, 0x03, 0x00, 0x0a, 0x00, 0x72, 0x63, 0x70, 0x67, 0x31, 0x32, 0x35, 0x42,
-                               0x32, 0x0a, 0xf3, 0x20, 0x68, 0x65, 0x6c, 0x09, 0x00, 0x20, 0x62, 0x77, 0x05, 0xb0,
-                               0x6c, 0x64, 0x7d, 0x0a, 0x80, 0x0f, 0xa0};
+static const uint8_t LZFU[] = {0x2d, 0x00, 0x00, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x4c, 0x5a,
+                               0x46, 0x75, 0xf1, 0xc5, 0xc7, 0xa7, 0x03, 0x00, 0x0a, 0x00,
+                               0x72, 0x63, 0x70, 0x67, 0x31, 0x32, 0x35, 0x42, 0x32, 0x0a,
+                               0xf3, 0x20, 0x68, 0x65, 0x6c, 0x09, 0x00, 0x20, 0x62, 0x77,
+                               0x05, 0xb0, 0x6c, 0x64, 0x7d, 0x0a, 0x80, 0x0f, 0xa0};
 static const char RTF_PLAIN[] = "{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n";
 
 static void tnef_compressed_rtf(void **st)
@@ -231,7 +319,8 @@ static void tnef_compressed_rtf(void **st)
         assert_true(cut < 16 ? s == EG_EFORMAT : (s == EG_OK && n <= strlen(RTF_PLAIN)));
         free(o);
     }
-    uint8_t mela[16 + 5] = {17, 0, 0, 0, 5, 0, 0, 0, 'M', 'E', 'L', 'A', 0, 0, 0, 0, '{', '\\', 'r', 't', '}'};
+    uint8_t mela[16 + 5] = {17,  0, 0, 0, 5, 0,   0,    0,   'M', 'E', 'L',
+                            'A', 0, 0, 0, 0, '{', '\\', 'r', 't', '}'};
     assert_int_equal(eg_tnef_rtf_decompress(mela, sizeof mela, 0, &o, &n), EG_OK);
     assert_int_equal(n, 5);
     assert_memory_equal(o, "{\\rt}", 5);
@@ -265,6 +354,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mbox_split_and_unescape),
+        cmocka_unit_test(mbox_reader_streams),
         cmocka_unit_test(maildir_detection),
         cmocka_unit_test(separate_password_mail_is_linked),
         cmocka_unit_test(tnef_reader),

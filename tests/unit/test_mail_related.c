@@ -39,8 +39,8 @@ static char *password_mail(void)
     eg_mb_header(m, "To", TO);
     eg_mb_header(m, "Date", "Mon, 1 Jul 2024 10:01:30 +0900");
     eg_mb_header_text(m, "Subject", "【パスワード通知】見積書の送付", EG_MB_JIS, 'B');
-    eg_mb_text(m, "先ほどお送りしたファイルの解凍パスワードです。\n\nパスワード：Ｍｉｔｓｕ８８\n", EG_MB_SJIS,
-               EG_MB_B64);
+    eg_mb_text(m, "先ほどお送りしたファイルの解凍パスワードです。\n\nパスワード：Ｍｉｔｓｕ８８\n",
+               EG_MB_SJIS, EG_MB_B64);
     char *r = eg_mb_build(m, NULL);
     eg_mb_free(m);
     return r;
@@ -49,7 +49,8 @@ static char *password_mail(void)
 static char *run_json(const char *path)
 {
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s' scan --format json --lang en --no-color '%s' 2>/dev/null", EG_BINARY, path);
+    snprintf(cmd, sizeof cmd, "'%s' scan --format json --lang en --no-color '%s' 2>/dev/null",
+             EG_BINARY, path);
     char *out = NULL;
     size_t n = 0;
     int rc = eg_test_run(cmd, &out, &n);
@@ -127,10 +128,106 @@ static void related_password_opens_the_archive(void **st)
     free(dir);
 }
 
+static char *other_mail(int i)
+{
+    char from[64], subj[64];
+    snprintf(from, sizeof from, "user%d@example.net", i);
+    snprintf(subj, sizeof subj, "weekly report %d", i);
+    eg_mb *m = eg_mb_new();
+    eg_mb_header(m, "From", from);
+    eg_mb_header(m, "To", TO);
+    eg_mb_header(m, "Date", "Mon, 1 Jul 2024 10:00:30 +0900");
+    eg_mb_header(m, "Subject", subj);
+    eg_mb_text(m, "Nothing to see here.\n", EG_MB_UTF8, EG_MB_7BIT);
+    char *r = eg_mb_build(m, NULL);
+    eg_mb_free(m);
+    return r;
+}
+
+/* An mbox of: before[], the archive mail, gap other mails, then after[] */
+static char *run_mbox(const char *dir, const char *name, char **msgs, size_t n, const char *jobs)
+{
+    size_t mlen;
+    char *mb = eg_mb_mbox((const char **)msgs, n, &mlen);
+    char path[4096], cmd[8192];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(eg_test_write_file(path, mb, mlen), 0);
+    free(mb);
+    snprintf(cmd, sizeof cmd, "'%s' scan -j %s --format json --lang en --no-color '%s' 2>/dev/null",
+             EG_BINARY, jobs, path);
+    char *out = NULL;
+    size_t on = 0;
+    int rc = eg_test_run(cmd, &out, &on);
+    assert_true(rc >= 0 && rc <= 2);
+    assert_non_null(out);
+    return out;
+}
+
+/* The streamed batch: the password mail may stand before the archive mail, with other mails
+ * between, and workers in parallel; past LINK_SPAN (64 inputs) it is not looked for. */
+static void related_password_before_and_among_others(void **st)
+{
+    (void)st;
+    if (!eg_test_have("zip"))
+        skip();
+    char *dir = eg_test_tmpdir("related2");
+    const char *doc = "見積金額: 1,234,000円 (harmless text)\n";
+    eg_tf_file f = {"quote.txt", doc, strlen(doc)};
+    size_t zlen;
+    uint8_t *zip = eg_tf_make(dir, &f, 1, "zip -q -P Mitsu88 out.zip quote.txt", "out.zip", &zlen);
+    assert_non_null(zip);
+    enum { GAP = 20, FAR = 100 };
+    char *msgs[FAR + 2];
+    /* password mail first (sent 90 s after the archive mail), 20 others, the archive mail */
+    msgs[0] = password_mail();
+    for (int i = 0; i < GAP; i++)
+        msgs[1 + i] = other_mail(i);
+    msgs[GAP + 1] = archive_mail(zip, zlen);
+    for (int j = 0; j < 2; j++) {
+        char *out = run_mbox(dir, "before.mbox", msgs, GAP + 2, j ? "2" : "1");
+        char *l = line_of(out, "#22");
+        if (!l)
+            fail_msg("no report for #22 in: %s", out);
+        assert_non_null(strstr(l, "MAIL.PASSWORD_FROM_RELATED"));
+        assert_non_null(strstr(l, "separate mail #1"));
+        assert_non_null(strstr(l, "\"password\":\"Mitsu88\""));
+        free(out);
+    }
+    /* the other order, too far apart: the archive stays closed */
+    char *pw = msgs[0];
+    msgs[0] = msgs[GAP + 1];
+    for (int i = GAP; i < FAR; i++)
+        msgs[1 + i] = other_mail(i);
+    msgs[FAR + 1] = pw;
+    char *out = run_mbox(dir, "far.mbox", msgs, FAR + 2, "2");
+    char *l = line_of(out, "#1");
+    assert_non_null(l);
+    assert_null(strstr(l, "MAIL.PASSWORD_FROM_RELATED"));
+    assert_non_null(strstr(l, "ARCHIVE.NOT_OPENED"));
+    free(out);
+    /* within the span in that order: opened */
+    char *near[GAP + 2];
+    memcpy(near, msgs, (GAP + 1) * sizeof *near);
+    near[GAP + 1] = pw;
+    out = run_mbox(dir, "after.mbox", near, GAP + 2, "2");
+    l = line_of(out, "#1");
+    assert_non_null(l);
+    assert_non_null(strstr(l, "separate mail #22"));
+    assert_non_null(strstr(l, "\"password\":\"Mitsu88\""));
+    free(out);
+    for (int i = 0; i < FAR + 1; i++)
+        free(msgs[i]);
+    free(pw);
+    free(zip);
+    eg_test_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(related_password_opens_the_archive),
+        cmocka_unit_test(related_password_before_and_among_others),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
