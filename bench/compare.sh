@@ -13,10 +13,12 @@
 # heuristics on) with no signature database: clamd refuses to start without one, so its database
 # directory holds a single made-up MD5 signature of a string that never occurs. freshclam never
 # runs. rspamd runs privately (2 normal workers, local.d overrides in a temp dir, no redis, DNS
-# pointed at a closed local port and the DNS-using modules disabled). Neither touches the system
+# pointed at a closed local port, the DNS-using modules and the phishing module's phishtank lookups
+# disabled). Neither touches the system
 # services or their files; both are stopped by pid when the script ends.
 #
-# Environment: COMPARE_BENIGN, COMPARE_MIXED, COMPARE_PWZIP (corpus sizes), COMPARE_RUNS (3).
+# Environment: COMPARE_BENIGN, COMPARE_MIXED, COMPARE_PWZIP (corpus sizes), COMPARE_RUNS (3),
+# COMPARE_KEEP=1 keeps the temp dir (corpora, configurations, logs).
 # It does not: time emoguard's or the others' start-up separately, judge their verdicts (the
 # flagged counts are printed for information only), or run in CI.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -46,7 +48,7 @@ rspamd_pid=""
 cleanup() {
     [ -n "$clamd_pid" ] && kill "$clamd_pid" 2>/dev/null && wait "$clamd_pid" 2>/dev/null
     [ -n "$rspamd_pid" ] && kill "$rspamd_pid" 2>/dev/null && wait "$rspamd_pid" 2>/dev/null
-    rm -rf "$tmp"
+    if [ -n "${COMPARE_KEEP:-}" ]; then echo "compare: kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -165,6 +167,9 @@ if command -v rspamd >/dev/null 2>&1 && command -v rspamc >/dev/null 2>&1; then
     printf 'type = "file";\nfilename = "%s/rspamd.log";\nlevel = "info";\n' "$r" >"$r/local.d/logging.inc"
     printf 'dns {\n  nameserver = ["127.0.0.1:1"];\n  timeout = 0.1s;\n  retransmits = 0;\n}\n' >"$r/local.d/options.inc"
     for m in $rspamd_off; do printf 'enabled = false;\n' >"$r/local.d/$m.conf"; done
+    # the phishing module stays (its checks of link text against target are local); its
+    # phishtank lookups are DNS queries, one per URL
+    printf 'phishtank_enabled = false;\nopenphish_enabled = false;\n' >"$r/local.d/phishing.conf"
     insecure=""
     [ "$(id -u)" = 0 ] && insecure=-i
     rspamd -f $insecure -c /etc/rspamd/rspamd.conf --var "LOCAL_CONFDIR=$r" --var "DBDIR=$db" \
@@ -237,6 +242,10 @@ for c in $corpora; do
     done
 done
 
+# rspamd's log says how many DNS requests each mail made: should be none
+rspamd_dns=""
+[ $have_rspamd = yes ] && rspamd_dns="$(grep -c 'dns req: [1-9]' "$r/rspamd.log") of $(grep -c 'dns req: ' "$r/rspamd.log") mails made any"
+
 # clamd cannot decrypt: shown on the password-ZIP corpus by one untimed pass of clamscan (same
 # engine and database) that alerts on every encrypted archive it could not open
 enc_clamd=""
@@ -262,7 +271,7 @@ echo "- emoguard: \`emoguard scan -j 2 --format json DIR\`, default options"
 echo "- clamd: $clamd_note"
 [ $have_clamd = yes ] && echo "  (one made-up MD5 signature so that clamd starts; DisableCache yes because the lure templates repeat their attachments; \`clamdscan --fdpass -m\`)"
 echo "- rspamd: $rspamd_note"
-[ $have_rspamd = yes ] && echo "  (disabled: $rspamd_off; DNS to a closed port; \`rspamc -n 8 symbols\` over a local socket)"
+[ $have_rspamd = yes ] && echo "  (disabled: $rspamd_off, phishing's phishtank lookups; DNS to a closed port; per-mail DNS requests in rspamd's log: ${rspamd_dns:-?}; \`rspamc -n 8 symbols\` over a local socket)"
 echo "- lure templates from $tpl_from and scripts/make-examples.sh"
 echo
 echo "| corpus | mails | MB | emoguard mails/s | clamd mails/s | rspamd mails/s | vs clamd (goal) | vs rspamd (goal) | flagged: emoguard / clamd / rspamd |"
