@@ -13,9 +13,9 @@
 # heuristics on) with no signature database: clamd refuses to start without one, so its database
 # directory holds a single made-up MD5 signature of a string that never occurs. freshclam never
 # runs. rspamd runs privately (2 normal workers, local.d overrides in a temp dir, no redis, DNS
-# pointed at a closed local port, the DNS-using modules and the phishing module's phishtank lookups
-# disabled). Neither touches the system
-# services or their files; both are stopped by pid when the script ends.
+# pointed at a closed local port, the DNS-using modules and the phishing module's phishtank
+# lookups disabled). Neither touches the system services or their files; both are stopped by pid
+# when the script ends.
 #
 # Environment: COMPARE_BENIGN, COMPARE_MIXED, COMPARE_PWZIP (corpus sizes), COMPARE_RUNS (3),
 # COMPARE_KEEP=1 keeps the temp dir (corpora, configurations, logs).
@@ -45,6 +45,7 @@ emoguard=$(cd "$(dirname "$emoguard")" && pwd)/emoguard
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/eg-compare.XXXXXX")
 clamd_pid=""
 rspamd_pid=""
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
     [ -n "$clamd_pid" ] && kill "$clamd_pid" 2>/dev/null && wait "$clamd_pid" 2>/dev/null
     [ -n "$rspamd_pid" ] && kill "$rspamd_pid" 2>/dev/null && wait "$rspamd_pid" 2>/dev/null
