@@ -93,10 +93,10 @@ bench: build
 # listens or fetches behind the tests' back. The benchmark starts private instances of its own.
 deps-bench:
 	@sh scripts/deps.sh scripts/debian-packages-bench.txt
-	@for s in clamav-daemon clamav-freshclam rspamd; do \
+	@for s in clamav-daemon.socket clamav-daemon clamav-freshclam rspamd; do \
 	  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then \
 	    systemctl disable --now $$s >/dev/null 2>&1 || true; \
-	  elif [ -x /etc/init.d/$$s ]; then /etc/init.d/$$s stop >/dev/null 2>&1 || true; fi; \
+	  elif [ -x "/etc/init.d/$$s" ]; then "/etc/init.d/$$s" stop >/dev/null 2>&1 || true; fi; \
 	done
 	@for p in clamd freshclam rspamd; do \
 	  if pgrep -x $$p >/dev/null 2>&1; then echo "deps-bench: $$p still runs (pid $$(pgrep -x $$p | tr '\n' ' '))" >&2; fi; \

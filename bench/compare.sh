@@ -249,7 +249,7 @@ done
 
 # rspamd's log says how many DNS requests each mail made: should be none
 rspamd_dns=""
-[ $have_rspamd = yes ] && rspamd_dns="$(grep -c 'dns req: [1-9]' "$r/rspamd.log") of $(grep -c 'dns req: ' "$r/rspamd.log") mails made any"
+[ $have_rspamd = yes ] && rspamd_dns="$(grep -c 'dns req: [1-9]' "$r/rspamd.log") of $(grep -c 'dns req: ' "$r/rspamd.log") scans (with the readiness probes) made any"
 
 # clamd cannot decrypt: shown on the password-ZIP corpus by one untimed pass of clamscan (same
 # engine and database) that alerts on every encrypted archive it could not open
