@@ -55,6 +55,11 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 log() { echo "compare: $*" >&2; }
 now() { date +%s.%N; }
+# an executable on PATH (bash's command -v also names a file it found but cannot run)
+have() {
+    local p
+    p=$(command -v "$1" 2>/dev/null) && [ -x "$p" ]
+}
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 # ---- corpora ----
@@ -86,7 +91,7 @@ done
 # ---- clamd ----
 have_clamd=no
 clamd_note="not installed (make deps-bench)"
-if command -v clamd >/dev/null 2>&1 && command -v clamdscan >/dev/null 2>&1; then
+if have clamd && have clamdscan; then
     mkdir -p "$tmp/clamdb" "$tmp/clamtmp"
     # the one signature clamd needs to start: the MD5 of a string no mail holds
     sig="emoguard benchmark: placeholder signature, matches nothing"
@@ -142,7 +147,7 @@ EOF
         have_clamd=yes
         clamd_note="$(clamd --version | cut -d/ -f1), MaxThreads 2, heuristics on, no signature database"
     else
-        clamd_note="failed to start (see below)"
+        clamd_note="failed to start (details on stderr)"
         log "clamd did not start:"
         tail -5 "$tmp/clamd.out" "$tmp/clamd.log" >&2 2>/dev/null
         kill "$clamd_pid" 2>/dev/null
@@ -156,7 +161,7 @@ rspamd_note="not installed (make deps-bench)"
 # the modules that query DNS (or fetch lists over the network for their checks); DNS itself goes
 # to a closed local port with a short timeout, so anything left fails at once instead of waiting
 rspamd_off="rbl spf dkim dmarc arc asn emails hfilter fuzzy_check whitelist mx_check rspamd_update"
-if command -v rspamd >/dev/null 2>&1 && command -v rspamc >/dev/null 2>&1; then
+if have rspamd && have rspamc; then
     r=$tmp/rspamd
     # the compiled hyperscan databases are kept in the build directory: compiling them takes
     # minutes, and they depend only on rspamd's rules
@@ -199,7 +204,7 @@ if command -v rspamd >/dev/null 2>&1 && command -v rspamc >/dev/null 2>&1; then
         have_rspamd=yes
         rspamd_note="$(rspamd --version 2>/dev/null | sed -n 's/.*version \([0-9.]*\).*/rspamd \1/p'), 2 normal workers, no redis, DNS modules off"
     else
-        rspamd_note="failed to start (see below)"
+        rspamd_note="failed to start (details on stderr)"
         log "rspamd did not get ready:"
         tail -5 "$r/out.txt" "$r/rspamd.log" >&2 2>/dev/null
         kill "$rspamd_pid" 2>/dev/null
@@ -254,7 +259,7 @@ rspamd_dns=""
 # clamd cannot decrypt: shown on the password-ZIP corpus by one untimed pass of clamscan (same
 # engine and database) that alerts on every encrypted archive it could not open
 enc_clamd=""
-if [ $have_clamd = yes ] && command -v clamscan >/dev/null 2>&1; then
+if [ $have_clamd = yes ] && have clamscan; then
     enc_clamd=$(clamscan --database="$tmp/clamdb" --alert-encrypted-archive=yes --no-summary -r \
         "$tmp/corpus/pwzip" 2>/dev/null | grep -c 'Encrypted.* FOUND$')
 fi
@@ -294,7 +299,7 @@ for c in $corpora; do
         fc=${f_clamd[$c]}
     else
         cr="not installed (make deps-bench)"
-        [ "$clamd_note" = "failed to start (see below)" ] && cr="failed to start"
+        [ "$clamd_note" = "failed to start (details on stderr)" ] && cr="failed to start"
         vc="- (≥ ${goal_clamd[$c]}x)"
         fc="-"
     fi
@@ -306,7 +311,7 @@ for c in $corpora; do
         fr=${f_rspamd[$c]}
     else
         rr="not installed (make deps-bench)"
-        [ "$rspamd_note" = "failed to start (see below)" ] && rr="failed to start"
+        [ "$rspamd_note" = "failed to start (details on stderr)" ] && rr="failed to start"
         vr="- (≥ ${goal_rspamd[$c]}x)"
         fr="-"
     fi
