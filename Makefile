@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps deps-test build demo check check-asan fuzz bench windows clean format rules-doc examples hostile-seeds fuzz-long check-real \
+.PHONY: all deps deps-test deps-bench build demo check check-asan fuzz bench windows clean format rules-doc examples hostile-seeds fuzz-long check-real \
         check-ham deb install
 
 all: build
@@ -89,6 +89,21 @@ install:
 
 bench: build
 	@sh scripts/run-bench.sh $(BUILD)
+
+# clamd, rspamd and the archivers for bench/compare.sh (emoguard beside clamd and rspamd on the same
+# generated corpus). Debian starts clamav-daemon, clamav-freshclam (which would download signatures)
+# and rspamd on install where systemd runs; they are stopped and disabled again so that nothing
+# listens or fetches behind the tests' back. The benchmark starts private instances of its own.
+deps-bench:
+	@sh scripts/deps.sh scripts/debian-packages-bench.txt
+	@for s in clamav-daemon.socket clamav-daemon clamav-freshclam rspamd; do \
+	  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then \
+	    systemctl disable --now $$s >/dev/null 2>&1 || true; \
+	  elif [ -x "/etc/init.d/$$s" ]; then "/etc/init.d/$$s" stop >/dev/null 2>&1 || true; fi; \
+	done
+	@for p in clamd freshclam rspamd; do \
+	  if pgrep -x $$p >/dev/null 2>&1; then echo "deps-bench: $$p still runs (pid $$(pgrep -x $$p | tr '\n' ' '))" >&2; fi; \
+	done; true
 
 windows:
 	@sh scripts/deps.sh scripts/debian-packages-windows.txt
