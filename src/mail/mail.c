@@ -621,7 +621,7 @@ static void collect_passwords(walk_ctx *w)
         eg_scan_finding(w->s, w->obj, EG_R_MAIL_PASSWORD_IN_TEXT, "\"%s\" %s", p.first, p.first_origin);
     const eg_scan_input *in = eg_scan_input_of(w->s);
     if (w->obj->parent < 0 && in && in->n_passwords)
-        eg_scan_finding(w->s, w->obj, EG_R_MAIL_PASSWORD_FROM_RELATED, "\"%s\"",
+        eg_scan_finding(w->s, w->obj, EG_R_MAIL_PASSWORD_FROM_RELATED, "%s",
                         in->passwords_origin ? in->passwords_origin : "related mail");
 }
 

@@ -1670,7 +1670,7 @@ static void report_xor(scan_ctx *c, const char *dec, size_t dlen, const char *ke
         const char *d = dec + i, *de = memchr(d, '\n', dlen - i);
         const char *k = keys + j, *ke = memchr(k, '\n', klen - j);
         size_t dn = de ? (size_t)(de - d) : dlen - i, kn = ke ? (size_t)(ke - k) : klen - j;
-        eg_scan_finding(c->s, c->obj, EG_R_VBA_DECODED, "XOR key \"%.*s\": \"%.*s\"",
+        eg_scan_finding(c->s, c->obj, EG_R_VBA_DECODED, "XOR key %.*s: \"%.*s\"",
                         (int)(kn > 70 ? 70 : kn), k, (int)(dn > 200 ? 200 : dn), d);
         i += dn + 1;
         j += kn + 1;
