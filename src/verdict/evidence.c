@@ -523,10 +523,36 @@ static char *segments(const char *en, int nest)
     return r;
 }
 
+/* A list of quoted values ("a.exe", "b.js"), as the archive analyzers write the names they
+ * could not open: 「a.exe」、「b.js」. NULL when en is not one. */
+static char *quoted_list(const char *en)
+{
+    size_t n = strlen(en);
+    if (n < 2 || en[0] != '"' || en[n - 1] != '"')
+        return NULL;
+    eg_buf b;
+    eg_buf_init(&b, 8192);
+    eg_buf_puts(&b, "「");
+    for (const char *p = en + 1; p < en + n - 1; p++) {
+        if (!strncmp(p, "\", \"", 4) && p + 4 <= en + n - 1) {
+            eg_buf_puts(&b, "」、「");
+            p += 3;
+        } else
+            eg_buf_append(&b, p, 1);
+    }
+    eg_buf_puts(&b, "」");
+    char *r = eg_buf_steal(&b, NULL);
+    eg_buf_free(&b);
+    return r;
+}
+
 static char *translate(const char *en, int nest)
 {
     if (!en || !*en || nest > MAX_NEST)
         return NULL;
+    char *list = strstr(en, "\", \"") ? quoted_list(en) : NULL;
+    if (list)
+        return list;
     const char *ja = eg_evidence_ja(en);
     if (ja && !strchr(en, '%'))
         return eg_strdup(ja);
