@@ -298,7 +298,8 @@ static void note_not_opened(octx *c, const char *name)
 {
     size_t used = strlen(c->not_opened);
     if (used + strlen(name) + 5 < sizeof c->not_opened)
-        snprintf(c->not_opened + used, sizeof c->not_opened - used, "%s\"%s\"", used ? ", " : "", name);
+        snprintf(c->not_opened + used, sizeof c->not_opened - used, "%s\"%s\"", used ? ", " : "",
+                 name);
 }
 
 /* Name of the single stream inside file.gz: the parent's name without its last extension. */
@@ -391,8 +392,8 @@ static void size_findings(octx *c, const char *name, const la_data *d, bool quic
     if (quick && d->count_capped)
         eg_scan_finding(
             c->s, c->obj, EG_R_ARCHIVE_BOMB,
-            "\"%s\": expands more than %llu:1 (not decoded further: the mail already has a bomb)", name,
-            (unsigned long long)(d->size_true / (c->len ? c->len : 1)));
+            "\"%s\": expands more than %llu:1 (not decoded further: the mail already has a bomb)",
+            name, (unsigned long long)(d->size_true / (c->len ? c->len : 1)));
     else if (d->count_capped || d->size_true >= (1ull << 30))
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB, "\"%s\": expands to %s%llu bytes", name,
                         d->count_capped ? "more than " : "", (unsigned long long)d->size_true);
@@ -524,8 +525,9 @@ static bool tar_item(void *ud, const eg_tar_item *it)
     char detail[64];
     snprintf(detail, sizeof detail, "tar entry marked as %s, carries data",
              tar_type_label(it->type));
-    eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_SPECIAL_ENTRY_DATA, "\"%s\": %s with %llu bytes of data",
-                    it->name, tar_type_label(it->type), (unsigned long long)it->size);
+    eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_SPECIAL_ENTRY_DATA,
+                    "\"%s\": %s with %llu bytes of data", it->name, tar_type_label(it->type),
+                    (unsigned long long)it->size);
     add_data_child(c, it->name, &d, detail);
     return !c->stop;
 }

@@ -24,7 +24,7 @@ struct eg_report {
     char *passwords_summary; /* candidates found, for the report (sanitised, cut) */
     char **password_list;    /* the same candidates one by one, for the text report to quote */
     size_t n_password_list;
-    eg_mail_info *mail;      /* the outer mail's header facts (set by the mail analyzer) */
+    eg_mail_info *mail; /* the outer mail's header facts (set by the mail analyzer) */
 };
 
 eg_report *eg_report_new(const char *source);

@@ -110,7 +110,8 @@ static void on_warning(gint64 offset, GMimeParserWarning code, const gchar *item
         return;
     }
     if (item && *item)
-        eg_scan_finding(w->s, w->obj, rule, "%s: \"%.80s\" (offset %lld)", what, item, (long long)offset);
+        eg_scan_finding(w->s, w->obj, rule, "%s: \"%.80s\" (offset %lld)", what, item,
+                        (long long)offset);
     else
         eg_scan_finding(w->s, w->obj, rule, "%s (offset %lld)", what, (long long)offset);
 }
@@ -396,7 +397,8 @@ static void find_uuencoded(walk_ctx *w, const char *t, size_t len)
             }
         }
         blocks++;
-        eg_scan_finding(w->s, w->obj, EG_R_MAIL_UUENCODED, "\"%s\"%s", name, ended ? "" : " (no end line)");
+        eg_scan_finding(w->s, w->obj, EG_R_MAIL_UUENCODED, "\"%s\"%s", name,
+                        ended ? "" : " (no end line)");
         note_attachment(w, name);
         size_t n;
         char *d = eg_buf_steal(&out, &n);
@@ -528,7 +530,8 @@ static void leaf_part(walk_ctx *w, GMimeObject *o)
         return;
     }
     char detail[160];
-    snprintf(detail, sizeof detail, "\"%.60s/%.80s\"", type ? type : "application", sub ? sub : "octet-stream");
+    snprintf(detail, sizeof detail, "\"%.60s/%.80s\"", type ? type : "application",
+             sub ? sub : "octet-stream");
     char fallback[48];
     snprintf(fallback, sizeof fallback, "part-%zu", w->n_parts);
     note_attachment(w, name ? name : fallback);
@@ -618,7 +621,8 @@ static void collect_passwords(walk_ctx *w)
     if (v->html_text)
         lab += eg_password_extract(v->html_text, strlen(v->html_text), "html", fallback, on_password, &p);
     if (lab && p.first[0])
-        eg_scan_finding(w->s, w->obj, EG_R_MAIL_PASSWORD_IN_TEXT, "\"%s\" %s", p.first, p.first_origin);
+        eg_scan_finding(w->s, w->obj, EG_R_MAIL_PASSWORD_IN_TEXT, "\"%s\" %s", p.first,
+                        p.first_origin);
     const eg_scan_input *in = eg_scan_input_of(w->s);
     if (w->obj->parent < 0 && in && in->n_passwords)
         eg_scan_finding(w->s, w->obj, EG_R_MAIL_PASSWORD_FROM_RELATED, "%s",

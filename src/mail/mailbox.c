@@ -396,7 +396,8 @@ eg_status eg_mailbox_link_passwords(const uint8_t *const *data, const size_t *le
             cap = nc;
         }
         char origin[512];
-        snprintf(origin, sizeof origin, "separate mail #%zu: Subject \"%.300s\"", s + 1, subj ? subj : "");
+        snprintf(origin, sizeof origin, "separate mail #%zu: Subject \"%.300s\"", s + 1,
+                 subj ? subj : "");
         free(subj);
         (*links)[*nlinks] = (eg_password_link){t, s, pl.v, pl.n, eg_strdup(origin)};
         (*nlinks)++;

@@ -212,26 +212,26 @@ static void external_rel(ox_ctx *c, const char *part, const char *t, const char 
     bool remote = remote_target(target);
     if (!strcmp(t, "attachedTemplate")) {
         if (remote)
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "\"%s\": template \"%s\"", part,
-                            target);
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "\"%s\": template \"%s\"",
+                            part, target);
         return;
     }
     if (!strcmp(t, "externalLinkPath") || !strcmp(t, "externalLink")) {
         /* a formula referring to another workbook on a drive or share is ordinary; one on a web
          * server is fetched when the book opens (DDE links are found in the link part itself) */
         if (web_scheme(target))
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "\"%s\": %s -> \"%s\"", part, t,
-                            target);
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "\"%s\": %s -> \"%s\"", part,
+                            t, target);
         return;
     }
     if (!strcmp(t, "oleObject") || !strcmp(t, "frame") || !strcmp(t, "subDocument") ||
         !strcmp(t, "package")) {
         if (remote && fetched_runs(target))
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "\"%s\": %s loads \"%s\"", part, t,
-                            target);
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "\"%s\": %s loads \"%s\"",
+                            part, t, target);
         else
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "\"%s\": %s -> \"%s\"", part, t,
-                            target);
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "\"%s\": %s -> \"%s\"", part,
+                            t, target);
     }
 }
 

@@ -608,8 +608,8 @@ static void one_object(void *ud, const uint8_t *d, size_t len, const char *objcl
             data = d + c.off, dl = (uint32_t)left;
     }
     const char *shown = cls[0] ? cls : objclass;
-    eg_scan_finding(s, obj, EG_R_RTF_OBJECT, "class \"%s\", %zu bytes%s", shown[0] ? shown : "?", len,
-                    fmt == 1 ? " (linked)" : "");
+    eg_scan_finding(s, obj, EG_R_RTF_OBJECT, "class \"%s\", %zu bytes%s", shown[0] ? shown : "?",
+                    len, fmt == 1 ? " (linked)" : "");
     if (anomalies)
         eg_scan_finding(s, obj, EG_R_RTF_OBFUSCATED,
                         "%zu control words, groups or stray characters inside \\objdata",

@@ -448,8 +448,8 @@ static void vba_module(vctx *v, const eg_vba_module *m, const char *path, proj *
     bool pcode = m->text_offset > 0 && m->text_offset <= len;
     if (pcode && (dst != EG_OK && dst != EG_ELIMIT)) {
         eg_scan_finding(v->s, v->obj, EG_R_VBA_STOMPING,
-                        "module \"%s\": source missing or unreadable, %u bytes of compiled code", shown,
-                        m->text_offset);
+                        "module \"%s\": source missing or unreadable, %u bytes of compiled code",
+                        shown, m->text_offset);
     } else if (pcode && utf8 && !eg_memmem_ci(utf8, ulen, "Attribute VB_Name", 17) && ulen < 16) {
         eg_scan_finding(v->s, v->obj, EG_R_VBA_STOMPING,
                         "module \"%s\": empty source, %u bytes of compiled code", shown,

@@ -676,7 +676,8 @@ static void report_target(eg_scan *s, const eg_object *obj, const eg_lnk *l, con
 {
     eg_buf b;
     eg_buf_init(&b, 2048);
-    eg_buf_printf(&b, "target: \"%s\"%s", target ? target : "(none)", target && target == l->uri ? " (URI shell item)" : "");
+    eg_buf_printf(&b, "target: \"%s\"%s", target ? target : "(none)",
+                  target && target == l->uri ? " (URI shell item)" : "");
     if (l->arguments && *l->arguments) {
         /* blank runs collapsed: padding must not push the arguments out of the evidence */
         eg_pl_puts(&b, " | arguments: \"");
@@ -768,10 +769,11 @@ eg_status eg_payload_analyze_lnk(eg_scan *s, const eg_object *obj)
         eg_buf_free(&cmd);
     }
     if (interp && facts.download)
-        eg_scan_finding(s, obj, EG_R_LNK_DOWNLOADER, "\"%s\" downloads%s", interp, facts.execute ? " and runs" : "");
+        eg_scan_finding(s, obj, EG_R_LNK_DOWNLOADER, "\"%s\" downloads%s", interp,
+                        facts.execute ? " and runs" : "");
     if (interp && icon_disguised(l))
-        eg_scan_finding(s, obj, EG_R_LNK_ICON_DISGUISE, "runs \"%s\", shows the icon of \"%s\"", interp,
-                        l->icon_location ? l->icon_location : l->icon_env_target);
+        eg_scan_finding(s, obj, EG_R_LNK_ICON_DISGUISE, "runs \"%s\", shows the icon of \"%s\"",
+                        interp, l->icon_location ? l->icon_location : l->icon_env_target);
     if ((target && target[0] == '\\' && target[1] == '\\') || (l->net_name && *l->net_name) ||
         (target && eg_has_prefix_ci(target, "http")))
         eg_scan_finding(s, obj, EG_R_LNK_REMOTE_TARGET, "\"%s\"", target ? target : l->net_name);

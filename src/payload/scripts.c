@@ -434,8 +434,8 @@ static void script_behaviour(sview *v)
                         "%s: downloads (\"%s\"%s%s%s) and runs (\"%s\")", kind_name[v->k], d,
                         w ? ", writes with \"" : "", w ? w : "", w ? "\"" : "", e);
     else if (d && (url || w))
-        eg_scan_finding(v->s, v->obj, EG_R_SCRIPT_DOWNLOADER, "%s: \"%s\"%s%s%s", kind_name[v->k], d,
-                        w ? ", writes with \"" : "", w ? w : "", w ? "\"" : "");
+        eg_scan_finding(v->s, v->obj, EG_R_SCRIPT_DOWNLOADER, "%s: \"%s\"%s%s%s", kind_name[v->k],
+                        d, w ? ", writes with \"" : "", w ? w : "", w ? "\"" : "");
     else if (runs)
         eg_scan_finding(v->s, v->obj, EG_R_SCRIPT_EXECUTES, "%s: runs programs through \"%s\"",
                         kind_name[v->k], e);
@@ -574,8 +574,9 @@ static void eval_checks(eg_scan *s, const eg_object *obj, const char *t, size_t 
     eg_pl_eval ev;
     eg_pl_script_eval(t, n, vbs, rec, &ev);
     if (ev.sinks) {
-        eg_scan_finding(s, obj, EG_R_SCRIPT_DYNAMIC_CODE, "%s: \"%s(%s)\", %zu bytes of it recovered",
-                        kind_name[k], ev.sink, ev.sink_arg, ev.code ? ev.code_len : (size_t)0);
+        eg_scan_finding(s, obj, EG_R_SCRIPT_DYNAMIC_CODE,
+                        "%s: \"%s(%s)\", %zu bytes of it recovered", kind_name[k], ev.sink,
+                        ev.sink_arg, ev.code ? ev.code_len : (size_t)0);
         if (ev.code)
             add_text_child(s, obj, ev.code, ev.code_len,
                            vbs ? "[VBScript run by Execute]" : "[JScript run by eval]",

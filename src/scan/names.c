@@ -95,7 +95,7 @@ void eg_names_check(eg_scan *s, const eg_object *o)
                      o->type == EG_T_ONENOTE || o->type == EG_T_CFB || o->type == EG_T_OOXML;
     if (!compatible(claimed, o->type) && (dangerous || claimed == EG_T_PE || !exec))
         if (o->type != EG_T_BINARY && o->type != EG_T_TEXT)
-            eg_scan_finding(s, o, EG_R_NAME_TYPE_MISMATCH, "\"%s\": named .%s, content is %s%s%s", name,
-                            ext, eg_type_name(o->type), o->detail ? " " : "",
+            eg_scan_finding(s, o, EG_R_NAME_TYPE_MISMATCH, "\"%s\": named .%s, content is %s%s%s",
+                            name, ext, eg_type_name(o->type), o->detail ? " " : "",
                             o->detail ? o->detail : "");
 }

@@ -52,7 +52,18 @@ const char *eg_evidence_ja(const char *en)
 /* ---- conversions ------------------------------------------------------------------------ */
 
 /* what va_arg reads for a conversion */
-typedef enum { K_NONE, K_INT, K_LONG, K_LLONG, K_SIZE, K_INTMAX, K_PTRDIFF, K_DOUBLE, K_STR, K_PTR } kind;
+typedef enum {
+    K_NONE,
+    K_INT,
+    K_LONG,
+    K_LLONG,
+    K_SIZE,
+    K_INTMAX,
+    K_PTRDIFF,
+    K_DOUBLE,
+    K_STR,
+    K_PTR
+} kind;
 
 typedef struct {
     const char *start; /* the '%' */
@@ -125,7 +136,13 @@ static bool parse_spec(const char **pp, spec *s)
         return false;
     const char *lm = s->lenmod;
     switch (*p) {
-    case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': case 'c':
+    case 'd':
+    case 'i':
+    case 'u':
+    case 'x':
+    case 'X':
+    case 'o':
+    case 'c':
         s->k = !*lm || !strcmp(lm, "h") || !strcmp(lm, "hh") ? K_INT
                : !strcmp(lm, "l")                            ? K_LONG
                : !strcmp(lm, "ll")                           ? K_LLONG
@@ -134,17 +151,15 @@ static bool parse_spec(const char **pp, spec *s)
                : !strcmp(lm, "t")                            ? K_PTRDIFF
                                                              : K_NONE;
         break;
-    case 'f': case 'g': case 'e': case 'F': case 'G': case 'E':
-        s->k = *lm ? K_NONE : K_DOUBLE;
-        break;
-    case 's':
-        s->k = *lm ? K_NONE : K_STR;
-        break;
-    case 'p':
-        s->k = K_PTR;
-        break;
-    default:
-        s->k = K_NONE;
+    case 'f':
+    case 'g':
+    case 'e':
+    case 'F':
+    case 'G':
+    case 'E': s->k = *lm ? K_NONE : K_DOUBLE; break;
+    case 's': s->k = *lm ? K_NONE : K_STR; break;
+    case 'p': s->k = K_PTR; break;
+    default: s->k = K_NONE;
     }
     if (s->k == K_NONE)
         return false;
@@ -434,8 +449,7 @@ static bool match_from(const char *t, const char *x, caps *c)
     } else if (s.k != K_DOUBLE && s.k != K_PTR) {
         size_t l = (*x == '-') ? 1 : 0;
         bool hex = strchr("xX", s.conv) != NULL;
-        while (l < lim && ((x[l] >= '0' && x[l] <= '9') ||
-                           (hex && strchr("abcdefABCDEF", x[l]))))
+        while (l < lim && ((x[l] >= '0' && x[l] <= '9') || (hex && strchr("abcdefABCDEF", x[l]))))
             l++;
         if (l && !(l == 1 && *x == '-')) {
             c->at[slot] = x, c->len[slot] = l;

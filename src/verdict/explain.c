@@ -114,12 +114,22 @@ static void human_size(uint64_t n, char *out, size_t sz)
         snprintf(out, sz, "%.2f GB", n / 1073741824.0);
 }
 
+/* An object's name; one emoguard gave itself ("[decoded VBScript]", in brackets so that it is
+ * not taken for a file name) in the report's language. */
+static void put_name(eg_explain *e, const char *name)
+{
+    char *t = ja(e) && name && name[0] == '[' ? eg_evidence_translate(name) : NULL;
+    eg_buf_puts(e->b, t ? t : name ? name : "");
+    free(t);
+}
+
 static void object_line(eg_explain *e, const eg_object *o)
 {
     char sz[32], sz2[32];
     human_size(o->size, sz, sizeof sz);
-    eg_buf_printf(e->b, "%s%s%s (%s", C(e, "\033[1m"), o->name, C(e, "\033[0m"),
-                  type_label(o->type, e->lang));
+    eg_buf_puts(e->b, C(e, "\033[1m"));
+    put_name(e, o->name);
+    eg_buf_printf(e->b, "%s (%s", C(e, "\033[0m"), type_label(o->type, e->lang));
     if (o->detail) {
         eg_buf_puts(e->b, " ");
         put_text(e, o->detail);
@@ -346,8 +356,11 @@ static void one_finding(eg_explain *e, const eg_finding *f)
     eg_buf_printf(e->b, "  %s[%s] %s%s %s", C(e, sev_color(ru->severity)),
                   sev_word(ru->severity, e->lang), ru->id, C(e, "\033[0m"),
                   ja(e) ? ru->text_ja : ru->text_en);
-    if (o && f->object != 0)
-        eg_buf_printf(e->b, ja(e) ? " (%s)" : " (in %s)", o->name);
+    if (o && f->object != 0) {
+        eg_buf_puts(e->b, ja(e) ? " (" : " (in ");
+        put_name(e, o->name);
+        eg_buf_puts(e->b, ")");
+    }
     /* the same rule on the same object is one finding with its evidence lines under it */
     size_t shown = 0, more = 0;
     for (size_t i = (size_t)(f - e->r->findings); i < e->r->n_findings; i++) {

@@ -81,7 +81,8 @@ static void findings_from_feeds_and_rules(void **st)
     assert_non_null(strstr(f->evidence, "feed.txt\":3"));
     f = find_rule(r, "INTEL.DOMAIN");
     assert_non_null(f);
-    assert_non_null(strstr(f->evidence, "\"bad@spam.example\" (domain \"spam.example\") listed in \"feed.txt\":4"));
+    assert_non_null(strstr(
+        f->evidence, "\"bad@spam.example\" (domain \"spam.example\") listed in \"feed.txt\":4"));
     assert_null(find_rule(r, "INTEL.HASH"));
     eg_report_free(r);
 

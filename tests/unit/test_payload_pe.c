@@ -86,8 +86,10 @@ static void disguised_dll(void **st)
     size_t n;
     uint8_t *p = eg_test_pe_build(&spec, &n);
     eg_report *r = scan_named(p, n, "Vdfe.ooccxx");
-    expect(r, "PE.EXECUTABLE", "DLL x64, built 2023-03-07, unsigned, exports: \"DllRegisterServer, DllUnregisterServer, "
-                               "Control_RunDLL\" (internal name \"loader.dll\")");
+    expect(
+        r, "PE.EXECUTABLE",
+        "DLL x64, built 2023-03-07, unsigned, exports: \"DllRegisterServer, DllUnregisterServer, "
+        "Control_RunDLL\" (internal name \"loader.dll\")");
     expect(r, "PE.DISGUISED", "DllRegisterServer");
     eg_report_free(r);
     r = scan_named(p, n, "cbun.zia");

@@ -66,8 +66,8 @@ static void specs_checker(void **state)
 static void formats_japanese(void **state)
 {
     (void)state;
-    char *s = eg_evidence_format_ja("%zu entries not opened (%zu password candidates): %s", (size_t)2,
-                                    (size_t)3, "\"a.exe\", \"b.js\"");
+    char *s = eg_evidence_format_ja("%zu entries not opened (%zu password candidates): %s",
+                                    (size_t)2, (size_t)3, "\"a.exe\", \"b.js\"");
     assert_non_null(s);
     assert_string_equal(s, "2 個のエントリを開けず (パスワード候補 3 個): 「a.exe」、「b.js」");
     free(s);
@@ -240,8 +240,10 @@ static void every_call_site_has_a_template(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(pairs_match),      cmocka_unit_test(specs_checker),
-        cmocka_unit_test(formats_japanese), cmocka_unit_test(pieces),
+        cmocka_unit_test(pairs_match),
+        cmocka_unit_test(specs_checker),
+        cmocka_unit_test(formats_japanese),
+        cmocka_unit_test(pieces),
         cmocka_unit_test(every_call_site_has_a_template),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
