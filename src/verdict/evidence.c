@@ -570,13 +570,25 @@ static char *translate(const char *en, int nest)
     const char *ja = eg_evidence_ja(en);
     if (ja && !strchr(en, '%'))
         return eg_strdup(ja);
+    /* of the pieces that fit, the one that explains most of the text by its own words: "subject
+     * \"%s\" vs no In-Reply-To/References" rather than "subject \"%s\" vs %s" */
+    size_t best = N_TEMPLATES, best_fixed = 0;
+    caps bc = {.n = 0};
     for (size_t i = 0; i < N_TEMPLATES; i++) {
         if (!table[i].piece || !eg_evidence_specs_match(table[i].en, table[i].ja, NULL, 0))
             continue;
         caps c = {.n = 0};
-        if (match_from(table[i].en, en, &c))
-            return render(table[i].ja, &c, nest);
+        if (!match_from(table[i].en, en, &c))
+            continue;
+        size_t captured = 0;
+        for (int k = 0; k < c.n; k++)
+            captured += c.len[k];
+        size_t fixed = strlen(en) - captured;
+        if (best == N_TEMPLATES || fixed > best_fixed)
+            best = i, best_fixed = fixed, bc = c;
     }
+    if (best < N_TEMPLATES)
+        return render(table[best].ja, &bc, nest);
     return segments(en, nest);
 }
 
