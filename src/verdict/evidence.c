@@ -398,7 +398,7 @@ char *eg_evidence_format_ja(const char *en_fmt, ...)
 
 /* ---- text already written in English ---------------------------------------------------- */
 
-#define MAX_STEPS 20000 /* backtracking work for one match */
+#define MAX_STEPS 4000 /* backtracking work for one match */
 #define MAX_NEST 3      /* pieces inside pieces */
 
 typedef struct {
@@ -462,6 +462,31 @@ static bool match_from(const char *t, const char *x, caps *c)
 }
 
 static char *translate(const char *en, int nest);
+
+/* A cheap test before the match: the text starts with the template's words before its first
+ * conversion and ends with those after its last one. */
+static bool may_match(const char *t, const char *x, size_t xl)
+{
+    const char *c = strchr(t, '%');
+    size_t lead = c ? (size_t)(c - t) : strlen(t);
+    if (lead > xl || strncmp(t, x, lead))
+        return false;
+    const char *tail = NULL;
+    for (const char *p = t; (p = strchr(p, '%'));) {
+        if (p[1] == '%') {
+            p += 2;
+            continue;
+        }
+        spec s;
+        if (!parse_spec(&p, &s))
+            return false;
+        tail = p;
+    }
+    if (!tail)
+        return true;
+    size_t tl = strlen(tail);
+    return !strchr(tail, '%') ? tl <= xl && !strcmp(x + xl - tl, tail) : true;
+}
 
 /* ja with each conversion replaced by the text captured for it; unquoted captures that are
  * themselves project text are translated too */
@@ -572,13 +597,13 @@ static char *translate(const char *en, int nest)
         return eg_strdup(ja);
     /* of the pieces that fit, the one that explains most of the text by its own words: "subject
      * \"%s\" vs no In-Reply-To/References" rather than "subject \"%s\" vs %s" */
-    size_t best = N_TEMPLATES, best_fixed = 0;
+    size_t best = N_TEMPLATES, best_fixed = 0, enl = strlen(en);
     caps bc = {.n = 0};
     for (size_t i = 0; i < N_TEMPLATES; i++) {
         if (!table[i].piece || !eg_evidence_specs_match(table[i].en, table[i].ja, NULL, 0))
             continue;
         caps c = {.n = 0};
-        if (!match_from(table[i].en, en, &c))
+        if (!may_match(table[i].en, en, enl) || !match_from(table[i].en, en, &c))
             continue;
         size_t captured = 0;
         for (int k = 0; k < c.n; k++)
