@@ -308,7 +308,9 @@ static void put_one(eg_buf *b, const spec *s, const arg *a, int width, int prec,
         /* a project phrase passed as an argument is written in Japanese too; what the template
          * quotes is the mail's and stays as it is */
         const char *v = a->s ? a->s : "(null)";
-        char *t = quoted ? NULL : eg_evidence_translate(v);
+        /* an argument with a precision may be a buffer without a NUL (%.*s): never read past
+         * its precision, so never translated */
+        char *t = quoted || s->prec_pos >= 0 || s->prec[0] ? NULL : eg_evidence_translate(v);
         eg_buf_printf(b, f, t ? t : v);
         free(t);
         break;
@@ -400,6 +402,7 @@ char *eg_evidence_format_ja(const char *en_fmt, ...)
 
 #define MAX_STEPS 4000 /* backtracking work for one match */
 #define MAX_NEST 3      /* pieces inside pieces */
+#define MAX_TRANSLATE 2048 /* longest text read back (a shortcut's target with its arguments) */
 
 typedef struct {
     const char *at[MAX_ARGS];
@@ -619,5 +622,8 @@ static char *translate(const char *en, int nest)
 
 char *eg_evidence_translate(const char *en)
 {
+    /* evidence written ahead is short; longer text is content, not ours */
+    if (!en || strnlen(en, MAX_TRANSLATE + 1) > MAX_TRANSLATE)
+        return NULL;
     return translate(en, 0);
 }

@@ -88,6 +88,19 @@ static void formats_japanese(void **state)
     assert_string_equal(s, "URL=「http:」");
     free(s);
     assert_null(eg_evidence_format_ja("no such template %d", 1));
+    /* an argument cut by its precision is a buffer that may have no NUL: read only that far
+     * (ASan would see a read past it) */
+    char *key = malloc(3), *dec = malloc(4);
+    assert_non_null(key);
+    assert_non_null(dec);
+    memcpy(key, "yes", 3);
+    memcpy(dec, "calc", 4);
+    s = eg_evidence_format_ja("XOR key %.*s: \"%.*s\"", 3, key, 4, dec);
+    assert_non_null(s);
+    assert_string_equal(s, "XOR の鍵 yes: 「calc」");
+    free(s);
+    free(key);
+    free(dec);
 }
 
 static void pieces(void **state)
