@@ -603,7 +603,9 @@ static char *translate(const char *en, int nest)
     size_t best = N_TEMPLATES, best_fixed = 0, enl = strlen(en);
     caps bc = {.n = 0};
     for (size_t i = 0; i < N_TEMPLATES; i++) {
-        if (!table[i].piece || !eg_evidence_specs_match(table[i].en, table[i].ja, NULL, 0))
+        /* render() only puts captured text into the Japanese form, so a pair whose types differ
+         * (the unit test forbids it) could not read past anything: no check per call here */
+        if (!table[i].piece)
             continue;
         caps c = {.n = 0};
         if (!may_match(table[i].en, en, enl) || !match_from(table[i].en, en, &c))
