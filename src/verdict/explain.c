@@ -114,11 +114,23 @@ static void human_size(uint64_t n, char *out, size_t sz)
         snprintf(out, sz, "%.2f GB", n / 1073741824.0);
 }
 
+/* names the analyzers give the objects they make, without brackets */
+static bool generated_name(const char *name)
+{
+    static const char *const n[] = {"Excel 4.0 macros", "decoded strings"};
+    for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
+        if (!strcmp(name, n[i]))
+            return true;
+    return false;
+}
+
 /* An object's name; one emoguard gave itself ("[decoded VBScript]", in brackets so that it is
- * not taken for a file name) in the report's language. */
+ * not taken for a file name, or "Excel 4.0 macros") in the report's language. */
 static void put_name(eg_explain *e, const char *name)
 {
-    char *t = ja(e) && name && name[0] == '[' ? eg_evidence_translate(name) : NULL;
+    char *t = ja(e) && name && (name[0] == '[' || generated_name(name))
+                  ? eg_evidence_translate(name)
+                  : NULL;
     eg_buf_puts(e->b, t ? t : name ? name : "");
     free(t);
 }
