@@ -166,7 +166,10 @@ struct eg_object {
 typedef struct eg_finding {
     int rule;        /* index into the rule table: eg_rule_get() */
     uint32_t object; /* object id */
-    char *evidence;  /* sanitised UTF-8, short */
+    char *evidence;  /* sanitised UTF-8, short; English (values from the mail in "...") */
+    /* the same evidence from its template's Japanese form (values in 「...」); NULL when the
+     * template has none (see src/verdict/evidence.h) */
+    char *evidence_ja;
 } eg_finding;
 
 typedef struct eg_rule {

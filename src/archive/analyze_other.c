@@ -297,8 +297,9 @@ typedef struct octx {
 static void note_not_opened(octx *c, const char *name)
 {
     size_t used = strlen(c->not_opened);
-    if (used + strlen(name) + 3 < sizeof c->not_opened)
-        snprintf(c->not_opened + used, sizeof c->not_opened - used, "%s%s", used ? ", " : "", name);
+    if (used + strlen(name) + 5 < sizeof c->not_opened)
+        snprintf(c->not_opened + used, sizeof c->not_opened - used, "%s\"%s\"", used ? ", " : "",
+                 name);
 }
 
 /* Name of the single stream inside file.gz: the parent's name without its last extension. */
@@ -387,14 +388,14 @@ static void add_data_child(octx *c, const char *name, la_data *d, const char *de
 static void size_findings(octx *c, const char *name, const la_data *d, bool quick)
 {
     if (d->error)
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_CORRUPT, "%s: %s", name, d->err);
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_CORRUPT, "\"%s\": \"%s\"", name, d->err);
     if (quick && d->count_capped)
         eg_scan_finding(
             c->s, c->obj, EG_R_ARCHIVE_BOMB,
-            "%s: expands more than %llu:1 (not decoded further: the mail already has a bomb)", name,
-            (unsigned long long)(d->size_true / (c->len ? c->len : 1)));
+            "\"%s\": expands more than %llu:1 (not decoded further: the mail already has a bomb)",
+            name, (unsigned long long)(d->size_true / (c->len ? c->len : 1)));
     else if (d->count_capped || d->size_true >= (1ull << 30))
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB, "%s: expands to %s%llu bytes", name,
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB, "\"%s\": expands to %s%llu bytes", name,
                         d->count_capped ? "more than " : "", (unsigned long long)d->size_true);
 }
 
@@ -453,7 +454,7 @@ static void one_entry(octx *c, struct archive *a, struct archive_entry *e, bool 
         c->n_special++;
         snprintf(detail, sizeof detail, "marked as %s, carries data", type_label(ft));
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_SPECIAL_ENTRY_DATA,
-                        "%s: %s with %llu bytes of data", name, type_label(ft),
+                        "\"%s\": %s with %llu bytes of data", name, type_label(ft),
                         (unsigned long long)d.size_true);
     }
     add_data_child(c, name, &d, detail[0] ? detail : NULL);
@@ -524,8 +525,9 @@ static bool tar_item(void *ud, const eg_tar_item *it)
     char detail[64];
     snprintf(detail, sizeof detail, "tar entry marked as %s, carries data",
              tar_type_label(it->type));
-    eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_SPECIAL_ENTRY_DATA, "%s: %s with %llu bytes of data",
-                    it->name, tar_type_label(it->type), (unsigned long long)it->size);
+    eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_SPECIAL_ENTRY_DATA,
+                    "\"%s\": %s with %llu bytes of data", it->name, tar_type_label(it->type),
+                    (unsigned long long)it->size);
     add_data_child(c, it->name, &d, detail);
     return !c->stop;
 }
@@ -588,15 +590,15 @@ static void fatal_findings(octx *c, struct archive *a, int r)
     if (r != ARCHIVE_FATAL)
         return;
     if (mentions_encryption(err)) {
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_ENCRYPTED_NAMES, "%s: %s", fname, err);
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_ENCRYPTED, "%s, header encrypted", fname);
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_ENCRYPTED_NAMES, "\"%s\": \"%s\"", fname, err);
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_ENCRYPTED, "\"%s\", header encrypted", fname);
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_NOT_OPENED, "file names and content encrypted");
         c->n_encrypted++;
     } else if (c->n_entries == 0) {
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_NOT_READABLE, "%s: %s", fname,
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_NOT_READABLE, "\"%s\": \"%s\"", fname,
                         err ? err : "fatal error");
     } else {
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_TRUNCATED, "%s after %zu entries",
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_TRUNCATED, "\"%s\" after %zu entries",
                         err ? err : "fatal error", c->n_entries);
     }
 }
@@ -625,7 +627,7 @@ static bool read_once(octx *c)
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_DISK_IMAGE, "ISO 9660 image, %zu files",
                         c->n_entries);
     if (c->n_retries)
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_CORRUPT, "%s: %zu damaged headers skipped",
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_CORRUPT, "\"%s\": %zu damaged headers skipped",
                         archive_format_name(a) ? archive_format_name(a) : "archive", c->n_retries);
     bool empty_tar = !raw && c->n_children == 0 && archive_filter_count(a) > 1 &&
                      (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR;

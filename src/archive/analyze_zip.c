@@ -132,7 +132,7 @@ static void entry_findings(zctx *c, const eg_zip_entry *e)
                         e->local_name ? e->local_name : "");
     if (e->size_mismatch)
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_SIZE_MISMATCH,
-                        "%s: central directory %llu/%llu bytes, local header %llu/%llu "
+                        "\"%s\": central directory %llu/%llu bytes, local header %llu/%llu "
                         "(compressed/uncompressed)",
                         e->name, (unsigned long long)e->csize, (unsigned long long)e->usize,
                         (unsigned long long)e->local_csize, (unsigned long long)e->local_usize);
@@ -142,8 +142,9 @@ static void note_not_opened(zctx *c, const char *name)
 {
     c->n_not_opened++;
     size_t used = strlen(c->not_opened);
-    if (used + strlen(name) + 3 < sizeof c->not_opened)
-        snprintf(c->not_opened + used, sizeof c->not_opened - used, "%s%s", used ? ", " : "", name);
+    if (used + strlen(name) + 5 < sizeof c->not_opened)
+        snprintf(c->not_opened + used, sizeof c->not_opened - used, "%s\"%s\"", used ? ", " : "",
+                 name);
 }
 
 /* Adds an entry that could not be read: its name still counts (double extensions, .lnk ...). */
@@ -310,25 +311,26 @@ static void size_findings(zctx *c, const eg_zip_entry *e, const attempt *a)
         r->collapsed && r->size_true >= PAD_MIN_TRUE_SIZE && has_nonzero(a->out, a->outlen);
     if (padded) {
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_PADDED,
-                        "%s: true size %s%s, compressed %s, ratio %llu:1, %zu bytes kept after "
+                        "\"%s\": true size %s%s, compressed %s, ratio %llu:1, %zu bytes kept after "
                         "removing zero runs",
                         e->name, more, ts, cs, ratio, a->outlen);
     } else if (c->quick && r->count_capped) {
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB,
-                        "%s: expands to more than %s from %s (ratio over %llu:1), not decoded "
+                        "\"%s\": expands to more than %s from %s (ratio over %llu:1), not decoded "
                         "further: the mail already has a bomb",
                         e->name, ts, cs, ratio);
         c->bomb_reported = true;
     } else if (r->count_capped || r->size_true >= BOMB_TRUE_SIZE ||
                (r->ratio_bomb && r->size_true >= RATIO_BOMB_MIN_SIZE)) {
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB,
-                        "%s: expands to %s%s from %s (ratio %llu:1)", e->name, more, ts, cs, ratio);
+                        "\"%s\": expands to %s%s from %s (ratio %llu:1)", e->name, more, ts, cs,
+                        ratio);
         c->bomb_reported = true;
     }
     if (!r->count_capped && !e->is_dir && r->size_true != e->usize && a->st != EG_EFORMAT)
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_SIZE_MISMATCH,
-                        "%s: declared %llu bytes, real %llu", e->name, (unsigned long long)e->usize,
-                        (unsigned long long)r->size_true);
+                        "\"%s\": declared %llu bytes, real %llu", e->name,
+                        (unsigned long long)e->usize, (unsigned long long)r->size_true);
 }
 
 /* Hands the decoded bytes over as a child. Takes a->out. */
@@ -371,7 +373,7 @@ static void add_decoded(zctx *c, const eg_zip_entry *e, attempt *a, bool encrypt
 static void entry_via_libarchive(zctx *c, const eg_zip_entry *e)
 {
     char mb[24];
-    eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_UNSUPPORTED_METHOD, "%s: %s%s", e->name,
+    eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_UNSUPPORTED_METHOD, "\"%s\": %s%s", e->name,
                     eg_zip_method_name(e->method, mb, sizeof mb),
                     e->enc == EG_ZIP_ENC_OTHER  ? ", unknown encryption"
                     : e->enc != EG_ZIP_ENC_NONE ? ", encrypted"
@@ -405,8 +407,8 @@ static void entry_via_libarchive(zctx *c, const eg_zip_entry *e)
         char cs[32];
         human_size(e->csize, cs, sizeof cs);
         eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_BOMB,
-                        "%s: expands to more than %llu bytes from %s (ratio over %u:1)%s", e->name,
-                        (unsigned long long)outlen, cs,
+                        "\"%s\": expands to more than %llu bytes from %s (ratio over %u:1)%s",
+                        e->name, (unsigned long long)outlen, cs,
                         quick_hit ? (ratio < QUICK_RATIO ? ratio : QUICK_RATIO) : ratio,
                         quick_hit ? ", not decoded further: the mail already has a bomb" : "");
         c->bomb_reported = true;
@@ -439,8 +441,9 @@ static void do_entry(zctx *c, size_t idx)
     if (e->overlaps && ++c->n_overlap_read > MAX_OVERLAP_READS)
         return;
     if (e->local_bad) {
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_CORRUPT, "%s: no local header at offset %llu",
-                        e->name, (unsigned long long)e->local_offset);
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_CORRUPT,
+                        "\"%s\": no local header at offset %llu", e->name,
+                        (unsigned long long)e->local_offset);
         return;
     }
     if (e->enc == EG_ZIP_ENC_OTHER || !eg_zip_method_supported(e->method)) {
@@ -464,7 +467,7 @@ static void do_entry(zctx *c, size_t idx)
         free(a.out);
         if (a.pw) /* a candidate matched the verifier but not the HMAC */
             eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_TAMPERED,
-                            "%s: password \"%s\" matched the verifier, HMAC failed", e->name,
+                            "\"%s\": password \"%s\" matched the verifier, HMAC failed", e->name,
                             a.pw ? a.pw : "");
         note_not_opened(c, e->name);
         add_unread(c, e, EG_OBJ_ENCRYPTED, "encrypted, not opened");
@@ -480,7 +483,7 @@ static void do_entry(zctx *c, size_t idx)
         password_finding(c, &a, e);
     }
     if (a.st == EG_EFORMAT)
-        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_CORRUPT, "%s: %s", e->name,
+        eg_scan_finding(c->s, c->obj, EG_R_ARCHIVE_CORRUPT, "\"%s\": %s", e->name,
                         a.r.data_cut ? "data run past the end of the archive"
                                      : "CRC or data error");
     size_findings(c, e, &a);

@@ -61,12 +61,19 @@ bool eg_report_has_finding(const eg_report *r, int rule, uint32_t object, const 
 
 eg_status eg_report_add_finding(eg_report *r, int rule, uint32_t object, char *evidence)
 {
+    return eg_report_add_finding_ja(r, rule, object, evidence, NULL);
+}
+
+eg_status eg_report_add_finding_ja(eg_report *r, int rule, uint32_t object, char *evidence,
+                                   char *evidence_ja)
+{
     if (grow((void **)&r->findings, &r->cap_findings, r->n_findings, sizeof *r->findings) !=
         EG_OK) {
         free(evidence);
+        free(evidence_ja);
         return EG_ENOMEM;
     }
-    r->findings[r->n_findings++] = (eg_finding){rule, object, evidence};
+    r->findings[r->n_findings++] = (eg_finding){rule, object, evidence, evidence_ja};
     return EG_OK;
 }
 
@@ -164,7 +171,7 @@ void eg_report_free(eg_report *r)
     for (size_t i = 0; i < r->n_objects; i++)
         eg_object_free(r->objects[i]);
     for (size_t i = 0; i < r->n_findings; i++)
-        free(r->findings[i].evidence);
+        free(r->findings[i].evidence), free(r->findings[i].evidence_ja);
     for (size_t i = 0; i < r->n_iocs; i++)
         free(r->iocs[i].value);
     free(r->objects);
@@ -173,6 +180,9 @@ void eg_report_free(eg_report *r)
     free(r->ioc_slots);
     free(r->source);
     free(r->passwords_summary);
+    for (size_t i = 0; i < r->n_password_list; i++)
+        free(r->password_list[i]);
+    free(r->password_list);
     eg_mail_info_free(r->mail);
     free(r);
 }

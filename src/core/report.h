@@ -22,7 +22,9 @@ struct eg_report {
     int score;
     double elapsed_ms;
     char *passwords_summary; /* candidates found, for the report (sanitised, cut) */
-    eg_mail_info *mail;      /* the outer mail's header facts (set by the mail analyzer) */
+    char **password_list;    /* the same candidates one by one, for the text report to quote */
+    size_t n_password_list;
+    eg_mail_info *mail; /* the outer mail's header facts (set by the mail analyzer) */
 };
 
 eg_report *eg_report_new(const char *source);
@@ -30,6 +32,9 @@ eg_report *eg_report_new(const char *source);
 eg_status eg_report_add_object(eg_report *r, eg_object *obj);
 /* evidence is taken over (malloc'd, already sanitised) */
 eg_status eg_report_add_finding(eg_report *r, int rule, uint32_t object, char *evidence);
+/* the same with the evidence's Japanese form (taken over too; NULL for none) */
+eg_status eg_report_add_finding_ja(eg_report *r, int rule, uint32_t object, char *evidence,
+                                   char *evidence_ja);
 eg_status eg_report_add_ioc(eg_report *r, eg_ioc_kind kind, uint32_t object, const char *value);
 bool eg_report_has_finding(const eg_report *r, int rule, uint32_t object, const char *evidence);
 void eg_object_free(eg_object *o);

@@ -394,11 +394,12 @@ static void hook_match(void *ud, const eg_intel_match *m)
     const char *note = m->note ? m->note : "";
     const char *sep = m->note ? "; " : "";
     if (!h->seen || !strcmp(h->seen, m->value))
-        eg_scan_finding(h->s, h->obj, rule_for(m->kind), "%s %s listed in %s:%u (%s%s%s)", m->kind, m->value,
-                        feed, m->line, m->format, sep, note);
-    else
-        eg_scan_finding(h->s, h->obj, rule_for(m->kind), "%s (%s %s) listed in %s:%u (%s%s%s)", h->seen,
+        eg_scan_finding(h->s, h->obj, rule_for(m->kind), "%s \"%s\" listed in \"%s\":%u (%s%s%s)",
                         m->kind, m->value, feed, m->line, m->format, sep, note);
+    else
+        eg_scan_finding(h->s, h->obj, rule_for(m->kind),
+                        "\"%s\" (%s \"%s\") listed in \"%s\":%u (%s%s%s)", h->seen, m->kind,
+                        m->value, feed, m->line, m->format, sep, note);
 }
 
 static eg_rule_id yara_rule(const eg_intel_yara_hit *y)
@@ -417,8 +418,8 @@ static eg_rule_id yara_rule(const eg_intel_yara_hit *y)
 static void hook_yara(void *ud, const eg_intel_yara_hit *y)
 {
     hook *h = ud;
-    eg_scan_finding(h->s, h->obj, yara_rule(y), "%s (%s)%s%s%s%s", y->rule, y->file, y->tags[0] ? " tags: " : "",
-                    y->tags, y->meta[0] ? "; " : "", y->meta);
+    eg_scan_finding(h->s, h->obj, yara_rule(y), "\"%s\" (\"%s\")%s%s%s%s", y->rule, y->file,
+                    y->tags[0] ? " tags: " : "", y->tags, y->meta[0] ? "; " : "", y->meta);
 }
 
 void eg_intel_object(const eg_intel *in, eg_scan *s, const eg_object *obj)

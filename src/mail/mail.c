@@ -68,16 +68,18 @@ static void report_header_cut(eg_scan *s, const eg_object *obj, const eg_hdr_cut
                         hc->fields_dropped, MAX_HDR_BLOCK);
     if (hc->odd_names)
         eg_scan_finding(s, obj, EG_R_MAIL_HEADER_MALFORMED,
-                        "%zu field names outside RFC 5322 (8-bit or control bytes), first: %s",
+                        "%zu field names outside RFC 5322 (8-bit or control bytes), first: \"%s\"",
                         hc->odd_names, hc->odd_name);
     else if (hc->odd_lines)
         eg_scan_finding(s, obj, EG_R_MAIL_HEADER_MALFORMED,
-                        "%zu header lines that are no field, first: %s", hc->odd_lines,
+                        "%zu header lines that are no field, first: \"%s\"", hc->odd_lines,
                         hc->odd_name);
     if (hc->ctl_bytes)
         eg_scan_finding(s, obj, EG_R_MAIL_HEADER_MALFORMED,
-                        "%zu control bytes in header values, first in %s", hc->ctl_bytes,
-                        hc->ctl_field[0] ? hc->ctl_field : "(a continuation line)");
+                        "%zu control bytes in header values, first in%s%s%s", hc->ctl_bytes,
+                        hc->ctl_field[0] ? " \"" : " ",
+                        hc->ctl_field[0] ? hc->ctl_field : "(a continuation line)",
+                        hc->ctl_field[0] ? "\"" : "");
 }
 
 /* ---- GMime warnings -------------------------------------------------------------------- */
@@ -108,7 +110,8 @@ static void on_warning(gint64 offset, GMimeParserWarning code, const gchar *item
         return;
     }
     if (item && *item)
-        eg_scan_finding(w->s, w->obj, rule, "%s: %.80s (offset %lld)", what, item, (long long)offset);
+        eg_scan_finding(w->s, w->obj, rule, "%s: \"%.80s\" (offset %lld)", what, item,
+                        (long long)offset);
     else
         eg_scan_finding(w->s, w->obj, rule, "%s (offset %lld)", what, (long long)offset);
 }
@@ -123,9 +126,9 @@ static char *decode_value(walk_ctx *w, const char *name, const char *raw)
     eg_header_info hi;
     eg_header_decode(raw, strlen(raw), MAX_HDR_VALUE, &dec, &hi);
     if (hi.raw_8bit)
-        eg_scan_finding(w->s, w->obj, EG_R_MAIL_RAW_8BIT_HEADER, "%s", name);
+        eg_scan_finding(w->s, w->obj, EG_R_MAIL_RAW_8BIT_HEADER, "\"%s\"", name);
     if (hi.unknown_charset)
-        eg_scan_finding(w->s, w->obj, EG_R_MAIL_UNKNOWN_CHARSET, "header %s", name);
+        eg_scan_finding(w->s, w->obj, EG_R_MAIL_UNKNOWN_CHARSET, "header \"%s\"", name);
     if (!dec)
         return NULL;
     /* trim the space after the colon and around folds */
@@ -394,7 +397,8 @@ static void find_uuencoded(walk_ctx *w, const char *t, size_t len)
             }
         }
         blocks++;
-        eg_scan_finding(w->s, w->obj, EG_R_MAIL_UUENCODED, "%s%s", name, ended ? "" : " (no end line)");
+        eg_scan_finding(w->s, w->obj, EG_R_MAIL_UUENCODED, "\"%s\"%s", name,
+                        ended ? "" : " (no end line)");
         note_attachment(w, name);
         size_t n;
         char *d = eg_buf_steal(&out, &n);
@@ -462,12 +466,12 @@ static void text_part(walk_ctx *w, GMimeObject *o, uint8_t *raw, size_t n, bool 
     eg_charset_info ci;
     eg_charset_to_utf8(cs, raw, n, (size_t)budget, &u, &un, &ci);
     if (ci.unknown_label)
-        eg_scan_finding(w->s, w->obj, EG_R_MAIL_UNKNOWN_CHARSET, "%.60s", cs ? cs : "");
+        eg_scan_finding(w->s, w->obj, EG_R_MAIL_UNKNOWN_CHARSET, "\"%.60s\"", cs ? cs : "");
     if (!html)
         find_uuencoded(w, (const char *)raw, n);
     free(raw);
     char detail[128];
-    snprintf(detail, sizeof detail, "text/%s; charset=%.40s%s", html ? "html" : "plain",
+    snprintf(detail, sizeof detail, "text/%s; charset=\"%.40s\"%s", html ? "html" : "plain",
              cs ? cs : "(none)", ci.guessed ? " (guessed)" : "");
     free(cs);
     if (!u)
@@ -526,7 +530,8 @@ static void leaf_part(walk_ctx *w, GMimeObject *o)
         return;
     }
     char detail[160];
-    snprintf(detail, sizeof detail, "%.60s/%.80s", type ? type : "application", sub ? sub : "octet-stream");
+    snprintf(detail, sizeof detail, "\"%.60s/%.80s\"", type ? type : "application",
+             sub ? sub : "octet-stream");
     char fallback[48];
     snprintf(fallback, sizeof fallback, "part-%zu", w->n_parts);
     note_attachment(w, name ? name : fallback);
@@ -616,7 +621,8 @@ static void collect_passwords(walk_ctx *w)
     if (v->html_text)
         lab += eg_password_extract(v->html_text, strlen(v->html_text), "html", fallback, on_password, &p);
     if (lab && p.first[0])
-        eg_scan_finding(w->s, w->obj, EG_R_MAIL_PASSWORD_IN_TEXT, "「%s」 %s", p.first, p.first_origin);
+        eg_scan_finding(w->s, w->obj, EG_R_MAIL_PASSWORD_IN_TEXT, "\"%s\" %s", p.first,
+                        p.first_origin);
     const eg_scan_input *in = eg_scan_input_of(w->s);
     if (w->obj->parent < 0 && in && in->n_passwords)
         eg_scan_finding(w->s, w->obj, EG_R_MAIL_PASSWORD_FROM_RELATED, "%s",

@@ -490,7 +490,7 @@ eg_status eg_mailbox_link_pair(const eg_mail_brief *t, size_t ti, const eg_mail_
             eg_password_extract(full.text, strlen(full.text), "body", false, collect, &pl);
     }
     char origin[512];
-    snprintf(origin, sizeof origin, "separate mail #%zu: Subject 「%.300s」", si + 1,
+    snprintf(origin, sizeof origin, "separate mail #%zu: Subject \"%.300s\"", si + 1,
              full.subject ? full.subject : "");
     eg_mail_brief_free(&full);
     if (!pl.n) {

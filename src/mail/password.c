@@ -377,10 +377,10 @@ static void on_label(ctx *c, const nline *L, size_t ls, size_t le, bool weak, si
     int ln = (int)(rb - ra < 60 ? rb - ra : 60);
     char origin[192];
     if (c->many_lines)
-        snprintf(origin, sizeof origin, "%s: line %zu (%.*s)", c->where, lineno + 1, ln,
+        snprintf(origin, sizeof origin, "%s: line %zu (\"%.*s\")", c->where, lineno + 1, ln,
                  L->raw + ra);
     else
-        snprintf(origin, sizeof origin, "%s (%.*s)", c->where, ln, L->raw + ra);
+        snprintf(origin, sizeof origin, "%s (\"%.*s\")", c->where, ln, L->raw + ra);
     snprintf(lab, sizeof lab, "%.*s", ln, L->raw + ra);
 
     size_t p = skip_spaces(L, le);

@@ -187,8 +187,8 @@ static eg_status check_display(ctx *x)
     eg_status st = EG_OK;
     if (!x->bulk && eg_sutil_next_addr(d, dl, 0, addr, &as, &ae) && strcasecmp(addr, x->from) &&
         !same_org(eg_sutil_addr_domain(addr), x->from_dom)) {
-        st = hit(x, EG_R_SENDER_DISPLAY_NAME_ADDRESS, "display name \"%.120s\" vs address %s", d,
-                 x->from);
+        st = hit(x, EG_R_SENDER_DISPLAY_NAME_ADDRESS, "display name \"%.120s\" vs address \"%s\"",
+                 d, x->from);
         if (st != EG_OK)
             return st;
     }
@@ -203,14 +203,15 @@ static eg_status check_display(ctx *x)
         bool jp = fl > 3 && !strcmp(x->from_dom + fl - 3, ".jp");
         bool foreign = !ascii && !jp; /* a Japanese public body writes from a .jp domain */
         if (cat || foreign)
-            return hit(x, EG_R_SENDER_PUBLIC_BODY_DOMAIN, "name \"%.120s\" (%s) vs address %s (%s)",
-                       d, word, x->from, cat ? cat : "not a .jp domain");
+            return hit(x, EG_R_SENDER_PUBLIC_BODY_DOMAIN,
+                       "name \"%.120s\" (\"%s\") vs address \"%s\" (%s)", d, word, x->from,
+                       cat ? cat : "not a .jp domain");
         return EG_OK;
     }
     if (kind == EG_W_ORG && cat) {
         eg_rule_id r =
             !strcmp(cat, "hosting") ? EG_R_SENDER_ORG_NAME_HOSTING : EG_R_SENDER_ORG_NAME_FREEMAIL;
-        return hit(x, r, "name \"%.120s\" (%s) vs address %s (%s)", d, word, x->from, cat);
+        return hit(x, r, "name \"%.120s\" (\"%s\") vs address \"%s\" (%s)", d, word, x->from, cat);
     }
     if (kind == EG_W_ORG) {
         /* a Latin-letter organisation name ("Contoso Bank", "Contoso株式会社"): some word of
@@ -241,7 +242,7 @@ static eg_status check_display(ctx *x)
             i = j;
         }
         if (any && !seen)
-            return hit(x, EG_R_SENDER_ORG_NAME_UNRELATED, "name \"%.120s\" vs domain %s", d,
+            return hit(x, EG_R_SENDER_ORG_NAME_UNRELATED, "name \"%.120s\" vs domain \"%s\"", d,
                        x->from_dom);
     }
     return EG_OK;
@@ -264,7 +265,7 @@ static eg_status check_known(ctx *x)
     }
     if (match)
         return hit(x, EG_R_SENDER_KNOWN_NAME_OTHER_DOMAIN,
-                   "name \"%.120s\" usually writes from %s, this mail from %s", x->display,
+                   "name \"%.120s\" usually writes from \"%s\", this mail from \"%s\"", x->display,
                    match->domain, x->from);
     return EG_OK;
 }
@@ -288,7 +289,7 @@ static eg_status check_recipient_name(ctx *x)
             eg_sutil_name_key(r->display, strlen(r->display), &rk);
             if (eg_sutil_name_equal(&dk, &rk) && !same_person_local(x->v, r->addr, x->from))
                 return hit(x, EG_R_SENDER_RECIPIENT_NAME_OTHER_ADDRESS,
-                           "name \"%.120s\": recipient %s vs From %s", x->display, r->addr,
+                           "name \"%.120s\": recipient \"%s\" vs From \"%s\"", x->display, r->addr,
                            x->from);
         }
     }
@@ -339,8 +340,8 @@ static eg_status check_headers(ctx *x)
     if (!x->from)
         return EG_OK;
     const char *la = lookalike_of(x, x->from_dom);
-    if (la &&
-        (st = hit(x, EG_R_SENDER_LOOKALIKE_DOMAIN, "sender domain %s vs %s", x->from_dom, la)))
+    if (la && (st = hit(x, EG_R_SENDER_LOOKALIKE_DOMAIN, "sender domain \"%s\" vs \"%s\"",
+                        x->from_dom, la)))
         return st;
     for (size_t i = 0; v->reply_to && i < v->n_reply_to; i++) {
         const eg_addr *r = &v->reply_to[i];
@@ -352,23 +353,23 @@ static eg_status check_headers(ctx *x)
         category(x->c, r->domain, &cat);
         category(x->c, x->from_dom, &fcat);
         if (cat && strcmp(cat, "hosting") && !fcat)
-            st = hit(x, EG_R_SENDER_REPLY_TO_FREEMAIL, "From %s vs Reply-To %s (%s)", x->from,
-                     r->addr, cat);
+            st = hit(x, EG_R_SENDER_REPLY_TO_FREEMAIL, "From \"%s\" vs Reply-To \"%s\" (%s)",
+                     x->from, r->addr, cat);
         else if (!x->bulk)
-            st = hit(x, EG_R_SENDER_REPLY_TO_OTHER_DOMAIN, "From %s vs Reply-To %s", x->from,
-                     r->addr);
+            st = hit(x, EG_R_SENDER_REPLY_TO_OTHER_DOMAIN, "From \"%s\" vs Reply-To \"%s\"",
+                     x->from, r->addr);
         if (st != EG_OK)
             return st;
     }
     if (!x->bulk && v->return_path.addr && v->return_path.domain && *v->return_path.domain &&
         !same_org(v->return_path.domain, x->from_dom) &&
-        (st = hit(x, EG_R_SENDER_RETURN_PATH_OTHER_DOMAIN, "From %s vs envelope sender %s", x->from,
-                  v->return_path.addr)))
+        (st = hit(x, EG_R_SENDER_RETURN_PATH_OTHER_DOMAIN, "From \"%s\" vs envelope sender \"%s\"",
+                  x->from, v->return_path.addr)))
         return st;
     if (!x->bulk && v->sender.addr && v->sender.domain &&
         !same_org(v->sender.domain, x->from_dom) &&
-        (st = hit(x, EG_R_SENDER_SENDER_HEADER_OTHER_DOMAIN, "From %s vs Sender %s", x->from,
-                  v->sender.addr)))
+        (st = hit(x, EG_R_SENDER_SENDER_HEADER_OTHER_DOMAIN, "From \"%s\" vs Sender \"%s\"",
+                  x->from, v->sender.addr)))
         return st;
     /* Message-ID host */
     const char *mid = v->message_id;
@@ -389,11 +390,11 @@ static eg_status check_headers(ctx *x)
             if (host[0] != '[' && !same_org(host, x->from_dom) &&
                 ((mo && !strcmp(mo, host)) || (mr && !strcmp(mr, host))))
                 st = hit(x, EG_R_SENDER_MESSAGE_ID_RECIPIENT_DOMAIN,
-                         "Message-ID host %s vs From %s", host, x->from);
+                         "Message-ID host \"%s\" vs From \"%s\"", host, x->from);
             else if ((host[0] == '[' || (icat && !strcmp(icat, "consumer ISP"))) &&
                      !same_org(host, x->from_dom))
-                st = hit(x, EG_R_SENDER_MESSAGE_ID_FOREIGN_HOST, "Message-ID host %s vs From %s",
-                         host, x->from);
+                st = hit(x, EG_R_SENDER_MESSAGE_ID_FOREIGN_HOST,
+                         "Message-ID host \"%s\" vs From \"%s\"", host, x->from);
             if (st != EG_OK)
                 return st;
         }
@@ -462,10 +463,10 @@ static eg_status check_auth(ctx *x)
                        : "none",
              dmarc[0] ? dmarc : "none", arc[0] ? " arc=" : "", arc);
     if (x->own_from && !x->v->outbound && (fail || (strcmp(spf, "pass") && !dkim_pass)))
-        return hit(x, EG_R_SENDER_OWN_DOMAIN_UNAUTHENTICATED, "From %s (own domain) vs %s: %s",
-                   x->from, id, summary);
+        return hit(x, EG_R_SENDER_OWN_DOMAIN_UNAUTHENTICATED,
+                   "From \"%s\" (own domain) vs \"%s\": \"%s\"", x->from, id, summary);
     if (fail)
-        return hit(x, EG_R_SENDER_AUTH_FAIL, "From %s vs %s: %s", x->from, id, summary);
+        return hit(x, EG_R_SENDER_AUTH_FAIL, "From \"%s\" vs \"%s\": \"%s\"", x->from, id, summary);
     return EG_OK;
 }
 
@@ -565,8 +566,8 @@ static eg_status check_signature(ctx *x)
             if (!counts || !strcasecmp(addr, x->from) || same_org(d, x->from_dom) ||
                 eg_domain_set_match(&x->c->own, d) || eg_domain_set_match(&x->rcpt, d))
                 continue;
-            eg_status st = hit(x, EG_R_SENDER_SIGNATURE_ADDRESS, "signature address %s vs From %s",
-                               addr, x->from);
+            eg_status st = hit(x, EG_R_SENDER_SIGNATURE_ADDRESS,
+                               "signature address \"%s\" vs From \"%s\"", addr, x->from);
             if (st != EG_OK)
                 return st;
         }
@@ -589,8 +590,8 @@ static eg_status check_org_spoof(ctx *x)
     if (!org_kind(x->c, x->display, &word, &ascii) || !category(x->c, x->from_dom, &cat))
         return EG_OK; /* a public body on a foreign but not free domain: its own rule says so */
     return hit(x, EG_R_SENDER_ORG_SPOOF_SIGNATURE,
-               "name \"%.120s\" (%s) from %s (%s), signature on another domain", x->display, word,
-               x->from, cat);
+               "name \"%.120s\" (\"%s\") from \"%s\" (%s), signature on another domain", x->display,
+               word, x->from, cat);
 }
 
 /* ---------------------------------------------------------------- thread */
@@ -647,16 +648,18 @@ static eg_status check_thread(ctx *x)
                   v->subject)))
         return st;
     if (irt && refs && !id_in(v->references, v->in_reply_to) &&
-        (st = hit(x, EG_R_THREAD_REFERENCES_MISMATCH, "In-Reply-To %.120s vs References %.150s",
-                  v->in_reply_to, v->references)))
+        (st =
+             hit(x, EG_R_THREAD_REFERENCES_MISMATCH,
+                 "In-Reply-To \"%.120s\" vs References \"%.150s\"", v->in_reply_to, v->references)))
         return st;
     /* attachments a reply brings into a thread that showed none */
     if ((reply || (irt && !fwd)) && !ti->quote_attachment) {
         for (size_t i = 0; v->attachment_names && i < v->n_attachments; i++) {
             const char *ext = NULL;
             if (risky_attachment(v->attachment_names[i], &ext)) {
-                st = hit(x, EG_R_THREAD_NEW_ATTACHMENT, "reply brings %.120s vs quoted thread %s",
-                         v->attachment_names[i], ti->has_quote ? "without attachments" : "absent");
+                st = hit(x, EG_R_THREAD_NEW_ATTACHMENT,
+                         "reply brings \"%.120s\" vs quoted thread %s", v->attachment_names[i],
+                         ti->has_quote ? "without attachments" : "absent");
                 break;
             }
         }
@@ -689,7 +692,8 @@ static eg_status check_thread(ctx *x)
             person_seen = true;
         } else if (eg_sutil_name_equal(&dk, &pk)) {
             st = hit(x, EG_R_SENDER_QUOTED_NAME_OTHER_ADDRESS,
-                     "name \"%.120s\": quoted as %s vs From %s", x->display, p->addr, x->from);
+                     "name \"%.120s\": quoted as \"%s\" vs From \"%s\"", x->display, p->addr,
+                     x->from);
             if (st != EG_OK)
                 return st;
         }
@@ -703,13 +707,14 @@ static eg_status check_thread(ctx *x)
         for (size_t i = 0, k = 0; i < ti->n_parties && k < 3; i++) {
             if (!ti->parties[i].addr)
                 continue;
-            int w = snprintf(list + o, sizeof list - o, "%s%s", k ? ", " : "", ti->parties[i].addr);
+            int w =
+                snprintf(list + o, sizeof list - o, "%s\"%s\"", k ? ", " : "", ti->parties[i].addr);
             if (w < 0 || (size_t)w >= sizeof list - o)
                 break;
             o += (size_t)w;
             k++;
         }
-        return hit(x, EG_R_SENDER_NOT_IN_THREAD, "From %s vs quoted %s", x->from, list);
+        return hit(x, EG_R_SENDER_NOT_IN_THREAD, "From \"%s\" vs quoted %s", x->from, list);
     }
     return EG_OK;
 }
@@ -725,28 +730,29 @@ static eg_status check_links(ctx *x)
         if (!*h)
             continue;
         if (eg_link_host_is_ip(h))
-            st = hit(x, EG_R_LINK_IP_HOST, "%.150s (host %s)", l->url, h);
+            st = hit(x, EG_R_LINK_IP_HOST, "\"%.150s\" (host \"%s\")", l->url, h);
         if (st == EG_OK && l->port >= 0 && l->port != 80 && l->port != 443)
-            st = hit(x, EG_R_LINK_UNUSUAL_PORT, "%.150s (port %d)", l->url, l->port);
+            st = hit(x, EG_R_LINK_UNUSUAL_PORT, "\"%.150s\" (port %d)", l->url, l->port);
         if (st == EG_OK && strstr(h, "xn--")) {
             char uni[1024];
             if (!eg_domain_to_unicode(h, uni, sizeof uni))
                 snprintf(uni, sizeof uni, "(invalid punycode)");
-            st = hit(x, EG_R_LINK_PUNYCODE, "host %.100s shows as %.100s", h, uni);
+            st = hit(x, EG_R_LINK_PUNYCODE, "host \"%.100s\" shows as \"%.100s\"", h, uni);
         }
         const char *la = NULL;
         if (st == EG_OK && !eg_link_host_is_ip(h) && (la = lookalike_of(x, h)))
-            st = hit(x, EG_R_LINK_LOOKALIKE_DOMAIN, "link host %s vs %s", h, la);
+            st = hit(x, EG_R_LINK_LOOKALIKE_DOMAIN, "link host \"%s\" vs \"%s\"", h, la);
         const char *ext = eg_link_file_ext(l->url);
         if (st == EG_OK && ext)
-            st = hit(x, EG_R_LINK_FILE_DOWNLOAD, "%.200s (.%s file)", l->url, ext);
+            st = hit(x, EG_R_LINK_FILE_DOWNLOAD, "\"%.200s\" (.%s file)", l->url, ext);
         const char *sh = eg_domain_set_match(&x->c->shorteners, h);
         if (st == EG_OK && sh)
-            st = hit(x, EG_R_LINK_SHORTENER, "%.150s (%s)", l->url, sh);
+            st = hit(x, EG_R_LINK_SHORTENER, "\"%.150s\" (%s)", l->url, sh);
         char shown[256];
         if (st == EG_OK && !x->bulk && l->text && eg_link_text_host(l->text, shown, sizeof shown) &&
             !same_org(shown, h))
-            st = hit(x, EG_R_LINK_TEXT_HREF_MISMATCH, "shows %.120s, goes to %.120s", shown, h);
+            st = hit(x, EG_R_LINK_TEXT_HREF_MISMATCH, "shows \"%.120s\", goes to \"%.120s\"", shown,
+                     h);
     }
     return st;
 }
@@ -782,7 +788,7 @@ static eg_status check_lures(ctx *x)
         st = hit(x, EG_R_LURE_ARCHIVE_PASSWORD, "text \"%s\" with an archive attached",
                  phrase[EG_LURE_ARCHIVE_PASSWORD]);
     if (st == EG_OK && found[EG_LURE_VIEW_LINK] && x->links.n)
-        st = hit(x, EG_R_LURE_VIEW_DOCUMENT_LINK, "text \"%s\" vs link %.150s",
+        st = hit(x, EG_R_LURE_VIEW_DOCUMENT_LINK, "text \"%s\" vs link \"%.150s\"",
                  phrase[EG_LURE_VIEW_LINK], x->links.v[0].url);
     return st;
 }

@@ -121,7 +121,7 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
         size_t hl;
         eg_status hs = read_stream_max(c, in, 0, &h, &hl);
         if (hs == EG_ELIMIT)
-            eg_scan_finding(c->s, c->obj, EG_R_LIMIT_BYTES, "%s", path);
+            eg_scan_finding(c->s, c->obj, EG_R_LIMIT_BYTES, "\"%s\"", path);
         if (h)
             eg_office_hwp_stream(c->s, c->obj, h, hl, path, c->hwp_flags);
         free(h);
@@ -135,7 +135,7 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
     if (!d)
         return;
     if (st == EG_ELIMIT)
-        eg_scan_finding(c->s, c->obj, EG_R_LIMIT_BYTES, "%s", path);
+        eg_scan_finding(c->s, c->obj, EG_R_LIMIT_BYTES, "\"%s\"", path);
     if (wb) {
         eg_child ch = {.name = path,
                        .data = d,
@@ -156,7 +156,7 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
         }
         if (fl & 0x0100)
             eg_scan_finding(
-                c->s, c->obj, EG_R_OFFICE_ENCRYPTED, "%s",
+                c->s, c->obj, EG_R_OFFICE_ENCRYPTED, "\"%s\"",
                 (fl & 0x8000)
                     ? "Word binary encryption (XOR obfuscation, not decrypted)"
                     : "Word binary RC4 encryption of an embedded document (not decrypted)");
@@ -170,7 +170,7 @@ static void handle_stream(cfb_ctx *c, GsfInput *in, const char *name, const char
         handle_ole10native(c, d, len, path);
     } else if (package) {
         eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT,
-                        "%s: embedded package (%zu bytes)", path, len);
+                        "\"%s\": embedded package (%zu bytes)", path, len);
         eg_child ch = {
             .name = path, .data = d, .size = len, .owned = true, .detail = "embedded package"};
         eg_scan_add_child(c->s, c->obj, &ch, NULL);
@@ -196,7 +196,7 @@ static void check_clsid(cfb_ctx *c, GsfInfile *stg, const char *path)
     eg_office_clsid_str(id, str);
     const char *what = eg_office_exploit_clsid(str);
     if (what)
-        eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EXPLOIT_CLSID, "%s: {%s} %s",
+        eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EXPLOIT_CLSID, "\"%s\": {%s} \"%s\"",
                         *path ? path : "root storage", str, what);
 }
 
@@ -342,7 +342,7 @@ eg_status eg_office_analyze_cfb(eg_scan *s, const eg_object *obj)
     GsfInfile *ole = gsf_infile_msole_new(in, &err);
     if (!ole) {
         char why[200];
-        snprintf(why, sizeof why, "libgsf refused it: %s",
+        snprintf(why, sizeof why, "libgsf refused it: \"%s\"",
                  err && err->message ? err->message : "?");
         if (err)
             g_error_free(err);

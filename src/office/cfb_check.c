@@ -502,7 +502,7 @@ eg_status eg_cfb_check(const uint8_t *d, size_t len, eg_cfb_info *info)
 static void macros_unread(eg_scan *s, const eg_object *obj, const eg_cfb_info *ci, const char *why)
 {
     if (ci->vba_dir)
-        eg_scan_finding(s, obj, EG_R_VBA_MACRO, "%s (macros present but not read: %s)",
+        eg_scan_finding(s, obj, EG_R_VBA_MACRO, "\"%s\" (macros present but not read: %s)",
                         ci->vba_path[0] ? ci->vba_path : "VBA", why);
     else if (ci->macro_storage)
         eg_scan_finding(s, obj, EG_R_VBA_MACRO, "macro storage present but not read: %s", why);

@@ -35,9 +35,9 @@ static void report(eg_scan *s, const eg_object *obj, const char *where, const ch
 {
     if (n > 200)
         n = 200;
-    eg_scan_finding(s, obj, EG_R_OOXML_DDE, "%s: %.*s", where, (int)n, t);
+    eg_scan_finding(s, obj, EG_R_OOXML_DDE, "%s: \"%.*s\"", where, (int)n, t);
     if (eg_office_dde_runs(t, n))
-        eg_scan_finding(s, obj, EG_R_OFFICE_DDE_EXEC, "%s: %.*s", where, (int)n, t);
+        eg_scan_finding(s, obj, EG_R_OFFICE_DDE_EXEC, "%s: \"%.*s\"", where, (int)n, t);
     if (eg_office_looks_like_cmd(t, n))
         eg_cmdline_analyze(s, obj, t, n, "DDE");
 }

@@ -93,7 +93,7 @@ static void bindata_ole(eg_scan *s, const eg_object *obj, const uint8_t *d, size
     if (off == (size_t)-1)
         return;
     eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_OBJECT,
-                    "%s: OLE object in the HWP document (%zu bytes)", path, len - off);
+                    "\"%s\": OLE object in the HWP document (%zu bytes)", path, len - off);
     uint8_t *copy = malloc(len - off);
     if (!copy)
         return;
@@ -125,7 +125,7 @@ static void script(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t le
         }
     }
     if (letters >= 16) {
-        eg_scan_finding(s, obj, EG_R_HWP_SCRIPT, "%s: %zu characters", path, letters);
+        eg_scan_finding(s, obj, EG_R_HWP_SCRIPT, "\"%s\": %zu characters", path, letters);
         eg_child ch = {.name = "DefaultJScript.js",
                        .data = t.data,
                        .size = t.len,
@@ -148,7 +148,7 @@ void eg_office_hwp_stream(eg_scan *s, const eg_object *obj, const uint8_t *d, si
     if (hflags & EG_HWP_F_COMPRESSED) {
         eg_status st = eg_hwp_inflate(d, len, eg_office_cap(s, HWP_MAX_OUT), &plain, &plen);
         if (st == EG_ELIMIT)
-            eg_scan_finding(s, obj, EG_R_LIMIT_BYTES, "%s inflated past %zu bytes", path, plen);
+            eg_scan_finding(s, obj, EG_R_LIMIT_BYTES, "\"%s\" inflated past %zu bytes", path, plen);
         else if (st != EG_OK) {
             /* BinData streams may be stored as they are even in a compressed document */
             free(plain);
@@ -163,10 +163,10 @@ void eg_office_hwp_stream(eg_scan *s, const eg_object *obj, const uint8_t *d, si
         unsigned k = eg_hwp_judge_ps(path, p, n);
         if (k & EG_HWP_PS_EXEC)
             eg_scan_finding(s, obj, EG_R_HWP_POSTSCRIPT_EXEC,
-                            "%s: a %zu-digit hex string turned into code (cvx exec)", path,
+                            "\"%s\": a %zu-digit hex string turned into code (cvx exec)", path,
                             longest_hex(p, n));
         else if (k & EG_HWP_PS)
-            eg_scan_finding(s, obj, EG_R_HWP_POSTSCRIPT, "%s (%zu bytes)", path, n);
+            eg_scan_finding(s, obj, EG_R_HWP_POSTSCRIPT, "\"%s\" (%zu bytes)", path, n);
         else
             bindata_ole(s, obj, p, n, path);
     }

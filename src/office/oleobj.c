@@ -99,33 +99,34 @@ void eg_office_ole10native(eg_scan *s, const eg_object *obj, const uint8_t *d, s
 {
     eg_ole10native o;
     if (eg_ole10native_parse(d, len, &o) != EG_OK) {
-        eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s: unreadable Ole10Native", path);
-        eg_scan_finding(s, obj, EG_R_PARSE_ERROR, "%s: Ole10Native header cut short (%zu bytes)",
-                        path, len);
+        eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_OBJECT, "\"%s\": unreadable Ole10Native",
+                        path);
+        eg_scan_finding(s, obj, EG_R_PARSE_ERROR,
+                        "\"%s\": Ole10Native header cut short (%zu bytes)", path, len);
         return;
     }
     char name[256];
     payload_name(&o, name, sizeof name);
     if (o.linked) {
-        eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s: packaged link to \"%.*s\"", path,
-                        (int)(o.src_len > 200 ? 200 : o.src_len), o.src);
+        eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_OBJECT, "\"%s\": packaged link to \"%.*s\"",
+                        path, (int)(o.src_len > 200 ? 200 : o.src_len), o.src);
         eg_scan_iocs_from_text(s, obj, o.src, o.src_len);
         char target[256];
         snprintf(target, sizeof target, "%.*s", (int)(o.src_len > 250 ? 250 : o.src_len), o.src);
         if (eg_name_ext_is_executable(eg_path_ext(target)))
-            eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_EXECUTABLE, "%s: packaged link to \"%s\"",
-                            path, target);
+            eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_EXECUTABLE,
+                            "\"%s\": packaged link to \"%s\"", path, target);
         return;
     }
     eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_OBJECT,
-                    "%s: embedded file \"%s\" (%zu bytes%s), from \"%.*s\"", path, name, o.data_len,
-                    o.truncated ? ", cut short" : "", (int)(o.src_len > 160 ? 160 : o.src_len),
-                    o.src ? o.src : "");
+                    "\"%s\": embedded file \"%s\" (%zu bytes%s), from \"%.*s\"", path, name,
+                    o.data_len, o.truncated ? ", cut short" : "",
+                    (int)(o.src_len > 160 ? 160 : o.src_len), o.src ? o.src : "");
     /* a size field larger than the data is common in droppers (the builder pads the claim); what is
      * there is the file, analysed whole, so this is no parse failure */
     if (eg_name_ext_is_executable(eg_path_ext(name)))
-        eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_EXECUTABLE, "%s: packaged file \"%s\"", path,
-                        name);
+        eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_EXECUTABLE, "\"%s\": packaged file \"%s\"",
+                        path, name);
     eg_child ch = {
         .name = name, .data = o.data, .size = o.data_len, .detail = "Ole10Native payload"};
     if (o.truncated)

@@ -212,26 +212,26 @@ static void external_rel(ox_ctx *c, const char *part, const char *t, const char 
     bool remote = remote_target(target);
     if (!strcmp(t, "attachedTemplate")) {
         if (remote)
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "%s: template %s", part,
-                            target);
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "\"%s\": template \"%s\"",
+                            part, target);
         return;
     }
     if (!strcmp(t, "externalLinkPath") || !strcmp(t, "externalLink")) {
         /* a formula referring to another workbook on a drive or share is ordinary; one on a web
          * server is fetched when the book opens (DDE links are found in the link part itself) */
         if (web_scheme(target))
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "%s: %s -> %s", part, t,
-                            target);
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "\"%s\": %s -> \"%s\"", part,
+                            t, target);
         return;
     }
     if (!strcmp(t, "oleObject") || !strcmp(t, "frame") || !strcmp(t, "subDocument") ||
         !strcmp(t, "package")) {
         if (remote && fetched_runs(target))
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "%s: %s loads %s", part, t,
-                            target);
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_REMOTE_TEMPLATE, "\"%s\": %s loads \"%s\"",
+                            part, t, target);
         else
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "%s: %s -> %s", part, t,
-                            target);
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_EXTERNAL_OBJECT, "\"%s\": %s -> \"%s\"", part,
+                            t, target);
     }
 }
 
@@ -610,9 +610,9 @@ static void check_dde(ox_ctx *c, const char *part, const uint8_t *d, size_t len)
                 snprintf(ev, sizeof ev, "%.*s|%.*s", (int)(se - sv > 200 ? 200 : se - sv), sv,
                          (int)(te - tp > 300 ? 300 : te - tp), tp);
         }
-        eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "%s: DDE link %s", part, ev);
+        eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "\"%s\": DDE link \"%s\"", part, ev);
         if (ev[0] && eg_office_dde_runs(ev, strlen(ev)))
-            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DDE_EXEC, "%s: %s", part, ev);
+            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DDE_EXEC, "\"%s\": \"%s\"", part, ev);
         return;
     }
     const char *p = t;
@@ -627,10 +627,10 @@ static void check_dde(ox_ctx *c, const char *part, const uint8_t *d, size_t len)
             const char *lt = memchr(p, '<', n);
             const char *qt = memchr(p, '"', n);
             const char *e = lt && (!qt || lt < qt) ? lt : qt ? qt : t + len;
-            eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "%s: %.*s", part,
+            eg_scan_finding(c->s, c->obj, EG_R_OOXML_DDE, "\"%s\": \"%.*s\"", part,
                             (int)(e - p > 200 ? 200 : e - p), p);
             if (eg_office_dde_runs(p, (size_t)(e - p)))
-                eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DDE_EXEC, "%s: %.*s", part,
+                eg_scan_finding(c->s, c->obj, EG_R_OFFICE_DDE_EXEC, "\"%s\": \"%.*s\"", part,
                                 (int)(e - p > 200 ? 200 : e - p), p);
             if (eg_office_looks_like_cmd(p, (size_t)(e - p)))
                 eg_cmdline_analyze(c->s, c->obj, p, (size_t)(e - p), "DDE field");
@@ -694,7 +694,7 @@ static void check_hidden_text(ox_ctx *c, const char *part, const uint8_t *d, siz
     xml_parse(d, len, &h, hid_start, hid_end, hid_text);
     if (h.text.len >= 200)
         eg_scan_finding(c->s, c->obj, EG_R_OFFICE_HIDDEN_TEXT,
-                        "%s: %zu bytes of hidden text: %.100s", part, h.text.len,
+                        "\"%s\": %zu bytes of hidden text: \"%.100s\"", part, h.text.len,
                         (const char *)h.text.data);
     eg_buf_free(&h.text);
 }
@@ -919,7 +919,7 @@ static void excel_hidden_text(ox_ctx *c)
                 ex[j] = t[j] == '\n' ? ' ' : t[j];
             ex[m] = '\0';
             eg_scan_finding(c->s, c->obj, EG_R_OFFICE_HIDDEN_TEXT,
-                            "%zu bytes of worksheet text %s: %s", b->len,
+                            "%zu bytes of worksheet text %s: \"%s\"", b->len,
                             k == 0 ? "in white or tiny fonts" : "in hidden rows or columns", ex);
         }
         eg_office_lure_findings(c->s, c->obj, b->data, b->len);
@@ -1005,13 +1005,13 @@ static void XMLCALL ct_start(void *ud, const XML_Char *name, const XML_Char **at
     const char *ct = attr(at, "ContentType"), *pn = attr(at, "PartName");
     if (ct && eg_memmem_ci(ct, strlen(ct), "binary.macroEnabled.main", 24)) {
         c->xlsb_main = true;
-        snprintf(c->ev_ct, sizeof c->ev_ct, "%.100s: %.90s", pn ? pn : "?", ct);
+        snprintf(c->ev_ct, sizeof c->ev_ct, "\"%.100s\": \"%.90s\"", pn ? pn : "?", ct);
     }
     if (!ct || !eg_memmem_ci(ct, strlen(ct), "macroEnabled", 12) ||
         !eg_has_suffix_ci(ct, ".main+xml"))
         return;
     c->macro_ct = true;
-    snprintf(c->ev_ct, sizeof c->ev_ct, "%.100s: %.90s", pn ? pn : "?", ct);
+    snprintf(c->ev_ct, sizeof c->ev_ct, "\"%.100s\": \"%.90s\"", pn ? pn : "?", ct);
 }
 
 static void content_types(ox_ctx *c, const uint8_t *d, size_t len)
@@ -1122,7 +1122,7 @@ static void walk_entries(ox_ctx *c)
             /* (a .xlsb's binaryIndexN.bin cell index sits beside its sheet: not a sheet) */
             orphan_macrosheet(c, i, name);
         } else if (eg_memmem_ci(name, strlen(name), "/embeddings/", 12)) {
-            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT, "%s (%llu bytes)", name,
+            eg_scan_finding(c->s, c->obj, EG_R_OFFICE_EMBEDDED_OBJECT, "\"%s\" (%llu bytes)", name,
                             (unsigned long long)e->usize);
             child_part(c, i, name, EG_T_UNKNOWN, "embedded object");
         } else if (eg_has_prefix_ci(name, "xl/externalLinks/") && eg_has_suffix_ci(name, ".bin")) {
@@ -1170,7 +1170,7 @@ eg_status eg_office_analyze_ooxml(eg_scan *s, const eg_object *obj)
     if (c->macro_ct || (c->xlsb_main && c->vba))
         eg_scan_finding(s, obj, EG_R_OOXML_MACRO_ENABLED, "%s", c->ev_ct);
     if ((c->macro_ct || c->vba || c->macrosheet) && macro_free_ext(obj->name))
-        eg_scan_finding(s, obj, EG_R_OOXML_MACRO_RENAMED, "%s holds %s", obj->name,
+        eg_scan_finding(s, obj, EG_R_OOXML_MACRO_RENAMED, "\"%s\" holds %s", obj->name,
                         c->vba          ? "a VBA project"
                         : c->macrosheet ? "an Excel 4.0 macro sheet"
                                         : "a macro-enabled content type");

@@ -122,7 +122,7 @@ static void hand_on(eg_scan *s, const eg_object *obj, const uint8_t *d, size_t l
     uint8_t *owned = NULL;
     eg_status st = eg_office_ppt_storage(d, len, off, eg_office_cap(s, 256u << 20), &stg, &stg_len, &owned);
     if (st != EG_OK && st != EG_ELIMIT) {
-        eg_scan_finding(s, obj, EG_R_PARSE_ERROR, "%s: compressed storage unreadable", name);
+        eg_scan_finding(s, obj, EG_R_PARSE_ERROR, "\"%s\": compressed storage unreadable", name);
         return;
     }
     if (!vba)

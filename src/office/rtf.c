@@ -608,18 +608,18 @@ static void one_object(void *ud, const uint8_t *d, size_t len, const char *objcl
             data = d + c.off, dl = (uint32_t)left;
     }
     const char *shown = cls[0] ? cls : objclass;
-    eg_scan_finding(s, obj, EG_R_RTF_OBJECT, "class %s, %zu bytes%s", shown[0] ? shown : "?", len,
-                    fmt == 1 ? " (linked)" : "");
+    eg_scan_finding(s, obj, EG_R_RTF_OBJECT, "class \"%s\", %zu bytes%s", shown[0] ? shown : "?",
+                    len, fmt == 1 ? " (linked)" : "");
     if (anomalies)
         eg_scan_finding(s, obj, EG_R_RTF_OBFUSCATED,
                         "%zu control words, groups or stray characters inside \\objdata",
                         anomalies);
     if (exploit_class(cls) || exploit_class(objclass)) {
-        eg_scan_finding(s, obj, EG_R_RTF_EXPLOIT_CLASS, "class %s", shown);
+        eg_scan_finding(s, obj, EG_R_RTF_EXPLOIT_CLASS, "class \"%s\"", shown);
         link_urls(s, obj, d, len);
     }
     if (fmt == 1 && topic[0]) {
-        eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_OBJECT, "linked object \"%s\" %s", topic,
+        eg_scan_finding(s, obj, EG_R_OFFICE_EMBEDDED_OBJECT, "linked object \"%s\" \"%s\"", topic,
                         item);
         eg_scan_iocs_from_text(s, obj, topic, strlen(topic));
     }

@@ -193,7 +193,7 @@ static unsigned lure_scan(const uint8_t *d, size_t len, char ev[2][128])
         }
         if (hit) {
             found |= LURES[i].kind;
-            snprintf(ev[LURES[i].kind == EG_LURE_ENABLE ? 0 : 1], 128, "%s", t);
+            snprintf(ev[LURES[i].kind == EG_LURE_ENABLE ? 0 : 1], 128, "\"%s\"", t);
         }
     }
     /* the Japanese instruction is often split: "テンプレート" ... "コピー" in one text */

@@ -1258,7 +1258,7 @@ static void keep(char *dst, size_t dsz, size_t lineno, const char *l, size_t n)
         return;
     if (n > 160)
         n = 160;
-    snprintf(dst, dsz, "line %zu: %.*s", lineno, (int)n, l);
+    snprintf(dst, dsz, "line %zu: \"%.*s\"", lineno, (int)n, l);
 }
 
 /* A line in lower case with the set of letters a-z it holds: a word needing a letter the line
@@ -1640,22 +1640,24 @@ static void analyze_decoded(scan_ctx *c, const char *dec, size_t len)
             continue;
         const char *l = dec + a;
         if (shown++ < 8)
-            eg_scan_finding(c->s, c->obj, EG_R_VBA_DECODED, "%.*s", (int)(n > 240 ? 240 : n), l);
+            eg_scan_finding(c->s, c->obj, EG_R_VBA_DECODED, "\"%.*s\"", (int)(n > 240 ? 240 : n),
+                            l);
         lcline lc;
         if (!lc_make(&lc, l, n))
             break;
         if (is_exec(&lc)) {
             c->flags |= EG_VBA_F_EXEC;
             if (!c->ev_exec[0])
-                snprintf(c->ev_exec, sizeof c->ev_exec, "decoded: %.*s", (int)(n > 160 ? 160 : n),
-                         l);
+                snprintf(c->ev_exec, sizeof c->ev_exec, "decoded: \"%.*s\"",
+                         (int)(n > 160 ? 160 : n), l);
         }
         bool dl = any_word(&lc, DOWNLOAD_WORDS, download_masks, N_DOWNLOAD);
         free(lc.s);
         if (dl) {
             c->flags |= EG_VBA_F_DOWNLOAD;
             if (!c->ev_dl[0])
-                snprintf(c->ev_dl, sizeof c->ev_dl, "decoded: %.*s", (int)(n > 160 ? 160 : n), l);
+                snprintf(c->ev_dl, sizeof c->ev_dl, "decoded: \"%.*s\"", (int)(n > 160 ? 160 : n),
+                         l);
         }
         if (eg_office_looks_like_cmd(l, n))
             eg_cmdline_analyze(c->s, c->obj, l, n, "VBA decoded string");
@@ -1670,7 +1672,7 @@ static void report_xor(scan_ctx *c, const char *dec, size_t dlen, const char *ke
         const char *d = dec + i, *de = memchr(d, '\n', dlen - i);
         const char *k = keys + j, *ke = memchr(k, '\n', klen - j);
         size_t dn = de ? (size_t)(de - d) : dlen - i, kn = ke ? (size_t)(ke - k) : klen - j;
-        eg_scan_finding(c->s, c->obj, EG_R_VBA_DECODED, "XOR key %.*s: %.*s",
+        eg_scan_finding(c->s, c->obj, EG_R_VBA_DECODED, "XOR key %.*s: \"%.*s\"",
                         (int)(kn > 70 ? 70 : kn), k, (int)(dn > 200 ? 200 : dn), d);
         i += dn + 1;
         j += kn + 1;

@@ -422,11 +422,11 @@ static void vba_module(vctx *v, const eg_vba_module *m, const char *path, proj *
         if (cn && !eg_office_name_eq(cn, want) &&
             !(m->stream_name_u && eg_office_name_eq(cn, m->stream_name_u)))
             eg_scan_finding(v->s, v->obj, EG_R_VBA_DIR_MISMATCH,
-                            "module %.100s: dir names stream \"%.100s\", read from \"%.100s\"",
+                            "module \"%.100s\": dir names stream \"%.100s\", read from \"%.100s\"",
                             shown, want, cn);
     }
     if (!data) {
-        eg_scan_finding(v->s, v->obj, EG_R_PARSE_ERROR, "VBA module stream %s missing",
+        eg_scan_finding(v->s, v->obj, EG_R_PARSE_ERROR, "VBA module stream \"%s\" missing",
                         sname              ? sname
                         : m->stream_name_u ? m->stream_name_u
                                            : shown);
@@ -448,15 +448,15 @@ static void vba_module(vctx *v, const eg_vba_module *m, const char *path, proj *
     bool pcode = m->text_offset > 0 && m->text_offset <= len;
     if (pcode && (dst != EG_OK && dst != EG_ELIMIT)) {
         eg_scan_finding(v->s, v->obj, EG_R_VBA_STOMPING,
-                        "module %s: source missing or unreadable, %u bytes of compiled code", shown,
-                        m->text_offset);
+                        "module \"%s\": source missing or unreadable, %u bytes of compiled code",
+                        shown, m->text_offset);
     } else if (pcode && utf8 && !eg_memmem_ci(utf8, ulen, "Attribute VB_Name", 17) && ulen < 16) {
         eg_scan_finding(v->s, v->obj, EG_R_VBA_STOMPING,
-                        "module %s: empty source, %u bytes of compiled code", shown,
+                        "module \"%s\": empty source, %u bytes of compiled code", shown,
                         m->text_offset);
     } else if (pcode && utf8 &&
                eg_office_pcode_disagrees(data, m->text_offset, utf8, ulen, ev, sizeof ev)) {
-        eg_scan_finding(v->s, v->obj, EG_R_VBA_STOMPING, "module %s: %s", shown, ev);
+        eg_scan_finding(v->s, v->obj, EG_R_VBA_STOMPING, "module \"%s\": %s", shown, ev);
     }
     if (utf8 && ulen) {
         if (pj) {
@@ -532,7 +532,7 @@ static void read_forms(vctx *v, GsfInfile *parent, proj *pj)
                 if (eg_oform_parse(f, fl, o, o ? ol : 0, v->dir->codepage, form_prop, &fc) ==
                     EG_EFORMAT)
                     eg_scan_finding(v->s, v->obj, EG_R_PARSE_ERROR,
-                                    "UserForm %.200s/f: not a FormControl", fname);
+                                    "UserForm \"%.200s/f\": not a FormControl", fname);
             }
             free(f);
             free(o);
@@ -666,8 +666,8 @@ void eg_office_vba_storage(eg_scan *s, const eg_object *obj, GsfInfile *vba, Gsf
         st = eg_vba_dir_parse(dirb.data, dirb.len, &dir);
     eg_buf_free(&dirb);
     if (st != EG_OK || !dir) {
-        eg_scan_finding(s, obj, EG_R_VBA_MACRO, "%s (dir stream unreadable)", path);
-        eg_scan_finding(s, obj, EG_R_PARSE_ERROR, "%s/dir: %s", path, eg_status_str(st));
+        eg_scan_finding(s, obj, EG_R_VBA_MACRO, "\"%s\" (dir stream unreadable)", path);
+        eg_scan_finding(s, obj, EG_R_PARSE_ERROR, "\"%s/dir\": %s", path, eg_status_str(st));
         return;
     }
     char names[200] = "";
@@ -678,13 +678,13 @@ void eg_office_vba_storage(eg_scan *s, const eg_object *obj, GsfInfile *vba, Gsf
         char *u = m->name_u ? NULL
                             : eg_office_codepage_to_utf8((const uint8_t *)m->name, strlen(m->name),
                                                          dir->codepage, &ul);
-        nl += (size_t)snprintf(names + nl, sizeof names - nl, "%s%s", i ? ", " : "",
+        nl += (size_t)snprintf(names + nl, sizeof names - nl, "%s\"%s\"", i ? ", " : "",
                                m->name_u ? m->name_u
                                : u       ? u
                                          : m->name);
         free(u);
     }
-    eg_scan_finding(s, obj, EG_R_VBA_MACRO, "%s: %zu module(s): %s (codepage %u)", path,
+    eg_scan_finding(s, obj, EG_R_VBA_MACRO, "\"%s\": %zu module(s): %s (codepage %u)", path,
                     dir->n_modules, names, dir->codepage);
     vctx *v = calloc(1, sizeof *v);
     if (!v) {

@@ -30,7 +30,7 @@ typedef struct xlm_ctx {
 static void keep(char *dst, size_t dsz, const char *l, size_t n)
 {
     if (!dst[0])
-        snprintf(dst, dsz, "%.*s", (int)(n > 180 ? 180 : n), l);
+        snprintf(dst, dsz, "\"%.*s\"", (int)(n > 180 ? 180 : n), l);
 }
 
 static bool has(const char *l, size_t n, const char *w)
@@ -179,7 +179,7 @@ static void on_resolved(void *ud, eg_xlm_res_kind k, const char *where, const ch
     eg_xlm_put_flat(&line, t, n);
     const char *l = (const char *)line.data;
     if (r->shown++ < 16)
-        eg_scan_finding(c->s, c->obj, EG_R_XLM_RESOLVED, "%.*s",
+        eg_scan_finding(c->s, c->obj, EG_R_XLM_RESOLVED, "\"%.*s\"",
                         (int)(line.len > 280 ? 280 : line.len), l);
     judge_text(c, l, line.len);
     if (k == EG_XLM_RES_ARG && eg_office_looks_like_cmd(t, n))
@@ -263,7 +263,7 @@ eg_status eg_office_analyze_xlm(eg_scan *s, const eg_object *obj)
             size_t n = e ? (size_t)(e - l) : dec.len - k;
             k += n + 1;
             if (shown++ < 8)
-                eg_scan_finding(s, obj, EG_R_VBA_DECODED, "%.*s", (int)(n > 240 ? 240 : n), l);
+                eg_scan_finding(s, obj, EG_R_VBA_DECODED, "\"%.*s\"", (int)(n > 240 ? 240 : n), l);
             judge_text(&c, l, n);
             if (eg_office_looks_like_cmd(l, n))
                 eg_cmdline_analyze(s, obj, l, n, "XLM decoded string");

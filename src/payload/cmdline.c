@@ -74,7 +74,7 @@ static void finding_at(cctx *c, eg_rule_id r, const char *t, size_t n, size_t po
     char ex[240];
     size_t a = pos > 24 ? pos - 24 : 0;
     size_t m = n - a < 400 ? n - a : 400;
-    eg_scan_finding(c->s, c->obj, r, "%s: %s%s%s", c->ctx, what ? what : "", a ? "..." : "",
+    eg_scan_finding(c->s, c->obj, r, "%s: %s\"%s%s\"", c->ctx, what ? what : "", a ? "..." : "",
                     clip(ex, sizeof ex, t + a, m));
 }
 
@@ -649,10 +649,10 @@ static void check_regsvr32(cctx *c, view *w)
     bool remote = b > a + 1 && w->t[a] == '\\' && w->t[a + 1] == '\\';
     if (remote)
         set_download(w, a, "regsvr32 of a DLL on a remote share");
-    eg_scan_finding(c->s, c->obj, EG_R_CMD_REGSVR32, "%s: regsvr32 %s%sDLL \"%.*s\"%s", c->ctx,
-                    flags, flags[0] ? ", " : "", (int)(b - a < 200 ? b - a : 200), w->t + a,
-                    b > a && !ext_usual_dll(w->t + a, b - a) ? " (unusual extension for a DLL)"
-                                                             : "");
+    eg_scan_finding(
+        c->s, c->obj, EG_R_CMD_REGSVR32, "%s: regsvr32%s%s%sDLL \"%.*s\"%s", c->ctx,
+        flags[0] ? " \"" : " ", flags, flags[0] ? "\", " : "", (int)(b - a < 200 ? b - a : 200),
+        w->t + a, b > a && !ext_usual_dll(w->t + a, b - a) ? " (unusual extension for a DLL)" : "");
 }
 
 static void check_rundll32(cctx *c, view *w)
@@ -718,8 +718,8 @@ static void check_hosts(cctx *c, view *w)
                 break;
             i = b;
         }
-        eg_scan_finding(c->s, c->obj, EG_R_CMD_SCRIPT_HOST, "%s: %s \"%.*s\"%s", c->ctx, hosts[k],
-                        (int)(b - a < 200 ? b - a : 200), w->t + a,
+        eg_scan_finding(c->s, c->obj, EG_R_CMD_SCRIPT_HOST, "%s: \"%s\" \"%.*s\"%s", c->ctx,
+                        hosts[k], (int)(b - a < 200 ? b - a : 200), w->t + a,
                         has(w, "//e:") ? " (engine forced with //E:)" : "");
     }
 }
@@ -785,8 +785,8 @@ static void check_cmd_chain(cctx *c, view *w)
             }
     if (chain) {
         char ex[200];
-        eg_scan_finding(c->s, c->obj, EG_R_CMD_SHELL_CHAIN, "%s: %d chained commands%s: %s", c->ctx,
-                        chain + 1, has(w, "/v:on") ? " (delayed expansion on)" : "",
+        eg_scan_finding(c->s, c->obj, EG_R_CMD_SHELL_CHAIN, "%s: %d chained commands%s: \"%s\"",
+                        c->ctx, chain + 1, has(w, "/v:on") ? " (delayed expansion on)" : "",
                         clip(ex, sizeof ex, w->t + p, w->n - p));
     }
 }
@@ -847,8 +847,8 @@ static void check_dropped(cctx *c, view *w)
             }
             if (!dot || (size_t)(w->t + b - dot) < 2 || (size_t)(w->t + b - dot) > 8)
                 continue;
-            eg_scan_finding(c->s, c->obj, EG_R_CMD_DROPPED_FILE, "%s: %.*s", c->ctx, (int)(b - a),
-                            w->t + a);
+            eg_scan_finding(c->s, c->obj, EG_R_CMD_DROPPED_FILE, "%s: \"%.*s\"", c->ctx,
+                            (int)(b - a), w->t + a);
             found++;
         }
     }
@@ -900,15 +900,15 @@ static eg_status deobfuscate(cctx *c, const char *cmd, size_t len, eg_buf *out)
     if (inword >= 2 || vars.slices || vars.expands >= 3 || ticks >= 3 || joins >= 2)
         c->facts->obfuscated = true;
     if (inword >= 2)
-        eg_scan_finding(c->s, c->obj, EG_R_CMD_CARET_OBFUSCATION, "%s: %d carets inside words: %s",
-                        c->ctx, inword, shown);
+        eg_scan_finding(c->s, c->obj, EG_R_CMD_CARET_OBFUSCATION,
+                        "%s: %d carets inside words: \"%s\"", c->ctx, inword, shown);
     if (vars.slices || vars.expands >= 3)
         eg_scan_finding(c->s, c->obj, EG_R_CMD_ENV_OBFUSCATION,
-                        "%s: %d slices/substitutions, %d variables set: %s", c->ctx, vars.slices,
-                        (int)vars.n, shown);
+                        "%s: %d slices/substitutions, %d variables set: \"%s\"", c->ctx,
+                        vars.slices, (int)vars.n, shown);
     if (ticks >= 3 || joins >= 2)
         eg_scan_finding(c->s, c->obj, EG_R_CMD_POWERSHELL_OBFUSCATION,
-                        "%s: %d backticks, %d split strings: %s", c->ctx, ticks, joins, shown);
+                        "%s: %d backticks, %d split strings: \"%s\"", c->ctx, ticks, joins, shown);
     vars_free(&vars);
     eg_buf_free(&b1);
     eg_buf_free(&b2);

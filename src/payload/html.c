@@ -364,7 +364,7 @@ static bool packed_page(hview *v)
             for (size_t k = 0; k < sizeof dec / sizeof *dec; k++) {
                 size_t dl = strlen(dec[k]);
                 if ((size_t)(end - q) >= dl && !memcmp(q, dec[k], dl)) {
-                    eg_scan_finding(v->s, v->obj, EG_R_HTML_PACKED_PAGE, "%.*s%.*s", (int)sl,
+                    eg_scan_finding(v->s, v->obj, EG_R_HTML_PACKED_PAGE, "\"%.*s%.*s\"", (int)sl,
                                     sink[i], (int)dl, dec[k]);
                     return true;
                 }
@@ -419,7 +419,7 @@ eg_status eg_payload_analyze_html(eg_scan *s, const eg_object *obj)
                        lhas(&v, "uint8array");
         if (v.children == before && decoder)
             eg_scan_finding(s, obj, EG_R_HTML_SMUGGLING_CODE,
-                            "script builds a file in the browser (%s)%s%s%s", which,
+                            "script builds a file in the browser (\"%s\")%s%s%s", which,
                             name[0] ? ", saved as \"" : "", name, name[0] ? "\"" : "");
     }
     bool packed = packed_page(&v);

@@ -676,10 +676,11 @@ static void report_target(eg_scan *s, const eg_object *obj, const eg_lnk *l, con
 {
     eg_buf b;
     eg_buf_init(&b, 2048);
-    eg_buf_printf(&b, "target: %s%s", target ? target : "(none)", target && target == l->uri ? " (URI shell item)" : "");
+    eg_buf_printf(&b, "target: \"%s\"%s", target ? target : "(none)",
+                  target && target == l->uri ? " (URI shell item)" : "");
     if (l->arguments && *l->arguments) {
         /* blank runs collapsed: padding must not push the arguments out of the evidence */
-        eg_pl_puts(&b, " | arguments: ");
+        eg_pl_puts(&b, " | arguments: \"");
         size_t shown = 0;
         const char *a = l->arguments;
         while (*a == ' ' || *a == '\t' || *a == '\r' || *a == '\n')
@@ -691,22 +692,23 @@ static void report_target(eg_scan *s, const eg_object *obj, const eg_lnk *l, con
             eg_buf_putc(&b, blank ? ' ' : (uint8_t)*q);
             shown++;
         }
+        eg_buf_putc(&b, '"');
     }
     if (l->uri && *l->uri && l->uri != target)
-        eg_buf_printf(&b, " | URI: %.400s", l->uri);
+        eg_buf_printf(&b, " | URI: \"%.400s\"", l->uri);
     if (l->control_panel && *l->control_panel)
-        eg_buf_printf(&b, " | control panel: %.300s", l->control_panel);
+        eg_buf_printf(&b, " | control panel: \"%.300s\"", l->control_panel);
     if (l->working_dir && *l->working_dir)
-        eg_buf_printf(&b, " | working dir: %.200s", l->working_dir);
+        eg_buf_printf(&b, " | working dir: \"%.200s\"", l->working_dir);
     if (l->icon_location && *l->icon_location)
-        eg_buf_printf(&b, " | icon: %.200s,%d", l->icon_location, (int)l->icon_index);
+        eg_buf_printf(&b, " | icon: \"%.200s\",%d", l->icon_location, (int)l->icon_index);
     if (l->name && *l->name)
-        eg_buf_printf(&b, " | comment: %.200s", l->name);
+        eg_buf_printf(&b, " | comment: \"%.200s\"", l->name);
     eg_buf_printf(&b, " | window: %s", show_name(l->show_command));
     eg_scan_finding(s, obj, EG_R_LNK_TARGET, "%s", b.data ? (const char *)b.data : "");
     eg_buf_free(&b);
     if (l->machine_id && *l->machine_id)
-        eg_scan_finding(s, obj, EG_R_LNK_MACHINE_ID, "%s", l->machine_id);
+        eg_scan_finding(s, obj, EG_R_LNK_MACHINE_ID, "\"%s\"", l->machine_id);
 }
 
 static void add_appended(eg_scan *s, const eg_object *obj, const eg_lnk *l)
@@ -754,7 +756,7 @@ eg_status eg_payload_analyze_lnk(eg_scan *s, const eg_object *obj)
     if (!interp)
         interp = interpreter_of(l->local_base_path);
     if (interp)
-        eg_scan_finding(s, obj, EG_R_LNK_RUNS_INTERPRETER, "%s%s%s", interp,
+        eg_scan_finding(s, obj, EG_R_LNK_RUNS_INTERPRETER, "\"%s\"%s%s", interp,
                         l->show_command == 7 ? ", window minimized" : "",
                         l->arguments && *l->arguments ? " with arguments" : "");
     eg_cmdline_facts facts = {0};
@@ -767,13 +769,14 @@ eg_status eg_payload_analyze_lnk(eg_scan *s, const eg_object *obj)
         eg_buf_free(&cmd);
     }
     if (interp && facts.download)
-        eg_scan_finding(s, obj, EG_R_LNK_DOWNLOADER, "%s downloads%s", interp, facts.execute ? " and runs" : "");
+        eg_scan_finding(s, obj, EG_R_LNK_DOWNLOADER, "\"%s\" downloads%s", interp,
+                        facts.execute ? " and runs" : "");
     if (interp && icon_disguised(l))
-        eg_scan_finding(s, obj, EG_R_LNK_ICON_DISGUISE, "runs %s, shows the icon of %s", interp,
-                        l->icon_location ? l->icon_location : l->icon_env_target);
+        eg_scan_finding(s, obj, EG_R_LNK_ICON_DISGUISE, "runs \"%s\", shows the icon of \"%s\"",
+                        interp, l->icon_location ? l->icon_location : l->icon_env_target);
     if ((target && target[0] == '\\' && target[1] == '\\') || (l->net_name && *l->net_name) ||
         (target && eg_has_prefix_ci(target, "http")))
-        eg_scan_finding(s, obj, EG_R_LNK_REMOTE_TARGET, "%s", target ? target : l->net_name);
+        eg_scan_finding(s, obj, EG_R_LNK_REMOTE_TARGET, "\"%s\"", target ? target : l->net_name);
     if (l->problems)
         eg_scan_finding(s, obj, EG_R_LNK_MALFORMED, "%u structure(s) cut short or inconsistent", l->problems);
     iocs_of(s, obj, l->arguments);

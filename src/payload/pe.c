@@ -211,11 +211,11 @@ eg_status eg_payload_analyze_pe(eg_scan *s, const eg_object *obj)
     struct tm tmv;
     if (pe.timestamp && gmtime_r(&t, &tmv))
         strftime(when, sizeof when, "%Y-%m-%d", &tmv);
-    eg_scan_finding(s, obj, EG_R_PE_EXECUTABLE, "%s %s%s, built %s, %s%s%s%s%s%s", pe.dll ? "DLL" : "EXE",
-                    machine_name(pe.machine), pe.clr_size ? " .NET" : "", when,
-                    sig, nexp ? ", exports: " : "",
-                    ex.data ? (const char *)ex.data : "", dllname[0] ? " (internal name " : "", dllname,
-                    dllname[0] ? ")" : "");
+    eg_scan_finding(s, obj, EG_R_PE_EXECUTABLE, "%s %s%s, built %s, %s%s%s%s%s%s%s",
+                    pe.dll ? "DLL" : "EXE", machine_name(pe.machine), pe.clr_size ? " .NET" : "",
+                    when, sig, nexp ? ", exports: \"" : "", ex.data ? (const char *)ex.data : "",
+                    nexp ? "\"" : "", dllname[0] ? " (internal name \"" : "", dllname,
+                    dllname[0] ? "\")" : "");
     eg_buf_free(&ex);
     if (disguised_name(obj->name))
         eg_scan_finding(s, obj, EG_R_PE_DISGUISED, "%s \"%s\"%s", pe.dll ? "DLL named" : "executable named",

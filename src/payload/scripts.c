@@ -431,13 +431,13 @@ static void script_behaviour(sview *v)
     bool url = lhas(v, "http://") || lhas(v, "https://");
     if (d && runs)
         eg_scan_finding(v->s, v->obj, EG_R_SCRIPT_DOWNLOAD_EXECUTE,
-                        "%s: downloads (%s%s%s) and runs (%s)", kind_name[v->k], d,
-                        w ? ", writes with " : "", w ? w : "", e);
+                        "%s: downloads (\"%s\"%s%s%s) and runs (\"%s\")", kind_name[v->k], d,
+                        w ? ", writes with \"" : "", w ? w : "", w ? "\"" : "", e);
     else if (d && (url || w))
-        eg_scan_finding(v->s, v->obj, EG_R_SCRIPT_DOWNLOADER, "%s: %s%s%s", kind_name[v->k], d,
-                        w ? ", writes with " : "", w ? w : "");
+        eg_scan_finding(v->s, v->obj, EG_R_SCRIPT_DOWNLOADER, "%s: \"%s\"%s%s%s", kind_name[v->k],
+                        d, w ? ", writes with \"" : "", w ? w : "", w ? "\"" : "");
     else if (runs)
-        eg_scan_finding(v->s, v->obj, EG_R_SCRIPT_EXECUTES, "%s: runs programs through %s",
+        eg_scan_finding(v->s, v->obj, EG_R_SCRIPT_EXECUTES, "%s: runs programs through \"%s\"",
                         kind_name[v->k], e);
     if ((lhas(v, "currentversion\\run") || lhas(v, "currentversion\\\\run")) &&
         (lhas(v, "regwrite") || lhas(v, "reg add") || lhas(v, "set-itemproperty") ||
@@ -574,8 +574,9 @@ static void eval_checks(eg_scan *s, const eg_object *obj, const char *t, size_t 
     eg_pl_eval ev;
     eg_pl_script_eval(t, n, vbs, rec, &ev);
     if (ev.sinks) {
-        eg_scan_finding(s, obj, EG_R_SCRIPT_DYNAMIC_CODE, "%s: %s(%s), %zu bytes of it recovered",
-                        kind_name[k], ev.sink, ev.sink_arg, ev.code ? ev.code_len : (size_t)0);
+        eg_scan_finding(s, obj, EG_R_SCRIPT_DYNAMIC_CODE,
+                        "%s: \"%s(%s)\", %zu bytes of it recovered", kind_name[k], ev.sink,
+                        ev.sink_arg, ev.code ? ev.code_len : (size_t)0);
         if (ev.code)
             add_text_child(s, obj, ev.code, ev.code_len,
                            vbs ? "[VBScript run by Execute]" : "[JScript run by eval]",
@@ -586,7 +587,7 @@ static void eval_checks(eg_scan *s, const eg_object *obj, const char *t, size_t 
                         "%s: values assembled at run time followed only up to the work limit",
                         kind_name[k]);
     if (ev.progids)
-        eg_scan_finding(s, obj, EG_R_SCRIPT_COMPUTED_PROGID, "%s: object created from %s%s%s%s",
+        eg_scan_finding(s, obj, EG_R_SCRIPT_COMPUTED_PROGID, "%s: object created from \"%s\"%s%s%s",
                         kind_name[k], ev.progid_arg,
                         ev.progid[0] ? " = \"" : " (value not recovered)", ev.progid,
                         ev.progid[0] ? "\"" : "");
@@ -704,30 +705,30 @@ static void url_checks(eg_scan *s, const eg_object *obj, const char *t, size_t n
         int ev = (int)(vn < 200 ? vn : 200);
         if (url) {
             any = true;
-            eg_scan_finding(s, obj, EG_R_URLFILE_SHORTCUT, "URL=%.*s", ev, v);
+            eg_scan_finding(s, obj, EG_R_URLFILE_SHORTCUT, "URL=\"%.*s\"", ev, v);
         }
         bool search = (vn > 10 && !strncasecmp(v, "search-ms:", 10)) ||
                       (vn > 7 && !strncasecmp(v, "search:", 7));
         if (url && search) {
-            eg_scan_finding(s, obj, EG_R_URLFILE_SEARCH_MS, "URL=%.*s", ev, v);
+            eg_scan_finding(s, obj, EG_R_URLFILE_SEARCH_MS, "URL=\"%.*s\"", ev, v);
             const char *loc = eg_memmem_ci(v, vn, "location:", 9);
             if (loc && (eg_memmem_ci(loc, vn - (size_t)(loc - v), "%5c%5c", 6) ||
                         memmem(loc, vn - (size_t)(loc - v), "\\\\", 2) ||
                         eg_memmem_ci(loc, vn - (size_t)(loc - v), "http", 4) ||
                         eg_memmem_ci(loc, vn - (size_t)(loc - v), "@ssl", 4)))
                 eg_scan_finding(s, obj, EG_R_URLFILE_REMOTE_FILE,
-                                "search shows a remote folder: %.*s", ev, v);
+                                "search shows a remote folder: \"%.*s\"", ev, v);
         } else if (remote_path(v, vn)) {
             bool dav = eg_memmem_ci(v, vn, "@ssl", 4) || eg_memmem_ci(v, vn, "davwwwroot", 10) ||
                        eg_memmem_ci(v, vn, "@80", 3);
             if (url)
-                eg_scan_finding(s, obj, EG_R_URLFILE_REMOTE_FILE, "%sURL=%.*s",
+                eg_scan_finding(s, obj, EG_R_URLFILE_REMOTE_FILE, "%sURL=\"%.*s\"",
                                 dav ? "WebDAV: " : "", ev, v);
             else
                 eg_scan_finding(s, obj, EG_R_URLFILE_ACTIVE_TARGET,
-                                "icon fetched from a remote share: %.*s", ev, v);
+                                "icon fetched from a remote share: \"%.*s\"", ev, v);
         } else if (url && (active_ext(v, vn) || (vn > 8 && !strncasecmp(v, "ms-msdt:", 8)))) {
-            eg_scan_finding(s, obj, EG_R_URLFILE_ACTIVE_TARGET, "URL=%.*s", ev, v);
+            eg_scan_finding(s, obj, EG_R_URLFILE_ACTIVE_TARGET, "URL=\"%.*s\"", ev, v);
         }
     }
     if (!any)

@@ -76,15 +76,15 @@ void eg_names_check(eg_scan *s, const eg_object *o)
     if (!name || !*name || name[0] == '[')
         return;
     if (strstr(name, "<U+202E>") || strstr(name, "<U+202D>") || strstr(name, "<U+2067>"))
-        eg_scan_finding(s, o, EG_R_NAME_RTLO, "%s", name);
+        eg_scan_finding(s, o, EG_R_NAME_RTLO, "\"%s\"", name);
     const char *ext = eg_path_ext(name);
     if (!*ext)
         return;
     bool exec = eg_name_ext_is_executable(ext);
     if (exec) {
-        eg_scan_finding(s, o, EG_R_NAME_EXECUTABLE_EXT, "%s", name);
+        eg_scan_finding(s, o, EG_R_NAME_EXECUTABLE_EXT, "\"%s\"", name);
         if (double_extension(name, ext))
-            eg_scan_finding(s, o, EG_R_NAME_DOUBLE_EXT, "%s", name);
+            eg_scan_finding(s, o, EG_R_NAME_DOUBLE_EXT, "\"%s\"", name);
     }
     eg_type claimed = eg_detect_type_from_name(name);
     if (claimed == EG_T_UNKNOWN || o->size == 0)
@@ -95,7 +95,7 @@ void eg_names_check(eg_scan *s, const eg_object *o)
                      o->type == EG_T_ONENOTE || o->type == EG_T_CFB || o->type == EG_T_OOXML;
     if (!compatible(claimed, o->type) && (dangerous || claimed == EG_T_PE || !exec))
         if (o->type != EG_T_BINARY && o->type != EG_T_TEXT)
-            eg_scan_finding(s, o, EG_R_NAME_TYPE_MISMATCH, "%s: named .%s, content is %s%s%s", name,
-                            ext, eg_type_name(o->type), o->detail ? " " : "",
+            eg_scan_finding(s, o, EG_R_NAME_TYPE_MISMATCH, "\"%s\": named .%s, content is %s%s%s",
+                            name, ext, eg_type_name(o->type), o->detail ? " " : "",
                             o->detail ? o->detail : "");
 }

@@ -25,6 +25,7 @@
 #include "scan/dispatch.h"
 #include "scan/names.h"
 #include "text/urls.h"
+#include "verdict/evidence.h"
 #include "verdict/verdict.h"
 
 #include <gmime/gmime.h>
@@ -35,6 +36,7 @@
 #include <time.h>
 
 #define EG_EVIDENCE_MAX 300
+#define EG_EVIDENCE_JA_MAX 600 /* the same text is about twice the bytes in Japanese */
 #define EG_MAX_IOCS 2000
 #define EG_MAX_PASSWORDS 400
 
@@ -206,8 +208,14 @@ void eg_scan_vfinding(eg_scan *s, const eg_object *obj, eg_rule_id rule, const c
 {
     if ((int)rule < 0 || rule >= EG_R__COUNT)
         return;
-    char *ev = NULL;
+    char *ev = NULL, *ev_ja = NULL;
     if (fmt) {
+        /* the Japanese form is read from the same arguments before vprintf uses them up */
+        char *ja = eg_evidence_vformat_ja(fmt, ap);
+        if (ja) {
+            ev_ja = eg_utf8_sanitize(ja, strlen(ja), EG_EVIDENCE_JA_MAX, false);
+            free(ja);
+        }
         eg_buf b;
         eg_buf_init(&b, 4096);
         eg_buf_vprintf(&b, fmt, ap);
@@ -216,11 +224,11 @@ void eg_scan_vfinding(eg_scan *s, const eg_object *obj, eg_rule_id rule, const c
     }
     uint32_t id = obj_id(obj);
     if (eg_report_has_finding(s->r, (int)rule, id, ev)) {
-        free(ev);
+        free(ev), free(ev_ja);
         return;
     }
     if (s->r->n_findings >= s->lim->max_findings) {
-        free(ev);
+        free(ev), free(ev_ja);
         if (!s->hit_findings) {
             s->hit_findings = true;
             /* one slot over the cap so the cut itself is visible */
@@ -228,7 +236,7 @@ void eg_scan_vfinding(eg_scan *s, const eg_object *obj, eg_rule_id rule, const c
         }
         return;
     }
-    eg_report_add_finding(s->r, (int)rule, id, ev);
+    eg_report_add_finding_ja(s->r, (int)rule, id, ev, ev_ja);
 }
 
 void eg_scan_finding(eg_scan *s, const eg_object *obj, eg_rule_id rule, const char *fmt, ...)
@@ -636,10 +644,17 @@ static void summarise_passwords(eg_scan *s)
         return;
     eg_buf b;
     eg_buf_init(&b, 2048);
+    if (!s->r->password_list)
+        s->r->password_list = calloc(5, sizeof *s->r->password_list);
     for (size_t i = 0; i < s->n_pw && i < 5; i++) {
         if (s->pw[i].priority >= 90) /* bracketed words and fallback tokens are noise here */
             break;
         eg_buf_printf(&b, "%s%s", i ? ", " : "", s->pw[i].value);
+        char *q = s->r->password_list && s->r->n_password_list < 5
+                      ? eg_utf8_sanitize(s->pw[i].value, strlen(s->pw[i].value), 128, false)
+                      : NULL;
+        if (q)
+            s->r->password_list[s->r->n_password_list++] = q;
     }
     if (b.len)
         s->r->passwords_summary = eg_utf8_sanitize((char *)b.data, b.len, 512, false);

