@@ -137,12 +137,22 @@ bool eg_milter_spoof_check(const eg_milter_config *c, eg_report *r, const eg_mil
                                                     : NULL;
     if (!which)
         return false;
-    char ev[400];
-    snprintf(ev, sizeof ev, "%s %.200s from client %.64s (not authenticated, not a local network)",
-             which == m->from ? "envelope sender" : "From", which,
-             m->client_addr ? m->client_addr : "unknown");
-    char *e = clean_copy(ev, 300);
-    if (!e || eg_report_add_finding(r, EG_R_SENDER_OWN_DOMAIN_FROM_OUTSIDE, 0, e) != EG_OK)
+    /* what the sender wrote is made printable ASCII before it goes into either text */
+    char *addr = clean_copy(which, 200);
+    char *cl = clean_copy(m->client_addr ? m->client_addr : "?", 64);
+    char ev[400], evj[512];
+    snprintf(ev, sizeof ev, "%s \"%s\" from client %s (not authenticated, not a local network)",
+             which == m->from ? "envelope sender" : "From", addr ? addr : "?", cl ? cl : "?");
+    snprintf(evj, sizeof evj, "%s「%s」がクライアント %s から (認証なし、社内ネットワーク外)",
+             which == m->from ? "エンベロープ送信者" : "From: ", addr ? addr : "?", cl ? cl : "?");
+    free(addr);
+    free(cl);
+    char *e = eg_strdup(ev), *ej = eg_strdup(evj);
+    if (!e) {
+        free(ej);
+        return false;
+    }
+    if (eg_report_add_finding_ja(r, EG_R_SENDER_OWN_DOMAIN_FROM_OUTSIDE, 0, e, ej) != EG_OK)
         return false;
     eg_verdict_compute(r);
     return true;
@@ -207,10 +217,17 @@ void eg_milter_redact_passwords(eg_report *r)
             add_secret(sec, &ns, p, (size_t)(q - p));
         add_secret(sec, &ns, p, strlen(p));
     }
-    for (size_t i = 0; i < r->n_findings; i++) { /* 「password」 origin */
+    for (size_t i = 0; i < r->n_findings; i++) { /* "password" origin (ja: 「password」) */
+        if (r->findings[i].rule != EG_R_MAIL_PASSWORD_IN_TEXT)
+            continue;
         const char *e = r->findings[i].evidence;
-        const char *o = e ? strstr(e, "「") : NULL, *cl = o ? strstr(o, "」") : NULL;
-        if (r->findings[i].rule == EG_R_MAIL_PASSWORD_IN_TEXT && o && cl)
+        const char *o = e && e[0] == '"' ? e + 1 : NULL, *cl = o ? strstr(o, "\" ") : NULL;
+        if (o && cl && cl > o)
+            add_secret(sec, &ns, o, (size_t)(cl - o));
+        e = r->findings[i].evidence_ja;
+        o = e ? strstr(e, "「") : NULL;
+        cl = o ? strstr(o, "」") : NULL;
+        if (o && cl)
             add_secret(sec, &ns, o + 3, (size_t)(cl - o - 3));
     }
     for (size_t i = 0; i < r->n_objects; i++)
@@ -230,8 +247,10 @@ void eg_milter_redact_passwords(eg_report *r)
             sec[j - 1] = t;
         }
     for (size_t k = 0; k < ns; k++) {
-        for (size_t i = 0; i < r->n_findings; i++)
+        for (size_t i = 0; i < r->n_findings; i++) {
             mask_in(&r->findings[i].evidence, sec[k]);
+            mask_in(&r->findings[i].evidence_ja, sec[k]);
+        }
         if (r->mail)
             mask_in(&r->mail->subject, sec[k]);
         free(sec[k]);
@@ -287,15 +306,17 @@ static void rcpt_member(char *out, size_t outlen, const char *rcpt)
     hashed_key(out, outlen, "r", tmp);
 }
 
-static void appendf(char *buf, size_t len, const char *fmt, const char *a, unsigned long long x, uint32_t w)
+static void appendf(char *buf, size_t len, const char *fmt, const char *a, unsigned long long x,
+                    uint32_t w)
 {
     size_t used = strlen(buf);
     if (used + 1 < len)
         snprintf(buf + used, len - used, fmt, a, x, w);
 }
 
-void eg_milter_outbound_check(const eg_milter_config *c, eg_state *st, const char *account, unsigned cats,
-                              const char *const *rcpts, size_t n_rcpts, eg_milter_decision *d)
+void eg_milter_outbound_check(const eg_milter_config *c, eg_state *st, const char *account,
+                              unsigned cats, const char *const *rcpts, size_t n_rcpts,
+                              eg_milter_decision *d)
 {
     static const struct {
         unsigned bit;
@@ -317,7 +338,8 @@ void eg_milter_outbound_check(const eg_milter_config *c, eg_state *st, const cha
         }
         if (v >= (int64_t)c->outbound_threshold) {
             d->alert = true;
-            appendf(d->alert_text, sizeof d->alert_text, "%s: %llu in %us; ", cat[i].what, (unsigned long long)v, w);
+            appendf(d->alert_text, sizeof d->alert_text, "%s: %llu in %us; ", cat[i].what,
+                    (unsigned long long)v, w);
         }
     }
     uint64_t card = 0;
@@ -350,16 +372,19 @@ eg_verdict eg_milter_verdict_for(const eg_milter_config *c, int score, eg_verdic
 static bool campaign_type(eg_type t)
 {
     switch (t) {
-    case EG_T_TEXT: case EG_T_HTML: case EG_T_IMAGE: case EG_T_XML: case EG_T_MAIL: case EG_T_UNKNOWN:
-        return false;
-    default:
-        return true;
+    case EG_T_TEXT:
+    case EG_T_HTML:
+    case EG_T_IMAGE:
+    case EG_T_XML:
+    case EG_T_MAIL:
+    case EG_T_UNKNOWN: return false;
+    default: return true;
     }
 }
 
 /* One value seen by many recipients within the window: a campaign. */
-static bool campaign_item(const eg_milter_config *c, eg_state *st, const char *kind, const char *value,
-                          const eg_milter_msg *m, uint64_t *card)
+static bool campaign_item(const eg_milter_config *c, eg_state *st, const char *kind,
+                          const char *value, const eg_milter_msg *m, uint64_t *card)
 {
     char key[128], member[128];
     hashed_key(key, sizeof key, kind, value);
@@ -372,8 +397,8 @@ static bool campaign_item(const eg_milter_config *c, eg_state *st, const char *k
     return *card >= c->campaign_threshold;
 }
 
-static void campaign_check(const eg_milter_config *c, eg_state *st, const eg_report *r, const eg_milter_msg *m,
-                           eg_milter_decision *d)
+static void campaign_check(const eg_milter_config *c, eg_state *st, const eg_report *r,
+                           const eg_milter_msg *m, eg_milter_decision *d)
 {
     int items = 0;
     uint64_t card = 0;
@@ -387,16 +412,17 @@ static void campaign_check(const eg_milter_config *c, eg_state *st, const eg_rep
             eg_hex(o->sha256, 32, hex);
             if (campaign_item(c, st, "ch", hex, m, &card) && !d->campaign) {
                 d->campaign = true;
-                snprintf(d->campaign_text, sizeof d->campaign_text, "attachment sha256 %.16s... to %llu recipients",
-                         hex, (unsigned long long)card);
+                snprintf(d->campaign_text, sizeof d->campaign_text,
+                         "attachment sha256 %.16s... to %llu recipients", hex,
+                         (unsigned long long)card);
             }
         }
         if (o->password && *o->password && items < MAX_CAMPAIGN_ITEMS) {
             items++;
             if (campaign_item(c, st, "cp", o->password, m, &card) && !d->campaign) {
                 d->campaign = true;
-                snprintf(d->campaign_text, sizeof d->campaign_text, "same archive password to %llu recipients",
-                         (unsigned long long)card);
+                snprintf(d->campaign_text, sizeof d->campaign_text,
+                         "same archive password to %llu recipients", (unsigned long long)card);
             }
         }
     }
@@ -410,13 +436,15 @@ static void campaign_check(const eg_milter_config *c, eg_state *st, const eg_rep
         items++;
         if (campaign_item(c, st, "cu", ioc->value, m, &card) && !d->campaign) {
             d->campaign = true;
-            snprintf(d->campaign_text, sizeof d->campaign_text, "same URL to %llu recipients", (unsigned long long)card);
+            snprintf(d->campaign_text, sizeof d->campaign_text, "same URL to %llu recipients",
+                     (unsigned long long)card);
         }
     }
 }
 
 /* Distinct rule ids, highest score first, as "A,B,C" (rule ids are ASCII by construction). */
-static void reasons(const eg_report *r, char *out, size_t outlen, const char **ids, size_t *n_ids, size_t max_ids)
+static void reasons(const eg_report *r, char *out, size_t outlen, const char **ids, size_t *n_ids,
+                    size_t max_ids)
 {
     *n_ids = 0;
     for (size_t i = 0; i < eg_report_finding_count(r) && *n_ids < max_ids; i++) {
@@ -431,7 +459,8 @@ static void reasons(const eg_report *r, char *out, size_t outlen, const char **i
     }
     for (size_t i = 1; i < *n_ids; i++) /* insertion sort by score, stable */
         for (size_t j = i; j > 0 && eg_rule_get(eg_rule_find(ids[j]))->score >
-                                        eg_rule_get(eg_rule_find(ids[j - 1]))->score; j--) {
+                                        eg_rule_get(eg_rule_find(ids[j - 1]))->score;
+             j--) {
             const char *t = ids[j];
             ids[j] = ids[j - 1];
             ids[j - 1] = t;
@@ -462,8 +491,8 @@ static void account_of(const eg_milter_msg *m, char *out, size_t outlen)
     eg_ascii_lower(out);
 }
 
-void eg_milter_decide(const eg_milter_config *c, eg_state *st, const eg_report *r, const eg_milter_msg *m,
-                      eg_milter_decision *d)
+void eg_milter_decide(const eg_milter_config *c, eg_state *st, const eg_report *r,
+                      const eg_milter_msg *m, eg_milter_decision *d)
 {
     memset(d, 0, sizeof *d);
     const char *ids[256];
@@ -490,7 +519,8 @@ void eg_milter_decide(const eg_milter_config *c, eg_state *st, const eg_report *
     if (d->outbound && c->outbound_enabled && st) {
         unsigned cats = eg_milter_categories(c, ids, n_ids);
         eg_milter_outbound_check(c, st, d->account, cats, m->rcpts, m->n_rcpts, d);
-        if (d->alert && c->outbound_alert_action >= EG_ACT_HOLD && c->outbound_alert_action > d->action)
+        if (d->alert && c->outbound_alert_action >= EG_ACT_HOLD &&
+            c->outbound_alert_action > d->action)
             d->action = c->outbound_alert_action;
     }
     /* outbound mail is never tagged (add_headers): say what really happens to it */
