@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/strutil.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,14 +40,12 @@ const eg_evidence_template *eg_evidence_at(size_t i)
     return i < N_TEMPLATES ? &table[i] : NULL;
 }
 
+static int find(const char *en);
+
 const char *eg_evidence_ja(const char *en)
 {
-    if (!en)
-        return NULL;
-    for (size_t i = 0; i < N_TEMPLATES; i++)
-        if (table[i].en[0] == en[0] && !strcmp(table[i].en, en))
-            return table[i].ja;
-    return NULL;
+    int i = en ? find(en) : -1;
+    return i >= 0 ? table[i].ja : NULL;
 }
 
 /* ---- conversions ------------------------------------------------------------------------ */
@@ -268,6 +267,110 @@ bool eg_evidence_specs_match(const char *en, const char *ja, char *why, size_t w
     return true;
 }
 
+/* ---- the index, built once ------------------------------------------------------------- */
+
+/* Every finding looks up its template and most %s arguments are tried against the pieces: a
+ * linear search with the formats parsed again per call cost about a twentieth of a whole scan.
+ * What does not change per call is worked out once: a hash of each English form, whether the
+ * pair matches, the English form's argument kinds, and each piece's literal text before its
+ * first and after its last conversion. */
+
+#define HASH_SLOTS 2048u /* a power of two, at least twice the number of templates */
+_Static_assert(HASH_SLOTS >= 2 * (sizeof table / sizeof table[0]), "grow HASH_SLOTS");
+
+typedef struct {
+    bool ok;   /* the Japanese form takes the English form's arguments */
+    int nargs; /* argument kinds of the English form, in call order */
+    kind kinds[MAX_ARGS];
+    size_t lead;      /* literal bytes before the first conversion (all of them when none) */
+    const char *tail; /* literal text after the last conversion; NULL when none */
+    size_t tail_len;
+    bool tail_plain; /* the tail holds no '%' */
+    bool bad_piece;  /* a conversion this code does not parse: never matches */
+} tinfo;
+
+static tinfo info[sizeof table / sizeof table[0]];
+static uint16_t slots[HASH_SLOTS]; /* template index + 1; 0 = empty */
+/* pieces by the first byte of their leading words, and those that start with a conversion; each
+ * list in table order */
+static uint16_t by_byte_idx[sizeof table / sizeof table[0]], lead0[sizeof table / sizeof table[0]];
+static uint16_t by_byte_at[257]; /* pieces starting with byte b: by_byte_idx[at[b] .. at[b+1]) */
+static size_t n_lead0;
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+
+static uint32_t hash_str(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+static void piece_shape(const char *t, tinfo *ti)
+{
+    const char *c = strchr(t, '%');
+    ti->lead = c ? (size_t)(c - t) : strlen(t);
+    ti->tail = NULL;
+    for (const char *p = t; (p = strchr(p, '%'));) {
+        if (p[1] == '%') {
+            p += 2;
+            continue;
+        }
+        spec sp;
+        if (!parse_spec(&p, &sp)) {
+            ti->bad_piece = true;
+            return;
+        }
+        ti->tail = p;
+    }
+    if (ti->tail) {
+        ti->tail_len = strlen(ti->tail);
+        ti->tail_plain = !strchr(ti->tail, '%');
+    }
+}
+
+static void build_index(void)
+{
+    for (size_t i = 0; i < N_TEMPLATES; i++) {
+        tinfo *ti = &info[i];
+        char why[8];
+        ti->ok = eg_evidence_specs_match(table[i].en, table[i].ja, NULL, 0);
+        ti->nargs =
+            ti->ok ? arg_kinds(table[i].en, ti->kinds, MAX_ARGS, false, why, sizeof why) : -1;
+        if (ti->nargs < 0)
+            ti->ok = false;
+        if (table[i].piece) {
+            piece_shape(table[i].en, ti);
+            if (ti->lead == 0)
+                lead0[n_lead0++] = (uint16_t)i;
+            else
+                by_byte_at[(uint8_t)table[i].en[0] + 1]++;
+        }
+        /* the first of equal English forms wins, as a search in table order would find */
+        uint32_t h = hash_str(table[i].en) & (HASH_SLOTS - 1);
+        while (slots[h] && strcmp(table[slots[h] - 1].en, table[i].en))
+            h = (h + 1) & (HASH_SLOTS - 1);
+        if (!slots[h])
+            slots[h] = (uint16_t)(i + 1);
+    }
+    for (int b = 0; b < 256; b++)
+        by_byte_at[b + 1] += by_byte_at[b];
+    uint16_t fill[256];
+    memcpy(fill, by_byte_at, sizeof fill);
+    for (size_t i = 0; i < N_TEMPLATES; i++)
+        if (table[i].piece && info[i].lead)
+            by_byte_idx[fill[(uint8_t)table[i].en[0]]++] = (uint16_t)i;
+}
+
+static int find(const char *en)
+{
+    pthread_once(&index_once, build_index);
+    for (uint32_t h = hash_str(en) & (HASH_SLOTS - 1); slots[h]; h = (h + 1) & (HASH_SLOTS - 1))
+        if (!strcmp(table[slots[h] - 1].en, en))
+            return slots[h] - 1;
+    return -1;
+}
+
 /* ---- formatting ------------------------------------------------------------------------- */
 
 typedef union {
@@ -321,14 +424,12 @@ static void put_one(eg_buf *b, const spec *s, const arg *a, int width, int prec,
 
 char *eg_evidence_vformat_ja(const char *en_fmt, va_list ap)
 {
-    const char *ja = eg_evidence_ja(en_fmt);
-    if (!ja || !eg_evidence_specs_match(en_fmt, ja, NULL, 0))
+    int ti = en_fmt ? find(en_fmt) : -1;
+    if (ti < 0 || !info[ti].ok)
         return NULL;
-    kind ks[MAX_ARGS];
-    char why[8];
-    int n = arg_kinds(en_fmt, ks, MAX_ARGS, false, why, sizeof why);
-    if (n < 0)
-        return NULL;
+    const char *ja = table[ti].ja;
+    const kind *ks = info[ti].kinds;
+    int n = info[ti].nargs;
     arg args[MAX_ARGS];
     va_list aq;
     va_copy(aq, ap);
@@ -400,8 +501,8 @@ char *eg_evidence_format_ja(const char *en_fmt, ...)
 
 /* ---- text already written in English ---------------------------------------------------- */
 
-#define MAX_STEPS 4000 /* backtracking work for one match */
-#define MAX_NEST 3      /* pieces inside pieces */
+#define MAX_STEPS 4000     /* backtracking work for one match */
+#define MAX_NEST 3         /* pieces inside pieces */
 #define MAX_TRANSLATE 2048 /* longest text read back (a shortcut's target with its arguments) */
 
 typedef struct {
@@ -468,27 +569,14 @@ static char *translate(const char *en, int nest);
 
 /* A cheap test before the match: the text starts with the template's words before its first
  * conversion and ends with those after its last one. */
-static bool may_match(const char *t, const char *x, size_t xl)
+static bool may_match(size_t i, const char *x, size_t xl)
 {
-    const char *c = strchr(t, '%');
-    size_t lead = c ? (size_t)(c - t) : strlen(t);
-    if (lead > xl || strncmp(t, x, lead))
+    const tinfo *ti = &info[i];
+    if (ti->bad_piece || ti->lead > xl || memcmp(table[i].en, x, ti->lead))
         return false;
-    const char *tail = NULL;
-    for (const char *p = t; (p = strchr(p, '%'));) {
-        if (p[1] == '%') {
-            p += 2;
-            continue;
-        }
-        spec s;
-        if (!parse_spec(&p, &s))
-            return false;
-        tail = p;
-    }
-    if (!tail)
+    if (!ti->tail || !ti->tail_plain)
         return true;
-    size_t tl = strlen(tail);
-    return !strchr(tail, '%') ? tl <= xl && !strcmp(x + xl - tl, tail) : true;
+    return ti->tail_len <= xl && !memcmp(x + xl - ti->tail_len, ti->tail, ti->tail_len);
 }
 
 /* ja with each conversion replaced by the text captured for it; unquoted captures that are
@@ -602,13 +690,17 @@ static char *translate(const char *en, int nest)
      * \"%s\" vs no In-Reply-To/References" rather than "subject \"%s\" vs %s" */
     size_t best = N_TEMPLATES, best_fixed = 0, enl = strlen(en);
     caps bc = {.n = 0};
-    for (size_t i = 0; i < N_TEMPLATES; i++) {
+    /* the pieces that can fit: those whose words start as en does and those that start with a
+     * conversion, merged in table order */
+    const uint16_t *a = by_byte_idx + by_byte_at[(uint8_t)en[0]],
+                   *a_end = by_byte_idx + by_byte_at[(uint8_t)en[0] + 1], *z = lead0,
+                   *z_end = lead0 + n_lead0;
+    while (a < a_end || z < z_end) {
         /* render() only puts captured text into the Japanese form, so a pair whose types differ
          * (the unit test forbids it) could not read past anything: no check per call here */
-        if (!table[i].piece)
-            continue;
+        size_t i = (z == z_end || (a < a_end && *a < *z)) ? *a++ : *z++;
         caps c = {.n = 0};
-        if (!may_match(table[i].en, en, enl) || !match_from(table[i].en, en, &c))
+        if (!may_match(i, en, enl) || !match_from(table[i].en, en, &c))
             continue;
         size_t captured = 0;
         for (int k = 0; k < c.n; k++)
