@@ -68,8 +68,8 @@ typedef struct func {
 struct eg_vba_defs {
     const char *src; /* the source the functions and assignments were collected from */
     size_t len;
-    func *funcs;
-    size_t nfuncs;
+    func *funcs; /* grown as functions are found, up to MAX_FUNCS: most projects have a few */
+    size_t nfuncs, capfuncs;
     func *open; /* the function whose header the pre-pass saw last */
     uint64_t
         assigned[NAMESET]; /* hashes of every name assigned, declared as parameter or procedure */
@@ -987,6 +987,25 @@ static bool skip_word(const tok *t, size_t n, size_t *i, const char *w)
     return false;
 }
 
+/* Room for one more function, growing the array; the open function's pointer moves with it. */
+static bool funcs_room(eg_vba_defs *d)
+{
+    if (d->nfuncs < d->capfuncs)
+        return true;
+    size_t cap = d->capfuncs ? d->capfuncs * 2 : 8;
+    if (cap > MAX_FUNCS)
+        cap = MAX_FUNCS;
+    size_t open_at = d->open ? (size_t)(d->open - d->funcs) : 0;
+    func *nf = realloc(d->funcs, cap * sizeof *nf);
+    if (!nf)
+        return false;
+    d->funcs = nf;
+    d->capfuncs = cap;
+    if (d->open)
+        d->open = nf + open_at;
+    return true;
+}
+
 static void prepass_stmt(eg_vba_defs *d, tok *t, size_t n, size_t line_off, size_t line_end)
 {
     size_t i = 0;
@@ -1003,7 +1022,7 @@ static void prepass_stmt(eg_vba_defs *d, tok *t, size_t n, size_t line_off, size
         const tok *name = &t[i++];
         nameset_add(d, name->p, name->n);
         func *f = NULL;
-        if (is_func && d->nfuncs < MAX_FUNCS && name->n < sizeof f->name) {
+        if (is_func && d->nfuncs < MAX_FUNCS && name->n < sizeof f->name && funcs_room(d)) {
             f = &d->funcs[d->nfuncs];
             memset(f, 0, sizeof *f);
             memcpy(f->name, name->p, name->n);
@@ -1091,9 +1110,8 @@ eg_vba_defs *eg_vba_defs_build(const char *src, size_t len)
     eg_vba_defs *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->funcs = calloc(MAX_FUNCS, sizeof *d->funcs);
     d->toks = malloc(MAX_TOKENS * sizeof *d->toks);
-    if (!d->funcs || !d->toks) {
+    if (!d->toks) {
         eg_vba_defs_free(d);
         return NULL;
     }

@@ -1689,9 +1689,11 @@ eg_status eg_xlm_resolve(const char *xlm, size_t len, eg_xlm_res_fn fn, void *ud
         hs <<= 1;
     R->capcells = want;
     R->hmask = hs - 1;
-    R->cells = calloc(want, sizeof *R->cells);
+    /* cells and names are cleared as they are added and none past ncells/nnames is read: not
+     * zeroed here (the name table alone is over 200 KB) */
+    R->cells = malloc(want * sizeof *R->cells);
     R->hash = calloc(hs, sizeof *R->hash);
-    R->names = calloc(MAX_NAMES, sizeof *R->names);
+    R->names = malloc(MAX_NAMES * sizeof *R->names);
     uint32_t *order = calloc(want, sizeof *order);
     rcell **autos = NULL;
     size_t nautos = 0;
