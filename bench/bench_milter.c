@@ -11,6 +11,8 @@
  *        -u: Postfix talks to the milter over a unix socket instead of TCP
  *        -C: campaign correlation off (every bench mail has a new attachment hash, so with it on
  *            the state store grows by one key per mail until campaign_window expires them)
+ * Environment: EG_BENCH_MAX_SCANS sets the milter's max_scans (default 4), to see whether
+ *        end-of-message steps queue for a scan slot.
  */
 #include <ctype.h>
 #include <ftw.h>
@@ -326,8 +328,8 @@ int main(int argc, char **argv)
         snprintf(sock, sizeof sock, "unix:%s", pf.milter1_unix);
     else
         snprintf(sock, sizeof sock, "inet:%d@127.0.0.1", pf.milter1);
-    snprintf(text, sizeof text, "socket = %s\nlog = stderr\nlog_level = info\nmax_scans = 4\ncampaign = %s\n", sock,
-             campaign ? "yes" : "no");
+    snprintf(text, sizeof text, "socket = %s\nlog = stderr\nlog_level = info\nmax_scans = %s\ncampaign = %s\n", sock,
+             getenv("EG_BENCH_MAX_SCANS") ? getenv("EG_BENCH_MAX_SCANS") : "4", campaign ? "yes" : "no");
     FILE *f = fopen(conf, "w");
     fputs(text, f);
     fclose(f);
