@@ -784,6 +784,13 @@ static void set_nodelay_on_listeners(void)
     }
 }
 
+/* How long a stop waits for queued notices: twice one notice's timeout, at most 30 s. */
+static unsigned shutdown_notify_wait(const eg_milter_config *cfg)
+{
+    unsigned long w = 2ul * cfg->notify_timeout_ms;
+    return w > 30000 ? 30000u : (unsigned)w;
+}
+
 static int serve(gen *g, bool foreground)
 {
     const eg_milter_config *cfg = &g->cfg;
@@ -920,6 +927,9 @@ int eg_cmd_milter(int argc, char **argv)
         }
     }
     rc = serve(g, foreground);
+    /* notices queued by the last mails still go out, within a bound systemd's stop timeout
+     * (90 s by default) leaves room for */
+    eg_milter_ops_shutdown(shutdown_notify_wait(&g_cur->cfg));
     eg_log(EG_LOG_INFO, "stopped");
     if (g_cur->cfg.pid_file)
         unlink(g_cur->cfg.pid_file);

@@ -295,3 +295,22 @@ bool eg_milter_ops_is_own_notice(const eg_milter_config *cfg, const uint8_t *msg
     uint8_t key[EG_NOTIFY_KEY_LEN];
     return ensure(cfg, key) && eg_notify_is_notice(key, msg, len, time(NULL), NOTICE_MAX_AGE_S);
 }
+
+void eg_milter_ops_shutdown(unsigned wait_ms)
+{
+    pthread_mutex_lock(&g_mu);
+    eg_notify_runner *r = g_runner;
+    eg_notify_rate *rate = g_rate;
+    g_runner = NULL;
+    g_rate = NULL;
+    pthread_mutex_unlock(&g_mu);
+    if (r) {
+        unsigned long dropped = eg_notify_runner_stop(r, wait_ms);
+        if (dropped)
+            eg_log(EG_LOG_WARN,
+                   "notify: %lu notice(s) not sent: still waiting %u ms after the stop", dropped,
+                   wait_ms);
+        eg_notify_runner_free(r);
+    }
+    eg_notify_rate_free(rate);
+}

@@ -29,4 +29,8 @@ bool eg_milter_ops_is_own_notice(const eg_milter_config *cfg, const uint8_t *msg
 /* The reason text given with a hold (also written to the record and the log). */
 void eg_milter_ops_hold_reason(const eg_milter_decision *d, char *out, size_t n);
 
+/* At shutdown: notices still queued are sent for up to wait_ms (then dropped and logged);
+ * frees the runner and the rate table. */
+void eg_milter_ops_shutdown(unsigned wait_ms);
+
 #endif

@@ -137,7 +137,12 @@ int eg_notify_run(char *const argv[], const char *input, size_t len, unsigned ti
 typedef struct eg_notify_runner eg_notify_runner;
 /* max_children worker threads (each runs one child at a time), at most max_queue jobs waiting. */
 eg_status eg_notify_runner_new(unsigned max_children, unsigned max_queue, eg_notify_runner **out);
-/* Finishes the queued jobs (each still bounded by its timeout), then stops the workers. */
+/* Takes no more jobs and lets the workers run what is queued for up to wait_ms; jobs still
+ * waiting then are dropped (each logged), a running child keeps its own timeout. Returns how
+ * many were dropped. The milter calls it at shutdown, so that a notice queued just before a
+ * stop is still sent. */
+unsigned long eg_notify_runner_stop(eg_notify_runner *r, unsigned wait_ms);
+/* Stops (finishing every queued job, each still bounded by its timeout) and frees. */
 void eg_notify_runner_free(eg_notify_runner *r);
 /* Queues a job; argv (NULL-terminated) and its strings and input are copied. what names it in
  * the log. false when the queue is full or memory ran out: the job is dropped (and logged). */

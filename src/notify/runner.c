@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -120,7 +121,11 @@ struct eg_notify_runner {
     pthread_cond_t cv;
     job *head, *tail;
     unsigned queued, max_queue;
-    bool stopping;
+    bool stopping;       /* no new jobs; workers finish the queue and leave */
+    bool abandon;        /* the drain deadline passed: queued jobs are dropped, not run */
+    pthread_cond_t idle; /* signalled when a job ends */
+    unsigned busy;       /* jobs being run */
+    unsigned long dropped;
     pthread_t *threads;
     unsigned n_threads;
     unsigned long done, failed;
@@ -157,6 +162,14 @@ static void *worker(void *arg)
         if (!r->head)
             r->tail = NULL;
         r->queued--;
+        if (r->abandon) {
+            r->dropped++;
+            pthread_mutex_unlock(&r->mu);
+            eg_log(EG_LOG_WARN, "notify: %s dropped at shutdown", j->what);
+            job_free(j);
+            continue;
+        }
+        r->busy++;
         pthread_mutex_unlock(&r->mu);
         int rc = eg_notify_run(j->argv, j->input, j->len, j->timeout_ms);
         if (rc != 0)
@@ -170,6 +183,8 @@ static void *worker(void *arg)
         pthread_mutex_lock(&r->mu);
         r->done++;
         r->failed += rc != 0;
+        r->busy--;
+        pthread_cond_broadcast(&r->idle);
         pthread_mutex_unlock(&r->mu);
         job_free(j);
     }
@@ -186,6 +201,7 @@ eg_status eg_notify_runner_new(unsigned max_children, unsigned max_queue, eg_not
     }
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
+    pthread_cond_init(&r->idle, NULL);
     r->max_queue = max_queue;
     for (unsigned i = 0; i < max_children; i++) {
         if (pthread_create(&r->threads[i], NULL, worker, r) != 0)
@@ -200,22 +216,48 @@ eg_status eg_notify_runner_new(unsigned max_children, unsigned max_queue, eg_not
     return EG_OK;
 }
 
+unsigned long eg_notify_runner_stop(eg_notify_runner *r, unsigned wait_ms)
+{
+    if (!r)
+        return 0;
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += wait_ms / 1000;
+    dl.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L)
+        dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&r->mu);
+    r->stopping = true;
+    pthread_cond_broadcast(&r->cv);
+    while ((r->queued || r->busy) && !r->abandon)
+        if (pthread_cond_timedwait(&r->idle, &r->mu, &dl) == ETIMEDOUT)
+            r->abandon = true; /* what still waits is dropped; a running child keeps its timeout */
+    pthread_mutex_unlock(&r->mu);
+    for (unsigned i = 0; i < r->n_threads; i++)
+        pthread_join(r->threads[i], NULL);
+    r->n_threads = 0;
+    pthread_mutex_lock(&r->mu);
+    for (job *j = r->head, *n; j; j = n) { /* none when the workers ran; kept for safety */
+        n = j->next;
+        job_free(j);
+        r->dropped++;
+    }
+    r->head = r->tail = NULL;
+    r->queued = 0;
+    unsigned long dropped = r->dropped;
+    pthread_mutex_unlock(&r->mu);
+    return dropped;
+}
+
 void eg_notify_runner_free(eg_notify_runner *r)
 {
     if (!r)
         return;
-    pthread_mutex_lock(&r->mu);
-    r->stopping = true;
-    pthread_cond_broadcast(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    for (unsigned i = 0; i < r->n_threads; i++)
-        pthread_join(r->threads[i], NULL);
-    for (job *j = r->head, *n; j; j = n) {
-        n = j->next;
-        job_free(j);
-    }
+    if (r->n_threads)
+        eg_notify_runner_stop(r, UINT_MAX);
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);
+    pthread_cond_destroy(&r->idle);
     free(r->threads);
     free(r);
 }

@@ -175,6 +175,48 @@ static void test_runner_queue(void **unused)
     free(d);
 }
 
+/* A stop sends what is queued within its wait, then drops the rest and says how many. */
+static void test_runner_stop(void **unused)
+{
+    (void)unused;
+    char *d = eg_test_tmpdir("notify-stop");
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "sleep 0.2; cat >> '%s/out'", d);
+    char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    eg_notify_runner *r = NULL;
+    /* two quick jobs queued just before the stop are sent, not lost */
+    assert_int_equal(eg_notify_runner_new(1, 8, &r), EG_OK);
+    assert_true(eg_notify_runner_submit(r, "line", argv, "a\n", 2, 5000));
+    assert_true(eg_notify_runner_submit(r, "line", argv, "b\n", 2, 5000));
+    assert_int_equal(eg_notify_runner_stop(r, 5000), 0);
+    assert_false(eg_notify_runner_submit(r, "line", argv, "c\n", 2, 5000)); /* stopped */
+    eg_notify_runner_free(r);
+    char p[700];
+    snprintf(p, sizeof p, "%s/out", d);
+    size_t n = 0;
+    char *got = (char *)eg_test_read_file(p, &n);
+    assert_non_null(got);
+    assert_int_equal(n, 4);
+    free(got);
+    /* six one-second jobs on one worker and a 300 ms wait: the running one finishes, the
+     * queued ones are dropped and counted, and the stop does not wait for them */
+    char *slow[] = {"/bin/sh", "-c", "sleep 1", NULL};
+    assert_int_equal(eg_notify_runner_new(1, 8, &r), EG_OK);
+    for (int i = 0; i < 6; i++)
+        assert_true(eg_notify_runner_submit(r, "slow", slow, "", 0, 5000));
+    usleep(100000); /* the worker has taken the first */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    unsigned long dropped = eg_notify_runner_stop(r, 300);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    eg_notify_runner_free(r);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(dropped >= 4 && dropped <= 5);
+    assert_true(s < 3.0); /* one running job (1 s), not six */
+    eg_test_rmrf(d);
+    free(d);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* as the milter does */
@@ -182,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_rate_window), cmocka_unit_test(test_rate_bounded),
         cmocka_unit_test(test_marker),      cmocka_unit_test(test_key_file),
         cmocka_unit_test(test_run),         cmocka_unit_test(test_runner_queue),
+        cmocka_unit_test(test_runner_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
