@@ -620,7 +620,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
     double ms = now_ms() - t0;
     log_line(qid, c, &d, why, ms);
     json_log(qid, c, &d, why, r, ms);
-    eg_milter_ops_eom(&g->cfg, &m, c->subject, c->data.data, c->data.len, r, &d); /* records, notices */
+    eg_milter_ops_eom(&g->cfg, g_state, &m, c->subject, c->data.data, c->data.len, r, &d); /* records, notices */
     eg_report_free(r);
     gen_release(g);
     msg_reset(c);

@@ -7,6 +7,7 @@
 #include "milter/ops.h"
 
 #include "core/log.h"
+#include "core/sha256.h"
 #include "core/strutil.h"
 #include "notify/notify.h"
 #include "quarantine/quarantine.h"
@@ -194,8 +195,29 @@ static void send_notice(const eg_milter_config *cfg, const eg_notify_event *e, c
     }
 }
 
-void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, const char *subject,
-                       const uint8_t *msg, size_t len, const eg_report *r,
+/* One notice per kind and key per window. With Redis (several gateways sharing state) the
+ * count is kept there, so that the gateways together send one notice, not one each; without it,
+ * or while Redis cannot be reached, in this process's table. The Redis key carries a hash of the
+ * rate key, not the addresses themselves. */
+static bool rate_allow(eg_state *st, const eg_notify_event *e, const char *rkey, unsigned window,
+                       time_t now)
+{
+    if (st && !strcmp(eg_state_backend(st), "redis")) {
+        uint8_t h[32];
+        char hex[65], k[128];
+        eg_sha256((const uint8_t *)rkey, strlen(rkey), h);
+        eg_hex(h, 16, hex);
+        snprintf(k, sizeof k, "notify:%s:%s", eg_notify_kind_str(e->kind), hex);
+        int64_t n = 0;
+        if (eg_state_incr(st, k, window ? window : 1, &n) == EG_OK &&
+            !strcmp(eg_state_backend(st), "redis"))
+            return n == 1;
+    }
+    return !g_rate || eg_notify_rate_allow(g_rate, e->kind, rkey, window, now);
+}
+
+void eg_milter_ops_eom(const eg_milter_config *cfg, eg_state *st, const eg_milter_msg *m,
+                       const char *subject, const uint8_t *msg, size_t len, const eg_report *r,
                        const eg_milter_decision *d)
 {
     if (d->action == EG_ACT_HOLD) {
@@ -270,7 +292,7 @@ void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, cons
         e.n_ev = n_ev;
         char rkey[1024];
         eg_notify_rate_key(&e, rkey, sizeof rkey);
-        if (g_rate && !eg_notify_rate_allow(g_rate, e.kind, rkey, cfg->notify_rate_s, now)) {
+        if (!rate_allow(st, &e, rkey, cfg->notify_rate_s, now)) {
             eg_log(
                 EG_LOG_INFO,
                 "%s: %s notice suppressed: one was sent for the same key within notify_rate (%us)",

@@ -10,15 +10,17 @@
 
 #include "milter/config.h"
 #include "milter/decide.h"
+#include "state/state.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* Called once per message at the end of end-of-message, after the action. msg/len is the
  * buffered message (headers first) or NULL; subject the raw Subject value or NULL; r may be NULL
- * (the message could not be scanned). */
-void eg_milter_ops_eom(const eg_milter_config *cfg, const eg_milter_msg *m, const char *subject,
-                       const uint8_t *msg, size_t len, const eg_report *r,
+ * (the message could not be scanned). st is the shared state (Redis) for the notice rate limit,
+ * or NULL. */
+void eg_milter_ops_eom(const eg_milter_config *cfg, eg_state *st, const eg_milter_msg *m,
+                       const char *subject, const uint8_t *msg, size_t len, const eg_report *r,
                        const eg_milter_decision *d);
 
 /* Is msg a notice this gateway wrote (a valid X-Emoguard-Notice marker, made with the key in
