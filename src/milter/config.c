@@ -186,6 +186,7 @@ void eg_milter_config_init(eg_milter_config *c)
     c->notify_rate_s = 3600;
     c->notify_timeout_ms = 30000;
     c->notify_max_children = 2;
+    c->notify_sender_held = true;
 }
 
 void eg_milter_config_free(eg_milter_config *c)
@@ -331,6 +332,7 @@ static const key_def keys[] = {
     {"notify_rate", K_UINT, F(notify_rate_s), 0, 30 * 86400},
     {"notify_timeout_ms", K_UINT, F(notify_timeout_ms), 100, 600000},
     {"notify_max_children", K_UINT, F(notify_max_children), 1, 64},
+    {"notify_sender_held", K_BOOL, F(notify_sender_held), 0, 0},
 };
 #undef F
 

@@ -123,6 +123,7 @@ typedef struct eg_milter_config {
     unsigned notify_rate_s;    /* one notice per kind and key per this many seconds; 0 = all */
     unsigned notify_timeout_ms; /* sendmail or hook killed after this */
     unsigned notify_max_children; /* children at once (restart to change) */
+    bool notify_sender_held; /* tell the own-domain sender of a held outbound mail */
 } eg_milter_config;
 
 void eg_milter_config_init(eg_milter_config *c); /* defaults */

@@ -145,7 +145,8 @@ static bool ensure(const eg_milter_config *cfg, uint8_t key[EG_NOTIFY_KEY_LEN])
 }
 
 /* notify_sendmail split on spaces (no shell), then -i -f FROM -- TO... */
-static size_t sendmail_argv(const eg_milter_config *cfg, char *buf, size_t buflen, char **argv)
+static size_t sendmail_argv_to(const eg_milter_config *cfg, char *buf, size_t buflen, char **argv,
+                               const char *const *to, size_t n_to)
 {
     snprintf(buf, buflen, "%s", cfg->notify_sendmail);
     size_t n = 0;
@@ -156,10 +157,16 @@ static size_t sendmail_argv(const eg_milter_config *cfg, char *buf, size_t bufle
     argv[n++] = "-f";
     argv[n++] = cfg->notify_from;
     argv[n++] = "--";
-    for (size_t i = 0; i < cfg->notify_to.n && n < MAX_ARGS - 1; i++)
-        argv[n++] = cfg->notify_to.v[i];
+    for (size_t i = 0; i < n_to && n < MAX_ARGS - 1; i++)
+        argv[n++] = (char *)to[i];
     argv[n] = NULL;
     return n;
+}
+
+static size_t sendmail_argv(const eg_milter_config *cfg, char *buf, size_t buflen, char **argv)
+{
+    return sendmail_argv_to(cfg, buf, buflen, argv, (const char *const *)cfg->notify_to.v,
+                            cfg->notify_to.n);
 }
 
 static void send_notice(const eg_milter_config *cfg, const eg_notify_event *e, const uint8_t *key)
@@ -216,6 +223,53 @@ static bool rate_allow(eg_state *st, const eg_notify_event *e, const char *rkey,
     return !g_rate || eg_notify_rate_allow(g_rate, e->kind, rkey, window, now);
 }
 
+/* The held outbound mail's sender is told it was not sent (eg_notify_sender_mail), once per
+ * sender per notify_rate window, through the same sendmail and runner as the admin notices. */
+static void notify_sender(const eg_milter_config *cfg, eg_state *st, const eg_milter_msg *m,
+                          const char *subject, const eg_report *r, time_t now,
+                          const uint8_t key[EG_NOTIFY_KEY_LEN])
+{
+    eg_lang lang = !strcmp(cfg->notify_lang, "en") ? EG_LANG_EN : EG_LANG_JA;
+    eg_notify_evidence ev[EG_NOTIFY_MAX_EVIDENCE];
+    eg_notify_event e = {0};
+    e.kind = EG_NOTIFY_HELD;
+    e.time = now;
+    e.queue_id = m->queue_id;
+    e.from = m->from;
+    e.subject = subject;
+    e.rcpts = m->rcpts;
+    e.n_rcpts = m->n_rcpts;
+    e.ev = ev;
+    e.n_ev = collect_evidence(r, lang, ev, EG_NOTIFY_MAX_EVIDENCE);
+    char rkey[600];
+    snprintf(rkey, sizeof rkey, "to-sender:%s", m->from);
+    if (!rate_allow(st, &e, rkey, cfg->notify_rate_s, now)) {
+        eg_log(EG_LOG_INFO,
+               "%s: sender notice suppressed: one was sent to this sender within notify_rate (%us)",
+               m->queue_id, cfg->notify_rate_s);
+        return;
+    }
+    char marker[160], mid[128], host[128] = "localhost", to[320];
+    eg_notify_marker_make(key, now, marker, sizeof marker);
+    if (gethostname(host, sizeof host - 1) != 0 || !host[0] || strpbrk(host, " <>@"))
+        snprintf(host, sizeof host, "localhost");
+    snprintf(mid, sizeof mid, "emoguard.sender.%s.%ld@%s", m->queue_id, (long)now, host);
+    /* the envelope sender as Postfix gave it, without the angle brackets */
+    snprintf(to, sizeof to, "%s", m->from + (m->from[0] == '<'));
+    to[strcspn(to, ">")] = 0;
+    const char *tov[1] = {to};
+    eg_notify_mail_opts o = {lang, cfg->notify_from, tov, 1, marker, mid};
+    char *mail = eg_notify_sender_mail(&e, &o);
+    char buf[1024], *argv[MAX_ARGS];
+    sendmail_argv_to(cfg, buf, sizeof buf, argv, tov, 1);
+    eg_log(EG_LOG_INFO, "%s: sender notice queued (mail to the sender of the held outbound mail)",
+           m->queue_id);
+    if (mail && g_runner)
+        eg_notify_runner_submit(g_runner, "sender notice", argv, mail, strlen(mail),
+                                cfg->notify_timeout_ms);
+    free(mail);
+}
+
 void eg_milter_ops_eom(const eg_milter_config *cfg, eg_state *st, const eg_milter_msg *m,
                        const char *subject, const uint8_t *msg, size_t len, const eg_report *r,
                        const eg_milter_decision *d)
@@ -236,7 +290,14 @@ void eg_milter_ops_eom(const eg_milter_config *cfg, eg_state *st, const eg_milte
     if (d->action == EG_ACT_REJECT)
         kinds |= 1u << EG_NOTIFY_REJECTED;
     kinds &= cfg->notify_mask;
-    if (!kinds || (!cfg->notify_to.n && !cfg->notify_command))
+    if (!cfg->notify_to.n && !cfg->notify_command)
+        kinds = 0;
+    /* an employee whose outbound mail was held got a 250 and believes it sent: tell them, but
+     * only at an address of ours (never backscatter to a forged outside sender) */
+    bool to_sender = d->action == EG_ACT_HOLD && d->outbound && cfg->notify_sender_held &&
+                     m->from && strchr(m->from, '@') &&
+                     eg_milter_domain_in(&cfg->own_domains, m->from);
+    if (!kinds && !to_sender)
         return;
     uint8_t key[EG_NOTIFY_KEY_LEN];
     bool have_key = ensure(cfg, key);
@@ -305,11 +366,13 @@ void eg_milter_ops_eom(const eg_milter_config *cfg, eg_state *st, const eg_milte
                cfg->notify_command ? ", hook" : "");
         send_notice(cfg, &e, have_key ? key : NULL);
     }
+    if (to_sender && have_key)
+        notify_sender(cfg, st, m, subject, r, now, key);
 }
 
 bool eg_milter_ops_is_own_notice(const eg_milter_config *cfg, const uint8_t *msg, size_t len)
 {
-    if (!msg || (!cfg->notify_to.n && !cfg->notify_command))
+    if (!msg || (!cfg->notify_to.n && !cfg->notify_command && !cfg->notify_sender_held))
         return false;
     if (!eg_memmem_ci((const char *)msg, len < 65536 ? len : 65536, EG_NOTIFY_HEADER ":",
                       strlen(EG_NOTIFY_HEADER) + 1))

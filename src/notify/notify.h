@@ -93,6 +93,10 @@ typedef struct eg_notify_mail_opts {
 /* The whole notice mail (headers + UTF-8 body, CRLF-free LF lines as sendmail reads them);
  * malloc'd, NULL on ENOMEM. */
 char *eg_notify_mail(const eg_notify_event *e, const eg_notify_mail_opts *o);
+/* The notice to the sender of an outbound mail that was held (o->to[0] is that sender): the
+ * mail has not been sent, what to do if they did not write it (an infected PC), the queue id to
+ * give the IT department, and the rules' texts (no excerpts of the mail). */
+char *eg_notify_sender_mail(const eg_notify_event *e, const eg_notify_mail_opts *o);
 /* The subject line alone (UTF-8, not encoded), for tests and logs. */
 void eg_notify_subject(const eg_notify_event *e, eg_lang lang, char *out, size_t n);
 /* Links made harmless for the notice mail ("hxxp[://]host[.]example /path"); malloc'd. */

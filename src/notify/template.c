@@ -526,6 +526,103 @@ char *eg_notify_mail(const eg_notify_event *e, const eg_notify_mail_opts *o)
     return finish(&b);
 }
 
+/* ---- the sender's notice: outbound mail that was held ---- */
+
+typedef struct {
+    const char *subject, *lead, *steps[3], *subj_label, *to_label, *qid_label, *why_label, *footer;
+} sender_text;
+
+static const sender_text sender_en = {
+    "[emoguard] Your mail was held and has not been sent",
+    "Your mail below has not been sent. The mail gateway held it because it looks like "
+    "Emotet-style malware mail, and the IT department has been told. It will be sent only if "
+    "they release it.",
+    {"If you did not write this mail, your PC or your mail password may be used by someone else: "
+     "do not shut the PC down, take it off the network (pull the cable or turn off Wi-Fi) and "
+     "call the IT department now.",
+     "If you wrote it and it is needed, call the IT department and give them the queue id below; "
+     "do not send it again another way.",
+     "Do not open attachments or links in mails you did not expect."},
+    "Subject",
+    "To",
+    "Queue id",
+    "Why",
+    "This message was sent by the mail gateway (emoguard) to the sender of a held mail."};
+
+static const sender_text sender_ja = {
+    "[emoguard] 送信したメールを保留しました (まだ送られていません)",
+    "下記のメールはまだ送信されていません。Emotet 型のマルウェアメールに似ているため、"
+    "メールゲートウェイが保留し、情報システム部門に通知しました。部門が解放した場合にだけ"
+    "送信されます。",
+    {"このメールを書いた覚えがない場合は、PC またはメールのパスワードが他人に使われている"
+     "可能性があります。PC の電源は切らずにネットワークから切り離し (LAN ケーブルを抜く/"
+     "Wi-Fi を切る)、すぐに情報システム部門へ電話してください。",
+     "ご自身で書いた必要なメールであれば、情報システム部門に電話し、下記のキューIDを伝えて"
+     "ください。別の方法で送り直さないでください。",
+     "心当たりのないメールの添付ファイルやリンクは開かないでください。"},
+    "件名",
+    "宛先",
+    "キューID",
+    "理由",
+    "このメールは、保留したメールの送信者へメールゲートウェイ (emoguard) が送信しました。"};
+
+char *eg_notify_sender_mail(const eg_notify_event *e, const eg_notify_mail_opts *o)
+{
+    const sender_text *t = o->lang == EG_LANG_JA ? &sender_ja : &sender_en;
+    eg_buf b;
+    eg_buf_init(&b, 1u << 18);
+    char hdrdate[64];
+    struct tm tm;
+    time_t when = e->time;
+    gmtime_r(&when, &tm);
+    strftime(hdrdate, sizeof hdrdate, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    char *from = clean(o->from, 200), *to = addr(o->n_to ? o->to[0] : "", 200);
+    eg_buf_printf(&b, "From: %s\nTo: %s\n", from, to);
+    free(from);
+    free(to);
+    header_value(&b, "Subject", t->subject);
+    eg_buf_printf(&b, "Date: %s\n", hdrdate);
+    if (o->message_id)
+        eg_buf_printf(&b, "Message-ID: <%s>\n", o->message_id);
+    eg_buf_puts(&b, "MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n"
+                    "Content-Transfer-Encoding: 8bit\nAuto-Submitted: auto-generated\n"
+                    "X-Auto-Response-Suppress: All\n");
+    if (o->marker)
+        eg_buf_printf(&b, "%s: %s\n", EG_NOTIFY_HEADER, o->marker);
+    eg_buf_printf(&b, "\n%s\n\n", t->lead);
+    char *v = clean_defanged(e->subject, 300);
+    eg_buf_printf(&b, "  %s: %s\n", t->subj_label, v);
+    free(v);
+    eg_buf_printf(&b, "  %s:", t->to_label);
+    for (size_t i = 0; i < e->n_rcpts && i < EG_NOTIFY_MAX_RCPTS; i++) {
+        v = addr(e->rcpts[i], 200);
+        eg_buf_printf(&b, "%s %s", i ? "," : "", v);
+        free(v);
+    }
+    if (e->n_rcpts > EG_NOTIFY_MAX_RCPTS)
+        eg_buf_printf(&b, " (+%zu)", e->n_rcpts - EG_NOTIFY_MAX_RCPTS);
+    v = clean(e->queue_id, 64);
+    eg_buf_printf(&b, "\n  %s: %s\n", t->qid_label, v);
+    free(v);
+    /* the rules' texts only: what the sender needs, without excerpts of the mail */
+    if (e->n_ev) {
+        eg_buf_printf(&b, "  %s:\n", t->why_label);
+        for (size_t i = 0; i < e->n_ev && i < EG_NOTIFY_MAX_EVIDENCE; i++) {
+            char *m = clean_defanged(e->ev[i].message, 400);
+            eg_buf_printf(&b, "    - %s\n", m);
+            free(m);
+        }
+    }
+    eg_buf_putc(&b, '\n');
+    for (int i = 0; i < 3; i++) {
+        char *step = eg_notify_defang(t->steps[i]);
+        eg_buf_printf(&b, "%d. %s\n", i + 1, step);
+        free(step);
+    }
+    eg_buf_printf(&b, "\n-- \n%s\n", t->footer);
+    return finish(&b);
+}
+
 /* ---- JSON ---- */
 
 static void jstr(eg_buf *b, const char *s, size_t max)

@@ -68,7 +68,7 @@ static int setup(void **unused)
     snprintf(
         c, sizeof c,
         "socket = inet:%d@127.0.0.1\nlog = stderr\nlog_level = info\n"
-        "own_domains = corp.example\nioc_file = %s/ioc.txt\n"
+        "own_domains = corp.example, tag.test.example\nioc_file = %s/ioc.txt\n"
         "action_suspicious = hold\naction_malicious = hold\n"
         "outbound_threshold = 3\noutbound_window = 600\n"
         "state_dir = %s\n"
@@ -591,6 +591,44 @@ static void test_campaign_notice(void **unused)
     assert_int_equal(count_in(mlog, "SENDER.OWN_DOMAIN_FROM_OUTSIDE"), 0);
 }
 
+/* An employee's outbound mail that is held: the employee (an own-domain sender) is told it was not
+ * sent, once; the notice passes the milter without a further notice. A held mail from an outside
+ * sender gets no such notice (test_held_and_notified's mail: no sender notice in the log). */
+static void test_sender_told_of_held_outbound(void **unused)
+{
+    need();
+    char before[64][64], qid[64], t[64];
+    int nb = held_ids(before, 64);
+    char *m = ioc_mail("bob@tag.test.example", "partner@test.example",
+                       eg_mh_token(t, sizeof t, "outheld"), NULL);
+    assert_int_equal(send_auth("bob@tag.test.example", "partner@test.example", m), 250);
+    free(m);
+    assert_true(new_held_id(before, nb, qid, 20000));
+    char want[200];
+    snprintf(want, sizeof want, "%s: sender notice queued", qid);
+    assert_true(wait_in(mlog, want, 1, 10000));
+    char *notice = wait_delivered("Your mail was held and has not been sent", 30000);
+    assert_non_null(notice);
+    assert_non_null(strstr(notice, "To: bob@tag.test.example"));
+    assert_non_null(strstr(notice, qid));
+    assert_non_null(strstr(notice, t)); /* the subject, so the employee knows which mail */
+    assert_null(strstr(notice, "http://bad.eg-test.invalid")); /* not the link itself */
+    free(notice);
+    /* outside senders are never told (no backscatter): none of the earlier held mails was */
+    assert_int_equal(count_in(mlog, "sender notice queued"), 1);
+    /* a second held mail from bob within notify_rate: no second notice */
+    nb = held_ids(before, 64);
+    m = ioc_mail("bob@tag.test.example", "partner@test.example",
+                 eg_mh_token(t, sizeof t, "outheld2"), NULL);
+    assert_int_equal(send_auth("bob@tag.test.example", "partner@test.example", m), 250);
+    free(m);
+    assert_true(new_held_id(before, nb, qid, 20000));
+    snprintf(want, sizeof want, "%s: sender notice suppressed", qid);
+    assert_true(wait_in(mlog, want, 1, 10000));
+    sleep(2);
+    assert_int_equal(eg_mh_count_delivered(&pf, "Your mail was held and has not been sent"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -603,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_marker_only_silences_notice),
         cmocka_unit_test(test_rejected_notice),
         cmocka_unit_test(test_campaign_notice),
+        cmocka_unit_test(test_sender_told_of_held_outbound),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

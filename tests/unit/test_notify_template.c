@@ -267,14 +267,60 @@ static void test_notices_scan_clean(void **unused)
     free(dir);
 }
 
+/* The held outbound mail's sender: told it was not sent, the queue id, the rules' texts, no
+ * excerpt of the mail, the subject cleaned and defanged, one recipient header; and it scans
+ * clean in both languages. */
+static void test_sender_notice(void **unused)
+{
+    (void)unused;
+    eg_global_init();
+    const char *sender[] = {"alice@corp.example"};
+    for (int l = 0; l < 2; l++) {
+        eg_notify_event e = event(EG_NOTIFY_HELD);
+        e.from = "<alice@corp.example>";
+        e.subject = "Invoice\r\nBcc: x@evil.example http://drop.eg-test.invalid/a.php";
+        eg_notify_mail_opts o = {l ? EG_LANG_JA : EG_LANG_EN,
+                                 "emoguard@corp.example",
+                                 sender,
+                                 1,
+                                 "v1 1 0011223344556677 00",
+                                 "id.2@gw1"};
+        char *m = eg_notify_sender_mail(&e, &o);
+        assert_non_null(m);
+        char *h = headers_of(m);
+        assert_non_null(strstr(h, "To: alice@corp.example\n"));
+        assert_null(strstr(h, "Bcc:"));
+        assert_non_null(strstr(h, EG_NOTIFY_HEADER ": v1 "));
+        assert_non_null(strstr(h, "Auto-Submitted: auto-generated"));
+        free(h);
+        assert_non_null(strstr(m, "4ABCD123"));
+        assert_non_null(strstr(m, "Contains a listed URL"));
+        assert_null(strstr(m, "listed\n"));    /* the excerpt is not there */
+        assert_null(strstr(m, "http://drop")); /* defanged */
+        assert_non_null(strstr(m, "a@corp.example"));
+        assert_non_null(strstr(m, l ? "まだ送信されていません" : "has not been sent"));
+        assert_non_null(strstr(m, l ? "ネットワークから切り離し" : "take it off the network"));
+        eg_report *r = eg_test_scan(m, strlen(m), NULL);
+        assert_non_null(r);
+        if (eg_report_verdict(r) != EG_VERDICT_CLEAN) {
+            fprintf(stderr, "%s\n", m);
+            eg_test_dump(r);
+        }
+        assert_int_equal(eg_report_verdict(r), EG_VERDICT_CLEAN);
+        eg_report_free(r);
+        free(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mail_en),      cmocka_unit_test(test_notice_recognised),
-        cmocka_unit_test(test_mail_ja),      cmocka_unit_test(test_every_kind_has_text),
-        cmocka_unit_test(test_no_injection), cmocka_unit_test(test_json),
-        cmocka_unit_test(test_events_parse), cmocka_unit_test(test_rate_keys),
-        cmocka_unit_test(test_defang),       cmocka_unit_test(test_notices_scan_clean),
+        cmocka_unit_test(test_mail_en),       cmocka_unit_test(test_notice_recognised),
+        cmocka_unit_test(test_mail_ja),       cmocka_unit_test(test_every_kind_has_text),
+        cmocka_unit_test(test_no_injection),  cmocka_unit_test(test_json),
+        cmocka_unit_test(test_events_parse),  cmocka_unit_test(test_rate_keys),
+        cmocka_unit_test(test_defang),        cmocka_unit_test(test_notices_scan_clean),
+        cmocka_unit_test(test_sender_notice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
