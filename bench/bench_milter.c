@@ -231,8 +231,8 @@ static void run_rounds(int floor_port, int n_floor, int milter_port, int n, int 
     free(lm);
 }
 
-/* The "ms=" values of the milter's per-message log lines. */
-static double *eom_times(const char *log, int max, int *n)
+/* The values of field (" ms=", " wait=", " scan=") in the milter's per-message log lines. */
+static double *eom_field(const char *log, const char *field, int max, int *n)
 {
     *n = 0;
     FILE *f = fopen(log, "r");
@@ -241,9 +241,9 @@ static double *eom_times(const char *log, int max, int *n)
     double *v = calloc((size_t)max + 1, sizeof(double));
     char line[4096];
     while (v && *n <= max && fgets(line, sizeof line, f)) {
-        char *p = strstr(line, " ms=");
+        char *p = strstr(line, field);
         if (p && strstr(line, " verdict="))
-            v[(*n)++] = atof(p + 4);
+            v[(*n)++] = atof(p + strlen(field));
     }
     fclose(f);
     return v;
@@ -373,14 +373,21 @@ int main(int argc, char **argv)
     printf("throughput ratio (milter / floor): %.2f\n", (n / mr.secs) / (n_floor / fl.secs));
     /* The difference of two percentiles is noisy on a busy machine; the milter's own time from
      * end-of-message to its answer (ms= in its log line) is what Postfix waits for at the end. */
-    int n_eom = 0;
-    double *eom = eom_times(log, n, &n_eom);
-    if (eom && n_eom) {
-        qsort(eom, (size_t)n_eom, sizeof(double), cmp_d);
-        printf("milter end-of-message time (its log, %d mails): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", n_eom,
-               pct(eom, n_eom, 0.5), pct(eom, n_eom, 0.99), eom[n_eom - 1]);
+    static const struct {
+        const char *field, *what;
+    } parts[] = {{" ms=", "end-of-message time"},
+                 {" wait=", "  of which waiting for a scan slot"},
+                 {" scan=", "  of which scanning"}};
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+        int n_eom = 0;
+        double *eom = eom_field(log, parts[k].field, n, &n_eom);
+        if (eom && n_eom) {
+            qsort(eom, (size_t)n_eom, sizeof(double), cmp_d);
+            printf("milter %s (its log, %d mails): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", parts[k].what,
+                   n_eom, pct(eom, n_eom, 0.5), pct(eom, n_eom, 0.99), eom[n_eom - 1]);
+        }
+        free(eom);
     }
-    free(eom);
     printf("\nmilter RSS over time (KB):");
     int step = n_rss > 20 ? n_rss / 20 : 1;
     for (int i = 0; i < n_rss; i += step)
