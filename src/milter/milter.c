@@ -766,9 +766,12 @@ static eg_status open_state(const eg_milter_config *cfg, eg_state **out)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: emoguard milter [-c FILE] [-f] [-t]\n"
-               "  -c FILE   configuration (default /etc/emoguard/emoguard.conf)\n"
-               "  -f        stay in the foreground and log to stderr\n"
-               "  -t        check the configuration, load the scanner, lists, rules and feeds, then exit\n"
+               "  -c, --config=FILE   configuration (default /etc/emoguard/emoguard.conf)\n"
+               "  -f, --foreground    log to stderr instead of the configured log (the milter\n"
+               "                      never forks; systemd or the caller runs it in the background)\n"
+               "  -t, --test          check the configuration, load the scanner, lists, rules and\n"
+               "                      feeds, then exit\n"
+               "  -h, --help          this help\n"
                "signals: HUP reloads configuration, rules and IOC feeds; TERM stops gracefully\n");
 }
 
