@@ -7,6 +7,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 typedef struct {
     const char *name;
@@ -37,8 +40,23 @@ static void usage(FILE *f)
                "section 8), man emoguard.conf.\n\n" EG_EXIT_TABLE);
 }
 
+/* glibc serves allocations from 128 KB up with mmap and gives them back at free, raising that
+ * threshold only as it goes: a scan's buffers for a mail of 100 KB to a few MB (the mail, the
+ * decoded parts) were mapped, faulted in page by page, zeroed by the kernel and unmapped for
+ * every mail, about a sixth of the CPU of scanning 100 KB mails. Below 4 MiB they now come from
+ * the heap, and up to 16 MiB of free memory at its top is kept for the next mail instead of
+ * being returned at once. Larger mails still get their own mappings. */
+static void tune_malloc(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 16 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    tune_malloc();
     if (argc < 2) {
         usage(stderr);
         return 3;
