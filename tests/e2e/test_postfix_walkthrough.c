@@ -479,8 +479,10 @@ static bool parse_doc(void)
             break;
         /* the fence must follow the marker directly (blank lines allowed) */
         for (char *q = end + 4; q < fence; q++)
-            if (*q != ' ' && *q != '\n')
+            if (*q != ' ' && *q != '\n') {
+                free(doc);
                 return false;
+            }
         b->text = strndup(nl + 1, (size_t)(close - nl));
         nblocks++;
         p = close + 4;
@@ -495,6 +497,18 @@ static const doc_block *block(const char *name)
         if (!strcmp(blocks[i].name, name))
             return &blocks[i];
     return NULL;
+}
+
+static bool append_line(char *seg, size_t cap, size_t *used, const char *line)
+{
+    size_t n = strlen(line);
+    if (*used + n + 2 > cap)
+        return false; /* the doc's blocks are short: a cut one would run something else */
+    memcpy(seg + *used, line, n);
+    seg[*used + n] = '\n';
+    *used += n + 1;
+    seg[*used] = 0;
+    return true;
 }
 
 /* Runs a marked block: shell lines with `sh -e` (shims first in PATH) in cwd; lines after a
@@ -517,11 +531,9 @@ static int run_block(const char *name, const char *cwd)
         bool last = !eol;
         bool switch_to = !strncmp(line, "# /etc/", 7) && !strchr(line + 2, ' ');
         if (switch_to || last) {
-            if (last && !switch_to) {
-                int n = snprintf(seg + used, sizeof seg - used, "%s\n", line);
-                used += n > 0 ? (size_t)n : 0;
-            }
-            if (used) { /* flush the segment */
+            if (last && !switch_to && !append_line(seg, sizeof seg, &used, line))
+                rc = -1;
+            if (used && rc == 0) { /* flush the segment */
                 char f[800];
                 snprintf(f, sizeof f, "%s/step-%s-%d.txt", dir, name, step++);
                 eg_test_write_file(f, seg, used);
@@ -538,9 +550,8 @@ static int run_block(const char *name, const char *cwd)
             seg[0] = 0;
             if (switch_to)
                 snprintf(target, sizeof target, "%s", line + 2);
-        } else {
-            int n = snprintf(seg + used, sizeof seg - used, "%s\n", line);
-            used += n > 0 ? (size_t)n : 0;
+        } else if (!append_line(seg, sizeof seg, &used, line)) {
+            rc = -1;
         }
         line = eol ? eol + 1 : NULL;
     }
@@ -718,8 +729,8 @@ static int setup(void **unused)
     snprintf(journal, sizeof journal, "%s/emoguard.journal", dir);
     snprintf(pidfile, sizeof pidfile, "%s/emoguard.pid", dir);
     snprintf(savedir, sizeof savedir, "%s/saved", dir);
-    char *comm = out_of("ps -p 1 -o comm= 2>/dev/null", NULL);
-    real_systemd = !strncmp(comm, "systemd", 7);
+    char *comm = read_text("/proc/1/comm");
+    real_systemd = comm && !strncmp(comm, "systemd", 7);
     free(comm);
     have_syslog = exists("/dev/log");
     if (!write_shims())
