@@ -344,8 +344,9 @@ static char *emotet_mail(const char *from, const char *to, const char *token)
     return msg;
 }
 
-/* Suspicious, not malicious: a PPAP mail (a text file in an AES ZIP, the password in the body). */
-static char *ppap_mail(const char *from, const char *to, const char *token)
+/* A text file in an AES ZIP. With the password in the body (PPAP) that alone is not suspicious;
+ * without it the content cannot be inspected (ARCHIVE.NOT_OPENED): suspicious, not malicious. */
+static char *zip_mail(const char *from, const char *to, const char *token, bool password_in_body)
 {
     eg_zw *w = eg_zw_new();
     eg_zw_opts o = {0};
@@ -367,8 +368,10 @@ static char *ppap_mail(const char *from, const char *to, const char *token)
     snprintf(v, sizeof v, "<%s@walk.invalid>", token);
     eg_mb_header(m, "Message-ID", v);
     eg_mb_header(m, "Date", "Mon, 07 Dec 2026 10:00:00 +0900");
-    eg_mb_text(m, "The quotation is attached. Password: " ZIP_PASSWORD "\n", EG_MB_UTF8,
-               EG_MB_7BIT);
+    eg_mb_text(m,
+               password_in_body ? "The quotation is attached. Password: " ZIP_PASSWORD "\n"
+                                : "The quotation is attached. The password follows separately.\n",
+               EG_MB_UTF8, EG_MB_7BIT);
     eg_mb_attach(m, "quotation.zip", "application/zip", z, zl, EG_MB_NAME_PLAIN);
     free(z);
     size_t len = 0;
@@ -882,7 +885,7 @@ static void machine_before_the_walk(void **unused)
            "auxprop\\nauxprop_plugin: sasldb\\nmech_list: PLAIN LOGIN\\nsasldb_path: "
            "/etc/sasldb2\\n' >/etc/postfix/sasl/smtpd.conf && printf '%%s' '" SASL_PASS
            "' | saslpasswd2 -p -c -f /var/spool/postfix/etc/sasldb2 -u " OWN_DOMAIN " " SASL_USER
-           " && chown postfix /var/spool/postfix/etc/sasldb2 && chmod 600 "
+           " && chown root:postfix /var/spool/postfix/etc/sasldb2 && chmod 640 "
            "/var/spool/postfix/etc/sasldb2"),
         0);
     if (sh("postfix status >/dev/null 2>&1") == 0) {
@@ -1042,7 +1045,7 @@ static void suspicious_mail_held_listed_released(void **unused)
     char before[8192], qid[64], tok[64], reply[2048];
     queue_ids(before, sizeof before, "hold");
     eg_mh_token(tok, sizeof tok, "walk-held");
-    char *m = ppap_mail("sales@partner.example", USER_BOX "@localhost", tok);
+    char *m = zip_mail("sales@partner.example", USER_BOX "@localhost", tok, false);
     int code = send_mail("sales@partner.example", USER_BOX "@localhost", m, reply, sizeof reply);
     free(m);
     if (code != 250)
@@ -1070,7 +1073,7 @@ static void suspicious_mail_held_listed_released(void **unused)
     if (eol)
         *eol = 0;
     assert_non_null(strstr(line, "suspicious"));
-    assert_non_null(strstr(line, "ZIP.ENCRYPTED"));
+    assert_non_null(strstr(line, "ARCHIVE.NOT_OPENED"));
     free(out);
     char *box = mailbox(USER_BOX);
     assert_null(strstr(box, tok));
@@ -1097,7 +1100,7 @@ static void forged_own_domain_from_outside_is_inbound(void **unused)
     for (int i = 0; i < 3; i++) {       /* three would alert if the envelope made it outbound */
         queue_ids(before, sizeof before, "hold");
         eg_mh_token(tok[i], sizeof tok[i], "walk-forged");
-        char *m = ppap_mail(forger, USER_BOX "@localhost", tok[i]);
+        char *m = zip_mail(forger, USER_BOX "@localhost", tok[i], true);
         int code = send_mail(forger, USER_BOX "@localhost", m, reply, sizeof reply);
         free(m);
         if (code != 250)
@@ -1129,9 +1132,7 @@ static void forged_own_domain_from_outside_is_inbound(void **unused)
     assert_null(strstr(log, "outbound alert: account"));
     free(log);
     for (int i = 0; i < 3; i++) { /* out of the way of the next tests */
-        char cmd[200];
-        snprintf(cmd, sizeof cmd, "/usr/bin/emoguard quarantine delete %s >&2", qids[i]);
-        assert_int_equal(sh("%s", cmd), 0);
+        assert_int_equal(sh("/usr/bin/emoguard quarantine delete '%s' >&2", qids[i]), 0);
     }
 }
 
@@ -1142,12 +1143,14 @@ static void authenticated_account_three_emotet_mails_alert_and_notice(void **unu
     assert_true(installed);
     eg_mh_set_client_addr(NULL);
     char tok[3][64], reply[2048];
+    /* to a colleague: this gateway delivers locally only (Debian's "Local only"), and an
+     * infected PC writes to its colleagues as much as to partners */
     for (int i = 0; i < 3; i++) {
         eg_mh_token(tok[i], sizeof tok[i], "walk-auth");
-        char *m = emotet_mail("alice@" OWN_DOMAIN, "buyer@partner.example", tok[i]);
-        int code = send_auth("alice@" OWN_DOMAIN, "buyer@partner.example", m, reply, sizeof reply);
+        char *m = emotet_mail("alice@" OWN_DOMAIN, USER_BOX "@localhost", tok[i]);
+        int code = send_auth("alice@" OWN_DOMAIN, USER_BOX "@localhost", m, reply, sizeof reply);
         free(m);
-        if (code != 550) {
+        if (code != 550 || !strstr(reply, "Your mail was not sent")) {
             fprintf(stderr, "reply: %s\n", reply);
             dump_logs();
         }
