@@ -34,10 +34,14 @@
  *     action_suspicious = hold, log = stderr (the lines are read from the unit's stderr: no
  *     syslog is assumed);
  *   Postfix (set by the test before the walk): the existing milter in smtpd_milters; the SASL
- *     backend of the submission service (Cyrus sasldb: /etc/postfix/sasl/smtpd.conf and the
- *     database inside the chroot, /var/spool/postfix/etc/sasldb2, smtpd_sasl_local_domain =
- *     walk.example); maillog_file = /var/log/emoguard-walk-mail.log with postlogd where there is
- *     no /dev/log (only for reading failures).
+ *     backend of the submission service (Cyrus sasldb: cyrus_sasl_config_path =
+ *     /etc/postfix/sasl with smtpd.conf there, the database inside the chroot,
+ *     /var/spool/postfix/etc/sasldb2, root:postfix 0640, account alice in realm walk.example,
+ *     smtpd_sasl_local_domain = walk.example); maillog_file = /var/log/emoguard-walk-mail.log
+ *     (postlogd) where there is no /dev/log, only for reading failures; inet_protocols = ipv4
+ *     where lo has no ::1 (a container), since loopback-only would bind it.
+ * The machine runs Debian's "Local only" Postfix (default_transport = error), so every mail goes
+ * to local users (egwalk-user, egwalk-admin@localhost), also the account's three mails.
  *
  * The machine is left as it was found: /etc/postfix, /etc/aliases and /etc/mailname are copied
  * aside and restored; Postfix is left running or stopped as it was; the package, the test users
@@ -876,6 +880,10 @@ static void machine_before_the_walk(void **unused)
            "' 'cyrus_sasl_config_path = /etc/postfix/sasl'",
            walk_milter_port),
         0);
+    /* a container without ::1 on lo: Debian's inet_protocols = all would make the master fail
+     * to bind loopback-only's ::1 */
+    if (sh("grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null") != 0)
+        sh("postconf -e 'inet_protocols = ipv4'");
     if (!have_syslog) /* Postfix logs nowhere otherwise: for reading failures */
         sh("postconf -e 'maillog_file = " SAVE_MAILLOG "'");
     /* Cyrus sasldb: the configuration is read before smtpd enters its chroot, the database
