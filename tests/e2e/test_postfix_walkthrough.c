@@ -32,7 +32,7 @@
  *   emoguard.conf (by the sudoedit shim): own_domains = walk.example, local_networks =
  *     192.0.2.0/24 (127.0.0.2 is outside), notify_to = egwalk-admin@localhost, notify_lang = en,
  *     action_suspicious = hold, log = stderr (the lines are read from the unit's stderr: no
- *     syslog is assumed);
+ *     syslog is assumed), json_log = /var/log/emoguard/messages.jsonl (the example's path);
  *   Postfix (set by the test before the walk): the existing milter in smtpd_milters; the SASL
  *     backend of the submission service (Cyrus sasldb: cyrus_sasl_config_path =
  *     /etc/postfix/sasl with smtpd.conf there, the database inside the chroot,
@@ -95,7 +95,8 @@ static const char site_conf[] = "own_domains = " OWN_DOMAIN "\n"
                                 "notify_to = " ADMIN_BOX "@localhost\n"
                                 "notify_lang = en\n"
                                 "action_suspicious = hold\n"
-                                "log = stderr\n";
+                                "log = stderr\n"
+                                "json_log = /var/log/emoguard/messages.jsonl\n";
 
 typedef struct {
     char name[64];
@@ -1179,6 +1180,16 @@ static void authenticated_account_three_emotet_mails_alert_and_notice(void **unu
     char *alert = wait_log_line("outbound alert: account " ACCOUNT, NULL, 10000);
     assert_non_null(alert);
     free(alert);
+    /* the JSON log too, where the example configuration puts it */
+    char *json = read_text("/var/log/emoguard/messages.jsonl");
+    assert_non_null(json);
+    char *j = strstr(json, tok[2]);
+    assert_non_null(j);
+    char *jend = strchr(j, '\n');
+    if (jend)
+        *jend = 0;
+    assert_non_null(strstr(j, "\"outbound_alert\":"));
+    free(json);
     /* the admin's notice, through the system sendmail and Postfix (and the milter again) */
     const char *subj = "[emoguard] account " ACCOUNT " is probably sending Emotet-like mail";
     char *box = wait_mail(ADMIN_BOX, subj, 1, 60000);
