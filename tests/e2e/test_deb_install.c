@@ -10,6 +10,7 @@
  * Needs root and debhelper (scripts/debian-packages-deb.txt); skipped without root. The package
  * installed by an earlier run is purged first.
  */
+#include "deb_paths.h"
 #include "milter_harness.h"
 #include "testutil.h"
 
@@ -32,32 +33,6 @@
 static char *dir;
 static char debdir[600];
 static bool installed;
-
-/* what the package installs; all of it must be gone after the purge */
-static const char *const files[] = {
-    "/usr/bin/emoguard",
-    "/etc/emoguard/emoguard.conf",
-    "/etc/logrotate.d/emoguard",
-    "/lib/systemd/system/emoguard.service",
-    "/usr/share/emoguard/data/freemail.txt",
-    "/usr/share/emoguard/data/org-words.txt",
-    "/usr/share/emoguard/rules/emoguard_scripts.yar",
-    "/usr/share/emoguard/postfix-setup.sh",
-    "/usr/share/doc/emoguard/copyright",
-    "/usr/share/doc/emoguard/NOTICE",
-    "/var/lib/emoguard",
-};
-/* the man pages, compressed by dh_compress: in the package, and gone after the purge */
-static const char *const man_pages[] = {
-    "/usr/share/man/man1/emoguard.1.gz",           "/usr/share/man/man1/emoguard-scan.1.gz",
-    "/usr/share/man/man1/emoguard-rules.1.gz",     "/usr/share/man/man1/emoguard-intel.1.gz",
-    "/usr/share/man/man1/emoguard-hostcheck.1.gz", "/usr/share/man/man1/emoguard-harden.1.gz",
-    "/usr/share/man/man5/emoguard.conf.5.gz",      "/usr/share/man/man8/emoguard-milter.8.gz",
-    "/usr/share/man/man1/emoguard-quarantine.1.gz",
-};
-static const char *const dirs_gone[] = {"/etc/emoguard", "/usr/share/emoguard",
-                                        "/usr/share/doc/emoguard", "/var/lib/emoguard",
-                                        "/var/log/emoguard"};
 
 /* "株式会社サンプル商事" from gmail.com (needs the installed free-mail list) with a script that
  * downloads and registers a DLL (text only; needs the installed YARA rules for INTEL.YARA) */
@@ -157,11 +132,11 @@ static void build_and_install(void **unused)
     snprintf(cmd, sizeof cmd, "dpkg-deb -c %s/emoguard_*.deb", debdir);
     char *contents = run(cmd, &rc);
     assert_int_equal(rc, 0);
-    for (size_t i = 0; i < sizeof man_pages / sizeof man_pages[0]; i++) {
+    for (size_t i = 0; i < EG_DEB_N_MAN_PAGES; i++) {
         char entry[200];
-        snprintf(entry, sizeof entry, " .%s\n", man_pages[i]);
+        snprintf(entry, sizeof entry, " .%s\n", eg_deb_man_pages[i]);
         if (!strstr(contents, entry))
-            fprintf(stderr, "not in the package: %s\n", man_pages[i]);
+            fprintf(stderr, "not in the package: %s\n", eg_deb_man_pages[i]);
         assert_non_null(strstr(contents, entry));
     }
     free(contents);
@@ -176,10 +151,10 @@ static void files_user_and_permissions(void **unused)
     (void)unused;
     if (!installed)
         skip();
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        if (!exists(files[i]))
-            fprintf(stderr, "missing: %s\n", files[i]);
-        assert_true(exists(files[i]));
+    for (size_t i = 0; i < EG_DEB_N_FILES; i++) {
+        if (!exists(eg_deb_files[i]))
+            fprintf(stderr, "missing: %s\n", eg_deb_files[i]);
+        assert_true(exists(eg_deb_files[i]));
     }
     struct passwd *pw = getpwnam("emoguard");
     assert_non_null(pw);
@@ -339,20 +314,20 @@ static void purge_leaves_nothing(void **unused)
         sh("install -d -o emoguard /var/log/emoguard && touch /var/lib/emoguard/state"), 0);
     assert_int_equal(sh("dpkg --purge emoguard >&2"), 0);
     installed = false;
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        if (exists(files[i]))
-            fprintf(stderr, "left behind: %s\n", files[i]);
-        assert_false(exists(files[i]));
+    for (size_t i = 0; i < EG_DEB_N_FILES; i++) {
+        if (exists(eg_deb_files[i]))
+            fprintf(stderr, "left behind: %s\n", eg_deb_files[i]);
+        assert_false(exists(eg_deb_files[i]));
     }
-    for (size_t i = 0; i < sizeof man_pages / sizeof man_pages[0]; i++) {
-        if (exists(man_pages[i]))
-            fprintf(stderr, "left behind: %s\n", man_pages[i]);
-        assert_false(exists(man_pages[i]));
+    for (size_t i = 0; i < EG_DEB_N_MAN_PAGES; i++) {
+        if (exists(eg_deb_man_pages[i]))
+            fprintf(stderr, "left behind: %s\n", eg_deb_man_pages[i]);
+        assert_false(exists(eg_deb_man_pages[i]));
     }
-    for (size_t i = 0; i < sizeof dirs_gone / sizeof dirs_gone[0]; i++) {
-        if (exists(dirs_gone[i]))
-            fprintf(stderr, "left behind: %s\n", dirs_gone[i]);
-        assert_false(exists(dirs_gone[i]));
+    for (size_t i = 0; i < EG_DEB_N_DIRS_GONE; i++) {
+        if (exists(eg_deb_dirs_gone[i]))
+            fprintf(stderr, "left behind: %s\n", eg_deb_dirs_gone[i]);
+        assert_false(exists(eg_deb_dirs_gone[i]));
     }
     assert_int_not_equal(sh("getent passwd emoguard >/dev/null"), 0);
     assert_int_not_equal(sh("getent group emoguard >/dev/null"), 0);

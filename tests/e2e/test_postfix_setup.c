@@ -2,7 +2,8 @@
  * deploy/postfix-setup.sh against scratch Postfix configuration directories (postconf -c): emoguard
  * is added to smtpd_milters and non_smtpd_milters without losing the milters already there,
  * before OpenDKIM and after the others, once only, with nothing else changed; "{ }" groups are
- * left to the administrator. Needs postconf (Postfix); skipped without it.
+ * left to the administrator; -r takes emoguard out again and leaves the other milters. Needs
+ * postconf (Postfix); skipped without it.
  */
 #include "testutil.h"
 
@@ -134,12 +135,41 @@ static void dry_run_and_refusals(void **unused)
     free(out);
 }
 
+static void remove_keeps_the_others(void **unused)
+{
+    (void)unused;
+    if (!eg_test_have("postconf"))
+        skip();
+    char *out = NULL;
+    assert_int_equal(
+        setup_run("smtpd_milters = inet:localhost:11332, unix:/emoguard/milter.sock, "
+                  "local:/run/opendkim/opendkim.sock\n"
+                  "non_smtpd_milters = unix:/emoguard/milter.sock\nmessage_size_limit = 10240000\n",
+                  "-r -n", &out),
+        0);
+    free(out);
+    expect("non_smtpd_milters", "unix:/emoguard/milter.sock"); /* -n changed nothing */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "sh %s/deploy/postfix-setup.sh -c %s -r 2>&1", EG_SOURCE_DIR, dir);
+    assert_int_equal(eg_test_run(cmd, &out, NULL), 0);
+    free(out);
+    expect("smtpd_milters", "inet:localhost:11332, local:/run/opendkim/opendkim.sock");
+    expect("non_smtpd_milters", "");
+    expect("message_size_limit", "10240000");
+    /* again: nothing to take out */
+    assert_int_equal(eg_test_run(cmd, &out, NULL), 0);
+    assert_non_null(strstr(out, "is not there"));
+    free(out);
+    expect("smtpd_milters", "inet:localhost:11332, local:/run/opendkim/opendkim.sock");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keeps_existing_milters),
         cmocka_unit_test(empty_and_following),
         cmocka_unit_test(dry_run_and_refusals),
+        cmocka_unit_test(remove_keeps_the_others),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
