@@ -169,6 +169,16 @@ static size_t sendmail_argv(const eg_milter_config *cfg, char *buf, size_t bufle
                             cfg->notify_to.n);
 }
 
+/* Queues a job under g_mu, so that a stop (which takes the runner away under the same lock
+ * before draining it) never meets a submit in progress; submitting does not wait for children. */
+static void submit(const char *what, char *const argv[], const char *input, unsigned timeout_ms)
+{
+    pthread_mutex_lock(&g_mu);
+    if (g_runner)
+        eg_notify_runner_submit(g_runner, what, argv, input, strlen(input), timeout_ms);
+    pthread_mutex_unlock(&g_mu);
+}
+
 static void send_notice(const eg_milter_config *cfg, const eg_notify_event *e, const uint8_t *key)
 {
     eg_lang lang = !strcmp(cfg->notify_lang, "en") ? EG_LANG_EN : EG_LANG_JA;
@@ -187,17 +197,15 @@ static void send_notice(const eg_milter_config *cfg, const eg_notify_event *e, c
         char *mail = eg_notify_mail(e, &o);
         char buf[1024], *argv[MAX_ARGS];
         sendmail_argv(cfg, buf, sizeof buf, argv);
-        if (mail && g_runner)
-            eg_notify_runner_submit(g_runner, what, argv, mail, strlen(mail),
-                                    cfg->notify_timeout_ms);
+        if (mail)
+            submit(what, argv, mail, cfg->notify_timeout_ms);
         free(mail);
     }
     if (cfg->notify_command) {
         char *json = eg_notify_json(e);
         char *argv[] = {"/bin/sh", "-c", cfg->notify_command, NULL};
-        if (json && g_runner)
-            eg_notify_runner_submit(g_runner, what, argv, json, strlen(json),
-                                    cfg->notify_timeout_ms);
+        if (json)
+            submit(what, argv, json, cfg->notify_timeout_ms);
         free(json);
     }
 }
@@ -209,6 +217,8 @@ static void send_notice(const eg_milter_config *cfg, const eg_notify_event *e, c
 static bool rate_allow(eg_state *st, const eg_notify_event *e, const char *rkey, unsigned window,
                        time_t now)
 {
+    if (window == 0) /* notify_rate = 0: every one is sent */
+        return true;
     if (st && !strcmp(eg_state_backend(st), "redis")) {
         uint8_t h[32];
         char hex[65], k[128];
@@ -216,8 +226,7 @@ static bool rate_allow(eg_state *st, const eg_notify_event *e, const char *rkey,
         eg_hex(h, 16, hex);
         snprintf(k, sizeof k, "notify:%s:%s", eg_notify_kind_str(e->kind), hex);
         int64_t n = 0;
-        if (eg_state_incr(st, k, window ? window : 1, &n) == EG_OK &&
-            !strcmp(eg_state_backend(st), "redis"))
+        if (eg_state_incr(st, k, window, &n) == EG_OK && !strcmp(eg_state_backend(st), "redis"))
             return n == 1;
     }
     return !g_rate || eg_notify_rate_allow(g_rate, e->kind, rkey, window, now);
@@ -264,9 +273,8 @@ static void notify_sender(const eg_milter_config *cfg, eg_state *st, const eg_mi
     sendmail_argv_to(cfg, buf, sizeof buf, argv, tov, 1);
     eg_log(EG_LOG_INFO, "%s: sender notice queued (mail to the sender of the held outbound mail)",
            m->queue_id);
-    if (mail && g_runner)
-        eg_notify_runner_submit(g_runner, "sender notice", argv, mail, strlen(mail),
-                                cfg->notify_timeout_ms);
+    if (mail)
+        submit("sender notice", argv, mail, cfg->notify_timeout_ms);
     free(mail);
 }
 
