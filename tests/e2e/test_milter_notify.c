@@ -134,26 +134,6 @@ static char *read_text(const char *path)
     return (char *)b;
 }
 
-static int count_in(const char *path, const char *needle)
-{
-    char *t = read_text(path);
-    int n = 0;
-    for (const char *p = t; p && (p = strstr(p, needle)); p += strlen(needle))
-        n++;
-    free(t);
-    return n;
-}
-
-static bool wait_in(const char *path, const char *needle, int n, int timeout_ms)
-{
-    for (int t = 0; t <= timeout_ms; t += 100) {
-        if (count_in(path, needle) >= n)
-            return true;
-        usleep(100000);
-    }
-    return false;
-}
-
 /* The queue ids in the hold queue (Postfix names the files by queue id). */
 static int held_ids(char ids[][64], int max)
 {
@@ -249,11 +229,11 @@ static void test_held_and_notified(void **unused)
     /* the reason is in emoguard's line; Postfix logs its own words without it */
     char want[200];
     snprintf(want, sizeof want, "%s: held: reason=\"emoguard: suspicious score", held_qid);
-    assert_true(wait_in(mlog, want, 1, 10000));
+    assert_true(eg_test_wait_in_file(mlog, want, 1, 10000));
     char maillog[700];
     snprintf(maillog, sizeof maillog, "%s/maillog", pf.dir);
     snprintf(want, sizeof want, "%s: milter-hold: END-OF-MESSAGE", held_qid);
-    assert_true(wait_in(maillog, want, 1, 10000));
+    assert_true(eg_test_wait_in_file(maillog, want, 1, 10000));
     /* the record: 0600, with verdict, score and rules */
     char rec[900];
     snprintf(rec, sizeof rec, "%s/held/%s", state, held_qid);
@@ -273,17 +253,17 @@ static void test_held_and_notified(void **unused)
     assert_non_null(strstr(notice, "hxxp[://]bad[.]eg-test[.]invalid /payload.php")); /* defanged */
     assert_null(strstr(notice, "X-Emoguard-Notice:")); /* our headers are removed on delivery */
     free(notice);
-    assert_true(wait_in(hook, "\"event\":\"held\"", 1, 10000));
+    assert_true(eg_test_wait_in_file(hook, "\"event\":\"held\"", 1, 10000));
     char *h = read_text(hook);
     assert_non_null(strstr(h, held_qid));
     assert_non_null(
         strstr(h, "http://bad.eg-test.invalid/payload.php")); /* as found, for tickets */
     free(h);
     /* the notice passed through the milter (scanned) without a further notice */
-    assert_true(wait_in(mlog, "emoguard notice: scanned", 1, 10000) ||
-                count_in(mlog, "from=<emoguard@corp.example>") >= 1 ||
-                count_in(mlog, "from=emoguard@corp.example") >= 1);
-    assert_int_equal(count_in(hook, "\"event\":\"held\""), 1);
+    assert_true(eg_test_wait_in_file(mlog, "emoguard notice: scanned", 1, 10000) ||
+                eg_test_count_in_file(mlog, "from=<emoguard@corp.example>") >= 1 ||
+                eg_test_count_in_file(mlog, "from=emoguard@corp.example") >= 1);
+    assert_int_equal(eg_test_count_in_file(hook, "\"event\":\"held\""), 1);
 }
 
 static void test_same_event_in_window_sends_nothing(void **unused)
@@ -298,9 +278,9 @@ static void test_same_event_in_window_sends_nothing(void **unused)
     assert_true(new_held_id(before, nb, qid, 20000));
     char want[200];
     snprintf(want, sizeof want, "%s: held notice suppressed", qid);
-    assert_true(wait_in(mlog, want, 1, 10000));
+    assert_true(eg_test_wait_in_file(mlog, want, 1, 10000));
     sleep(3);
-    assert_int_equal(count_in(hook, "\"event\":\"held\""), 1);
+    assert_int_equal(eg_test_count_in_file(hook, "\"event\":\"held\""), 1);
     assert_int_equal(eg_mh_count_delivered(&pf, "[emoguard] mail from mallory@ext.example held"),
                      1);
 }
@@ -477,7 +457,7 @@ static void test_infected_account_notice(void **unused)
     assert_non_null(strstr(notice, "Take the PC of this account off the network"));
     assert_non_null(strstr(notice, "ZIP.ENCRYPTED"));
     free(notice);
-    assert_true(wait_in(hook, "\"event\":\"infected\"", 1, 10000));
+    assert_true(eg_test_wait_in_file(hook, "\"event\":\"infected\"", 1, 10000));
     char *h = read_text(hook);
     assert_non_null(strstr(h, "\"account\":\"alice@eg-test.invalid\""));
     free(h);
@@ -490,10 +470,11 @@ static void test_infected_account_notice(void **unused)
     assert_non_null(got);
     free(got);
     /* outbound mail carries no header of ours: the alert is in the log */
-    assert_true(wait_in(mlog, "outbound alert: account alice@eg-test.invalid", 2, 10000));
-    assert_true(wait_in(mlog, "infected notice suppressed", 1, 10000));
+    assert_true(
+        eg_test_wait_in_file(mlog, "outbound alert: account alice@eg-test.invalid", 2, 10000));
+    assert_true(eg_test_wait_in_file(mlog, "infected notice suppressed", 1, 10000));
     sleep(3);
-    assert_int_equal(count_in(hook, "\"event\":\"infected\""), 1);
+    assert_int_equal(eg_test_count_in_file(hook, "\"event\":\"infected\""), 1);
     assert_int_equal(eg_mh_count_delivered(&pf, subj), 1);
 }
 
@@ -521,7 +502,7 @@ static void test_marker_only_silences_notice(void **unused)
     char want[200];
     snprintf(want, sizeof want, "%s: emoguard notice: scanned (verdict=suspicious action=hold)",
              qid);
-    assert_true(wait_in(mlog, want, 1, 10000));
+    assert_true(eg_test_wait_in_file(mlog, want, 1, 10000));
     /* forged: the same shape, a wrong MAC */
     char forged[300];
     snprintf(forged, sizeof forged, "%s: v1 %ld 0011223344556677 %064d\r\n", EG_NOTIFY_HEADER,
@@ -536,7 +517,7 @@ static void test_marker_only_silences_notice(void **unused)
     assert_non_null(notice);
     free(notice);
     sleep(2);
-    assert_int_equal(count_in(hook, "oscar@ext3.example"), 0);
+    assert_int_equal(eg_test_count_in_file(hook, "oscar@ext3.example"), 0);
     assert_int_equal(eg_mh_count_delivered(&pf, "mail from oscar@ext3.example held"), 0);
 }
 
@@ -558,7 +539,7 @@ static void test_rejected_notice(void **unused)
     assert_non_null(notice);
     assert_non_null(strstr(notice, "Nothing reached the recipients"));
     free(notice);
-    assert_true(wait_in(hook, "\"event\":\"rejected\"", 1, 10000));
+    assert_true(eg_test_wait_in_file(hook, "\"event\":\"rejected\"", 1, 10000));
 }
 
 /* The same attachment to three recipients (campaign_threshold = 3): a campaign notice. */
@@ -577,18 +558,19 @@ static void test_campaign_notice(void **unused)
     assert_non_null(strstr(notice, "Event: campaign"));
     assert_non_null(strstr(notice, "to 3 recipients"));
     free(notice);
-    assert_true(wait_in(hook, "\"event\":\"campaign\"", 1, 10000));
+    assert_true(eg_test_wait_in_file(hook, "\"event\":\"campaign\"", 1, 10000));
     /* every notice so far came back through the milter and was scanned clean (links and lure
      * words are defanged), so none was held at its own gateway */
     sleep(2);
-    int notices = count_in(mlog, " from=emoguard@corp.example nrcpt=");
+    int notices = eg_test_count_in_file(mlog, " from=emoguard@corp.example nrcpt=");
     assert_true(notices >= 6);
     /* written on the gateway (127.0.0.1, not in local_networks here): inbound, and with a
      * valid marker not a spoofed own-domain sender */
-    assert_int_equal(count_in(mlog, " from=emoguard@corp.example nrcpt=1 rcpts=admin@test.example "
+    assert_int_equal(
+        eg_test_count_in_file(mlog, " from=emoguard@corp.example nrcpt=1 rcpts=admin@test.example "
                                     "dir=in verdict=clean "),
-                     notices);
-    assert_int_equal(count_in(mlog, "SENDER.OWN_DOMAIN_FROM_OUTSIDE"), 0);
+        notices);
+    assert_int_equal(eg_test_count_in_file(mlog, "SENDER.OWN_DOMAIN_FROM_OUTSIDE"), 0);
 }
 
 /* An employee's outbound mail that is held: the employee (an own-domain sender) is told it was not
@@ -606,7 +588,7 @@ static void test_sender_told_of_held_outbound(void **unused)
     assert_true(new_held_id(before, nb, qid, 20000));
     char want[200];
     snprintf(want, sizeof want, "%s: sender notice queued", qid);
-    assert_true(wait_in(mlog, want, 1, 10000));
+    assert_true(eg_test_wait_in_file(mlog, want, 1, 10000));
     char *notice = wait_delivered("Your mail was held and has not been sent", 30000);
     assert_non_null(notice);
     assert_non_null(strstr(notice, "To: bob@tag.test.example"));
@@ -615,7 +597,7 @@ static void test_sender_told_of_held_outbound(void **unused)
     assert_null(strstr(notice, "http://bad.eg-test.invalid")); /* not the link itself */
     free(notice);
     /* outside senders are never told (no backscatter): none of the earlier held mails was */
-    assert_int_equal(count_in(mlog, "sender notice queued"), 1);
+    assert_int_equal(eg_test_count_in_file(mlog, "sender notice queued"), 1);
     /* a second held mail from bob within notify_rate: no second notice */
     nb = held_ids(before, 64);
     m = ioc_mail("bob@tag.test.example", "partner@test.example",
@@ -624,7 +606,7 @@ static void test_sender_told_of_held_outbound(void **unused)
     free(m);
     assert_true(new_held_id(before, nb, qid, 20000));
     snprintf(want, sizeof want, "%s: sender notice suppressed", qid);
-    assert_true(wait_in(mlog, want, 1, 10000));
+    assert_true(eg_test_wait_in_file(mlog, want, 1, 10000));
     sleep(2);
     assert_int_equal(eg_mh_count_delivered(&pf, "Your mail was held and has not been sent"), 1);
 }

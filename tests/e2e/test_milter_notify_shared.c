@@ -109,27 +109,6 @@ static void need(void)
     }
 }
 
-static int count_in(const char *path, const char *needle)
-{
-    size_t n = 0;
-    char *t = (char *)eg_test_read_file(path, &n);
-    int k = 0;
-    for (const char *p = t; p && (p = strstr(p, needle)); p += strlen(needle))
-        k++;
-    free(t);
-    return k;
-}
-
-static bool wait_in(const char *path, const char *needle, int n, int timeout_ms)
-{
-    for (int t = 0; t <= timeout_ms; t += 100) {
-        if (count_in(path, needle) >= n)
-            return true;
-        usleep(100000);
-    }
-    return false;
-}
-
 /* A mail with a URL from the IOC feed (suspicious: held) from sender through gateway gw. */
 static void send_held(int gw, const char *sender)
 {
@@ -152,16 +131,16 @@ static void test_one_notice_for_two_gateways(void **unused)
     (void)unused;
     need();
     send_held(0, "mallory@ext.example");
-    assert_true(wait_in(hook[0], "\"event\":\"held\"", 1, 20000));
+    assert_true(eg_test_wait_in_file(hook[0], "\"event\":\"held\"", 1, 20000));
     send_held(1, "mallory@ext.example");
-    assert_true(wait_in(mlog[1], "held notice suppressed", 1, 20000));
+    assert_true(eg_test_wait_in_file(mlog[1], "held notice suppressed", 1, 20000));
     sleep(2); /* a notice the second gateway wrongly queued would be in its hook by now */
-    assert_int_equal(count_in(hook[0], "\"event\":\"held\""), 1);
-    assert_int_equal(count_in(hook[1], "\"event\":\"held\""), 0);
+    assert_int_equal(eg_test_count_in_file(hook[0], "\"event\":\"held\""), 1);
+    assert_int_equal(eg_test_count_in_file(hook[1], "\"event\":\"held\""), 0);
     /* another sender is another key: notified (here through the second gateway) */
     send_held(1, "trudy@other.example");
-    assert_true(wait_in(hook[1], "trudy@other.example", 1, 20000));
-    assert_int_equal(count_in(hook[0], "trudy@other.example"), 0);
+    assert_true(eg_test_wait_in_file(hook[1], "trudy@other.example", 1, 20000));
+    assert_int_equal(eg_test_count_in_file(hook[0], "trudy@other.example"), 0);
 }
 
 static void test_each_counts_without_redis(void **unused)
@@ -169,13 +148,14 @@ static void test_each_counts_without_redis(void **unused)
     (void)unused;
     need();
     send_held(0, "oscar@third.example");
-    assert_true(wait_in(hook[0], "oscar@third.example", 1, 20000));
+    assert_true(eg_test_wait_in_file(hook[0], "oscar@third.example", 1, 20000));
     assert_true(eg_mh_stop(redis, SIGTERM) >= 0);
     redis = 0;
     /* the same event at the other gateway: Redis is gone, so its own table decides */
     send_held(1, "oscar@third.example");
-    assert_true(wait_in(hook[1], "oscar@third.example", 1, 20000));
-    assert_true(count_in(mlog[1], "using in-memory state") >= 1 || count_in(mlog[1], "redis") >= 1);
+    assert_true(eg_test_wait_in_file(hook[1], "oscar@third.example", 1, 20000));
+    assert_true(eg_test_count_in_file(mlog[1], "using in-memory state") >= 1 ||
+                eg_test_count_in_file(mlog[1], "redis") >= 1);
 }
 
 int main(void)
