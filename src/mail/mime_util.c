@@ -7,6 +7,7 @@
  */
 #include "mail/mime_util.h"
 
+#include "core/base64.h"
 #include "core/strutil.h"
 #include "text/textbuf.h"
 #include "core/utf8.h"
@@ -452,17 +453,35 @@ void eg_mime_append_line(eg_buf *b, const char *s, size_t n)
     eg_text_append(b, s, n);
 }
 
-/* Transfer-decoded bytes of a part (malloc'd, may be empty). */
-uint8_t *eg_mime_part_bytes(GMimePart *part, size_t *n)
+/* The part's content as the parser left it: a window into the mail GMime holds in memory (a
+ * mail parsed from a memory stream keeps its parts as bounded views of that one buffer), so the
+ * bytes can be read where they are. False when the content lives anywhere else. */
+static bool content_window(GMimeDataWrapper *dw, const uint8_t **p, size_t *n)
 {
-    *n = 0;
-    GMimeDataWrapper *dw = g_mime_part_get_content(part);
+    GMimeStream *st = g_mime_data_wrapper_get_stream(dw);
+    if (!st || !GMIME_IS_STREAM_MEM(st))
+        return false;
+    GByteArray *a = GMIME_STREAM_MEM(st)->buffer;
+    if (!a)
+        return false;
+    gint64 start = st->bound_start, end = st->bound_end;
+    if (end < 0 || end > (gint64)a->len)
+        end = (gint64)a->len; /* unbounded: to the end of the buffer */
+    if (start < 0 || start > end)
+        return false;
+    *p = a->data + start;
+    *n = (size_t)(end - start);
+    return true;
+}
+
+/* Through GMime's filters: quoted-printable, uuencode, or content not in a window. */
+static uint8_t *decode_with_gmime(GMimeDataWrapper *dw, size_t *n)
+{
     GMimeStream *ms = g_mime_stream_mem_new();
     if (!ms)
         return NULL;
     g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(ms), FALSE);
-    if (dw)
-        g_mime_data_wrapper_write_to_stream(dw, ms);
+    g_mime_data_wrapper_write_to_stream(dw, ms);
     GByteArray *arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
     g_object_unref(ms);
     if (!arr)
@@ -472,5 +491,35 @@ uint8_t *eg_mime_part_bytes(GMimePart *part, size_t *n)
     if (d && arr->len)
         memcpy(d, arr->data, arr->len);
     g_byte_array_free(arr, TRUE);
+    return d;
+}
+
+/* Transfer-decoded bytes of a part (malloc'd, may be empty). Base64 and the identity encodings,
+ * nearly every attachment, are read straight from the parsed mail in one pass: GMime's
+ * byte-at-a-time decoder into a growing array and the copy out of it were a quarter of the CPU of
+ * scanning a mail with a 100 KB attachment. */
+uint8_t *eg_mime_part_bytes(GMimePart *part, size_t *n)
+{
+    *n = 0;
+    GMimeDataWrapper *dw = g_mime_part_get_content(part);
+    if (!dw)
+        return malloc(1);
+    GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(dw);
+    const uint8_t *p;
+    size_t len;
+    bool identity = enc == GMIME_CONTENT_ENCODING_DEFAULT || enc == GMIME_CONTENT_ENCODING_7BIT ||
+                    enc == GMIME_CONTENT_ENCODING_8BIT || enc == GMIME_CONTENT_ENCODING_BINARY;
+    if ((!identity && enc != GMIME_CONTENT_ENCODING_BASE64) || !content_window(dw, &p, &len))
+        return decode_with_gmime(dw, n);
+    uint8_t *d = malloc(identity ? (len ? len : 1) : eg_base64_mime_room(len));
+    if (!d)
+        return NULL;
+    if (identity) {
+        if (len)
+            memcpy(d, p, len);
+        *n = len;
+    } else {
+        *n = eg_base64_decode_mime(p, len, d);
+    }
     return d;
 }
