@@ -165,7 +165,7 @@ static long rss_kb(pid_t pid)
 }
 
 static atomic_int sampling;
-static pid_t g_milter;
+static pid_t g_milter, g_ref; /* emoguard's milter, the reference milter */
 static long rss[4096];
 static double rss_t[4096];
 static int n_rss;
@@ -185,19 +185,56 @@ static void *sampler(void *arg)
 typedef struct {
     double secs, p50, p99, max;
     int fails;
+    double machine_ms, milter_ms; /* CPU time used during the batches: all processes, the milter */
 } result;
 
+/* CPU time in ms: of the whole machine (all but idle, I/O wait and time stolen by a hypervisor),
+ * and of one process (all its threads). Clock ticks, so only sums over many mails mean anything. */
+static double machine_busy_ms(void)
+{
+    unsigned long long v[8] = {0};
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return 0;
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                   &v[7]);
+    fclose(f);
+    if (n < 7)
+        return 0;
+    return (double)(v[0] + v[1] + v[2] + v[5] + v[6]) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double process_cpu_ms(pid_t pid)
+{
+    char p[64], line[1024];
+    snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(p, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = 0;
+    const char *q = strrchr(line, ')'); /* the command name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (!q || sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* One batch of n mails over conc sessions; latencies go to lat[0..n). */
-static void run_batch(int port, const char *tag, int base, int n, int conc, size_t size, double *lat, result *r)
+static void run_batch(int port, const char *tag, int base, int n, int conc, size_t size, double *lat, result *r,
+                      pid_t who)
 {
     load l = {.port = port, .n_total = n, .index_base = base, .size = size, .tag = tag, .lat_ms = lat};
     pthread_t th[256];
-    double t0 = now_ms();
+    double c0 = machine_busy_ms(), m0 = who > 0 ? process_cpu_ms(who) : 0, t0 = now_ms();
     for (int i = 0; i < conc; i++)
         pthread_create(&th[i], NULL, sender, &l);
     for (int i = 0; i < conc; i++)
         pthread_join(th[i], NULL);
     r->secs += (now_ms() - t0) / 1000.0;
+    r->machine_ms += machine_busy_ms() - c0;
+    r->milter_ms += who > 0 ? process_cpu_ms(who) - m0 : 0;
     r->fails += atomic_load(&l.failures);
 }
 
@@ -211,27 +248,35 @@ static void summarise(double *lat, int n, result *r)
 
 #define ROUNDS 5
 
-/* The floor (Postfix without milter) and the milter run in alternating batches, ROUNDS of each,
- * so that load from other processes on the machine hits both sides alike. */
-static void run_rounds(int floor_port, int n_floor, int milter_port, int n, int conc, size_t size, result *fl,
-                       result *mr)
+/* The floor (Postfix without milter), the reference milter (when ref_port is set) and emoguard's
+ * milter run in alternating batches, ROUNDS of each, so that load from other processes on the
+ * machine hits all of them alike. */
+static void run_rounds(int floor_port, int n_floor, int ref_port, int milter_port, int n, int conc, size_t size,
+                       result *fl, result *rf, result *mr)
 {
-    double *lf = calloc((size_t)n_floor, sizeof(double)), *lm = calloc((size_t)n, sizeof(double));
+    double *lf = calloc((size_t)n_floor, sizeof(double)), *lr = calloc((size_t)n_floor, sizeof(double)),
+           *lm = calloc((size_t)n, sizeof(double));
     memset(fl, 0, sizeof *fl);
+    memset(rf, 0, sizeof *rf);
     memset(mr, 0, sizeof *mr);
     for (int r = 0; r < ROUNDS; r++) {
         int f0 = n_floor * r / ROUNDS, f1 = n_floor * (r + 1) / ROUNDS;
         int m0 = n * r / ROUNDS, m1 = n * (r + 1) / ROUNDS;
-        run_batch(floor_port, "floor", f0, f1 - f0, conc, size, lf + f0, fl);
-        run_batch(milter_port, "milter", m0, m1 - m0, conc, size, lm + m0, mr);
+        run_batch(floor_port, "floor", f0, f1 - f0, conc, size, lf + f0, fl, 0);
+        if (ref_port)
+            run_batch(ref_port, "ref", f0, f1 - f0, conc, size, lr + f0, rf, g_ref);
+        run_batch(milter_port, "milter", m0, m1 - m0, conc, size, lm + m0, mr, g_milter);
     }
     summarise(lf, n_floor, fl);
+    if (ref_port)
+        summarise(lr, n_floor, rf);
     summarise(lm, n, mr);
     free(lf);
+    free(lr);
     free(lm);
 }
 
-/* The values of field (" ms=", " wait=", " scan=") in the milter's per-message log lines. */
+/* The values of field (" ms=", " wait=", " scan=", " cpu=") in the milter's per-message log lines. */
 static double *eom_field(const char *log, const char *field, int max, int *n)
 {
     *n = 0;
@@ -343,6 +388,43 @@ int main(int argc, char **argv)
     } else {
         g_milter = eg_mh_milter_start(conf, log, pf.milter1);
     }
+    /* the reference milter beside it, on its own socket (smtp2): ref_milter next to this program */
+    char ref_bin[4200], ref_conf[600], ref_log[600];
+    bool ref = false;
+    ssize_t rl = readlink("/proc/self/exe", ref_bin, sizeof ref_bin - 16);
+    if (rl > 0) {
+        ref_bin[rl] = 0;
+        char *slash = strrchr(ref_bin, '/');
+        if (slash)
+            strcpy(slash + 1, "ref_milter");
+        ref = access(ref_bin, X_OK) == 0;
+    }
+    if (ref) {
+        snprintf(ref_conf, sizeof ref_conf, "%s/ref.conf", g_dir);
+        snprintf(ref_log, sizeof ref_log, "%s/ref.log", g_dir);
+        if (use_unix)
+            snprintf(pf.milter2_unix, sizeof pf.milter2_unix, "%s/ref.sock", g_dir);
+        FILE *rf = fopen(ref_conf, "w");
+        if (rf) {
+            if (use_unix)
+                fprintf(rf, "socket = unix:%s\n", pf.milter2_unix);
+            else
+                fprintf(rf, "socket = inet:%d@127.0.0.1\n", pf.milter2);
+            fclose(rf);
+        }
+        char *av[] = {ref_bin, "milter", "-f", "-c", ref_conf, NULL};
+        g_ref = spawn(av, ref_log);
+        bool up = false;
+        for (int t = 0; t < 200 && !up; t++) {
+            struct stat sb;
+            up = use_unix ? stat(pf.milter2_unix, &sb) == 0 : eg_mh_wait_port(pf.milter2, 50);
+            if (!up)
+                usleep(50000);
+        }
+        if (use_unix && up)
+            chmod(pf.milter2_unix, 0666);
+        ref = g_ref > 0 && up;
+    }
     if (g_milter <= 0 || !eg_mh_postfix_start(&pf)) {
         fprintf(stderr, "bench_milter: could not start the milter (%s) or Postfix\n", eg_bench_binary);
         return 1;
@@ -355,12 +437,12 @@ int main(int argc, char **argv)
     atomic_store(&sampling, 1);
     pthread_t sth;
     pthread_create(&sth, NULL, sampler, NULL);
-    result fl, mr;
-    run_rounds(pf.plain, n_floor, pf.smtp1, n, conc, size, &fl, &mr);
+    result fl, rf, mr;
+    run_rounds(pf.plain, n_floor, ref ? pf.smtp2 : 0, pf.smtp1, n, conc, size, &fl, &rf, &mr);
     atomic_store(&sampling, 0);
     pthread_join(sth, NULL);
     (void)sent_so_far;
-    int want = n_floor + n - fl.fails - mr.fails;
+    int want = n_floor + (ref ? n_floor - rf.fails : 0) + n - fl.fails - mr.fails;
     bool all = eg_mh_wait_delivered(&pf, want, 600000);
     usleep(2000000);
     int got = eg_mh_delivered_count(&pf);
@@ -371,13 +453,32 @@ int main(int argc, char **argv)
            mr.fails);
     printf("%-22s %10s %10.2f %10.2f\n", "added by the milter", "", mr.p50 - fl.p50, mr.p99 - fl.p99);
     printf("throughput ratio (milter / floor): %.2f\n", (n / mr.secs) / (n_floor / fl.secs));
+    /* What a mail costs the machine: at this concurrency the added latency follows the added CPU */
+    printf("CPU per mail, whole machine: without milter %.2f ms, with emoguard's milter %.2f ms (of which the "
+           "milter process %.2f ms)\n",
+           fl.machine_ms / n_floor, mr.machine_ms / n, mr.milter_ms / n);
+    /* What any libmilter milter costs here: the same negotiation, the message kept in memory, no
+     * analysis (bench/ref_milter.c), in the same rounds. */
+    if (ref) {
+        printf("\nreference milter (libmilter, same negotiation, no analysis; %d mails, %d failed):\n", n_floor,
+               rf.fails);
+        printf("  mails/s %.1f, p50 %.2f ms, p99 %.2f ms, max %.2f ms; added p50 %.2f ms, p99 %.2f ms\n",
+               n_floor / rf.secs, rf.p50, rf.p99, rf.max, rf.p50 - fl.p50, rf.p99 - fl.p99);
+        printf("  CPU per mail, whole machine %.2f ms (of which the milter process %.2f ms)\n",
+               rf.machine_ms / n_floor, rf.milter_ms / n_floor);
+        printf("emoguard beyond the reference milter: p50 %+.2f ms, p99 %+.2f ms, CPU per mail %+.2f ms\n",
+               mr.p50 - rf.p50, mr.p99 - rf.p99, mr.machine_ms / n - rf.machine_ms / n_floor);
+    } else {
+        printf("reference milter: skipped (no ref_milter beside bench_milter)\n");
+    }
     /* The difference of two percentiles is noisy on a busy machine; the milter's own time from
      * end-of-message to its answer (ms= in its log line) is what Postfix waits for at the end. */
     static const struct {
         const char *field, *what;
     } parts[] = {{" ms=", "end-of-message time"},
                  {" wait=", "  of which waiting for a scan slot"},
-                 {" scan=", "  of which scanning"}};
+                 {" scan=", "  of which scanning"},
+                 {" cpu=", "    of the scan, on a CPU"}};
     for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
         int n_eom = 0;
         double *eom = eom_field(log, parts[k].field, n, &n_eom);
@@ -406,5 +507,5 @@ int main(int argc, char **argv)
     printf("\nRSS after 2 s: %ld KB, max: %ld KB, last: %ld KB\n", first, maxr, n_rss ? rss[n_rss - 1] : -1L);
     printf("delivered: %d of %d accepted (%s)\n", got, want,
            got == want ? "nothing lost or duplicated" : (got < want ? "MISSING" : "DUPLICATES"));
-    return (all && got == want && !mr.fails && !fl.fails) ? 0 : 1;
+    return (all && got == want && !mr.fails && !fl.fails && (!ref || !rf.fails)) ? 0 : 1;
 }
