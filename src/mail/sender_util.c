@@ -21,8 +21,8 @@ static bool local_char(unsigned char c)
 
 static bool dom_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-';
 }
 
 bool eg_sutil_next_addr(const char *s, size_t len, size_t from, char out[EG_ADDR_MAX + 1],
@@ -69,21 +69,34 @@ static const char *const honorifics[] = {"様", "さん", "殿", "氏", "先生"
 
 static bool is_sep(const char *p, size_t *n)
 {
-    static const char *const seps[] = {" ", "\t", ",", "/", "・", "\"", "'", "、", "　", NULL};
-    for (size_t i = 0; seps[i]; i++) {
-        size_t l = strlen(seps[i]);
-        if (!strncmp(p, seps[i], l)) {
-            *n = l;
+    switch ((unsigned char)*p) {
+    case ' ':
+    case '\t':
+    case ',':
+    case '/':
+    case '"':
+    case '\'': *n = 1; return true;
+    case 0xE3: /* the Japanese ones: ・ (E3 83 BB), 、 (E3 80 81), the ideographic space (E3 80 80)
+                */
+        if ((p[1] == '\x83' && p[2] == '\xBB') ||
+            (p[1] == '\x80' && (p[2] == '\x81' || p[2] == '\x80'))) {
+            *n = 3;
             return true;
         }
+        return false;
+    default: return false;
     }
-    return false;
 }
 
 /* skips a bracketed affiliation: (ABC株式会社) （営業部） [Sales] 【総務】 */
 static size_t bracket_len(const char *p)
 {
-    static const char *const pairs[][2] = {{"(", ")"}, {"（", "）"}, {"[", "]"}, {"【", "】"}, {"<", ">"}};
+    static const char *const pairs[][2] = {
+        {"(", ")"}, {"（", "）"}, {"[", "]"}, {"【", "】"}, {"<", ">"}};
+    unsigned char c = (unsigned char)*p;
+    if (c != '(' && c != '[' && c != '<' && c != 0xEF &&
+        c != 0xE3) /* （ is EF BC 88, 【 E3 80 90 */
+        return 0;
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         size_t ol = strlen(pairs[i][0]);
         if (!strncmp(p, pairs[i][0], ol)) {
