@@ -368,6 +368,17 @@ static void gmime_fn(int unused)
     run_gmime();
 }
 
+#define ROUNDS 3
+
+/* the faster of two runs of one row; peak RSS is the larger */
+static void keep_best(result *best, result r)
+{
+    if (best->secs == 0 || r.secs < best->secs)
+        best->secs = r.secs;
+    if (r.rss_kb > best->rss_kb)
+        best->rss_kb = r.rss_kb;
+}
+
 /* usage: bench_scan [N] [--plain]; without --plain the realistic mix, then plain mails only */
 static void run_corpus(void);
 
@@ -406,14 +417,20 @@ static void run_corpus(void)
         free(m.p);
     }
     double mb = (double)total / 1e6;
-    result fl = measure(floor_fn, 0);
-    result gm = measure(gmime_fn, 0);
-    result s1 = measure(scan_fn, 1);
-    result s2 = measure(scan_fn, 2);
-    printf("### scan: %d generated mails (%s), %.1f MB\n\n", n_mails,
+    /* ROUNDS interleaved rounds, the best time of each row: load from elsewhere on the machine
+     * (it moved single runs by up to 1.7x) hits every row alike, and the best run is the one it
+     * hit least */
+    result fl = {0}, gm = {0}, s1 = {0}, s2 = {0};
+    for (int r = 0; r < ROUNDS; r++) {
+        keep_best(&fl, measure(floor_fn, 0));
+        keep_best(&gm, measure(gmime_fn, 0));
+        keep_best(&s1, measure(scan_fn, 1));
+        keep_best(&s2, measure(scan_fn, 2));
+    }
+    printf("### scan: %d generated mails (%s), %.1f MB; best of %d interleaved rounds\n\n", n_mails,
            plain_only ? "plain text only"
                       : "mix: 60% plain, 25% text+HTML, 15% with a PDF attachment",
-           mb);
+           mb, ROUNDS);
     printf("| run | mails/s | MB/s | peak RSS | time vs floor |\n|---|---|---|---|---|\n");
     printf("| floor: read + base64 decode + SHA-256 (OpenSSL), 1 thread | %.0f | %.1f | %ld MB | "
            "1.00x |\n",
