@@ -76,8 +76,8 @@ static bool is_sep(const char *p, size_t *n)
     case '/':
     case '"':
     case '\'': *n = 1; return true;
-    case 0xE3: /* the Japanese ones: ・ (E3 83 BB), 、 (E3 80 81), the ideographic space (E3 80 80)
-                */
+    /* the Japanese ones: ・ (E3 83 BB), 、 (E3 80 81), the ideographic space (E3 80 80) */
+    case 0xE3:
         if ((p[1] == '\x83' && p[2] == '\xBB') ||
             (p[1] == '\x80' && (p[2] == '\x81' || p[2] == '\x80'))) {
             *n = 3;
@@ -93,9 +93,9 @@ static size_t bracket_len(const char *p)
 {
     static const char *const pairs[][2] = {
         {"(", ")"}, {"（", "）"}, {"[", "]"}, {"【", "】"}, {"<", ">"}};
+    /* only these bytes can open one: （ is EF BC 88, 【 E3 80 90 */
     unsigned char c = (unsigned char)*p;
-    if (c != '(' && c != '[' && c != '<' && c != 0xEF &&
-        c != 0xE3) /* （ is EF BC 88, 【 E3 80 90 */
+    if (c != '(' && c != '[' && c != '<' && c != 0xEF && c != 0xE3)
         return 0;
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         size_t ol = strlen(pairs[i][0]);
