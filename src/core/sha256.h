@@ -1,4 +1,4 @@
-/* SHA-256 of a buffer (OpenSSL EVP) and hex formatting. */
+/* SHA-256 of a buffer (nettle) and hex formatting. */
 #ifndef EG_CORE_SHA256_H
 #define EG_CORE_SHA256_H
 
