@@ -311,17 +311,28 @@ static void cleanup(void)
         nftw(g_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* out = the path of the program called name in this program's directory; false when unknown */
+static bool beside_self(const char *name, char *out, size_t cap)
+{
+    ssize_t l = readlink("/proc/self/exe", out, cap);
+    if (l <= 0 || (size_t)l >= cap)
+        return false;
+    out[l] = 0;
+    char *slash = strrchr(out, '/');
+    size_t dir = slash ? (size_t)(slash - out) + 1 : 0;
+    if (dir + strlen(name) >= cap)
+        return false;
+    strcpy(out + dir, name);
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     int n = 2000, conc = 8;
     size_t kb = 100;
-    ssize_t sl = readlink("/proc/self/exe", eg_bench_binary, sizeof eg_bench_binary - 16);
-    if (sl > 0) {
-        eg_bench_binary[sl] = 0;
-        char *slash = strrchr(eg_bench_binary, '/');
-        if (slash)
-            strcpy(slash + 1, "emoguard");
-    }
+    char own_dir_binary[sizeof eg_bench_binary];
+    if (beside_self("emoguard", own_dir_binary, sizeof own_dir_binary))
+        snprintf(eg_bench_binary, sizeof eg_bench_binary, "%s", own_dir_binary);
     int opt;
     bool use_unix = false, campaign = true;
     while ((opt = getopt(argc, argv, "n:c:s:H:b:uC")) != -1) {
@@ -390,15 +401,7 @@ int main(int argc, char **argv)
     }
     /* the reference milter beside it, on its own socket (smtp2): ref_milter next to this program */
     char ref_bin[4200], ref_conf[600], ref_log[600];
-    bool ref = false;
-    ssize_t rl = readlink("/proc/self/exe", ref_bin, sizeof ref_bin - 16);
-    if (rl > 0) {
-        ref_bin[rl] = 0;
-        char *slash = strrchr(ref_bin, '/');
-        if (slash)
-            strcpy(slash + 1, "ref_milter");
-        ref = access(ref_bin, X_OK) == 0;
-    }
+    bool ref = beside_self("ref_milter", ref_bin, sizeof ref_bin) && access(ref_bin, X_OK) == 0;
     if (ref) {
         snprintf(ref_conf, sizeof ref_conf, "%s/ref.conf", g_dir);
         snprintf(ref_log, sizeof ref_log, "%s/ref.log", g_dir);
