@@ -8,6 +8,7 @@
 
 #include "core/sha256.h"
 #include "emoguard/emoguard.h"
+#include "milter/proto.h"
 
 #include <archive.h>
 #include <expat.h>
@@ -16,7 +17,6 @@
 #include <gsf/gsf-utils.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
-#include <libmilter/mfapi.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,17 +95,15 @@ void eg_cli_version(void)
                                         "org-words.txt", "shorteners.txt"};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         list_line(EG_DATA_DIR, lists[i]);
-    unsigned int mj = 0, mn = 0, pl = 0;
-    smfi_version(&mj, &mn, &pl);
     printf("libraries:\n"
            "  GMime %u.%u.%u, GLib %u.%u.%u, libgsf %d.%d.%d\n"
            "  %s\n"
            "  %s\n"
            "  YARA %s (built with), jansson %s, zlib %s, %s\n"
-           "  hiredis %d.%d.%d (built with), libmilter %u.%u.%u\n",
+           "  hiredis %d.%d.%d (built with), milter protocol %u (its own)\n",
            gmime_major_version, gmime_minor_version, gmime_micro_version, glib_major_version,
            glib_minor_version, glib_micro_version, libgsf_major_version, libgsf_minor_version,
            libgsf_micro_version, archive_version_details(), OpenSSL_version(OPENSSL_VERSION),
            YR_VERSION, jansson_version_str(), zlibVersion(), XML_ExpatVersion(), HIREDIS_MAJOR,
-           HIREDIS_MINOR, HIREDIS_PATCH, mj, mn, pl);
+           HIREDIS_MINOR, HIREDIS_PATCH, EG_MPROTO_VERSION);
 }

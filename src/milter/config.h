@@ -29,7 +29,7 @@
 typedef enum {
     EG_ACT_ACCEPT = 0, /* deliver, with X-Emoguard-* headers when add_headers is on */
     EG_ACT_TAG,        /* deliver, headers + subject tag */
-    EG_ACT_HOLD,       /* deliver to the MTA's hold queue (smfi_quarantine) */
+    EG_ACT_HOLD,       /* deliver to the MTA's hold queue (the milter protocol's quarantine) */
     EG_ACT_TEMPFAIL,   /* 4xx: the sender retries later */
     EG_ACT_REJECT,     /* 5xx with a Japanese and English text */
     EG_ACT_DISCARD,    /* accept and drop silently */
@@ -52,11 +52,11 @@ typedef struct eg_milter_domain {
 
 typedef struct eg_milter_config {
     /* daemon */
-    char *socket;        /* libmilter connection spec, e.g. "inet:8891@127.0.0.1" */
-    unsigned timeout_s;  /* libmilter I/O timeout with the MTA */
+    char *socket;        /* listening socket spec, e.g. "inet:8891@127.0.0.1" (server.h) */
+    unsigned timeout_s;  /* silence from the MTA before a connection is dropped */
     unsigned max_scans;  /* scans running at once; more wait (worker slots) */
     char *pid_file;      /* NULL = none */
-    unsigned socket_mode; /* permissions of a unix socket, set after libmilter creates it */
+    unsigned socket_mode; /* permissions of a unix socket, set after the milter creates it */
     char *socket_group;   /* its group; NULL = postfix when that group exists; "none" = as created */
     /* policy */
     eg_milter_action action[3]; /* by eg_verdict */

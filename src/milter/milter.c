@@ -1,11 +1,12 @@
 /*
- * The libmilter glue and the daemon's life cycle (see milter.h). Analysis lives in the scanner,
- * policy in decide.c, parsing in config.c: this file only moves bytes between the MTA and them.
+ * The milter's callbacks and the daemon's life cycle (see milter.h). The protocol is proto.c's,
+ * the sockets and threads server.c's, analysis the scanner's, policy decide.c's, parsing
+ * config.c's: this file only moves a message between the MTA's steps and them.
  *
- * Threads: libmilter runs one thread per MTA connection and its own listener; smfi_main() runs in
- * a thread of ours so that the process's main thread, which keeps SIGHUP/SIGTERM/SIGINT unblocked,
- * receives them (Linux delivers a process signal to the main thread first when it can take it)
- * and turns them into reloads or smfi_stop() calls through a self-pipe.
+ * Threads: the server runs one thread per MTA connection and its listener in a thread of ours, so
+ * that the process's main thread, which keeps SIGHUP/SIGTERM/SIGINT unblocked, receives them
+ * (Linux delivers a process signal to the main thread first when it can take it) and turns them
+ * into reloads or eg_mserver_stop() calls through a self-pipe.
  */
 #include "milter/milter.h"
 
@@ -16,6 +17,8 @@
 #include "milter/decide.h"
 #include "milter/policy.h"
 #include "milter/ops.h"
+#include "milter/proto.h"
+#include "milter/server.h"
 #include "milter/slots.h"
 #include "milter/setup.h"
 #include "milter/stats.h"
@@ -25,7 +28,6 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <getopt.h>
-#include <libmilter/mfapi.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -127,7 +129,7 @@ typedef struct conn {
     /* of the connection: kept across messages */
     char client[64];  /* the client's IP address as text; empty when the MTA gave none */
     char daemon[64];  /* {daemon_name}: which MTA listener (submission or not) */
-    unsigned long nr; /* SMFIP_NR_* agreed for this connection: those steps answer SMFIS_NOREPLY */
+    unsigned long nr; /* EG_SMFIP_NR_* agreed for this connection: those steps answer EG_MRET_NOREPLY */
     /* of the message */
     char *from, *auth, *msgid;
     char *rcpts[MAX_RCPTS];
@@ -161,100 +163,86 @@ static uint64_t cur_max_size(void)
 }
 
 /* The steps whose callbacks only collect, and continue whatever they see, need no answer: without
- * SMFIP_NR_HDR the MTA waits a round trip per header field. A failure in such a step (memory) is
+ * EG_SMFIP_NR_HDR the MTA waits a round trip per header field. A failure in such a step (memory) is
  * kept in buf_err and answered at end of message by the fail-safe action, which the buffering
  * already did. The steps the milter never reads (HELO, DATA, unknown commands) are not sent.
  * Only what the MTA offers is asked for; without an allocated conn nothing is, so that connect
  * can still answer 451. */
 #define NR_WANTED                                                                                  \
-    (SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
-#define NO_WANTED (SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN)
-#define ACTIONS_NEEDED (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
+    (EG_SMFIP_NR_CONN | EG_SMFIP_NR_MAIL | EG_SMFIP_NR_RCPT | EG_SMFIP_NR_HDR | EG_SMFIP_NR_EOH | EG_SMFIP_NR_BODY)
+#define NO_WANTED (EG_SMFIP_NOHELO | EG_SMFIP_NODATA | EG_SMFIP_NOUNKNOWN)
+#define ACTIONS_NEEDED (EG_SMFIF_ADDHDRS | EG_SMFIF_CHGHDRS | EG_SMFIF_QUARANTINE)
 
-static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2, unsigned long f3,
-                             unsigned long *pf0, unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+static eg_mret cb_negotiate(eg_mctx *ctx, uint32_t actions, uint32_t steps, uint32_t *want_actions,
+                            uint32_t *want_steps)
 {
-    /* an MTA that cannot change headers or quarantine cannot carry a verdict: libmilter drops the
-     * connection and the MTA applies its milter default action, as without this callback */
-    if ((f0 & ACTIONS_NEEDED) != ACTIONS_NEEDED)
-        return SMFIS_REJECT;
-    conn *c = smfi_getpriv(ctx);
-    if (!c && (c = calloc(1, sizeof *c)))
-        smfi_setpriv(ctx, c);
-    *pf0 = ACTIONS_NEEDED;
-    *pf1 = f1 & NO_WANTED;
-    if (c) {
-        c->nr = f1 & NR_WANTED;
-        *pf1 |= c->nr;
-    }
-    *pf2 = 0;
-    *pf3 = 0;
-    return SMFIS_CONTINUE;
+    /* an MTA that cannot change headers or quarantine cannot carry a verdict: the connection is
+     * dropped and the MTA applies its milter default action */
+    if ((actions & ACTIONS_NEEDED) != ACTIONS_NEEDED)
+        return EG_MRET_CLOSE;
+    conn *c = eg_mctx_app(ctx);
+    *want_actions = ACTIONS_NEEDED;
+    c->nr = steps & NR_WANTED;
+    *want_steps = (steps & NO_WANTED) | c->nr;
+    return EG_MRET_CONTINUE;
 }
 
 /* the answer of a step that found nothing to object to */
-static sfsistat go_on(const conn *c, unsigned long step)
+static eg_mret go_on(const conn *c, unsigned long step)
 {
-    return c && (c->nr & step) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+    return c && (c->nr & step) ? EG_MRET_NOREPLY : EG_MRET_CONTINUE;
 }
 
-static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+static eg_mret cb_connect(eg_mctx *ctx, const char *host, const char *addr)
 {
-    conn *c = smfi_getpriv(ctx); /* made by cb_negotiate */
-    if (!c && !(c = calloc(1, sizeof *c)))
-        return SMFIS_TEMPFAIL; /* nothing was agreed without a conn: this step still answers */
-    smfi_setpriv(ctx, c);
+    conn *c = eg_mctx_app(ctx);
     (void)host;
     c->client[0] = c->daemon[0] = 0;
-    if (sa && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->client, sizeof c->client);
-    else if (sa && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, c->client, sizeof c->client);
-    const char *dn = smfi_getsymval(ctx, "{daemon_name}");
+    if (addr)
+        snprintf(c->client, sizeof c->client, "%s", addr);
+    const char *dn = eg_mctx_symval(ctx, "{daemon_name}");
     if (dn)
         snprintf(c->daemon, sizeof c->daemon, "%s", dn);
-    return go_on(c, SMFIP_NR_CONN);
+    return go_on(c, EG_SMFIP_NR_CONN);
 }
 
-static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+static eg_mret cb_envfrom(eg_mctx *ctx, char **argv, size_t argc)
 {
-    conn *c = smfi_getpriv(ctx);
-    if (!c)
-        return SMFIS_TEMPFAIL;
+    conn *c = eg_mctx_app(ctx);
+    (void)argc; /* argv[0], the address, is always there */
     msg_reset(c);
     eg_buf_init(&c->data, (size_t)cur_max_size());
     c->from = eg_strdup(argv && argv[0] ? argv[0] : "");
-    const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+    const char *auth = eg_mctx_symval(ctx, "{auth_authen}");
     c->auth = auth && *auth ? eg_strdup(auth) : NULL;
     if (!c->daemon[0]) { /* an MTA that sends it with MAIL rather than at connect */
-        const char *dn = smfi_getsymval(ctx, "{daemon_name}");
+        const char *dn = eg_mctx_symval(ctx, "{daemon_name}");
         if (dn)
             snprintf(c->daemon, sizeof c->daemon, "%s", dn);
     }
     if (c->from)
-        return go_on(c, SMFIP_NR_MAIL);
-    if (!(c->nr & SMFIP_NR_MAIL))
-        return SMFIS_TEMPFAIL;
+        return go_on(c, EG_SMFIP_NR_MAIL);
+    if (!(c->nr & EG_SMFIP_NR_MAIL))
+        return EG_MRET_TEMPFAIL;
     c->buf_err = EG_ENOMEM; /* no answer at MAIL: the fail-safe action at end of message */
-    return SMFIS_NOREPLY;
+    return EG_MRET_NOREPLY;
 }
 
-static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+static eg_mret cb_envrcpt(eg_mctx *ctx, char **argv, size_t argc)
 {
-    conn *c = smfi_getpriv(ctx);
-    if (!c)
-        return SMFIS_TEMPFAIL;
+    conn *c = eg_mctx_app(ctx);
+    (void)argc;
     if (c->n_rcpts >= MAX_RCPTS) /* the decision uses the first MAX_RCPTS; delivery is not limited */
-        return go_on(c, SMFIP_NR_RCPT);
+        return go_on(c, EG_SMFIP_NR_RCPT);
     if (argv && argv[0] && (c->rcpts[c->n_rcpts] = eg_strdup(argv[0]))) {
         c->n_rcpts++;
-        return go_on(c, SMFIP_NR_RCPT);
+        return go_on(c, EG_SMFIP_NR_RCPT);
     }
-    if (!(c->nr & SMFIP_NR_RCPT))
-        return SMFIS_TEMPFAIL;
+    if (!(c->nr & EG_SMFIP_NR_RCPT))
+        return EG_MRET_TEMPFAIL;
     if (c->buf_err == EG_OK)
         c->buf_err = EG_ENOMEM; /* no answer at RCPT: the fail-safe action at end of message */
-    return SMFIS_NOREPLY;
+    return EG_MRET_NOREPLY;
 }
 
 /* After the first failure nothing more is kept: the message takes a fail-safe action at the end.
@@ -266,11 +254,9 @@ static void append(conn *c, const void *p, size_t n)
         c->buf_err = eg_buf_append(&c->data, p, n);
 }
 
-static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+static eg_mret cb_header(eg_mctx *ctx, const char *name, const char *value)
 {
-    conn *c = smfi_getpriv(ctx);
-    if (!c)
-        return SMFIS_TEMPFAIL;
+    conn *c = eg_mctx_app(ctx);
     /* Headers that claim to be ours are removed at the end: a sender must not pre-set a verdict. */
     if (!strncasecmp(name, "X-Emoguard-", 11)) {
         size_t i = 0;
@@ -289,25 +275,21 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     append(c, ": ", 2);
     append(c, value, strlen(value));
     append(c, "\r\n", 2);
-    return go_on(c, SMFIP_NR_HDR);
+    return go_on(c, EG_SMFIP_NR_HDR);
 }
 
-static sfsistat cb_eoh(SMFICTX *ctx)
+static eg_mret cb_eoh(eg_mctx *ctx)
 {
-    conn *c = smfi_getpriv(ctx);
-    if (!c)
-        return SMFIS_TEMPFAIL;
+    conn *c = eg_mctx_app(ctx);
     append(c, "\r\n", 2);
-    return go_on(c, SMFIP_NR_EOH);
+    return go_on(c, EG_SMFIP_NR_EOH);
 }
 
-static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+static eg_mret cb_body(eg_mctx *ctx, const uint8_t *chunk, size_t len)
 {
-    conn *c = smfi_getpriv(ctx);
-    if (!c)
-        return SMFIS_TEMPFAIL;
+    conn *c = eg_mctx_app(ctx);
     append(c, chunk, len);
-    return go_on(c, SMFIP_NR_BODY);
+    return go_on(c, EG_SMFIP_NR_BODY);
 }
 
 /* ---- end of message ---- */
@@ -413,74 +395,78 @@ static void json_log(const char *qid, const conn *c, const eg_milter_decision *d
  * it: no verdict headers, no subject tag (the recipient outside is not ours to warn, and our
  * headers would tell an attacker what the gateway sees); X-Emoguard-* headers the client wrote
  * are removed either way. */
-static void add_headers(SMFICTX *ctx, conn *c, const eg_milter_config *cfg, const eg_milter_decision *d)
+static void add_headers(eg_mctx *ctx, conn *c, const eg_milter_config *cfg, const eg_milter_decision *d)
 {
     for (size_t i = 0; i < c->n_own; i++)
         for (int k = c->own[i].count; k >= 1; k--)
-            smfi_chgheader(ctx, c->own[i].name, k, NULL);
+            eg_mctx_chgheader(ctx, c->own[i].name, (uint32_t)k, NULL);
     if (d->outbound) /* and so the outbound alert is in the log and the metrics only */
         return;
     if (cfg->add_headers) {
         char v[64];
-        smfi_addheader(ctx, "X-Emoguard-Verdict", (char *)eg_verdict_str(d->verdict));
+        eg_mctx_addheader(ctx, "X-Emoguard-Verdict", eg_verdict_str(d->verdict));
         snprintf(v, sizeof v, "%d", d->score);
-        smfi_addheader(ctx, "X-Emoguard-Score", v);
+        eg_mctx_addheader(ctx, "X-Emoguard-Score", v);
         if (d->reasons[0])
-            smfi_addheader(ctx, "X-Emoguard-Reasons", (char *)d->reasons);
+            eg_mctx_addheader(ctx, "X-Emoguard-Reasons", d->reasons);
         if (d->campaign)
-            smfi_addheader(ctx, "X-Emoguard-Campaign", (char *)d->campaign_text);
+            eg_mctx_addheader(ctx, "X-Emoguard-Campaign", d->campaign_text);
     }
     if (d->action == EG_ACT_TAG && cfg->subject_tag) {
         char *s = eg_subject_tagged(cfg->subject_tag, c->subject);
         if (s) {
             if (c->subject)
-                smfi_chgheader(ctx, "Subject", 1, s);
+                eg_mctx_chgheader(ctx, "Subject", 1, s);
             else
-                smfi_addheader(ctx, "Subject", s);
+                eg_mctx_addheader(ctx, "Subject", s);
             free(s);
         }
     }
 }
 
-static sfsistat act(SMFICTX *ctx, conn *c, const eg_milter_config *cfg, const eg_milter_decision *d)
+/* The SMTP reply's text: English, and Japanese as a second line when configured; without a text
+ * the MTA's own wording for the code class. */
+static void reply(eg_mctx *ctx, const char *rcode, const char *xcode, const char *en, const char *ja)
+{
+    const char *lines[] = {en, ja};
+    if (ja && eg_mctx_setreply(ctx, rcode, xcode, lines, 2))
+        return;
+    if (en)
+        eg_mctx_setreply(ctx, rcode, xcode, lines, 1);
+}
+
+static eg_mret act(eg_mctx *ctx, conn *c, const eg_milter_config *cfg, const eg_milter_decision *d)
 {
     atomic_fetch_add(&g_stats.actions[d->action], 1);
     switch (d->action) {
     case EG_ACT_ACCEPT:
     case EG_ACT_TAG:
         add_headers(ctx, c, cfg, d);
-        return SMFIS_ACCEPT;
+        return EG_MRET_ACCEPT;
     case EG_ACT_HOLD: {
         add_headers(ctx, c, cfg, d);
         char why[320]; /* shown in the hold queue (postcat, mailq): for whoever releases it */
         snprintf(why, sizeof why, "emoguard: %s%.60s score %d %.160s",
                  d->outbound ? "outbound mail of " : "", d->outbound ? d->account : "", d->score,
                  d->alert ? "outbound alert" : d->reasons);
-        smfi_quarantine(ctx, why);
-        return SMFIS_ACCEPT;
+        eg_mctx_quarantine(ctx, why);
+        return EG_MRET_ACCEPT;
     }
     case EG_ACT_TEMPFAIL:
-        if (d->outbound) {
-            if (cfg->outbound_tempfail_text_ja &&
-                smfi_setmlreply(ctx, "451", "4.7.1", cfg->outbound_tempfail_text_en,
-                                cfg->outbound_tempfail_text_ja, NULL) == MI_SUCCESS)
-                return SMFIS_TEMPFAIL;
-            smfi_setreply(ctx, "451", "4.7.1", cfg->outbound_tempfail_text_en);
-            return SMFIS_TEMPFAIL;
-        }
-        smfi_setreply(ctx, "451", "4.7.1", "Message could not be checked now, please try again later");
-        return SMFIS_TEMPFAIL;
+        if (d->outbound)
+            reply(ctx, "451", "4.7.1", cfg->outbound_tempfail_text_en, cfg->outbound_tempfail_text_ja);
+        else
+            reply(ctx, "451", "4.7.1", "Message could not be checked now, please try again later", NULL);
+        return EG_MRET_TEMPFAIL;
     case EG_ACT_REJECT: {
         const char *en = d->outbound ? cfg->outbound_reject_text_en : cfg->reject_text_en;
         const char *ja = d->outbound ? cfg->outbound_reject_text_ja : cfg->reject_text_ja;
-        if (ja && smfi_setmlreply(ctx, "550", "5.7.1", en, ja, NULL) == MI_SUCCESS)
-            return SMFIS_REJECT;
-        smfi_setreply(ctx, "550", "5.7.1", (char *)en);
-        return SMFIS_REJECT;
+        reply(ctx, "550", "5.7.1", en, ja);
+        return EG_MRET_REJECT;
     }
     case EG_ACT_DISCARD:
     default:
-        return SMFIS_DISCARD;
+        return EG_MRET_DISCARD;
     }
 }
 
@@ -550,13 +536,11 @@ static void log_line(const char *qid, const conn *c, const eg_milter_decision *d
                qid, d->account, d->alert_text, d->reasons[0] ? d->reasons : "-");
 }
 
-static sfsistat cb_eom(SMFICTX *ctx)
+static eg_mret cb_eom(eg_mctx *ctx)
 {
-    conn *c = smfi_getpriv(ctx);
-    if (!c)
-        return SMFIS_TEMPFAIL;
+    conn *c = eg_mctx_app(ctx);
     double t0 = now_ms();
-    const char *q = smfi_getsymval(ctx, "i");
+    const char *q = eg_mctx_symval(ctx, "i");
     char qid[64];
     snprintf(qid, sizeof qid, "%s", q && *q ? q : "NOQUEUE");
     gen *g = gen_acquire();
@@ -629,7 +613,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
     }
     if (why)
         snprintf(d.reasons, sizeof d.reasons, "-");
-    sfsistat rc = act(ctx, c, &g->cfg, &d);
+    eg_mret rc = act(ctx, c, &g->cfg, &d);
     double ms = now_ms() - t0;
     log_line(qid, c, &d, why, ms, wait_ms, scan_ms, cpu_ms);
     json_log(qid, c, &d, why, r, ms);
@@ -640,29 +624,36 @@ static sfsistat cb_eom(SMFICTX *ctx)
     return rc;
 }
 
-static sfsistat cb_abort(SMFICTX *ctx)
+static void cb_abort(eg_mctx *ctx) { msg_reset(eg_mctx_app(ctx)); }
+
+/* The connection ends, or the MTA starts a new one on the same socket: what was agreed at
+ * negotiation (nr) stays, the rest goes. */
+static void cb_close(eg_mctx *ctx)
 {
-    conn *c = smfi_getpriv(ctx);
-    if (c)
-        msg_reset(c);
-    return SMFIS_CONTINUE;
+    conn *c = eg_mctx_app(ctx);
+    msg_reset(c);
+    c->client[0] = c->daemon[0] = 0;
 }
 
-static sfsistat cb_close(SMFICTX *ctx)
+static void *conn_new(void) { return calloc(1, sizeof(conn)); }
+
+static void conn_free(void *p)
 {
-    conn *c = smfi_getpriv(ctx);
-    if (c) {
-        msg_reset(c);
-        free(c);
-        smfi_setpriv(ctx, NULL);
-    }
-    return SMFIS_CONTINUE;
+    msg_reset(p);
+    free(p);
 }
 
-static struct smfiDesc g_desc = {
-    "emoguard", SMFI_VERSION, SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
-    cb_connect, NULL, cb_envfrom, cb_envrcpt, cb_header, cb_eoh, cb_body, cb_eom, cb_abort, cb_close,
-    NULL, NULL, cb_negotiate,
+static const eg_mproto_cbs g_cbs = {
+    .negotiate = cb_negotiate,
+    .connect = cb_connect,
+    .envfrom = cb_envfrom,
+    .envrcpt = cb_envrcpt,
+    .header = cb_header,
+    .eoh = cb_eoh,
+    .body = cb_body,
+    .eom = cb_eom,
+    .abort = cb_abort,
+    .close = cb_close,
 };
 
 /* ---- daemon life cycle ---- */
@@ -733,10 +724,13 @@ static void on_signal(int sig)
     errno = e;
 }
 
+static eg_mserver *g_server;
+
 static void *milter_thread(void *arg)
 {
     int *rc = arg;
-    *rc = smfi_main() == MI_SUCCESS ? 0 : 1;
+    eg_mserver_opts o = {&g_cbs, conn_new, conn_free, (unsigned)g_cur->cfg.timeout_s};
+    *rc = eg_mserver_run(g_server, &o);
     char c = 'x';
     if (write(g_pipe[1], &c, 1) < 0) {
     }
@@ -782,24 +776,6 @@ static void usage(FILE *f)
                "signals: HUP reloads configuration, rules and IOC feeds; TERM stops gracefully\n");
 }
 
-/* libmilter sends each header change as its own small write; with Nagle's algorithm on, the
- * second one waits for the MTA's delayed ACK (40 ms on Linux), twice per message. libmilter does
- * not expose its listening socket, so find it among our descriptors: accepted TCP sockets inherit
- * TCP_NODELAY from it. */
-static void set_nodelay_on_listeners(void)
-{
-    for (int fd = 3; fd < 1024; fd++) {
-        int v = 0, dom = 0;
-        socklen_t l = sizeof v, dl = sizeof dom;
-        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) != 0 || !v)
-            continue;
-        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &dl) != 0 || (dom != AF_INET && dom != AF_INET6))
-            continue;
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
-}
-
 /* How long a stop waits for queued notices: twice one notice's timeout, at most 30 s. */
 static unsigned shutdown_notify_wait(const eg_milter_config *cfg)
 {
@@ -810,23 +786,18 @@ static unsigned shutdown_notify_wait(const eg_milter_config *cfg)
 static int serve(gen *g, bool foreground)
 {
     const eg_milter_config *cfg = &g->cfg;
-    if (smfi_register(g_desc) != MI_SUCCESS || smfi_setconn(cfg->socket) != MI_SUCCESS ||
-        smfi_settimeout((int)cfg->timeout_s) != MI_SUCCESS) {
-        eg_log(EG_LOG_ERR, "libmilter setup failed for socket %s", cfg->socket);
-        return 1;
-    }
-    if (smfi_opensocket(true) != MI_SUCCESS) { /* true: remove a stale unix socket */
-        eg_log(EG_LOG_ERR, "cannot listen on %s", cfg->socket);
-        return 1;
-    }
     char serr[512] = "";
-    if (eg_milter_socket_apply(cfg, serr, sizeof serr) != EG_OK) { /* before smfi_main accepts */
-        eg_log(EG_LOG_ERR, "%s", serr);
+    if (eg_mserver_open(cfg->socket, &g_server, serr, sizeof serr) != EG_OK) {
+        eg_log(EG_LOG_ERR, "cannot listen: %s", serr);
         return 1;
     }
-    set_nodelay_on_listeners();
-    if (pipe2(g_pipe, O_CLOEXEC) != 0)
+    if (eg_milter_socket_apply(cfg, serr, sizeof serr) != EG_OK || /* before anything is accepted */
+        pipe2(g_pipe, O_CLOEXEC) != 0) {
+        eg_log(EG_LOG_ERR, "%s", serr[0] ? serr : strerror(errno));
+        eg_mserver_close(g_server);
+        g_server = NULL;
         return 1;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -862,11 +833,17 @@ static int serve(gen *g, bool foreground)
         else if (!stopping) {
             stopping = true;
             eg_log(EG_LOG_INFO, "stopping: finishing running sessions");
-            smfi_stop();
+            eg_mserver_stop(g_server);
         }
     }
     pthread_join(th, NULL);
     (void)foreground;
+    if (mrc == 2) { /* sessions past the grace still use the scanner and the state: leave now */
+        eg_log(EG_LOG_WARN, "stopped with busy connections; their MTAs apply the milter default action");
+        _exit(1);
+    }
+    eg_mserver_close(g_server);
+    g_server = NULL;
     return mrc;
 }
 

@@ -4,7 +4,7 @@
  * [recipient ADDR] sections: a full address or a bare domain) and the subject tag, which may be
  * Japanese and then goes into the header as RFC 2047 encoded words.
  *
- * Pure functions over strings and bytes: no sockets, no libmilter, no configuration file.
+ * Pure functions over strings and bytes: no sockets, no milter protocol, no configuration file.
  */
 #ifndef EG_MILTER_POLICY_H
 #define EG_MILTER_POLICY_H

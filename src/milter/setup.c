@@ -1,7 +1,7 @@
 /*
- * The milter's socket permissions and start-up check (setup.h). libmilter creates a unix socket
- * with the process umask and offers no way to set its mode or group, so both are set on the path
- * between smfi_opensocket and smfi_main, while nothing can have connected yet.
+ * The milter's socket permissions and start-up check (setup.h). The server creates a unix socket
+ * with the process umask, so mode and group are set on the path after it listens and before it
+ * accepts, while nothing can have connected yet.
  */
 #include "milter/setup.h"
 
@@ -24,7 +24,7 @@ const char *eg_milter_unix_path(const char *spec)
     if (!strncmp(spec, "local:", 6))
         return spec + 6;
     if (!strchr(spec, ':'))
-        return spec; /* libmilter takes a bare path as a unix socket */
+        return spec; /* a bare path is a unix socket, as libmilter took it */
     return NULL;
 }
 
@@ -70,7 +70,7 @@ eg_status eg_milter_socket_apply(const eg_milter_config *c, char *err, size_t er
     struct stat sb;
     if (lstat(path, &sb) != 0 || !S_ISSOCK(sb.st_mode)) {
         if (err && errlen)
-            snprintf(err, errlen, "socket %s: not a unix socket after libmilter opened it", path);
+            snprintf(err, errlen, "socket %s: not a unix socket after the milter opened it", path);
         return EG_EIO;
     }
     /* group first: between the two calls the socket is never wider open than both allow */
@@ -103,7 +103,7 @@ static bool may_use_group(gid_t gid)
     return false;
 }
 
-/* The directory part of path must exist: libmilter creates the file, not its directory. */
+/* The directory part of path must exist: the milter creates the file, not its directory. */
 static eg_status dir_exists(const char *what, const char *path, char *err, size_t errlen)
 {
     char dir[4096];

@@ -1,10 +1,10 @@
 /*
- * What the milter checks and sets up around libmilter before the first mail: the unix socket's
- * mode and group (applied after smfi_opensocket created it, before smfi_main accepts), and the
+ * What the milter checks and sets up around its socket before the first mail: the unix socket's
+ * mode and group (applied after the server listens, before it accepts), and the
  * start-up check behind `emoguard milter -t`, which loads everything the first mail would need
  * (domain lists, besides the YARA rules and IOC feeds the scanner already loads) and fails on what
  * is missing instead of letting the milter run weaker. It does not parse the configuration
- * (config.h) and does not talk to libmilter itself.
+ * (config.h) and does not speak the milter protocol itself.
  */
 #ifndef EG_MILTER_SETUP_H
 #define EG_MILTER_SETUP_H
@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The file system path of a libmilter unix socket spec ("unix:/p", "local:/p", or a bare path);
+/* The file system path of a unix socket spec ("unix:/p", "local:/p", or a bare path);
  * NULL for inet sockets. Points into spec. */
 const char *eg_milter_unix_path(const char *spec);
 

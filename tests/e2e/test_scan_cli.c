@@ -512,7 +512,7 @@ static void help_and_version(void **st)
                                         "freemail.txt", "GMime ",
                                         "libgsf ",      "libarchive ",
                                         "OpenSSL ",     "YARA ",
-                                        "jansson ",     "libmilter "};
+                                        "jansson ",     "milter protocol "};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         if (!strstr(out, parts[i]))
             fail_msg("--version lacks \"%s\":\n%s", parts[i], out);
