@@ -20,7 +20,7 @@ typedef struct {
 static const eg_command commands[] = {
     {"scan", eg_cmd_scan, "scan mails (.eml, mbox, Maildir, directories, stdin)"},
     {"rules", eg_cmd_rules, "list the rule table (text or Markdown)"},
-    {"milter", eg_cli_milter, "mail gateway filter (libmilter) for Postfix and Sendmail"},
+    {"milter", eg_cli_milter, "mail gateway filter (milter protocol) for Postfix and Sendmail"},
     {"intel", eg_cmd_intel, "check IOC feeds and YARA rules, match values, exposure report"},
     {"quarantine", eg_cmd_quarantine, "list, show, release or delete mail held by the milter (Postfix)"},
     {"hostcheck", eg_cmd_hostcheck,

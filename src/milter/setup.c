@@ -6,6 +6,7 @@
 #include "milter/setup.h"
 
 #include "mail/sender.h"
+#include "milter/server.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -149,6 +150,8 @@ eg_status eg_milter_preflight(const eg_milter_config *c, char *err, size_t errle
                      why[0] ? why : "domain lists: ", why[0] ? "" : eg_status_str(st), o.data_dir);
         return st;
     }
+    if ((st = eg_mserver_check_spec(c->socket, err, errlen)) != EG_OK)
+        return st;
     const char *path = eg_milter_unix_path(c->socket);
     if (path) {
         if ((st = dir_exists("socket", path, err, errlen)) != EG_OK)
