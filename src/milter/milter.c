@@ -729,7 +729,7 @@ static eg_mserver *g_server;
 static void *milter_thread(void *arg)
 {
     int *rc = arg;
-    eg_mserver_opts o = {&g_cbs, conn_new, conn_free, (unsigned)g_cur->cfg.timeout_s};
+    eg_mserver_opts o = {&g_cbs, &g_stats.conn, conn_new, conn_free, (unsigned)g_cur->cfg.timeout_s};
     *rc = eg_mserver_run(g_server, &o);
     char c = 'x';
     if (write(g_pipe[1], &c, 1) < 0) {

@@ -318,8 +318,11 @@ static void serve_session(eg_mserver *s, int fd, eg_mctx *ctx)
             break;
         }
     }
-    if (why)
+    if (why) {
         eg_log(EG_LOG_WARN, "milter connection closed: %s", why);
+        if (s->o.counters)
+            atomic_fetch_add(&s->o.counters->dropped, 1);
+    }
     free(buf);
     eg_buf_free(&out);
 }
@@ -328,6 +331,8 @@ static void *session_main(void *arg)
 {
     session *ss = arg;
     eg_mserver *s = ss->srv;
+    if (s->o.counters)
+        atomic_fetch_add(&s->o.counters->open, 1);
     void *app = s->o.app_new ? s->o.app_new() : NULL;
     eg_mctx *ctx = app ? eg_mctx_new(s->o.cbs, app) : NULL;
     if (ctx)
@@ -339,6 +344,8 @@ static void *session_main(void *arg)
         s->o.app_free(app);
     close(ss->fd);
     free(ss);
+    if (s->o.counters)
+        atomic_fetch_sub(&s->o.counters->open, 1);
     pthread_mutex_lock(&s->mu);
     s->active--;
     pthread_cond_broadcast(&s->idle);
@@ -383,6 +390,8 @@ static void accept_one(eg_mserver *s)
         return;
     eg_log(EG_LOG_ERR, "milter: connection refused: %s",
            full ? "too many connections" : "cannot start a session thread");
+    if (s->o.counters)
+        atomic_fetch_add(&s->o.counters->refused, 1);
     close(fd);
     free(ss);
     if (!full) {

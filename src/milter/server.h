@@ -17,6 +17,7 @@
 #include "emoguard/emoguard.h"
 #include "milter/proto.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #define EG_MSERVER_MAX_SESSIONS 1000
@@ -24,11 +25,19 @@
 
 typedef struct eg_mserver eg_mserver;
 
+/* What the server counts, for the metrics. */
+typedef struct eg_mserver_counters {
+    atomic_int open;       /* connections now */
+    atomic_ullong refused; /* closed at once: too many, or no memory or thread for them */
+    atomic_ullong dropped; /* ended by a protocol error, a failed write or the timeout */
+} eg_mserver_counters;
+
 typedef struct eg_mserver_opts {
     const eg_mproto_cbs *cbs;
-    void *(*app_new)(void);   /* a session's application state; NULL refuses the connection */
-    void (*app_free)(void *); /* after the session's close callback */
-    unsigned timeout_s;       /* silence on a connection before it is dropped; 0 = never */
+    eg_mserver_counters *counters; /* may be NULL */
+    void *(*app_new)(void);        /* a session's application state; NULL refuses the connection */
+    void (*app_free)(void *);      /* after the session's close callback */
+    unsigned timeout_s;            /* silence on a connection before it is dropped; 0 = never */
 } eg_mserver_opts;
 
 /* Checks a socket spec without opening anything: "unix:PATH", "local:PATH", a bare absolute or

@@ -53,6 +53,10 @@ char *eg_milter_stats_render(eg_milter_stats *s, eg_state *st)
         {"emoguard_reloads_total", "Successful configuration reloads.", &s->reloads},
         {"emoguard_reload_failures_total", "Reloads rejected (old configuration kept).", &s->reload_failures},
         {"emoguard_scan_seconds_count", "Scans timed.", &s->scan_count},
+        {"emoguard_connections_refused_total", "MTA connections closed at once (too many, or no memory).",
+         &s->conn.refused},
+        {"emoguard_connections_dropped_total",
+         "MTA connections ended by a protocol error, a failed write or the timeout.", &s->conn.dropped},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
         eg_buf_printf(&b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", c[i].name, c[i].help, c[i].name, c[i].name,
@@ -61,6 +65,8 @@ char *eg_milter_stats_render(eg_milter_stats *s, eg_state *st)
                       "emoguard_scan_seconds_sum %.6f\n", (double)atomic_load(&s->scan_us_sum) / 1e6);
     eg_buf_printf(&b, "# HELP emoguard_scans_running Scans in progress.\n# TYPE emoguard_scans_running gauge\n"
                       "emoguard_scans_running %d\n", atomic_load(&s->scans_running));
+    eg_buf_printf(&b, "# HELP emoguard_connections MTA connections open.\n# TYPE emoguard_connections gauge\n"
+                      "emoguard_connections %d\n", atomic_load(&s->conn.open));
     if (st) {
         bool deg = eg_state_degraded(st);
         eg_buf_printf(&b, "# HELP emoguard_state_degraded 1 while Redis is unreachable and memory is used.\n"

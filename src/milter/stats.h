@@ -7,6 +7,7 @@
 #define EG_MILTER_STATS_H
 
 #include "milter/config.h"
+#include "milter/server.h"
 #include "state/state.h"
 
 #include <stdatomic.h>
@@ -18,6 +19,7 @@ typedef struct eg_milter_stats {
     atomic_ullong reloads, reload_failures;
     atomic_ullong scan_us_sum, scan_count;
     atomic_int scans_running;
+    eg_mserver_counters conn; /* the MTA connections (server.h) */
 } eg_milter_stats;
 
 /* Renders the counters; malloc'd. st may be NULL. */

@@ -20,6 +20,7 @@
 
 static atomic_size_t longest_value;
 static atomic_int eoms;
+static eg_mserver_counters counters;
 
 static eg_mret s_neg(eg_mctx *c, uint32_t actions, uint32_t steps, uint32_t *wa, uint32_t *ws)
 {
@@ -76,7 +77,7 @@ static void start(runner *r, unsigned timeout_s)
     char err[256] = "";
     if (eg_mserver_open(sock, &r->srv, err, sizeof err) != EG_OK)
         fail_msg("%s", err);
-    r->o = (eg_mserver_opts){&scbs, app_new, free, timeout_s};
+    r->o = (eg_mserver_opts){&scbs, &counters, app_new, free, timeout_s};
     r->rc = -1;
     assert_int_equal(pthread_create(&r->th, NULL, run_main, r), 0);
 }
@@ -242,8 +243,12 @@ static void test_long_header_and_oversized_packet(void **unused)
     assert_int_equal(atomic_load(&longest_value), vl);
     /* a length above the limit ends the connection */
     uint8_t big[5] = {0x10, 0, 0, 1, 'B'};
+    unsigned long long dropped = atomic_load(&counters.dropped);
     assert_int_equal(write(fd, big, 5), 5);
     assert_int_equal(recv_pkt(fd), 0);
+    for (int i = 0; i < 200 && atomic_load(&counters.dropped) == dropped; i++)
+        usleep(10 * 1000); /* the session counts it just after closing */
+    assert_int_equal(atomic_load(&counters.dropped), dropped + 1);
     close(fd);
     free(h);
     assert_int_equal(finish(&r), 0);
@@ -283,6 +288,7 @@ static void test_stop_finishes_message_closes_idle(void **unused)
     assert_int_equal(atomic_load(&eoms), before + 1);
     pthread_join(r.th, NULL);
     assert_int_equal(r.rc, 0);
+    assert_int_equal(atomic_load(&counters.open), 0); /* run() returned: every session is gone */
     eg_mserver_close(r.srv);
     close(idle);
     close(busy);

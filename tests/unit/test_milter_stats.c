@@ -27,6 +27,8 @@ static void test_render(void **unused)
     assert_non_null(strstr(t, "emoguard_outbound_alerts_total 2\n"));
     assert_non_null(strstr(t, "emoguard_scan_seconds_sum 1.500000\n"));
     assert_non_null(strstr(t, "emoguard_state_degraded 0\n"));
+    assert_non_null(strstr(t, "emoguard_connections 0\n"));
+    assert_non_null(strstr(t, "# TYPE emoguard_connections_dropped_total counter\n"));
     assert_non_null(strstr(t, "# TYPE emoguard_messages_total counter\n"));
     free(t);
     t = eg_milter_stats_render(&s, NULL);
