@@ -15,7 +15,7 @@ for b in "$build"/bench_*; do
     echo "== $(basename "$b")" >&2
     args=""
     case "$(basename "$b")" in
-    bench_milter) args="-n 10000 -c 8 -s 100 -H 30 -u" ;; # needs root; prints "skipped" otherwise
+    bench_milter) args="-n 10000 -f 10000 -c 8 -s 100 -H 30 -u" ;; # needs root; prints "skipped" otherwise
     esac
     # shellcheck disable=SC2086
     if ! "$b" $args >>"$out"; then
