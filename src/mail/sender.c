@@ -546,9 +546,8 @@ static eg_status check_signature(ctx *x)
     size_t end = x->ti.has_quote ? x->ti.quote_start : x->body_len;
     bool in_sig = false;
     for (size_t i = 0; i < end;) {
-        size_t e = i;
-        while (e < end && t[e] != '\n')
-            e++;
+        const char *nl = memchr(t + i, '\n', end - i);
+        size_t e = nl ? (size_t)(nl - t) : end;
         const char *p = t + i;
         size_t n = e - i;
         if (separator_line(p, n))

@@ -373,9 +373,8 @@ static size_t split_lines(const char *t, size_t len, line *ls, size_t max)
 {
     size_t n = 0, i = 0;
     while (i < len && n < max) {
-        size_t e = i;
-        while (e < len && t[e] != '\n')
-            e++;
+        const char *nl = memchr(t + i, '\n', len - i); /* memchr: lines are long, most bytes text */
+        size_t e = nl ? (size_t)(nl - t) : len;
         line *l = &ls[n++];
         l->start = i;
         l->end = e;
