@@ -442,6 +442,9 @@ static bool start_byte[256]; /* raw bytes that may begin a label, before folding
  * bit (b2 & 0x3F) of first3[b0 - 0xE0][b1 & 0x3F]. Nearly every character of a Japanese text
  * begins with a lead byte some label also begins with; this answers for it in one look. */
 static uint64_t first3[16][64];
+/* What one raw byte says about a line (built from start_byte): */
+enum { B_NONE, B_LABEL, B_LOOK }; /* cannot start a label; an ASCII label start; look closer */
+static uint8_t byte_class[256];
 
 static void by_first_init(void)
 {
@@ -455,6 +458,10 @@ static void by_first_init(void)
         if (c >= 0xE0 && c <= 0xEF && u[1] >= 0x80 && u[1] <= 0xBF && u[2] >= 0x80 && u[2] <= 0xBF)
             first3[c - 0xE0][u[1] & 0x3F] |= 1ull << (u[2] & 0x3F);
     }
+    for (unsigned b = 0; b < 256; b++)
+        byte_class[b] = (b == 0xEF || (b >= 0x80 && start_byte[b])) ? B_LOOK
+                        : start_byte[b]                             ? B_LABEL
+                                                                    : B_NONE;
 }
 
 /* Is the first character of some label at u? (u[0] is a byte of start_byte, >= 0x80) */
@@ -491,13 +498,16 @@ static bool line_may_have_label(const char *raw, size_t len)
     if (len > MAX_LINE)
         len = MAX_LINE;
     for (size_t i = 0; i < len; i++) {
-        unsigned char b = u[i];
-        if (b == 0xEF || (b >= 0x80 && start_byte[b])) {
-            if (label_char_at(u + i, len - i))
-                return true;
-        } else if (start_byte[b]) {
+        unsigned cl = byte_class[u[i]];
+        if (cl == B_NONE)
+            continue;
+        if (cl == B_LABEL || label_char_at(u + i, len - i))
             return true;
-        }
+        /* a whole three-byte character that starts no label: its continuation bytes (never a
+         * label's first byte) need no look of their own */
+        if (u[i] >= 0xE0 && u[i] <= 0xEF && len - i >= 3 && (u[i + 1] & 0xC0) == 0x80 &&
+            (u[i + 2] & 0xC0) == 0x80)
+            i += 2;
     }
     return false;
 }
