@@ -775,7 +775,13 @@ static eg_status check_lures(ctx *x)
     size_t n = x->ti.has_quote ? x->ti.quote_start : x->body_len;
     bool found[EG_LURE__COUNT];
     const char *phrase[EG_LURE__COUNT];
-    eg_lure_scan(x->body, n, found, phrase);
+    /* a kind whose finding needs what the mail lacks (an archive, a link) is not looked for */
+    unsigned want = 1u << EG_LURE_ENABLE_MACRO;
+    if (has_archive_attachment(x->v))
+        want |= 1u << EG_LURE_ARCHIVE_PASSWORD;
+    if (x->links.n)
+        want |= 1u << EG_LURE_VIEW_LINK;
+    eg_lure_scan_kinds(x->body, n, want, found, phrase);
     eg_status st = EG_OK;
     const char *att = x->v->n_attachments && x->v->attachment_names && x->v->attachment_names[0]
                           ? x->v->attachment_names[0]
