@@ -490,6 +490,29 @@ static bool label_char_at(const unsigned char *u, size_t left)
     return false;
 }
 
+/* Can an ASCII label start at u (u[0] an ASCII byte of start_byte)? Compared on the raw bytes,
+ * ASCII-lowercased, up to 8 bytes of each label: an ASCII raw byte is itself in the folded line,
+ * so one that differs from the label rules the label out; a byte above 0x7F may fold to anything
+ * (a full-width letter) and is taken as a possible match. Most English lines hold a "p", "c" or
+ * "s" but no label, and need not be folded. */
+static bool ascii_label_at(const unsigned char *u, size_t left)
+{
+    unsigned char c = (unsigned char)ascii_lower((char)u[0]);
+    for (size_t k = 0; k < by_first_n[c]; k++) {
+        const unsigned char *s = (const unsigned char *)labels[by_first[c][k]].s;
+        size_t j = 1;
+        for (; j < 8 && s[j]; j++) {
+            if (j >= left)
+                break;
+            if (u[j] >= 0x80 || (unsigned char)ascii_lower((char)u[j]) != s[j])
+                break;
+        }
+        if (j == 8 || !s[j] || (j < left && u[j] >= 0x80))
+            return true;
+    }
+    return false;
+}
+
 /* Can a label start anywhere on this raw line? Folding a line costs far more than this look at
  * its bytes, and most lines of a Japanese text have no label's first character at all. */
 static bool line_may_have_label(const char *raw, size_t len)
@@ -501,8 +524,10 @@ static bool line_may_have_label(const char *raw, size_t len)
         unsigned cl = byte_class[u[i]];
         if (cl == B_NONE)
             continue;
-        if (cl == B_LABEL || label_char_at(u + i, len - i))
+        if (cl == B_LABEL ? ascii_label_at(u + i, len - i) : label_char_at(u + i, len - i))
             return true;
+        if (cl == B_LABEL)
+            continue;
         /* a whole three-byte character that starts no label: its continuation bytes (never a
          * label's first byte) need no look of their own */
         if (u[i] >= 0xE0 && u[i] <= 0xEF && len - i >= 3 && (u[i + 1] & 0xC0) == 0x80 &&
