@@ -443,7 +443,12 @@ static bool start_byte[256]; /* raw bytes that may begin a label, before folding
  * begins with a lead byte some label also begins with; this answers for it in one look. */
 static uint64_t first3[16][64];
 /* What one raw byte says about a line (built from start_byte): */
-enum { B_NONE, B_LABEL, B_LOOK }; /* cannot start a label; an ASCII label start; look closer */
+enum {
+    B_NONE,  /* cannot start a label */
+    B_LABEL, /* may start an ASCII label */
+    B_LEAD3, /* leads a three-byte character (E0-EE): first3 answers */
+    B_LOOK   /* anything else that may start a label: label_char_at answers */
+};
 static uint8_t byte_class[256];
 
 static void by_first_init(void)
@@ -459,9 +464,10 @@ static void by_first_init(void)
             first3[c - 0xE0][u[1] & 0x3F] |= 1ull << (u[2] & 0x3F);
     }
     for (unsigned b = 0; b < 256; b++)
-        byte_class[b] = (b == 0xEF || (b >= 0x80 && start_byte[b])) ? B_LOOK
-                        : start_byte[b]                             ? B_LABEL
-                                                                    : B_NONE;
+        byte_class[b] = (b >= 0xE0 && b <= 0xEE)                      ? B_LEAD3
+                        : (b == 0xEF || (b >= 0x80 && start_byte[b])) ? B_LOOK
+                        : start_byte[b]                               ? B_LABEL
+                                                                      : B_NONE;
 }
 
 /* Is the first character of some label at u? (u[0] is a byte of start_byte, >= 0x80) */
@@ -524,14 +530,19 @@ static bool line_may_have_label(const char *raw, size_t len)
         unsigned cl = byte_class[u[i]];
         if (cl == B_NONE)
             continue;
+        if (cl == B_LEAD3) { /* kana, kanji: what label_char_at does for them, inline */
+            if (len - i < 3 || (u[i + 1] & 0xC0) != 0x80 || (u[i + 2] & 0xC0) != 0x80)
+                continue;
+            if ((first3[u[i] - 0xE0][u[i + 1] & 0x3F] >> (u[i + 2] & 0x3F)) & 1)
+                return true;
+            i += 2; /* continuation bytes never begin a label */
+            continue;
+        }
         if (cl == B_LABEL ? ascii_label_at(u + i, len - i) : label_char_at(u + i, len - i))
             return true;
-        if (cl == B_LABEL)
-            continue;
-        /* a whole three-byte character that starts no label: its continuation bytes (never a
-         * label's first byte) need no look of their own */
-        if (u[i] >= 0xE0 && u[i] <= 0xEF && len - i >= 3 && (u[i + 1] & 0xC0) == 0x80 &&
-            (u[i + 2] & 0xC0) == 0x80)
+        /* a whole three-byte character (EF: full-width forms) that starts no label: its
+         * continuation bytes need no look of their own */
+        if (u[i] == 0xEF && len - i >= 3 && (u[i + 1] & 0xC0) == 0x80 && (u[i + 2] & 0xC0) == 0x80)
             i += 2;
     }
     return false;
