@@ -69,6 +69,11 @@ const char *eg_charset_canonical(const char *label, char *buf, size_t bufsz)
          label++)
         l[n++] = (char)tolower((unsigned char)*label);
     l[n] = 0;
+    /* the labels nearly every mail uses, before the lists (which hold each label once) */
+    if (!strcmp(l, "utf-8"))
+        return "UTF-8";
+    if (!strcmp(l, "iso-2022-jp"))
+        return "ISO-2022-JP";
     if (n == 0 || label_in(l, none))
         return NULL;
     if (label_in(l, sjis))
