@@ -69,6 +69,46 @@ static inline unsigned commonness(unsigned char c)
     return c >= 0x80 ? 40 : letter_rank[c] ? letter_rank[c] : 4;
 }
 
+/* The same for byte i of a needle, which may be UTF-8: lead bytes (E3 begins every kana) and the
+ * second byte of a character (81-83 after E3) are everywhere in Japanese text; the last byte of a
+ * multibyte character spreads over 64 values and is the rarest. */
+static unsigned needle_rank(const char *needle, size_t nlen, size_t i)
+{
+    unsigned char c = (unsigned char)needle[i];
+    if (c < 0x80)
+        return commonness(c);
+    if (c >= 0xC0)
+        return 40;
+    bool last = i + 1 == nlen || ((unsigned char)needle[i + 1] & 0xC0) != 0x80;
+    return last ? 12 : 30;
+}
+
+/* Exact search anchored on the needle's rarest byte (needle_rank): memchr for it and compare
+ * around each hit. A needle whose anchor is everywhere in the haystack would make this
+ * quadratic, so after a budget of failed candidates the rest goes to find_bytes (linear). */
+static const char *find_anchored(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    size_t k = 0;
+    for (size_t i = 1; i < nlen; i++)
+        if (needle_rank(needle, nlen, i) < needle_rank(needle, nlen, k))
+            k = i;
+    const char *end = hay + (hlen - nlen) + k + 1; /* one past the last anchor; nlen <= hlen */
+    size_t budget = 64 + hlen / 16;
+    for (const char *c = hay + k; c < end; c++) {
+        c = memchr(c, needle[k], (size_t)(end - c));
+        if (!c)
+            return NULL;
+        if (!memcmp(c - k, needle, nlen))
+            return c - k;
+        if (--budget == 0) { /* starts before c + 1 - k are ruled out */
+            const char *from = c + 1 - k;
+            size_t left = (size_t)(hay + hlen - from);
+            return left >= nlen ? find_bytes(from, left, needle, nlen) : NULL;
+        }
+    }
+    return NULL;
+}
+
 /* A needle without ASCII letters ("パスワード", ".7z") matches the same bytes in any case: libc's
  * memmem is far faster than a first-byte search there, whose first byte (a UTF-8 lead byte) is
  * everywhere in Japanese text. Otherwise the search anchors on the needle's rarest byte (the "b"
@@ -90,7 +130,8 @@ const char *eg_memmem_ci(const char *hay, size_t hlen, const char *needle, size_
             k = i;
     }
     if (!letters)
-        return find_bytes(hay, hlen, needle, nlen);
+        return nlen >= 3 ? find_anchored(hay, hlen, needle, nlen)
+                         : find_bytes(hay, hlen, needle, nlen);
     char fl = lower(needle[k]), fu = upper(needle[k]);
     /* the anchor of a match starting at s lies at s + k, s from hay to hay + hlen - nlen */
     const char *lo = hay + k, *end = hay + (hlen - nlen) + k + 1; /* one past the last anchor */
