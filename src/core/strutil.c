@@ -50,10 +50,10 @@ static const char *find_bytes(const char *hay, size_t hlen, const char *needle, 
 #endif
 }
 
-/* How common a byte is in mail text (higher = more common): English letter frequency for
- * letters, spaces and UTF-8 bytes (Japanese text) most common, everything else rare. Only used to
- * pick which byte of a needle to look for; any choice gives the same answer. */
-/* letters from the rarest (z q j x ...) to the most common (... a t e) */
+/* How common a byte is in mail text (higher = more common): letters by English frequency, from
+ * z q j x (rarest) to a t e, spaces and bytes above 0x7F (Japanese text) most common, digits and
+ * other punctuation rare. Only used to pick which byte of a needle to look for; any choice gives
+ * the same answer. */
 static const unsigned char letter_rank[128] = {
     ['z'] = 10, ['Z'] = 10, ['q'] = 11, ['Q'] = 11, ['j'] = 12, ['J'] = 12, ['x'] = 13, ['X'] = 13,
     ['k'] = 14, ['K'] = 14, ['v'] = 15, ['V'] = 15, ['b'] = 16, ['B'] = 16, ['p'] = 17, ['P'] = 17,
@@ -109,11 +109,11 @@ static const char *find_anchored(const char *hay, size_t hlen, const char *needl
     return NULL;
 }
 
-/* A needle without ASCII letters ("パスワード", ".7z") matches the same bytes in any case: libc's
- * memmem is far faster than a first-byte search there, whose first byte (a UTF-8 lead byte) is
- * everywhere in Japanese text. Otherwise the search anchors on the needle's rarest byte (the "b"
- * of "enable", not its "e", which is in every English line): its candidates are found with
- * memchr, one pointer per case; each pointer only moves forward, so the search stays linear in
+/* A needle without ASCII letters ("パスワード", ".7z") matches the same bytes in any case: it is
+ * found exactly (find_anchored; never through its first byte, a UTF-8 lead byte that is everywhere
+ * in Japanese text). Otherwise the search anchors on the needle's rarest byte (the "b" of
+ * "enable", not its "e", which is in every English line): its candidates are found with memchr,
+ * one pointer per case; each pointer only moves forward, so the search stays linear in
  * the haystack (times the needle's length) even when one case of the byte is everywhere and the
  * other nowhere. Candidates come in increasing order, so the first match is the leftmost. */
 const char *eg_memmem_ci(const char *hay, size_t hlen, const char *needle, size_t nlen)

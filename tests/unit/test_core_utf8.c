@@ -76,8 +76,11 @@ static void sanitize_ascii_runs(void **st)
     r = eg_utf8_sanitize("abcd", 4, 4, false);
     assert_string_equal(r, "abcd");
     free(r);
-    r = eg_utf8_sanitize("ab\x01" "cdあef", 10, 0, false);
-    assert_string_equal(r, "ab\xEF\xBF\xBD" "cdあef");
+    r = eg_utf8_sanitize("ab\x01"
+                         "cdあef",
+                         10, 0, false);
+    assert_string_equal(r, "ab\xEF\xBF\xBD"
+                           "cdあef");
     free(r);
     r = eg_utf8_sanitize("abあcd", 7, 5, false);
     assert_string_equal(r, "abあ...");
