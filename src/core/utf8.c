@@ -78,13 +78,18 @@ char *eg_utf8_sanitize(const char *s, size_t len, size_t max_bytes, bool keep_ne
     bool cut = false;
     while (i < len) {
         unsigned c = p[i];
-        if (c >= 0x20 && c < 0x7F) { /* the common case */
-            if (o + 1 > room) {
+        if (c >= 0x20 && c < 0x7F) { /* the common case: a run of printable ASCII, copied whole */
+            size_t e = i + 1;
+            while (e < len && p[e] >= 0x20 && p[e] < 0x7F)
+                e++;
+            size_t k = e - i <= room - o ? e - i : room - o;
+            memcpy(out + o, p + i, k);
+            o += k;
+            i += k;
+            if (i < e) { /* the next byte would not fit */
                 cut = true;
                 break;
             }
-            out[o++] = (char)c;
-            i++;
             continue;
         }
         unsigned cp;

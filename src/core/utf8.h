@@ -26,6 +26,13 @@ static inline size_t eg_utf8_decode(const unsigned char *s, size_t len, unsigned
         *cp = c;
         return 1;
     }
+    /* kana and kanji: leads E1-EC and EE-EF can be neither overlong nor surrogates, so two
+     * continuation bytes are all there is to check */
+    if (c >= 0xE1 && c <= 0xEF && c != 0xED && len >= 3 && (s[1] & 0xC0) == 0x80 &&
+        (s[2] & 0xC0) == 0x80) {
+        *cp = ((c & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+        return 3;
+    }
     size_t n;
     unsigned min;
     if ((c & 0xE0) == 0xC0) {

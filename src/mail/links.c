@@ -405,51 +405,80 @@ bool eg_link_text_host(const char *text, char *out, size_t outsz)
 void eg_lure_scan(const char *text, size_t len, bool found[EG_LURE__COUNT],
                   const char *phrase[EG_LURE__COUNT])
 {
+    eg_lure_scan_kinds(text, len, (1u << EG_LURE__COUNT) - 1, found, phrase);
+}
+
+void eg_lure_scan_kinds(const char *text, size_t len, unsigned want, bool found[EG_LURE__COUNT],
+                        const char *phrase[EG_LURE__COUNT])
+{
     /* Each phrase carries a stem it contains; a text without the stem cannot hold the phrase,
-     * so most phrases are never searched for (a handful of stems instead of every phrase). */
+     * so most phrases are never searched for (a handful of stems instead of every phrase). Each
+     * stem is looked for once, whatever number of phrases share it. */
+    enum {
+        S_ENABLE_JA,
+        S_RELEASE_JA,
+        S_ENABLE,
+        S_PASSWORD_JA,
+        S_PASSWORD,
+        S_URL,
+        S_LINK_JA,
+        S_DOWNLOAD_JA,
+        S_CLICK,
+        S_DOWNLOAD,
+        S_VIEW,
+        S__COUNT
+    };
+    static const char *const stems[S__COUNT] = {
+        [S_ENABLE_JA] = "有効",    [S_RELEASE_JA] = "解除",
+        [S_ENABLE] = "enable",     [S_PASSWORD_JA] = "パスワード",
+        [S_PASSWORD] = "password", [S_URL] = "URL",
+        [S_LINK_JA] = "リンク",    [S_DOWNLOAD_JA] = "ダウンロード",
+        [S_CLICK] = "click",       [S_DOWNLOAD] = "download",
+        [S_VIEW] = "view",
+    };
     static const struct {
         eg_lure_kind k;
-        const char *stem;
+        unsigned char stem;
         const char *p;
     } lures[] = {
-        {EG_LURE_ENABLE_MACRO, "有効", "コンテンツの有効化"},
-        {EG_LURE_ENABLE_MACRO, "有効", "コンテンツを有効"},
-        {EG_LURE_ENABLE_MACRO, "有効", "編集を有効"},
-        {EG_LURE_ENABLE_MACRO, "有効", "マクロを有効"},
-        {EG_LURE_ENABLE_MACRO, "有効", "マクロの有効化"},
-        {EG_LURE_ENABLE_MACRO, "解除", "保護ビューを解除"},
-        {EG_LURE_ENABLE_MACRO, "enable", "enable content"},
-        {EG_LURE_ENABLE_MACRO, "enable", "enable editing"},
-        {EG_LURE_ENABLE_MACRO, "enable", "enable macro"},
-        {EG_LURE_ENABLE_MACRO, "enable", "enable the macro"},
-        {EG_LURE_ARCHIVE_PASSWORD, "パスワード", "パスワードは以下"},
-        {EG_LURE_ARCHIVE_PASSWORD, "パスワード", "パスワードは下記"},
-        {EG_LURE_ARCHIVE_PASSWORD, "パスワード", "下記のパスワード"},
-        {EG_LURE_ARCHIVE_PASSWORD, "パスワード", "以下のパスワード"},
-        {EG_LURE_ARCHIVE_PASSWORD, "パスワード", "解凍パスワード"},
-        {EG_LURE_ARCHIVE_PASSWORD, "パスワード", "パスワードを入力して"},
-        {EG_LURE_ARCHIVE_PASSWORD, "password", "password below"},
-        {EG_LURE_ARCHIVE_PASSWORD, "password", "password is below"},
-        {EG_LURE_ARCHIVE_PASSWORD, "password", "password to open"},
-        {EG_LURE_ARCHIVE_PASSWORD, "password", "zip password"},
-        {EG_LURE_ARCHIVE_PASSWORD, "password", "archive password"},
-        {EG_LURE_ARCHIVE_PASSWORD, "password", "password for the attach"},
-        {EG_LURE_VIEW_LINK, "URL", "下記URLから"},
-        {EG_LURE_VIEW_LINK, "URL", "以下のURLから"},
-        {EG_LURE_VIEW_LINK, "URL", "下記のURL"},
-        {EG_LURE_VIEW_LINK, "リンク", "下記リンク"},
-        {EG_LURE_VIEW_LINK, "リンク", "下記のリンク"},
-        {EG_LURE_VIEW_LINK, "リンク", "以下のリンク"},
-        {EG_LURE_VIEW_LINK, "ダウンロード", "こちらからダウンロード"},
-        {EG_LURE_VIEW_LINK, "ダウンロード", "下記よりダウンロード"},
-        {EG_LURE_VIEW_LINK, "ダウンロード", "ダウンロードしてご確認"},
-        {EG_LURE_VIEW_LINK, "click", "click here to view"},
-        {EG_LURE_VIEW_LINK, "click", "click the link below"},
-        {EG_LURE_VIEW_LINK, "download", "download the document"},
-        {EG_LURE_VIEW_LINK, "view", "view the document"},
-        {EG_LURE_VIEW_LINK, "download", "download your invoice"},
-        {EG_LURE_VIEW_LINK, "view", "view your invoice"},
-        {EG_LURE_VIEW_LINK, "download", "link below to download"},
+        {EG_LURE_ENABLE_MACRO, S_ENABLE_JA, "コンテンツの有効化"},
+        {EG_LURE_ENABLE_MACRO, S_ENABLE_JA, "コンテンツを有効"},
+        {EG_LURE_ENABLE_MACRO, S_ENABLE_JA, "編集を有効"},
+        {EG_LURE_ENABLE_MACRO, S_ENABLE_JA, "マクロを有効"},
+        {EG_LURE_ENABLE_MACRO, S_ENABLE_JA, "マクロの有効化"},
+        {EG_LURE_ENABLE_MACRO, S_RELEASE_JA, "保護ビューを解除"},
+        {EG_LURE_ENABLE_MACRO, S_ENABLE, "enable content"},
+        {EG_LURE_ENABLE_MACRO, S_ENABLE, "enable editing"},
+        {EG_LURE_ENABLE_MACRO, S_ENABLE, "enable macro"},
+        {EG_LURE_ENABLE_MACRO, S_ENABLE, "enable the macro"},
+        {EG_LURE_ARCHIVE_PASSWORD, S_PASSWORD_JA, "パスワードは以下"},
+        {EG_LURE_ARCHIVE_PASSWORD, S_PASSWORD_JA, "パスワードは下記"},
+        {EG_LURE_ARCHIVE_PASSWORD, S_PASSWORD_JA, "下記のパスワード"},
+        {EG_LURE_ARCHIVE_PASSWORD, S_PASSWORD_JA, "以下のパスワード"},
+        {EG_LURE_ARCHIVE_PASSWORD, S_PASSWORD_JA, "解凍パスワード"},
+        {EG_LURE_ARCHIVE_PASSWORD, S_PASSWORD_JA, "パスワードを入力して"},
+        {EG_LURE_ARCHIVE_PASSWORD, S_PASSWORD, "password below"},
+        {EG_LURE_ARCHIVE_PASSWORD, S_PASSWORD, "password is below"},
+        {EG_LURE_ARCHIVE_PASSWORD, S_PASSWORD, "password to open"},
+        {EG_LURE_ARCHIVE_PASSWORD, S_PASSWORD, "zip password"},
+        {EG_LURE_ARCHIVE_PASSWORD, S_PASSWORD, "archive password"},
+        {EG_LURE_ARCHIVE_PASSWORD, S_PASSWORD, "password for the attach"},
+        {EG_LURE_VIEW_LINK, S_URL, "下記URLから"},
+        {EG_LURE_VIEW_LINK, S_URL, "以下のURLから"},
+        {EG_LURE_VIEW_LINK, S_URL, "下記のURL"},
+        {EG_LURE_VIEW_LINK, S_LINK_JA, "下記リンク"},
+        {EG_LURE_VIEW_LINK, S_LINK_JA, "下記のリンク"},
+        {EG_LURE_VIEW_LINK, S_LINK_JA, "以下のリンク"},
+        {EG_LURE_VIEW_LINK, S_DOWNLOAD_JA, "こちらからダウンロード"},
+        {EG_LURE_VIEW_LINK, S_DOWNLOAD_JA, "下記よりダウンロード"},
+        {EG_LURE_VIEW_LINK, S_DOWNLOAD_JA, "ダウンロードしてご確認"},
+        {EG_LURE_VIEW_LINK, S_CLICK, "click here to view"},
+        {EG_LURE_VIEW_LINK, S_CLICK, "click the link below"},
+        {EG_LURE_VIEW_LINK, S_DOWNLOAD, "download the document"},
+        {EG_LURE_VIEW_LINK, S_VIEW, "view the document"},
+        {EG_LURE_VIEW_LINK, S_DOWNLOAD, "download your invoice"},
+        {EG_LURE_VIEW_LINK, S_VIEW, "view your invoice"},
+        {EG_LURE_VIEW_LINK, S_DOWNLOAD, "link below to download"},
     };
     for (size_t k = 0; k < EG_LURE__COUNT; k++) {
         found[k] = false;
@@ -459,21 +488,15 @@ void eg_lure_scan(const char *text, size_t len, bool found[EG_LURE__COUNT],
         return;
     if (len > EG_LINKS_MAX_TEXT)
         len = EG_LINKS_MAX_TEXT;
-    const char *absent[16]; /* stems already looked for and not found */
-    size_t n_absent = 0;
+    signed char has[S__COUNT] = {0}; /* 1 stem in the text, -1 not, 0 not looked for yet */
     for (size_t i = 0; i < sizeof lures / sizeof lures[0]; i++) {
-        if (found[lures[i].k])
+        if (found[lures[i].k] || !(want & (1u << lures[i].k)))
             continue;
-        bool gone = false;
-        for (size_t a = 0; a < n_absent && !gone; a++)
-            gone = !strcmp(absent[a], lures[i].stem);
-        if (gone)
+        unsigned st = lures[i].stem;
+        if (!has[st])
+            has[st] = eg_memmem_ci(text, len, stems[st], strlen(stems[st])) ? 1 : -1;
+        if (has[st] < 0)
             continue;
-        if (!eg_memmem_ci(text, len, lures[i].stem, strlen(lures[i].stem))) {
-            if (n_absent < sizeof absent / sizeof absent[0])
-                absent[n_absent++] = lures[i].stem;
-            continue;
-        }
         if (eg_memmem_ci(text, len, lures[i].p, strlen(lures[i].p))) {
             found[lures[i].k] = true;
             phrase[lures[i].k] = lures[i].p;

@@ -55,5 +55,8 @@ typedef enum {
  * static string naming it. */
 void eg_lure_scan(const char *text, size_t len, bool found[EG_LURE__COUNT],
                   const char *phrase[EG_LURE__COUNT]);
+/* The same for the kinds whose bit (1u << kind) is set in want; the others stay not found. */
+void eg_lure_scan_kinds(const char *text, size_t len, unsigned want, bool found[EG_LURE__COUNT],
+                        const char *phrase[EG_LURE__COUNT]);
 
 #endif

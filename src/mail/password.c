@@ -442,6 +442,14 @@ static bool start_byte[256]; /* raw bytes that may begin a label, before folding
  * bit (b2 & 0x3F) of first3[b0 - 0xE0][b1 & 0x3F]. Nearly every character of a Japanese text
  * begins with a lead byte some label also begins with; this answers for it in one look. */
 static uint64_t first3[16][64];
+/* What one raw byte says about a line (built from start_byte): */
+enum {
+    B_NONE,  /* cannot start a label */
+    B_LABEL, /* may start an ASCII label */
+    B_LEAD3, /* leads a three-byte character (E0-EE): first3 answers */
+    B_LOOK   /* anything else that may start a label: label_char_at answers */
+};
+static uint8_t byte_class[256];
 
 static void by_first_init(void)
 {
@@ -455,6 +463,11 @@ static void by_first_init(void)
         if (c >= 0xE0 && c <= 0xEF && u[1] >= 0x80 && u[1] <= 0xBF && u[2] >= 0x80 && u[2] <= 0xBF)
             first3[c - 0xE0][u[1] & 0x3F] |= 1ull << (u[2] & 0x3F);
     }
+    for (unsigned b = 0; b < 256; b++)
+        byte_class[b] = (b >= 0xE0 && b <= 0xEE)                      ? B_LEAD3
+                        : (b == 0xEF || (b >= 0x80 && start_byte[b])) ? B_LOOK
+                        : start_byte[b]                               ? B_LABEL
+                                                                      : B_NONE;
 }
 
 /* Is the first character of some label at u? (u[0] is a byte of start_byte, >= 0x80) */
@@ -483,6 +496,29 @@ static bool label_char_at(const unsigned char *u, size_t left)
     return false;
 }
 
+/* Can an ASCII label start at u (u[0] an ASCII byte of start_byte)? Compared on the raw bytes,
+ * ASCII-lowercased, up to 8 bytes of each label: an ASCII raw byte is itself in the folded line,
+ * so one that differs from the label rules the label out; a byte above 0x7F may fold to anything
+ * (a full-width letter) and is taken as a possible match. Most English lines hold a "p", "c" or
+ * "s" but no label, and need not be folded. */
+static bool ascii_label_at(const unsigned char *u, size_t left)
+{
+    unsigned char c = (unsigned char)ascii_lower((char)u[0]);
+    for (size_t k = 0; k < by_first_n[c]; k++) {
+        const unsigned char *s = (const unsigned char *)labels[by_first[c][k]].s;
+        size_t j = 1;
+        for (; j < 8 && s[j]; j++) {
+            if (j >= left)
+                break;
+            if (u[j] >= 0x80 || (unsigned char)ascii_lower((char)u[j]) != s[j])
+                break;
+        }
+        if (j == 8 || !s[j] || (j < left && u[j] >= 0x80))
+            return true;
+    }
+    return false;
+}
+
 /* Can a label start anywhere on this raw line? Folding a line costs far more than this look at
  * its bytes, and most lines of a Japanese text have no label's first character at all. */
 static bool line_may_have_label(const char *raw, size_t len)
@@ -491,13 +527,23 @@ static bool line_may_have_label(const char *raw, size_t len)
     if (len > MAX_LINE)
         len = MAX_LINE;
     for (size_t i = 0; i < len; i++) {
-        unsigned char b = u[i];
-        if (b == 0xEF || (b >= 0x80 && start_byte[b])) {
-            if (label_char_at(u + i, len - i))
+        unsigned cl = byte_class[u[i]];
+        if (cl == B_NONE)
+            continue;
+        if (cl == B_LEAD3) { /* kana, kanji: what label_char_at does for them, inline */
+            if (len - i < 3 || (u[i + 1] & 0xC0) != 0x80 || (u[i + 2] & 0xC0) != 0x80)
+                continue;
+            if ((first3[u[i] - 0xE0][u[i + 1] & 0x3F] >> (u[i + 2] & 0x3F)) & 1)
                 return true;
-        } else if (start_byte[b]) {
-            return true;
+            i += 2; /* continuation bytes never begin a label */
+            continue;
         }
+        if (cl == B_LABEL ? ascii_label_at(u + i, len - i) : label_char_at(u + i, len - i))
+            return true;
+        /* a whole three-byte character (EF: full-width forms) that starts no label: its
+         * continuation bytes need no look of their own */
+        if (u[i] == 0xEF && len - i >= 3 && (u[i + 1] & 0xC0) == 0x80 && (u[i + 2] & 0xC0) == 0x80)
+            i += 2;
     }
     return false;
 }

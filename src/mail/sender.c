@@ -546,9 +546,8 @@ static eg_status check_signature(ctx *x)
     size_t end = x->ti.has_quote ? x->ti.quote_start : x->body_len;
     bool in_sig = false;
     for (size_t i = 0; i < end;) {
-        size_t e = i;
-        while (e < end && t[e] != '\n')
-            e++;
+        const char *nl = memchr(t + i, '\n', end - i);
+        size_t e = nl ? (size_t)(nl - t) : end;
         const char *p = t + i;
         size_t n = e - i;
         if (separator_line(p, n))
@@ -776,7 +775,13 @@ static eg_status check_lures(ctx *x)
     size_t n = x->ti.has_quote ? x->ti.quote_start : x->body_len;
     bool found[EG_LURE__COUNT];
     const char *phrase[EG_LURE__COUNT];
-    eg_lure_scan(x->body, n, found, phrase);
+    /* a kind whose finding needs what the mail lacks (an archive, a link) is not looked for */
+    unsigned want = 1u << EG_LURE_ENABLE_MACRO;
+    if (has_archive_attachment(x->v))
+        want |= 1u << EG_LURE_ARCHIVE_PASSWORD;
+    if (x->links.n)
+        want |= 1u << EG_LURE_VIEW_LINK;
+    eg_lure_scan_kinds(x->body, n, want, found, phrase);
     eg_status st = EG_OK;
     const char *att = x->v->n_attachments && x->v->attachment_names && x->v->attachment_names[0]
                           ? x->v->attachment_names[0]
@@ -852,9 +857,9 @@ eg_status eg_sender_evaluate_rcpts(eg_sender_config *c, const eg_mail_view *v,
 {
     if (!c || !v || !out)
         return EG_EINVAL;
-    ctx *x = calloc(1, sizeof *x);
-    if (!x)
-        return EG_ENOMEM;
+    /* on the stack (some KiB): a heap block this size costs the allocator a pass over its free
+     * lists on every mail */
+    ctx xs = {0}, *x = &xs;
     x->c = c;
     x->v = v;
     x->h = out;
@@ -904,7 +909,6 @@ eg_status eg_sender_evaluate_rcpts(eg_sender_config *c, const eg_mail_view *v,
     eg_thread_info_free(&x->ti);
     eg_links_free(&x->links);
     eg_domain_set_free(&x->rcpt);
-    free(x);
     return st;
 }
 

@@ -13,6 +13,8 @@
 #include "text/width.h"
 
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -142,23 +144,41 @@ static bool ci_starts(const char *p, size_t n, const char *w)
     return n >= l && !strncasecmp(p, w, l);
 }
 
+static const struct {
+    const char *w;
+    int cls;
+} labels[] = {{"from", L_FROM},   {"差出人", L_FROM},    {"送信者", L_FROM},
+              {"送信元", L_FROM}, {"発信者", L_FROM},    {"to", L_RCPT},
+              {"cc", L_RCPT},     {"宛先", L_RCPT},      {"ｃｃ", L_RCPT},
+              {"sent", L_OTHER},  {"date", L_OTHER},     {"subject", L_OTHER},
+              {"件名", L_OTHER},  {"送信日時", L_OTHER}, {"日付", L_OTHER},
+              {"日時", L_OTHER},  {"reply-to", L_OTHER}, {"返信先", L_OTHER}};
+
+/* For each byte, the labels (bit i for labels[i]) whose first byte it passes in ci_starts' test:
+ * a line is compared only with those (built before the first body). */
+static uint32_t label_first[256];
+_Static_assert(sizeof labels / sizeof labels[0] <= 32, "one bit of label_first per label");
+static pthread_once_t label_first_once = PTHREAD_ONCE_INIT;
+
+static void label_first_init(void)
+{
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        unsigned char w0 = (unsigned char)labels[i].w[0];
+        for (unsigned b = 0; b < 256; b++)
+            if ((unsigned char)(b | 0x20) == (unsigned char)(w0 | 0x20) || b == w0)
+                label_first[b] |= 1u << i;
+    }
+}
+
 /* "From:" / "差出人：" at p; returns the label class and sets *val */
 static int classify_label(const char *p, size_t n, size_t *val)
 {
-    static const struct {
-        const char *w;
-        int cls;
-    } labels[] = {{"from", L_FROM},   {"差出人", L_FROM},    {"送信者", L_FROM},
-                  {"送信元", L_FROM}, {"発信者", L_FROM},    {"to", L_RCPT},
-                  {"cc", L_RCPT},     {"宛先", L_RCPT},      {"ｃｃ", L_RCPT},
-                  {"sent", L_OTHER},  {"date", L_OTHER},     {"subject", L_OTHER},
-                  {"件名", L_OTHER},  {"送信日時", L_OTHER}, {"日付", L_OTHER},
-                  {"日時", L_OTHER},  {"reply-to", L_OTHER}, {"返信先", L_OTHER}};
     size_t skip = 0;
     while (skip < n && p[skip] == '*') /* *From:* in text made from HTML bold */
         skip++;
-    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-        if (!ci_starts(p + skip, n - skip, labels[i].w))
+    uint32_t maybe = skip < n ? label_first[(unsigned char)p[skip]] : 0;
+    for (size_t i = 0; maybe && i < sizeof labels / sizeof labels[0]; i++) {
+        if (!(maybe & (1u << i)) || !ci_starts(p + skip, n - skip, labels[i].w))
             continue;
         size_t j = skip + strlen(labels[i].w);
         while (j < n && (p[j] == ' ' || p[j] == '\t' || p[j] == '*'))
@@ -373,9 +393,8 @@ static size_t split_lines(const char *t, size_t len, line *ls, size_t max)
 {
     size_t n = 0, i = 0;
     while (i < len && n < max) {
-        size_t e = i;
-        while (e < len && t[e] != '\n')
-            e++;
+        const char *nl = memchr(t + i, '\n', len - i); /* memchr: lines are long, most bytes text */
+        size_t e = nl ? (size_t)(nl - t) : len;
         line *l = &ls[n++];
         l->start = i;
         l->end = e;
@@ -412,6 +431,7 @@ eg_status eg_thread_parse_body(const char *text, size_t len, eg_thread_info *ti)
     for (const char *q = text; want < MAX_LINES && (q = memchr(q, '\n', len - (size_t)(q - text)));
          q++)
         want++;
+    pthread_once(&label_first_once, label_first_init);
     line *ls = malloc(want * sizeof *ls);
     if (!ls)
         return EG_ENOMEM;

@@ -138,8 +138,13 @@ size_t eg_office_dde_formulas(eg_scan *s, const eg_object *obj, const char *t, s
 {
     size_t found = 0;
     for (size_t i = 0; i < len && found < MAX_DDE_FINDINGS; i++) {
+        /* every text is searched: jump from one '|' to the next instead of testing each byte */
+        const char *bar = memchr(t + i, '|', len - i);
+        if (!bar)
+            break;
+        i = (size_t)(bar - t);
         size_t a;
-        if (t[i] != '|' || !dde_pipe(t, len, i, &a))
+        if (!dde_pipe(t, len, i, &a))
             continue;
         size_t e = i;
         while (e < len && t[e] != '!' && t[e] != '\n' && t[e] != '<')

@@ -69,6 +69,11 @@ const char *eg_charset_canonical(const char *label, char *buf, size_t bufsz)
          label++)
         l[n++] = (char)tolower((unsigned char)*label);
     l[n] = 0;
+    /* the labels nearly every mail uses, before the lists (which hold each label once) */
+    if (!strcmp(l, "utf-8"))
+        return "UTF-8";
+    if (!strcmp(l, "iso-2022-jp"))
+        return "ISO-2022-JP";
     if (n == 0 || label_in(l, none))
         return NULL;
     if (label_in(l, sjis))
@@ -236,6 +241,18 @@ static eg_status utf8_copy(const uint8_t *in, size_t len, eg_buf *b, size_t *bad
 {
     size_t i = 0, run = 0;
     while (i < len) {
+        /* eight ASCII bytes without NUL at a time: most of any text, even a Japanese one */
+        while (len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, in + i, 8);
+            if ((w & 0x8080808080808080ull) ||
+                ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull))
+                break;
+            i += 8;
+            run += 8;
+        }
+        if (i >= len)
+            break;
         unsigned cp;
         size_t k = in[i] < 0x80 ? (in[i] ? 1 : 0) : eg_utf8_decode(in + i, len - i, &cp);
         if (k) {

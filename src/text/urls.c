@@ -10,6 +10,7 @@
 #include "core/buf.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -170,6 +171,29 @@ static const bool cand[256] = {
     ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
 };
 
+/* The first candidate byte at or after i (len when none). Most bytes cannot start anything:
+ * eight bytes of UTF-8 multibyte text (no candidate is above 0x7F) are passed in one test,
+ * ASCII four table looks at a time, the rest one by one. */
+static size_t skip_plain(const char *t, size_t len, size_t i)
+{
+    const uint64_t high = 0x8080808080808080ull;
+    while (len - i >= 8) {
+        uint64_t w;
+        memcpy(&w, t + i, 8);
+        if ((w & high) == high) {
+            i += 8;
+            continue;
+        }
+        const unsigned char *u = (const unsigned char *)t + i;
+        if (cand[u[0]] | cand[u[1]] | cand[u[2]] | cand[u[3]])
+            break;
+        i += 4;
+    }
+    while (i < len && !cand[(unsigned char)t[i]])
+        i++;
+    return i;
+}
+
 size_t eg_urls_extract(const char *t, size_t len,
                        bool (*cb)(void *ud, eg_ioc_kind kind, const char *value, size_t vlen),
                        void *ud)
@@ -178,9 +202,7 @@ size_t eg_urls_extract(const char *t, size_t len,
     eg_buf_init(&u, URL_MAX + 16);
     size_t count = 0, lo = 0; /* lo: nothing before it may be reused (inside a URL) */
     for (size_t i = 0; i < len; i++) {
-        /* most bytes cannot start anything: skip them with one table lookup each */
-        while (i < len && !cand[(unsigned char)t[i]])
-            i++;
+        i = skip_plain(t, len, i);
         if (i >= len)
             break;
         bool def, port;

@@ -57,12 +57,37 @@ static void one_case_everywhere(void **st)
     free(big);
 }
 
+/* Needles without letters are found through their rarest byte; a haystack full of that byte
+ * (every kana ends in 0x82 here) hands the rest to a linear search, and the leftmost match is
+ * still the answer. */
+static void anchor_everywhere(void **st)
+{
+    (void)st;
+    size_t reps = 200000, n = reps * 3 + 6;
+    char *big = malloc(n);
+    assert_non_null(big);
+    for (size_t i = 0; i < reps; i++)
+        memcpy(big + 3 * i, "あ", 3);
+    memcpy(big + n - 6, "あい", 6);
+    assert_ptr_equal(eg_memmem_ci(big, n, "あい", 6), big + n - 6);
+    assert_null(eg_memmem_ci(big, n - 1, "あい", 6));
+    assert_ptr_equal(eg_memmem_ci(big, n, "ああ", 6), big);
+    memcpy(big + 30, "あい", 6); /* an earlier match wins */
+    assert_ptr_equal(eg_memmem_ci(big, n, "あい", 6), big + 30);
+    const char *t = "会議は2024年7月1日、資料は2024年版です。";
+    assert_ptr_equal(eg_memmem_ci(t, strlen(t), "2024年版", strlen("2024年版")),
+                     strstr(t, "2024年版"));
+    assert_ptr_equal(eg_memmem_ci(t, strlen(t), "年7月", strlen("年7月")), strstr(t, "年7月"));
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(finds_in_any_case),
         cmocka_unit_test(utf8_needles),
         cmocka_unit_test(one_case_everywhere),
+        cmocka_unit_test(anchor_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

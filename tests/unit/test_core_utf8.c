@@ -25,9 +25,12 @@ static void sanitize_keeps_valid_japanese(void **st)
 static void sanitize_replaces_invalid_and_controls(void **st)
 {
     (void)st;
-    const char in[] = "a\x82\xA0" "b\x1B[31mc\r\nd"; /* SJIS bytes, ESC, CR LF */
+    const char in[] = "a\x82\xA0"
+                      "b\x1B[31mc\r\nd"; /* SJIS bytes, ESC, CR LF */
     char *r = eg_utf8_sanitize(in, sizeof in - 1, 0, false);
-    assert_string_equal(r, "a\xEF\xBF\xBD\xEF\xBF\xBD" "b\xEF\xBF\xBD[31mc\xEF\xBF\xBD\xEF\xBF\xBD" "d");
+    assert_string_equal(r, "a\xEF\xBF\xBD\xEF\xBF\xBD"
+                           "b\xEF\xBF\xBD[31mc\xEF\xBF\xBD\xEF\xBF\xBD"
+                           "d");
     assert_true(eg_utf8_valid(r, strlen(r)));
     free(r);
     r = eg_utf8_sanitize("x\ny", 3, 0, true);
@@ -59,6 +62,31 @@ static void sanitize_cuts_at_limit_on_char_boundary(void **st)
     const char *s = "ああああ"; /* 12 bytes */
     char *r = eg_utf8_sanitize(s, strlen(s), 7, false);
     assert_string_equal(r, "ああ...");
+    free(r);
+}
+
+/* printable ASCII is copied in runs: a run cut by the limit, one that ends exactly at it, and
+ * runs around other characters */
+static void sanitize_ascii_runs(void **st)
+{
+    (void)st;
+    char *r = eg_utf8_sanitize("abcdefghij", 10, 4, false);
+    assert_string_equal(r, "abcd...");
+    free(r);
+    r = eg_utf8_sanitize("abcd", 4, 4, false);
+    assert_string_equal(r, "abcd");
+    free(r);
+    r = eg_utf8_sanitize("ab\x01"
+                         "cdあef",
+                         10, 0, false);
+    assert_string_equal(r, "ab\xEF\xBF\xBD"
+                           "cdあef");
+    free(r);
+    r = eg_utf8_sanitize("abあcd", 7, 5, false);
+    assert_string_equal(r, "abあ...");
+    free(r);
+    r = eg_utf8_sanitize("abcあ", 6, 5, false);
+    assert_string_equal(r, "abc...");
     free(r);
 }
 
@@ -111,9 +139,9 @@ static void strutil_helpers(void **st)
     assert_true(eg_has_suffix_ci("Doc.XLSM", ".xlsm"));
     const char *h = "xxAutoOpenxx";
     assert_ptr_equal(eg_memmem_ci(h, strlen(h), "AUTOOPEN", 8), h + 2);
-    assert_ptr_equal(eg_memmem_ci(h, strlen(h), "openXX", 6), h + 6);   /* at the very end */
+    assert_ptr_equal(eg_memmem_ci(h, strlen(h), "openXX", 6), h + 6); /* at the very end */
     assert_null(eg_memmem_ci(h, strlen(h), "openxxx", 7));
-    assert_null(eg_memmem_ci(h, 9, "open", 4));                          /* bounded by hlen */
+    assert_null(eg_memmem_ci(h, 9, "open", 4)); /* bounded by hlen */
     const char *mixed = "aAaAab";
     assert_ptr_equal(eg_memmem_ci(mixed, 6, "AAB", 3), mixed + 3);
     const char *num = "12-34";
@@ -128,6 +156,7 @@ int main(void)
         cmocka_unit_test(sanitize_shows_bidi_overrides),
         cmocka_unit_test(sanitize_rejects_overlong_and_surrogates),
         cmocka_unit_test(sanitize_cuts_at_limit_on_char_boundary),
+        cmocka_unit_test(sanitize_ascii_runs),
         cmocka_unit_test(buf_respects_limit_and_keeps_prefix),
         cmocka_unit_test(cursor_is_sticky_on_overrun),
         cmocka_unit_test(strutil_helpers),

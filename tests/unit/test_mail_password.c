@@ -104,6 +104,34 @@ static void labelled_same_line(void **st)
     }
 }
 
+/* A line is folded only when a label may start on it; the look at its raw bytes must let through
+ * every label whose letters are mixed with full-width forms or cases, or that begins after a word
+ * sharing its first letters (an English line is otherwise passed by). */
+static void mixed_width_labels_are_seen(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *text, *want;
+    } t[] = {
+        {"Pａssword: Ab12xyz", "Ab12xyz"},
+        {"pａｓｓｗｏｒｄ: Tt55aa", "Tt55aa"},
+        {"PaSsWoRd: Mixed42", "Mixed42"},
+        {"Please see below. pass word: Kk8899", "Kk8899"},
+        {"Contact us; contraseña: clave77", "clave77"},
+        {"Lösenord: hemligt9", "hemligt9"},
+        {"Hasło: tajne123", "tajne123"},
+        {"Past the part, parola: gizli55", "gizli55"},
+        {"Please find the minutes below.\nPassword: Nn1234", "Nn1234"},
+        {"Please find the minutes below.\nPassword:\nQq5566", "Qq5566"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        found f;
+        const char *b = best(t[i].text, NULL, &f);
+        if (!b || strcmp(b, t[i].want))
+            fail_msg("%s -> %s (want %s)", t[i].text, b ? b : "(none)", t[i].want);
+    }
+}
+
 static void next_line_values(void **st)
 {
     (void)st;
@@ -245,7 +273,7 @@ int main(void)
         cmocka_unit_test(labelled_same_line),    cmocka_unit_test(next_line_values),
         cmocka_unit_test(raw_form_is_kept),      cmocka_unit_test(no_false_labels),
         cmocka_unit_test(fallback_tokens),       cmocka_unit_test(bounded_on_huge_input),
-        cmocka_unit_test(many_labels_on_a_line),
+        cmocka_unit_test(many_labels_on_a_line), cmocka_unit_test(mixed_width_labels_are_seen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
