@@ -492,9 +492,10 @@ static void slot_clear(slot *sl)
 /* What says that encrypted content could not be opened, so a password from elsewhere may help. */
 static bool needs_password(const eg_report *r)
 {
-    return r && (eg_report_has_rule(r, "ARCHIVE.NOT_OPENED") ||
-                 eg_report_has_rule(r, "ARCHIVE.ENCRYPTED_NAMES") ||
-                 eg_report_has_rule(r, "OFFICE.ENCRYPTED"));
+    /* by table index: no search of the rule table per mail */
+    return r && (eg_report_has_rule_index(r, EG_R_ARCHIVE_NOT_OPENED) ||
+                 eg_report_has_rule_index(r, EG_R_ARCHIVE_ENCRYPTED_NAMES) ||
+                 eg_report_has_rule_index(r, EG_R_OFFICE_ENCRYPTED));
 }
 
 /* The headers-only brief of input j (read again from where it is), cached in its slot. The

@@ -26,13 +26,16 @@ int eg_rule_find(const char *id)
     return -1;
 }
 
-bool eg_report_has_rule(const eg_report *r, const char *rule_id)
+bool eg_report_has_rule_index(const eg_report *r, int idx)
 {
-    int idx = eg_rule_find(rule_id);
-    if (idx < 0)
-        return false;
     for (size_t i = 0; i < r->n_findings; i++)
         if (r->findings[i].rule == idx)
             return true;
     return false;
+}
+
+bool eg_report_has_rule(const eg_report *r, const char *rule_id)
+{
+    int idx = eg_rule_find(rule_id);
+    return idx >= 0 && eg_report_has_rule_index(r, idx);
 }

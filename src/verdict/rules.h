@@ -24,4 +24,7 @@ typedef enum {
     EG_R__COUNT
 } eg_rule_id;
 
+/* eg_report_has_rule() by table index, without looking the id up (a per-mail test). */
+bool eg_report_has_rule_index(const eg_report *r, int rule);
+
 #endif
