@@ -6,7 +6,8 @@
  * every mail was delivered exactly once.
  *
  * usage: bench_milter [-n MAILS] [-f FLOOR_MAILS] [-c SESSIONS] [-s KBYTES] [-H FIELDS] [-b EMOGUARD] [-u]
- *        (needs root; -f: mails of the floor and reference runs, default MAILS/5)
+ *        [-W] (needs root; -f: mails of the floor and reference runs, default MAILS/5; -W: the
+ *        milters keep the CPU weight of any process instead of the unit file's CPUWeight=300)
  *        -H: header fields per mail (default 6; Received and X- fields are added to reach it): the
  *            milter protocol costs a round trip per field unless the milter negotiates no reply
  *        -u: Postfix talks to the milter over a unix socket instead of TCP
@@ -327,19 +328,35 @@ static bool beside_self(const char *name, char *out, size_t cap)
     return true;
 }
 
+/* The CPU share deploy/emoguard.service gives the milter (CPUWeight=300 beside the default 100),
+ * for a process that has a session, and so a scheduling group, of its own: the group's nice -5 is
+ * a weight of 3121 against 1024. False where the kernel has no such groups. */
+static bool weigh_like_the_unit(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/autogroup", (int)pid);
+    FILE *f = pid > 0 ? fopen(path, "w") : NULL;
+    if (!f)
+        return false;
+    bool ok = fputs("-5", f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
 int main(int argc, char **argv)
 {
     int n = 2000, n_floor = 0, conc = 8;
+    bool weigh = true;
     size_t kb = 100;
     char own_dir_binary[sizeof eg_bench_binary];
     if (beside_self("emoguard", own_dir_binary, sizeof own_dir_binary))
         snprintf(eg_bench_binary, sizeof eg_bench_binary, "%s", own_dir_binary);
     int opt;
     bool use_unix = false, campaign = true;
-    while ((opt = getopt(argc, argv, "n:f:c:s:H:b:uC")) != -1) {
+    while ((opt = getopt(argc, argv, "n:f:c:s:H:b:uCW")) != -1) {
         switch (opt) {
         case 'n': n = atoi(optarg); break;
         case 'f': n_floor = atoi(optarg); break;
+        case 'W': weigh = false; break;
         case 'c': conc = atoi(optarg); break;
         case 's': kb = (size_t)atol(optarg); break;
         case 'H': g_fields = atoi(optarg); break;
@@ -348,7 +365,7 @@ int main(int argc, char **argv)
         case 'b': snprintf(eg_bench_binary, sizeof eg_bench_binary, "%s", optarg); break;
         default:
             fprintf(stderr,
-                    "usage: bench_milter [-n MAILS] [-f FLOOR_MAILS] [-c SESSIONS] [-s KBYTES] [-H FIELDS] [-b EMOGUARD] [-u] [-C]\n");
+                    "usage: bench_milter [-n MAILS] [-f FLOOR_MAILS] [-c SESSIONS] [-s KBYTES] [-H FIELDS] [-b EMOGUARD] [-u] [-C] [-W]\n");
             return 3;
         }
     }
@@ -430,6 +447,8 @@ int main(int argc, char **argv)
             chmod(pf.milter2_unix, 0666);
         ref = g_ref > 0 && up;
     }
+    /* both milters alike, as the unit would start either */
+    bool weighed = weigh && weigh_like_the_unit(g_milter) && (!ref || weigh_like_the_unit(g_ref));
     if (g_milter <= 0 || !eg_mh_postfix_start(&pf)) {
         fprintf(stderr, "bench_milter: could not start the milter (%s) or Postfix\n", eg_bench_binary);
         return 1;
@@ -440,6 +459,11 @@ int main(int argc, char **argv)
     printf("emoguard milter load benchmark: %d mails of %zu KB with %d header fields over %d SMTP sessions, milter "
            "over %s (floor: %d mails; %d alternating rounds), campaign correlation %s\n", n, kb, g_fields, conc,
            use_unix ? "a unix socket" : "TCP", n_floor, ROUNDS, campaign ? "on" : "off");
+    printf("milters' CPU weight: %s\n",
+           weighed ? "3x that of the MTA's processes, as CPUWeight=300 in deploy/emoguard.service gives (their "
+                     "scheduling groups at nice -5)"
+                   : weigh ? "that of any process (this kernel has no scheduling groups per session to weigh)"
+                           : "that of any process (-W)");
     atomic_store(&sampling, 1);
     pthread_t sth;
     pthread_create(&sth, NULL, sampler, NULL);

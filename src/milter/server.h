@@ -21,7 +21,7 @@
 #include <stddef.h>
 
 #define EG_MSERVER_MAX_SESSIONS 1000
-#define EG_MSERVER_STOP_GRACE_S 60
+#define EG_MSERVER_STOP_GRACE_S 20
 
 typedef struct eg_mserver eg_mserver;
 
