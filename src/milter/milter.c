@@ -726,11 +726,15 @@ static void on_signal(int sig)
 
 static eg_mserver *g_server;
 
+typedef struct run_arg {
+    eg_mserver_opts opts;
+    int rc;
+} run_arg;
+
 static void *milter_thread(void *arg)
 {
-    int *rc = arg;
-    eg_mserver_opts o = {&g_cbs, &g_stats.conn, conn_new, conn_free, (unsigned)g_cur->cfg.timeout_s};
-    *rc = eg_mserver_run(g_server, &o);
+    run_arg *ra = arg;
+    ra->rc = eg_mserver_run(g_server, &ra->opts);
     char c = 'x';
     if (write(g_pipe[1], &c, 1) < 0) {
     }
@@ -813,8 +817,8 @@ static int serve(gen *g, bool foreground)
     sigaddset(&block, SIGINT);
     pthread_sigmask(SIG_BLOCK, &block, &old); /* inherited by the milter threads only */
     pthread_t th;
-    int mrc = 0;
-    int prc = pthread_create(&th, NULL, milter_thread, &mrc);
+    run_arg ra = {{&g_cbs, &g_stats.conn, conn_new, conn_free, cfg->timeout_s}, 0};
+    int prc = pthread_create(&th, NULL, milter_thread, &ra);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (prc)
         return 1;
@@ -838,6 +842,7 @@ static int serve(gen *g, bool foreground)
     }
     pthread_join(th, NULL);
     (void)foreground;
+    int mrc = ra.rc;
     if (mrc == 2) { /* sessions past the grace still use the scanner and the state: leave now */
         eg_log(EG_LOG_WARN, "stopped with busy connections; their MTAs apply the milter default action");
         _exit(1);
