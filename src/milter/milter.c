@@ -129,7 +129,7 @@ typedef struct conn {
     /* of the connection: kept across messages */
     char client[64];  /* the client's IP address as text; empty when the MTA gave none */
     char daemon[64];  /* {daemon_name}: which MTA listener (submission or not) */
-    unsigned long nr; /* EG_SMFIP_NR_* agreed for this connection: those steps answer EG_MRET_NOREPLY */
+    unsigned long nr; /* EG_SMFIP_NR_* agreed: those steps answer EG_MRET_NOREPLY */
     /* of the message */
     char *from, *auth, *msgid;
     char *rcpts[MAX_RCPTS];
@@ -169,7 +169,8 @@ static uint64_t cur_max_size(void)
  * Only what the MTA offers is asked for; without an allocated conn nothing is, so that connect
  * can still answer 451. */
 #define NR_WANTED                                                                                  \
-    (EG_SMFIP_NR_CONN | EG_SMFIP_NR_MAIL | EG_SMFIP_NR_RCPT | EG_SMFIP_NR_HDR | EG_SMFIP_NR_EOH | EG_SMFIP_NR_BODY)
+    (EG_SMFIP_NR_CONN | EG_SMFIP_NR_MAIL | EG_SMFIP_NR_RCPT | EG_SMFIP_NR_HDR | EG_SMFIP_NR_EOH |  \
+     EG_SMFIP_NR_BODY)
 #define NO_WANTED (EG_SMFIP_NOHELO | EG_SMFIP_NODATA | EG_SMFIP_NOUNKNOWN)
 #define ACTIONS_NEEDED (EG_SMFIF_ADDHDRS | EG_SMFIF_CHGHDRS | EG_SMFIF_QUARANTINE)
 
@@ -395,7 +396,8 @@ static void json_log(const char *qid, const conn *c, const eg_milter_decision *d
  * it: no verdict headers, no subject tag (the recipient outside is not ours to warn, and our
  * headers would tell an attacker what the gateway sees); X-Emoguard-* headers the client wrote
  * are removed either way. */
-static void add_headers(eg_mctx *ctx, conn *c, const eg_milter_config *cfg, const eg_milter_decision *d)
+static void add_headers(eg_mctx *ctx, conn *c, const eg_milter_config *cfg,
+                        const eg_milter_decision *d)
 {
     for (size_t i = 0; i < c->n_own; i++)
         for (int k = c->own[i].count; k >= 1; k--)
@@ -426,7 +428,8 @@ static void add_headers(eg_mctx *ctx, conn *c, const eg_milter_config *cfg, cons
 
 /* The SMTP reply's text: English, and Japanese as a second line when configured; without a text
  * the MTA's own wording for the code class. */
-static void reply(eg_mctx *ctx, const char *rcode, const char *xcode, const char *en, const char *ja)
+static void reply(eg_mctx *ctx, const char *rcode, const char *xcode, const char *en,
+                  const char *ja)
 {
     const char *lines[] = {en, ja};
     if (ja && eg_mctx_setreply(ctx, rcode, xcode, lines, 2))
@@ -454,9 +457,11 @@ static eg_mret act(eg_mctx *ctx, conn *c, const eg_milter_config *cfg, const eg_
     }
     case EG_ACT_TEMPFAIL:
         if (d->outbound)
-            reply(ctx, "451", "4.7.1", cfg->outbound_tempfail_text_en, cfg->outbound_tempfail_text_ja);
+            reply(ctx, "451", "4.7.1", cfg->outbound_tempfail_text_en,
+                  cfg->outbound_tempfail_text_ja);
         else
-            reply(ctx, "451", "4.7.1", "Message could not be checked now, please try again later", NULL);
+            reply(ctx, "451", "4.7.1", "Message could not be checked now, please try again later",
+                  NULL);
         return EG_MRET_TEMPFAIL;
     case EG_ACT_REJECT: {
         const char *en = d->outbound ? cfg->outbound_reject_text_en : cfg->reject_text_en;
@@ -844,7 +849,8 @@ static int serve(gen *g, bool foreground)
     (void)foreground;
     int mrc = ra.rc;
     if (mrc == 2) { /* sessions past the grace still use the scanner and the state: leave now */
-        eg_log(EG_LOG_WARN, "stopped with busy connections; their MTAs apply the milter default action");
+        eg_log(EG_LOG_WARN,
+               "stopped with busy connections; their MTAs apply the milter default action");
         _exit(1);
     }
     eg_mserver_close(g_server);
