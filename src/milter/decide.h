@@ -4,8 +4,8 @@
  * account sending many mails with encrypted archives, macros or hijacked replies, or to unusually
  * many recipients) and the per-verdict action with per-domain overrides. Also the message's
  * direction (by its client, never by its envelope), the allowlists, the spoofing finding for an
- * own-domain sender arriving from outside and the password redaction for the logs. No milter protocol
- * here, so it can be tested without an MTA.
+ * own-domain sender arriving from outside and the password redaction for the logs. No milter
+ * protocol here, so it can be tested without an MTA.
  */
 #ifndef EG_MILTER_DECIDE_H
 #define EG_MILTER_DECIDE_H

@@ -1,6 +1,6 @@
 /*
- * `emoguard milter`: the milter daemon (protocol in proto.h, sockets in server.h). It buffers each message (headers and body, up to
- * max_message_size), scans it at end-of-message with the same scanner and rule table as
+ * `emoguard milter`: the milter daemon (protocol in proto.h, sockets in server.h). It buffers
+ * each message (headers and body, up to max_message_size), scans it at end-of-message with the same scanner and rule table as
  * `emoguard scan`, decides (decide.h) and acts: headers, subject tag, hold, reject, discard or
  * tempfail. Anything that goes wrong inside (no memory to buffer the message, a scanner error)
  * takes the on_error action, tempfail by default, and so does a message that finds none of the

@@ -28,8 +28,8 @@ eg_status eg_milter_socket_group(const eg_milter_config *c, bool *set, gid_t *gi
 eg_status eg_milter_socket_apply(const eg_milter_config *c, char *err, size_t errlen);
 
 /* The start-up check: domain lists readable (from data_dir or the default directory), the socket
- * spec well-formed, the unix socket's directory present, its group known, the JSON log's directory present. The first
- * problem goes to err. */
+ * spec well-formed, the unix socket's directory present, its group known, the JSON log's
+ * directory present. The first problem goes to err. */
 eg_status eg_milter_preflight(const eg_milter_config *c, char *err, size_t errlen);
 
 #endif

@@ -181,7 +181,8 @@ static void files_user_and_permissions(void **unused)
     assert_non_null(
         strstr(out, "ExecStart=/usr/bin/emoguard milter -c /etc/emoguard/emoguard.conf"));
     assert_non_null(strstr(out, "UMask="));
-    assert_non_null(strstr(out, "\nCPUWeight=300")); /* the milter's verdict holds each SMTP transaction */
+    /* the MTA holds each SMTP transaction for the milter's verdict */
+    assert_non_null(strstr(out, "\nCPUWeight=300"));
     free(out);
 }
 
