@@ -1,8 +1,8 @@
 /*
  * `emoguard milter`: the milter daemon (protocol in proto.h, sockets in server.h). It buffers
- * each message (headers and body, up to max_message_size), scans it at end-of-message with the same scanner and rule table as
- * `emoguard scan`, decides (decide.h) and acts: headers, subject tag, hold, reject, discard or
- * tempfail. Anything that goes wrong inside (no memory to buffer the message, a scanner error)
+ * each message (headers and body, up to max_message_size), scans it at end-of-message with the
+ * same scanner and rule table as `emoguard scan`, decides (decide.h) and acts: headers, subject
+ * tag, hold, reject, discard or tempfail. Anything that goes wrong inside (no memory to buffer the message, a scanner error)
  * takes the on_error action, tempfail by default, and so does a message that finds none of the
  * max_scans scan slots free within slot_timeout_ms (slots.h); a message over max_message_size
  * takes on_oversize. No mail is lost and none passes unseen.
