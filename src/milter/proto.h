@@ -141,6 +141,9 @@ typedef enum eg_mfeed {
 eg_mfeed eg_mproto_feed(eg_mctx *ctx, const uint8_t *in, size_t len, size_t *used, eg_buf *out,
                         const char **why);
 
+/* The length field of the packet that starts at p (4 bytes there): command byte and payload. */
+uint32_t eg_mproto_packet_len(const uint8_t *p);
+
 /* True between MAIL and the end of that message (end of message or abort). */
 bool eg_mctx_in_message(const eg_mctx *ctx);
 

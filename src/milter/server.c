@@ -231,18 +231,13 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
     return true;
 }
 
-static uint32_t peek_len(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Room for the packet that starts the buffer (it may be longer than the default buffer), and back
  * to the default size once a long one is gone. */
 static bool fit(uint8_t **buf, size_t *cap, size_t len)
 {
     size_t want = READ_BUF;
     if (len >= 4) {
-        uint32_t pl = peek_len(*buf);
+        uint32_t pl = eg_mproto_packet_len(*buf);
         if (pl <= EG_MPROTO_MAX_PACKET && 4 + (size_t)pl > want)
             want = 4 + (size_t)pl;
     }

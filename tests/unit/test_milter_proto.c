@@ -173,6 +173,25 @@ static void t_close(eg_mctx *c)
 static const eg_mproto_cbs cbs = {t_neg, t_conn, t_from, t_rcpt,  t_hdr,
                                   t_eoh, t_body, t_eom,  t_abort, t_close};
 
+/* A session over the test callbacks, with empty input and output buffers. */
+static eg_mctx *start(app *a, eg_buf *in, eg_buf *out)
+{
+    eg_buf_init(&a->trace, 0);
+    eg_buf_init(in, 0);
+    eg_buf_init(out, 0);
+    eg_mctx *c = eg_mctx_new(&cbs, a);
+    assert_non_null(c);
+    return c;
+}
+
+static void finish(eg_mctx *c, app *a, eg_buf *in, eg_buf *out)
+{
+    eg_mctx_free(c); /* its close callback still writes to a */
+    eg_buf_free(in);
+    eg_buf_free(out);
+    eg_buf_free(&a->trace);
+}
+
 #define ALL_ACTIONS 0x1ffu
 #define ALL_STEPS 0x1fffffu
 
@@ -267,11 +286,8 @@ static void test_whole_session_in_one_buffer(void **unused)
 {
     (void)unused;
     app a = {.at_header = EG_MRET_NOREPLY};
-    eg_buf_init(&a.trace, 0);
-    eg_mctx *c = eg_mctx_new(&cbs, &a);
     eg_buf in, out;
-    eg_buf_init(&in, 0);
-    eg_buf_init(&out, 0);
+    eg_mctx *c = start(&a, &in, &out);
     session(&in, 30);
     const char *why = "unset";
     assert_int_equal(feed_all(c, &in, &out, &why), EG_MPROTO_MORE);
@@ -349,11 +365,8 @@ static void test_eom_changes_and_reply_text(void **unused)
 {
     (void)unused;
     app a = {.at_header = EG_MRET_NOREPLY, .eom_mode = 1};
-    eg_buf_init(&a.trace, 0);
-    eg_mctx *c = eg_mctx_new(&cbs, &a);
     eg_buf in, out;
-    eg_buf_init(&in, 0);
-    eg_buf_init(&out, 0);
+    eg_mctx *c = start(&a, &in, &out);
     session(&in, 1);
     assert_int_equal(feed_all(c, &in, &out, NULL), EG_MPROTO_MORE);
     assert_int_equal(n_packets(&out), 5);
@@ -370,18 +383,15 @@ static void test_eom_changes_and_reply_text(void **unused)
     assert_int_equal(y.cmd, 'y');
     assert_string_equal((const char *)y.p, "550-5.7.1 english\r\n550 5.7.1 日本語");
     assert_int_equal(y.n, strlen((const char *)y.p) + 1);
-    eg_mctx_free(c);
-    eg_buf_free(&in);
-    eg_buf_free(&out);
-    eg_buf_free(&a.trace);
+    finish(c, &a, &in, &out);
 }
 
 static void test_reply_text_must_fit(void **unused)
 {
     (void)unused;
     app a = {.at_header = EG_MRET_NOREPLY, .eom_mode = 2};
-    eg_buf_init(&a.trace, 0);
-    eg_mctx *c = eg_mctx_new(&cbs, &a);
+    eg_buf in, out;
+    eg_mctx *c = start(&a, &in, &out);
     const char *bad[] = {"two\r\nlines"};
     const char *ok[] = {"fine"};
     assert_false(eg_mctx_setreply(c, "550", "5.7.1", bad, 1));
@@ -394,16 +404,10 @@ static void test_reply_text_must_fit(void **unused)
     /* changes outside the end of message are refused */
     assert_false(eg_mctx_addheader(c, "X-A", "b"));
     assert_false(eg_mctx_quarantine(c, "why"));
-    eg_buf in, out;
-    eg_buf_init(&in, 0);
-    eg_buf_init(&out, 0);
     session(&in, 1);
     assert_int_equal(feed_all(c, &in, &out, NULL), EG_MPROTO_MORE);
     assert_int_equal(nth(&out, 1).cmd, 't'); /* eom_mode 2: a 5xx text with a tempfail */
-    eg_mctx_free(c);
-    eg_buf_free(&in);
-    eg_buf_free(&out);
-    eg_buf_free(&a.trace);
+    finish(c, &a, &in, &out);
 }
 
 /* An MTA that offers no no-reply steps gets an answer to each. */
@@ -411,11 +415,8 @@ static void test_steps_answered_when_not_agreed(void **unused)
 {
     (void)unused;
     app a = {.at_header = EG_MRET_NOREPLY};
-    eg_buf_init(&a.trace, 0);
-    eg_mctx *c = eg_mctx_new(&cbs, &a);
     eg_buf in, out;
-    eg_buf_init(&in, 0);
-    eg_buf_init(&out, 0);
+    eg_mctx *c = start(&a, &in, &out);
     optneg(&in, 2, ALL_ACTIONS, 0);
     connect_pkt(&in, "h", '4', "192.0.2.7");
     pkt_strs(&in, 'H', (const char *[]){"x"}, 1);
@@ -433,10 +434,7 @@ static void test_steps_answered_when_not_agreed(void **unused)
         assert_int_equal(nth(&out, i).cmd, 'c');
     assert_int_equal(nth(&out, 9).cmd, 'a');
     assert_non_null(strstr((const char *)a.trace.data, "C h 192.0.2.7|"));
-    eg_mctx_free(c);
-    eg_buf_free(&in);
-    eg_buf_free(&out);
-    eg_buf_free(&a.trace);
+    finish(c, &a, &in, &out);
 }
 
 /* A header callback's objection in a no-reply step is not sent (it would break the stream). */
@@ -444,18 +442,12 @@ static void test_noreply_step_never_answered(void **unused)
 {
     (void)unused;
     app a = {.at_header = EG_MRET_TEMPFAIL};
-    eg_buf_init(&a.trace, 0);
-    eg_mctx *c = eg_mctx_new(&cbs, &a);
     eg_buf in, out;
-    eg_buf_init(&in, 0);
-    eg_buf_init(&out, 0);
+    eg_mctx *c = start(&a, &in, &out);
     session(&in, 3);
     assert_int_equal(feed_all(c, &in, &out, NULL), EG_MPROTO_MORE);
     assert_int_equal(n_packets(&out), 2);
-    eg_mctx_free(c);
-    eg_buf_free(&in);
-    eg_buf_free(&out);
-    eg_buf_free(&a.trace);
+    finish(c, &a, &in, &out);
 }
 
 /* Each malformed or misplaced input ends the session with a reason; what came before it was
@@ -465,11 +457,8 @@ static void test_malformed_input_closes(void **unused)
     (void)unused;
     for (int k = 0; k < 13; k++) {
         app a = {.at_header = EG_MRET_NOREPLY};
-        eg_buf_init(&a.trace, 0);
-        eg_mctx *c = eg_mctx_new(&cbs, &a);
         eg_buf in, out;
-        eg_buf_init(&in, 0);
-        eg_buf_init(&out, 0);
+        eg_mctx *c = start(&a, &in, &out);
         if (k != 0)
             optneg(&in, 6, ALL_ACTIONS, ALL_STEPS);
         size_t good = in.len;
@@ -511,10 +500,7 @@ static void test_malformed_input_closes(void **unused)
         assert_true(used <= bad_end);
         assert_true(used >= good || k == 5 || k == 6);
         assert_null(strstr(a.trace.data ? (const char *)a.trace.data : "", "E "));
-        eg_mctx_free(c);
-        eg_buf_free(&in);
-        eg_buf_free(&out);
-        eg_buf_free(&a.trace);
+        finish(c, &a, &in, &out);
     }
 }
 
@@ -522,11 +508,8 @@ static void test_refused_negotiation(void **unused)
 {
     (void)unused;
     app a = {0};
-    eg_buf_init(&a.trace, 0);
-    eg_mctx *c = eg_mctx_new(&cbs, &a);
     eg_buf in, out;
-    eg_buf_init(&in, 0);
-    eg_buf_init(&out, 0);
+    eg_mctx *c = start(&a, &in, &out);
     optneg(&in, 6, EG_SMFIF_ADDHDRS, ALL_STEPS); /* no quarantine: the callback refuses */
     const char *why = NULL;
     assert_int_equal(feed_all(c, &in, &out, &why), EG_MPROTO_CLOSE);
@@ -539,10 +522,7 @@ static void test_refused_negotiation(void **unused)
     c = eg_mctx_new(&cbs, &a);
     assert_int_equal(feed_all(c, &in, &out, &why), EG_MPROTO_CLOSE);
     assert_non_null(strstr(why, "version"));
-    eg_mctx_free(c);
-    eg_buf_free(&in);
-    eg_buf_free(&out);
-    eg_buf_free(&a.trace);
+    finish(c, &a, &in, &out);
 }
 
 /* A partial packet stays unconsumed; QUIT ends with no reason; QUIT_NC starts a new connection
@@ -552,11 +532,8 @@ static void test_session_boundaries(void **unused)
 {
     (void)unused;
     app a = {.at_header = EG_MRET_NOREPLY};
-    eg_buf_init(&a.trace, 0);
-    eg_mctx *c = eg_mctx_new(&cbs, &a);
     eg_buf in, out;
-    eg_buf_init(&in, 0);
-    eg_buf_init(&out, 0);
+    eg_mctx *c = start(&a, &in, &out);
     optneg(&in, 6, ALL_ACTIONS, ALL_STEPS);
     macro(&in, 'M', "{auth_authen}", "bob");
     pkt_strs(&in, 'M', (const char *[]){"<a@b>"}, 1);

@@ -90,11 +90,18 @@ static int finish(runner *r)
     return r->rc;
 }
 
+/* the test socket's address */
+static struct sockaddr_un sock_addr(void)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", sock);
+    return a;
+}
+
 static int dial(void)
 {
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", sock);
+    struct sockaddr_un a = sock_addr();
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     struct timeval tv = {.tv_sec = 20}; /* a missing answer fails the test instead of hanging it */
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -202,8 +209,7 @@ static void test_stale_socket_replaced_file_kept(void **unused)
     assert_int_not_equal(lstat(sock, &sb), 0); /* removed on close */
     /* a stale socket (bound, nobody listening) is replaced */
     int s = socket(AF_UNIX, SOCK_STREAM, 0);
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", sock);
+    struct sockaddr_un a = sock_addr();
     assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
     close(s);
     start(&r, 0);
@@ -293,8 +299,7 @@ static void test_stop_finishes_message_closes_idle(void **unused)
     close(idle);
     close(busy);
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", sock);
+    struct sockaddr_un a = sock_addr();
     assert_int_not_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0); /* no longer listening */
     close(fd);
 }
